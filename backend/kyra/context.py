@@ -1,0 +1,71 @@
+"""What a handler receives besides its params: the run it belongs to and the services it may use.
+
+Handlers depend on this protocol only; the engine provides the implementation, so a handler
+never touches the database, the broker or the web server.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from uuid import UUID
+
+import httpx
+
+
+@dataclass
+class WebhookResponse:
+    """The reply a ``Webhook.respond`` node sets for a synchronous webhook call."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+
+
+class NodeContext(Protocol):
+    """The engine-side services available to one node execution."""
+
+    run_id: UUID
+    node_id: str
+    owner_id: UUID
+    attempt: int
+    log: logging.LoggerAdapter[logging.Logger]
+
+    @property
+    def idempotency_key(self) -> str:
+        """Stable across retries of this node in this run: pass it to side-effecting APIs."""
+
+    @property
+    def trigger(self) -> Mapping[str, Any]:
+        """The payload that started the run."""
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """Outbound HTTP client that refuses internal addresses unless allowed."""
+
+    async def credential(self, kind: str) -> dict[str, Any]:
+        """Decrypted fields of the credential of ``kind`` attached to this node."""
+
+    def add_cost(self, *, usd: float, input_tokens: int = 0, output_tokens: int = 0) -> None:
+        """Account cost to this node run (and so to the run)."""
+
+    def render(self, value: Any, extra: Mapping[str, Any] | None = None) -> Any:
+        """Render templates in ``value`` against the run context plus ``extra``."""
+
+    async def run_graph(
+        self, graph_id: UUID, trigger: Mapping[str, Any], *, key: str
+    ) -> dict[str, Any]:
+        """Run another graph of the same owner as a child run and return its output."""
+
+    async def run_node(
+        self, type_name: str, params: Mapping[str, Any], inputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Execute another handler inline (validated params) and return its port values."""
+
+    def respond(self, response: WebhookResponse) -> None:
+        """Set the reply of a synchronous webhook call."""
+
+    async def run_code(self, code: str, data: Any, *, limits: Mapping[str, Any]) -> Any:
+        """Run user Python in the sandbox and return what it printed as result."""

@@ -1,0 +1,35 @@
+"""The async SQLAlchemy engine and session factory, built once per process from a URL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+def _dumps(value: Any) -> str:
+    # Non-JSON values (datetimes, UUIDs, decimals) reach JSONB as strings rather than failing a run.
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def to_async_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and point them at asyncpg."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    return url
+
+
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+    return create_async_engine(
+        to_async_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        json_serializer=_dumps,
+    )
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

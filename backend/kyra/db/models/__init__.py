@@ -1,0 +1,41 @@
+"""SQLModel tables, one module per aggregate; importing this package registers them all."""
+
+from kyra.db.models.agent import AgentMemory, AgentRun, AgentStatus, AiAgent, MemoryKind
+from kyra.db.models.credential import Credential
+from kyra.db.models.graph import Graph, GraphVersion
+from kyra.db.models.llm import LlmModel, LlmModelPrice, LlmProvider, LlmUsageLog
+from kyra.db.models.run import (
+    TERMINAL_NODE,
+    TERMINAL_RUN,
+    NodeRun,
+    NodeRunStatus,
+    Run,
+    RunStatus,
+)
+from kyra.db.models.trigger import Schedule, Webhook
+from kyra.db.models.user import ApiKey, User
+
+__all__ = [
+    "TERMINAL_NODE",
+    "TERMINAL_RUN",
+    "AgentMemory",
+    "AgentRun",
+    "AgentStatus",
+    "AiAgent",
+    "ApiKey",
+    "Credential",
+    "Graph",
+    "GraphVersion",
+    "LlmModel",
+    "LlmModelPrice",
+    "LlmProvider",
+    "LlmUsageLog",
+    "MemoryKind",
+    "NodeRun",
+    "NodeRunStatus",
+    "Run",
+    "RunStatus",
+    "Schedule",
+    "User",
+    "Webhook",
+]

@@ -1,0 +1,95 @@
+"""The seed's agent tables: ai_agents, agent_runs and agent_memories (pgvector)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import ARRAY, BigInteger, Column, Index, Numeric, String, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from kyra.db.models._columns import jsonb_column, timestamp_column, utcnow
+
+#: Dimensions of stored embeddings (OpenAI text-embedding-3-small); smaller vectors are padded.
+EMBEDDING_DIMENSIONS = 1536
+
+
+class AgentStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    paused = "paused"
+    succeeded = "succeeded"
+    failed = "failed"
+
+
+class MemoryKind(StrEnum):
+    vector = "vector"
+    episodic = "episodic"
+
+
+class AiAgent(SQLModel, table=True):
+    __tablename__ = "ai_agents"
+    __table_args__ = (UniqueConstraint("owner_id", "name", name="uq_ai_agents_owner_name"),)
+
+    agent_id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    owner_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=200)
+    default_prompt: str = ""
+    tools: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(String), nullable=False))
+    memory_schema: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column(default=dict))
+    status: str = Field(default=AgentStatus.queued, max_length=16)
+    llm_provider_id: uuid.UUID | None = Field(
+        default=None, foreign_key="llm_providers.provider_id", ondelete="SET NULL"
+    )
+    llm_model_id: uuid.UUID | None = Field(
+        default=None, foreign_key="llm_models.model_id", ondelete="SET NULL"
+    )
+    temperature: float = 0.7
+    max_iterations: int = 3
+    total_input_tokens: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0")))
+    total_output_tokens: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0")))
+    total_cost: Decimal = Field(
+        default=Decimal(0), sa_column=Column(Numeric(12, 6), nullable=False, server_default=text("0"))
+    )
+    webhook_secret: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(onupdate=True))
+
+
+class AgentRun(SQLModel, table=True):
+    __tablename__ = "agent_runs"
+
+    run_id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    agent_id: uuid.UUID = Field(foreign_key="ai_agents.agent_id", index=True, ondelete="CASCADE")
+    #: The graph run that records this agent run's steps, when tracked.
+    flow_run_id: uuid.UUID | None = Field(default=None, foreign_key="runs.id", ondelete="SET NULL")
+    status: str = Field(default=AgentStatus.queued, max_length=16)
+    goal: str
+    result: Any = Field(default=None, sa_column=jsonb_column())
+    error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(onupdate=True))
+
+
+class AgentMemory(SQLModel, table=True):
+    __tablename__ = "agent_memories"
+    __table_args__ = (
+        Index(
+            "ix_agent_memories_embedding_ivfflat",
+            "embedding",
+            postgresql_using="ivfflat",
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        ),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    agent_id: uuid.UUID = Field(foreign_key="ai_agents.agent_id", index=True, ondelete="CASCADE")
+    kind: str = Field(default=MemoryKind.vector, max_length=16)
+    embedding: list[float] | None = Field(default=None, sa_column=Column(Vector(EMBEDDING_DIMENSIONS)))
+    content: str
+    metadatas: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column(default=dict))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())

@@ -1,0 +1,137 @@
+"""Runs of graph versions and the node runs inside them: the durable record of execution."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Index, Numeric, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from kyra.db.models._columns import jsonb_column, timestamp_column, utcnow
+
+
+class RunStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    paused = "paused"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class NodeRunStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    paused = "paused"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+    skipped = "skipped"
+
+
+TERMINAL_RUN = frozenset({RunStatus.succeeded, RunStatus.failed, RunStatus.cancelled})
+TERMINAL_NODE = frozenset(
+    {NodeRunStatus.succeeded, NodeRunStatus.failed, NodeRunStatus.cancelled, NodeRunStatus.skipped}
+)
+
+
+def _money() -> Any:
+    return Column(Numeric(12, 6), nullable=False, default=Decimal(0), server_default=text("0"))
+
+
+def _tokens() -> Any:
+    return Column(BigInteger, nullable=False, default=0, server_default=text("0"))
+
+
+class Run(SQLModel, table=True):
+    __tablename__ = "runs"
+    __table_args__ = (
+        Index(
+            "uq_runs_owner_idempotency_key",
+            "owner_id",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text("idempotency_key IS NOT NULL"),
+        ),
+        Index("ix_runs_graph_created", "graph_id", "created_at"),
+        Index(
+            "ix_runs_active",
+            "status",
+            "updated_at",
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    owner_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    graph_id: uuid.UUID = Field(foreign_key="graphs.id", ondelete="CASCADE")
+    graph_version_id: uuid.UUID = Field(foreign_key="graph_versions.id", ondelete="CASCADE")
+    status: str = Field(default=RunStatus.queued, max_length=16)
+    #: "queue" (Dramatiq workers) or "sync" (inline in the API process).
+    mode: str = Field(default="queue", max_length=8)
+    #: What started it: manual, api, webhook, schedule, channel, subgraph.
+    trigger_kind: str = Field(default="manual", max_length=16)
+    trigger: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column(default=dict))
+    output: Any = Field(default=None, sa_column=jsonb_column())
+    error: dict[str, Any] | None = Field(default=None, sa_column=jsonb_column())
+    pause_reason: str | None = Field(default=None, max_length=64)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    parent_run_id: uuid.UUID | None = Field(
+        default=None, foreign_key="runs.id", index=True, ondelete="CASCADE"
+    )
+    #: Key of this child run inside its parent node run (loop item, sub-graph call).
+    parent_key: str | None = Field(default=None, max_length=200)
+    #: The run whose outputs this run reuses (re-run from a node).
+    source_run_id: uuid.UUID | None = Field(default=None, foreign_key="runs.id", ondelete="SET NULL")
+    budget_usd: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 6)))
+    cost_usd: Decimal = Field(default=Decimal(0), sa_column=_money())
+    reserved_usd: Decimal = Field(default=Decimal(0), sa_column=_money())
+    input_tokens: int = Field(default=0, sa_column=_tokens())
+    output_tokens: int = Field(default=0, sa_column=_tokens())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(onupdate=True))
+    started_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    finished_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+
+
+class NodeRun(SQLModel, table=True):
+    __tablename__ = "node_runs"
+    __table_args__ = (
+        UniqueConstraint("run_id", "node_id", name="uq_node_runs_run_node"),
+        Index(
+            "ix_node_runs_leases",
+            "status",
+            "lease_expires_at",
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    run_id: uuid.UUID = Field(foreign_key="runs.id", index=True, ondelete="CASCADE")
+    node_id: str = Field(max_length=100)
+    node_type: str = Field(max_length=100)
+    status: str = Field(default=NodeRunStatus.queued, max_length=16)
+    #: Attempts started so far, crashes included (leases that expired count too).
+    attempt: int = 0
+    inputs: Any = Field(default=None, sa_column=jsonb_column())
+    params: Any = Field(default=None, sa_column=jsonb_column())
+    #: Port name -> value for the ports the node emitted.
+    output: Any = Field(default=None, sa_column=jsonb_column())
+    error: dict[str, Any] | None = Field(default=None, sa_column=jsonb_column())
+    #: Copied from an earlier run instead of executed (re-run from a node).
+    reused: bool = False
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_expires_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    next_attempt_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    cost_usd: Decimal = Field(default=Decimal(0), sa_column=_money())
+    input_tokens: int = Field(default=0, sa_column=_tokens())
+    output_tokens: int = Field(default=0, sa_column=_tokens())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(onupdate=True))
+    started_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    finished_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    duration_ms: float | None = None

@@ -1,0 +1,77 @@
+"""Errors raised by Kyra itself.
+
+Our exception hierarchy::
+
+    KyraError
+    ├── NotFoundError            a resource does not exist or belongs to another owner
+    ├── ConflictError            a unique name or state transition conflicts
+    ├── GraphInvalidError        a graph document failed validation (carries GraphError list)
+    ├── NodeError                a node execution failed (reported on the node run)
+    │   ├── NodeTimeoutError     the attempt took longer than its timeout
+    │   ├── TemplateError        a parameter template did not render
+    │   ├── ParamsInvalidError   rendered parameters did not validate
+    │   ├── CredentialError      a declared credential is missing or of the wrong kind
+    │   ├── BlockedAddressError  outbound HTTP to an internal address was refused
+    │   └── SandboxError         user code failed or broke a sandbox limit
+    └── RunCancelledError        the run was cancelled while a node ran
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class KyraError(Exception):
+    """Base of every error Kyra raises on purpose."""
+
+
+class NotFoundError(KyraError):
+    pass
+
+
+class ConflictError(KyraError):
+    pass
+
+
+class GraphInvalidError(KyraError):
+    def __init__(self, errors: list[Any]) -> None:
+        super().__init__(f"graph is invalid: {len(errors)} error(s)")
+        self.errors = errors
+
+
+class NodeError(KyraError):
+    """A failure inside a node; ``retryable`` tells the engine whether another attempt helps."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
+
+
+class NodeTimeoutError(NodeError):
+    pass
+
+
+class TemplateError(NodeError):
+    retryable = False
+
+
+class ParamsInvalidError(NodeError):
+    retryable = False
+
+
+class CredentialError(NodeError):
+    retryable = False
+
+
+class BlockedAddressError(NodeError):
+    retryable = False
+
+
+class SandboxError(NodeError):
+    retryable = False
+
+
+class RunCancelledError(KyraError):
+    pass

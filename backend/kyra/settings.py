@@ -1,0 +1,60 @@
+"""Settings from the environment: the only module that reads environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the product; unset URLs mean "start the embedded servers"."""
+
+    model_config = SettingsConfigDict(env_prefix="KYRA_", extra="ignore")
+
+    #: External PostgreSQL (with pgvector); empty starts the embedded one.
+    database_url: str = Field("", validation_alias="DATABASE_URL")
+    #: External Redis; empty starts the embedded one.
+    redis_url: str = Field("", validation_alias="REDIS_URL")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path(".kyra")
+    #: Accepted as an admin API key when set (automation, containers).
+    admin_api_key: str = ""
+    #: Fernet key for credentials at rest; generated into data_dir when empty.
+    secret_key: str = ""
+
+    worker_processes: int = 1
+    worker_threads: int = 8
+    #: Seconds a worker owns a node run before another may take it over.
+    lease_seconds: float = 30.0
+    #: How often leases are renewed and expired ones reaped.
+    reaper_interval_seconds: float = 5.0
+    #: Crashes of one node run after which it is failed instead of retried.
+    max_crash_attempts: int = 5
+
+    max_graph_nodes: int = 5000
+    max_graph_bytes: int = 2_000_000
+    max_request_bytes: int = 4_000_000
+    #: Longest a `sync` run may take in the API process before it answers 202.
+    sync_timeout_seconds: float = 30.0
+
+    #: Hosts or CIDRs HTTP nodes may reach although they are private (comma separated).
+    http_allow_hosts: str = ""
+    #: Code node sandbox: "auto" probes bubblewrap; "disabled" refuses code nodes.
+    sandbox: str = "auto"
+
+    log_level: str = "INFO"
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        return [h.strip() for h in self.http_allow_hosts.split(",") if h.strip()]
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings of this process, read once."""
+    return Settings()

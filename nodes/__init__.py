@@ -1,0 +1,1 @@
+"""Built-in handlers, one module per node type (import name ``kyra_nodes``)."""
