@@ -24,7 +24,10 @@ def load_or_create_key(settings: Settings) -> bytes:
         return path.read_bytes().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     key = Fernet.generate_key()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process of this install created it first
+        return path.read_bytes().strip()
     with os.fdopen(fd, "wb") as out:
         out.write(key)
     return key
