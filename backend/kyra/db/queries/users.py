@@ -1,0 +1,65 @@
+"""Users and their API keys: keys are shown once and stored only as a SHA-256 hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from kyra.db.models import ApiKey, User
+
+#: Every key starts with this, so leaked keys are easy to recognise (and to scan for).
+KEY_PREFIX = "kyra_"
+#: Characters of the plaintext kept in ``ApiKey.prefix`` to tell keys apart.
+SHOWN_CHARS = 12
+#: Advisory lock id serialising ``ensure_admin`` across processes starting together.
+_ADMIN_LOCK = 726173
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def create_user(session: AsyncSession, *, name: str, is_admin: bool = False) -> User:
+    user = User(name=name, is_admin=is_admin)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def create_api_key(
+    session: AsyncSession, *, owner_id: uuid.UUID, name: str
+) -> tuple[ApiKey, str]:
+    """Create a key for ``owner_id``; returns the row and the plaintext, which is never stored."""
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(owner_id=owner_id, name=name, prefix=key[:SHOWN_CHARS], key_hash=hash_api_key(key))
+    session.add(row)
+    await session.flush()
+    return row, key
+
+
+async def resolve_api_key(session: AsyncSession, key: str) -> User | None:
+    """The owner of ``key`` if it exists and is not revoked, else None."""
+    query = (
+        select(User)
+        .join(ApiKey, col(ApiKey.owner_id) == col(User.id))
+        .where(col(ApiKey.key_hash) == hash_api_key(key), col(ApiKey.revoked_at).is_(None))
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+async def ensure_admin(session: AsyncSession, *, name: str = "admin") -> User:
+    """The oldest admin user called ``name``, created on first call."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADMIN_LOCK})
+    query = (
+        select(User)
+        .where(col(User.name) == name, col(User.is_admin).is_(True))
+        .order_by(col(User.created_at))
+        .limit(1)
+    )
+    user = (await session.execute(query)).scalars().first()
+    return user or await create_user(session, name=name, is_admin=True)
