@@ -1,0 +1,62 @@
+"""``kyra worker`` and ``kyra scheduler``: replace this process with the long-running one."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from typing import NoReturn
+
+from kyra.cli.errors import CliError
+from kyra.cli.runtime import with_running_servers
+from kyra.settings import Settings
+
+#: The module that builds the broker from settings and declares every actor.
+ACTORS_MODULE = "kyra.worker.actors"
+#: Runnable with ``python -m``; added by the schedules issue.
+SCHEDULER_MODULE = "kyra.scheduler"
+
+
+def worker_argv(*, processes: int, threads: int) -> list[str]:
+    return [
+        sys.executable, "-m", "dramatiq", ACTORS_MODULE,
+        "--processes", str(processes), "--threads", str(threads),
+    ]  # fmt: skip
+
+
+def scheduler_available() -> bool:
+    return importlib.util.find_spec(SCHEDULER_MODULE) is not None
+
+
+def exec_worker(settings: Settings, *, processes: int | None, threads: int | None) -> NoReturn:
+    settings = _require_servers(settings)
+    argv = worker_argv(
+        processes=processes or settings.worker_processes,
+        threads=threads or settings.worker_threads,
+    )
+    _exec(argv, settings)
+
+
+def exec_scheduler(settings: Settings) -> NoReturn:
+    if not scheduler_available():
+        raise CliError(f"this version has no scheduler ({SCHEDULER_MODULE} is missing)")
+    _exec([sys.executable, "-m", SCHEDULER_MODULE], _require_servers(settings))
+
+
+def _require_servers(settings: Settings) -> Settings:
+    settings = with_running_servers(settings)
+    urls = {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url}
+    missing = [name for name, url in urls.items() if not url]
+    if missing:
+        raise CliError(
+            f"{' and '.join(missing)} not set: set them, or start `kyra up` (`make run`) "
+            "in another terminal with the same KYRA_DATA_DIR"
+        )
+    return settings
+
+
+def _exec(argv: list[str], settings: Settings) -> NoReturn:
+    # URLs found through a running `kyra up` must reach the new program, which reads settings anew.
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url}
+    sys.stdout.flush()
+    os.execve(argv[0], argv, env)

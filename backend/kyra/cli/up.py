@@ -1,0 +1,182 @@
+"""``kyra up``: the whole product on one machine, supervised until Ctrl-C or SIGTERM.
+
+Order: embedded PostgreSQL and Redis (unless ``DATABASE_URL`` / ``REDIS_URL`` are set), the
+secret key file, migrations and the admin key, then the API, one worker and (when present) the
+scheduler as child processes. Stopping runs the same steps backwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from types import FrameType
+
+import httpx
+
+from kyra.bootstrap import Bootstrapped, bootstrap
+from kyra.cli.errors import CliError
+from kyra.cli.processes import scheduler_available, worker_argv
+from kyra.cli.runtime import read_runtime, remove_runtime, write_runtime
+from kyra.cli.supervisor import Child, Supervisor
+from kyra.crypto import load_or_create_key
+from kyra.infra.embedded import EmbeddedPostgres, EmbeddedRedis
+from kyra.settings import Settings
+
+log = logging.getLogger("kyra.up")
+
+#: Seconds the API gets to answer /health after it was started.
+HEALTH_TIMEOUT = 120.0
+
+
+def run_up(settings: Settings) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s kyra %(levelname)s %(message)s")
+    settings = settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
+    _check_not_running(settings)
+    _check_port_free(settings.host, settings.port)
+    stop = _stop_on_signals()
+    with contextlib.ExitStack() as cleanup:
+        settings = _start_servers(settings, cleanup)
+        load_or_create_key(settings)  # before any child, so they all share one key file
+        ready = asyncio.run(bootstrap(settings))
+        if stop.is_set():
+            return 0
+        supervisor = Supervisor(_children(settings), env=_child_env(settings))
+        cleanup.callback(supervisor.stop)
+        supervisor.start()
+        write_runtime(
+            settings.data_dir,
+            api_url=_url(settings),
+            database_url=settings.database_url,
+            redis_url=settings.redis_url,
+        )
+        cleanup.callback(remove_runtime, settings.data_dir)
+        if _wait_healthy(settings, supervisor, stop):
+            print(_banner(settings, ready), flush=True)
+        while not stop.wait(0.5):
+            supervisor.poll()
+        log.info("stopping")
+    log.info("stopped")
+    return 0
+
+
+def _check_not_running(settings: Settings) -> None:
+    info = read_runtime(settings.data_dir)
+    if info:
+        raise CliError(
+            f"Kyra is already running from {settings.data_dir} (pid {info['pid']}) "
+            f"at {info.get('api_url')}; stop it first or use another KYRA_DATA_DIR"
+        )
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise CliError(f"cannot listen on {host}:{port} ({reason}); set KYRA_PORT") from None
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        if not stop.is_set():
+            log.info("received %s", signal.Signals(signum).name)
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, handle)
+    return stop
+
+
+def _start_servers(settings: Settings, cleanup: contextlib.ExitStack) -> Settings:
+    """Start the embedded servers that no URL replaces; returns settings with both URLs."""
+    urls = {"database_url": settings.database_url, "redis_url": settings.redis_url}
+    if not urls["database_url"]:
+        postgres = EmbeddedPostgres(settings.data_dir / "postgres", durable=True)
+        log.info("starting PostgreSQL (data in %s)", postgres.data_dir)
+        urls["database_url"] = postgres.start()
+        cleanup.callback(postgres.stop)
+    if not urls["redis_url"]:
+        redis = EmbeddedRedis(settings.data_dir / "redis", durable=True)
+        log.info("starting Redis (data in %s)", redis.data_dir)
+        urls["redis_url"] = redis.start()
+        cleanup.callback(redis.stop)
+    return settings.model_copy(update=urls)
+
+
+def _children(settings: Settings) -> list[Child]:
+    python = sys.executable
+    api = [
+        python, "-m", "uvicorn", "--factory", "kyra.api.app:create_app",
+        "--host", settings.host, "--port", str(settings.port),
+        "--no-access-log", "--log-level", settings.log_level.lower(),
+        "--timeout-graceful-shutdown", "5",
+    ]  # fmt: skip
+    processes, threads = settings.worker_processes, settings.worker_threads
+    children = [
+        Child("api", api),
+        Child("worker", worker_argv(processes=processes, threads=threads)),
+    ]
+    if scheduler_available():
+        children.append(Child("scheduler", [python, "-m", "kyra.cli", "scheduler"]))
+    return children
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "KYRA_DATA_DIR": str(settings.data_dir),
+    }
+
+
+def _wait_healthy(settings: Settings, supervisor: Supervisor, stop: threading.Event) -> bool:
+    """Wait for GET /health to answer 200; False when asked to stop first."""
+    url = f"http://{_local_host(settings.host)}:{settings.port}/health"
+    deadline = time.monotonic() + HEALTH_TIMEOUT
+    while not stop.is_set():
+        supervisor.poll()
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return True
+        if time.monotonic() > deadline:
+            raise CliError(f"the API did not answer {url} within {HEALTH_TIMEOUT:.0f} s")
+        stop.wait(0.2)
+    return False
+
+
+def _local_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+def _url(settings: Settings) -> str:
+    return f"http://{_local_host(settings.host)}:{settings.port}"
+
+
+def _banner(settings: Settings, ready: Bootstrapped) -> str:
+    url = _url(settings)
+    return f"""
+  Kyra Flow is running at {url}
+
+  API key   {ready.api_key}
+  Data      {settings.data_dir}
+
+  Try it:
+    export KYRA_KEY={ready.api_key}
+    curl -s -H "X-API-Key: $KYRA_KEY" {url}/api/me
+    curl -s -H "X-API-Key: $KYRA_KEY" -H 'Content-Type: application/json' \\
+         --data @graphs/hello.json {url}/api/graphs
+
+  Press Ctrl-C to stop.
+"""

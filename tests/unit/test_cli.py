@@ -1,0 +1,104 @@
+"""The ``kyra`` command line: argument parsing and the canonical graph file format."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kyra.cli import build_parser, main
+from kyra.cli.graphs import export_file_name, format_document
+from kyra.cli.processes import worker_argv
+
+
+def test_worker_options_are_optional_and_positive() -> None:
+    parser = build_parser()
+
+    assert parser.parse_args(["worker"]).processes is None
+    args = parser.parse_args(["worker", "--processes", "3", "--threads", "2"])
+    assert (args.processes, args.threads) == (3, 2)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["worker", "--processes", "0"])
+
+
+def test_worker_runs_dramatiq_on_the_actors_module() -> None:
+    argv = worker_argv(processes=2, threads=4)
+
+    assert argv[1:4] == ["-m", "dramatiq", "kyra.worker.actors"]
+    assert argv[4:] == ["--processes", "2", "--threads", "4"]
+
+
+def test_graph_commands_take_files_and_names() -> None:
+    parser = build_parser()
+
+    imported = parser.parse_args(["graphs", "import", "a.json", "b.json"])
+    exported = parser.parse_args(["graphs", "export", "hello", "--dir", "out"])
+
+    assert imported.files == ["a.json", "b.json"]
+    assert (exported.graphs, exported.dir, exported.output) == (["hello"], "out", None)
+
+
+def test_export_refuses_one_output_file_for_several_graphs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["graphs", "export", "a", "b", "-o", "x.json"])
+
+    assert "use --dir" in capsys.readouterr().err
+
+
+def test_api_key_create_needs_a_name() -> None:
+    parser = build_parser()
+
+    assert parser.parse_args(["api-key", "create", "--name", "ci"]).name == "ci"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["api-key", "create"])
+
+
+def test_a_command_is_required() -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([])
+
+
+def test_documents_are_written_in_canonical_key_order() -> None:
+    # Given a document as JSONB hands it back (keys ordered by length, then bytes)
+    stored = {
+        "name": "hello",
+        "edges": [{"source": "a", "target": "b", "sourcePort": "out", "targetPort": "in"}],
+        "nodes": [
+            {"id": "b", "type": "Core.set", "params": {"zeta": 1, "alpha": {"y": 2, "b": 1}}},
+            {"id": "a", "name": "Hook", "type": "Webhook.trigger", "position": {"y": 5, "x": 1}},
+        ],
+        "schema": "kyra.graph/1",
+        "description": "Say hello",
+    }
+
+    text = format_document(stored)
+
+    # I expect DESIGN's order for the document's own keys and sorted keys elsewhere
+    assert text.endswith("}\n") and not text.endswith("\n\n")
+    assert list(json.loads(text)) == ["schema", "name", "description", "nodes", "edges"]
+    node_b, node_a = json.loads(text)["nodes"]
+    assert list(node_a) == ["id", "type", "name", "position"]
+    assert list(node_a["position"]) == ["x", "y"]
+    assert list(node_b["params"]) == ["alpha", "zeta"]
+    assert list(node_b["params"]["alpha"]) == ["b", "y"]
+    assert list(json.loads(text)["edges"][0]) == ["source", "sourcePort", "target", "targetPort"]
+    assert '\n  "name": "hello",\n' in text  # two-space indent
+
+
+def test_formatting_is_stable_whatever_the_input_order() -> None:
+    document = {"schema": "kyra.graph/1", "name": "ünïcode", "nodes": [], "edges": []}
+    shuffled = dict(reversed(list(document.items())))
+
+    first = format_document(document)
+
+    assert format_document(shuffled) == first
+    assert format_document(json.loads(first)) == first
+    assert "ünïcode" in first  # not \u-escaped
+
+
+def test_export_file_names_are_safe() -> None:
+    assert export_file_name("hello") == "hello.json"
+    assert export_file_name("My graph/../2") == "My-graph-..-2.json"
+    assert export_file_name("///") == "graph.json"
