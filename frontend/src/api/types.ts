@@ -1,0 +1,161 @@
+/** Wire types of the Kyra Flow HTTP API (docs/API.md). */
+
+export type PortType = "any" | "json" | "object" | "list" | "text" | "number" | "boolean";
+
+export interface PortSpec {
+  name: string;
+  type: PortType;
+  many?: boolean;
+  description?: string;
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface NodeSpec {
+  type: string;
+  title: string;
+  category: string;
+  description: string;
+  params_schema: JsonObject;
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  dynamic_outputs: boolean;
+  credentials: { kind: string; required: boolean }[];
+  pure: boolean;
+  trigger: boolean;
+  tool: boolean;
+  timeout_s: number;
+  retries: number;
+}
+
+export interface XY {
+  x: number;
+  y: number;
+}
+
+/** A node of a `kyra.graph/1` document; unknown keys are kept as they are. */
+export interface DocNode {
+  id: string;
+  type: string;
+  name?: string;
+  params?: JsonObject;
+  position?: XY;
+  settings?: JsonObject;
+  credentials?: { [kind: string]: string };
+  [key: string]: unknown;
+}
+
+export interface DocEdge {
+  source: string;
+  sourcePort: string;
+  target: string;
+  targetPort: string;
+  [key: string]: unknown;
+}
+
+export interface DocNote {
+  id: string;
+  text: string;
+  position?: XY;
+  size?: { width: number; height: number };
+  [key: string]: unknown;
+}
+
+export interface GraphDocument {
+  schema: "kyra.graph/1";
+  name: string;
+  description?: string;
+  nodes: DocNode[];
+  edges: DocEdge[];
+  notes?: DocNote[];
+  settings?: JsonObject;
+  [key: string]: unknown;
+}
+
+export interface GraphSummary {
+  id: string;
+  name: string;
+  description: string;
+  version: number;
+  settings?: JsonObject;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GraphRead extends GraphSummary {
+  document: GraphDocument;
+  webhooks?: { node_id: string; path: string; url: string; methods: string[] }[];
+}
+
+export interface VersionSummary {
+  version: number;
+  created_at: string;
+}
+
+export interface VersionRead extends VersionSummary {
+  document: GraphDocument;
+}
+
+export type RunStatus = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
+export type NodeRunStatus = RunStatus | "skipped";
+
+export interface NodeRunError {
+  type?: string;
+  message?: string;
+  details?: unknown;
+}
+
+export interface NodeRunRead {
+  id: string;
+  node_id: string;
+  node_type: string;
+  status: NodeRunStatus;
+  attempt: number;
+  inputs: unknown;
+  params: unknown;
+  output: unknown;
+  error: NodeRunError | null;
+  reused: boolean;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  cost_usd: number | string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+}
+
+export interface RunRead {
+  id: string;
+  graph_id: string;
+  graph_version: number;
+  status: RunStatus;
+  mode: string;
+  trigger_kind: string;
+  trigger: unknown;
+  output: unknown;
+  error: NodeRunError | string | null;
+  pause_reason?: string | null;
+  budget_usd: number | string | null;
+  cost_usd: number | string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  node_runs?: NodeRunRead[];
+}
+
+export interface FieldError {
+  node_id: string | null;
+  field: string;
+  code: string;
+  message: string;
+}
+
+export interface Me {
+  user_id: string;
+  name: string;
+  is_admin: boolean;
+}

@@ -1,0 +1,104 @@
+import { useEffect, useState } from "react";
+import { SignIn } from "./auth/sign-in";
+import { CatalogueProvider } from "./api/catalogue";
+import { api, ApiError, getApiKey, onUnauthorized, setApiKey } from "./api/client";
+import type { Me } from "./api/types";
+import { EditorPage } from "./editor/editor-page";
+import { GraphList } from "./graphs/graph-list";
+import { RunView } from "./runs/run-view";
+import { RunsPage } from "./runs/runs-page";
+import { Link } from "./ui/link";
+import { useRoute } from "./ui/router";
+import { Toasts } from "./ui/toasts";
+
+type Auth = { state: "checking" } | { state: "signed-out"; notice?: string } | { state: "signed-in"; me: Me };
+
+function Pages() {
+  const route = useRoute();
+  switch (route.page) {
+    case "graphs":
+      return <GraphList />;
+    case "new":
+    case "editor":
+      return <EditorPage key={route.page === "editor" ? route.graphId : "new"} graphId={route.page === "editor" ? route.graphId : null} />;
+    case "runs":
+      return <RunsPage key={route.graphId} graphId={route.graphId} />;
+    case "run":
+      return <RunView key={route.runId} runId={route.runId} />;
+    default:
+      return (
+        <main className="page">
+          <h1>Not found</h1>
+          <Link to="/">Back to graphs</Link>
+        </main>
+      );
+  }
+}
+
+export function App() {
+  const [auth, setAuth] = useState<Auth>(() => (getApiKey() ? { state: "checking" } : { state: "signed-out" }));
+
+  useEffect(() => {
+    if (auth.state !== "checking") return;
+    api.me().then(
+      (me) => setAuth({ state: "signed-in", me }),
+      (e: unknown) => {
+        if (e instanceof ApiError && e.status === 401) setApiKey(null);
+        setAuth({ state: "signed-out", notice: e instanceof ApiError && e.status === 401 ? "Your API key is no longer valid." : "Could not reach the server." });
+      },
+    );
+  }, [auth.state]);
+
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        setApiKey(null);
+        setAuth({ state: "signed-out", notice: "Your session ended; sign in again." });
+      }),
+    [],
+  );
+
+  if (auth.state === "checking") return <p className="page-message">Signing in…</p>;
+  if (auth.state === "signed-out") {
+    return (
+      <>
+        <SignIn
+          notice={auth.notice}
+          onSignedIn={(key, me) => {
+            setApiKey(key);
+            setAuth({ state: "signed-in", me });
+          }}
+        />
+        <Toasts />
+      </>
+    );
+  }
+  return (
+    <div className="app">
+      <header className="app-header">
+        <Link to="/" className="brand">
+          Kyra Flow
+        </Link>
+        <nav>
+          <Link to="/">Graphs</Link>
+        </nav>
+        <span className="spacer" />
+        <span className="muted">{auth.me.name}</span>
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            setApiKey(null);
+            setAuth({ state: "signed-out" });
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      <CatalogueProvider>
+        <Pages />
+      </CatalogueProvider>
+      <Toasts />
+    </div>
+  );
+}

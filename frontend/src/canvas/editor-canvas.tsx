@@ -1,0 +1,106 @@
+import {
+  Background,
+  type Connection,
+  ConnectionLineType,
+  Controls,
+  MiniMap,
+  type OnConnectEnd,
+  ReactFlow,
+} from "@xyflow/react";
+import { useCallback } from "react";
+import { useShallow } from "zustand/react/shallow";
+import { connectionRefusal, type EditorNode, type KyraEdge } from "../lib/graph";
+import { nodeTypes } from "../nodes/node-types";
+import { useEditorStore, useStoreApis } from "../store/editor-context";
+import { toast } from "../ui/toasts";
+import { useDragAndDrop } from "./use-drag-and-drop";
+
+const LARGE_GRAPH = 150;
+const fitViewOptions = { padding: 0.15, maxZoom: 1.2 };
+const defaultEdgeOptions = { type: "default" as const };
+const deleteKeys = ["Backspace", "Delete"];
+const proOptions = { hideAttribution: true };
+
+function minimapColor(node: EditorNode): string {
+  return node.type === "note" ? "#f5e6a8" : "#8ea2c8";
+}
+
+/** The graph canvas: xyflow bound to the editor store, with palette drops and typed connections. */
+export function EditorCanvas() {
+  const { editor } = useStoreApis();
+  const { nodes, edges, readOnly } = useEditorStore(
+    useShallow((s) => ({ nodes: s.nodes, edges: s.edges, readOnly: s.readOnly })),
+  );
+  const onNodesChange = useEditorStore((s) => s.onNodesChange);
+  const onEdgesChange = useEditorStore((s) => s.onEdgesChange);
+  const { onDragOver, onDrop } = useDragAndDrop();
+
+  const isValidConnection = useCallback(
+    (c: Connection | KyraEdge) => connectionRefusal(c, editor.getState().connectionContext()) === null,
+    [editor],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      const reason = editor.getState().connect(c);
+      if (reason) toast("error", reason);
+    },
+    [editor],
+  );
+
+  const onConnectEnd: OnConnectEnd = useCallback(
+    (_event, state) => {
+      if (state.isValid !== false || !state.fromHandle || !state.toHandle) return;
+      const [from, to] = state.fromHandle.type === "source" ? [state.fromHandle, state.toHandle] : [state.toHandle, state.fromHandle];
+      const reason = connectionRefusal(
+        { source: from.nodeId, sourceHandle: from.id ?? null, target: to.nodeId, targetHandle: to.id ?? null },
+        editor.getState().connectionContext(),
+      );
+      if (reason) toast("error", `Connection refused: ${reason}`);
+    },
+    [editor],
+  );
+
+  const onBeforeDelete = useCallback(async () => {
+    if (editor.getState().readOnly) return false;
+    editor.getState().checkpoint();
+    return true;
+  }, [editor]);
+
+  const onDragStart = useCallback(() => editor.getState().checkpoint(), [editor]);
+
+  return (
+    <ReactFlow<EditorNode, KyraEdge>
+      data-testid="canvas"
+      nodes={nodes}
+      edges={edges}
+      nodeTypes={nodeTypes}
+      onNodesChange={onNodesChange}
+      onEdgesChange={onEdgesChange}
+      onConnect={onConnect}
+      onConnectEnd={onConnectEnd}
+      isValidConnection={isValidConnection}
+      onBeforeDelete={onBeforeDelete}
+      onNodeDragStart={onDragStart}
+      onSelectionDragStart={onDragStart}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      nodesDraggable={!readOnly}
+      nodesConnectable={!readOnly}
+      deleteKeyCode={readOnly ? null : deleteKeys}
+      multiSelectionKeyCode={["Meta", "Control"]}
+      selectionKeyCode="Shift"
+      onlyRenderVisibleElements={nodes.length > LARGE_GRAPH}
+      connectionLineType={ConnectionLineType.Bezier}
+      defaultEdgeOptions={defaultEdgeOptions}
+      fitView
+      fitViewOptions={fitViewOptions}
+      minZoom={0.05}
+      proOptions={proOptions}
+    >
+      <Background gap={20} />
+      <Controls />
+      <MiniMap<EditorNode> pannable zoomable nodeColor={minimapColor} />
+    </ReactFlow>
+  );
+}

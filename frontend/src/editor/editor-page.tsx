@@ -1,0 +1,263 @@
+import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import { type ChangeEvent, useCallback, useEffect, useRef, useState } from "react";
+import { useShallow } from "zustand/react/shallow";
+import { useCatalogue } from "../api/catalogue";
+import { api, ApiError } from "../api/client";
+import type { GraphDocument } from "../api/types";
+import { EditorCanvas } from "../canvas/editor-canvas";
+import { useShortcuts } from "../canvas/use-shortcuts";
+import { Inspector } from "../inspector/inspector";
+import { layoutPositions } from "../lib/layout";
+import Palette from "../palette/palette";
+import { useRunEvents } from "../runs/use-run-events";
+import { EditorStoresProvider, useEditorStore, useRunStore, useStoreApis } from "../store/editor-context";
+import { createEditorStore, emptyDocument } from "../store/editor-store";
+import { createRunStore } from "../store/run-store";
+import { navigate } from "../ui/router";
+import { toast } from "../ui/toasts";
+import { downloadDocument, readDocumentFile } from "./file-io";
+import { RunControls } from "./run-controls";
+import { VersionsMenu } from "./versions-menu";
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function Toolbar() {
+  const { editor } = useStoreApis();
+  const { fitView } = useReactFlow();
+  const { graphId, name, dirty, canUndo, canRedo } = useEditorStore(
+    useShallow((s) => ({ graphId: s.graphId, name: s.meta.name, dirty: s.dirty, canUndo: s.past.length > 0, canRedo: s.future.length > 0 })),
+  );
+  const [saving, setSaving] = useState(false);
+  const [showVersions, setShowVersions] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const save = useCallback(async (): Promise<string | null> => {
+    const s = editor.getState();
+    const doc = s.toDocument();
+    setSaving(true);
+    try {
+      const saved = s.graphId ? await api.saveGraph(s.graphId, doc) : await api.createGraph(doc);
+      editor.getState().markSaved(saved.id, doc);
+      toast("success", `Saved version ${saved.version}`);
+      if (!s.graphId) navigate(`/graphs/${encodeURIComponent(saved.id)}`, true);
+      return saved.id;
+    } catch (e) {
+      if (e instanceof ApiError && e.errors.length) {
+        editor.getState().setErrors(e.errors);
+        const first = e.errors[0];
+        toast("error", `Not saved: ${first.node_id ? `${first.node_id}: ` : ""}${first.message}${e.errors.length > 1 ? ` (+${e.errors.length - 1} more)` : ""}`);
+      } else toast("error", `Not saved: ${errorText(e)}`);
+      return null;
+    } finally {
+      setSaving(false);
+    }
+  }, [editor]);
+
+  const ensureSaved = useCallback(async () => {
+    const s = editor.getState();
+    if (s.graphId && !s.dirty) return s.graphId;
+    return save();
+  }, [editor, save]);
+
+  const layout = useCallback(async () => {
+    const s = editor.getState();
+    s.setPositions(await layoutPositions(s.nodes, s.edges));
+    requestAnimationFrame(() => void fitView({ duration: 200 }));
+  }, [editor, fitView]);
+
+  useShortcuts({ save: () => void save(), layout: () => void layout() });
+
+  const onImport = async (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    e.target.value = "";
+    if (!file) return;
+    try {
+      const doc = await readDocumentFile(file);
+      editor.getState().load(doc, { dirty: true });
+      toast("info", `Imported ${file.name}; save to keep it as a new version.`);
+      requestAnimationFrame(() => void fitView());
+    } catch (err) {
+      toast("error", `Import failed: ${errorText(err)}`);
+    }
+  };
+
+  const restore = useCallback(
+    async (doc: GraphDocument, version: number) => {
+      editor.getState().load(doc, { dirty: true });
+      const id = await save();
+      if (id) toast("success", `Restored version ${version}`);
+      requestAnimationFrame(() => void fitView());
+    },
+    [editor, save, fitView],
+  );
+  const closeVersions = useCallback(() => setShowVersions(false), []);
+
+  return (
+    <div className="toolbar" role="toolbar" aria-label="Editor">
+      <button type="button" className="link" onClick={() => navigate("/")}>
+        ← Graphs
+      </button>
+      <input
+        className="graph-name"
+        aria-label="Graph name"
+        value={name}
+        onChange={(e) => editor.getState().setName(e.target.value)}
+      />
+      <span className={`dirty-flag${dirty ? " is-dirty" : ""}`} data-testid="dirty-flag">
+        {dirty ? "unsaved" : graphId ? "saved" : "new"}
+      </span>
+      <span className="toolbar-sep" />
+      <button type="button" onClick={() => editor.getState().undo()} disabled={!canUndo} title="Ctrl+Z">
+        Undo
+      </button>
+      <button type="button" onClick={() => editor.getState().redo()} disabled={!canRedo} title="Ctrl+Shift+Z">
+        Redo
+      </button>
+      <button type="button" onClick={() => editor.getState().deleteSelected()} title="Delete">
+        Delete
+      </button>
+      <button type="button" onClick={() => void layout()} title="Shift+L">
+        Auto-layout
+      </button>
+      <button type="button" onClick={() => void fitView({ duration: 200 })} title="Shift+F">
+        Fit
+      </button>
+      <AddNoteButton />
+      <button type="button" onClick={() => fileInput.current?.click()}>
+        Import
+      </button>
+      <input ref={fileInput} type="file" accept=".json,application/json" hidden aria-label="Import file" data-testid="import-file" onChange={onImport} />
+      <button type="button" onClick={() => downloadDocument(editor.getState().toDocument())}>
+        Export
+      </button>
+      <span className="toolbar-sep" />
+      {graphId && (
+        <span className="anchor">
+          <button type="button" aria-expanded={showVersions} onClick={() => setShowVersions(!showVersions)}>
+            Versions
+          </button>
+          {showVersions && <VersionsMenu graphId={graphId} onRestore={restore} onClose={closeVersions} />}
+        </span>
+      )}
+      {graphId && (
+        <a className="button-like" href={`/graphs/${encodeURIComponent(graphId)}/runs`} onClick={(e) => { e.preventDefault(); navigate(`/graphs/${encodeURIComponent(graphId)}/runs`); }}>
+          History
+        </a>
+      )}
+      <button type="button" onClick={() => void save()} disabled={saving} aria-label="Save" title="Ctrl+S">
+        Save
+      </button>
+      <RunControls ensureSaved={ensureSaved} />
+    </div>
+  );
+}
+
+function AddNoteButton() {
+  const { editor } = useStoreApis();
+  const { screenToFlowPosition } = useReactFlow();
+  const add = () => {
+    const pane = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+    const at = pane ? { x: pane.left + 40, y: pane.top + 40 } : { x: 100, y: 100 };
+    editor.getState().addNote(screenToFlowPosition(at));
+  };
+  return (
+    <button type="button" onClick={add}>
+      Add note
+    </button>
+  );
+}
+
+function DynamicPorts() {
+  // Nodes whose outputs depend on params (e.g. switch cases) ask the API for their ports.
+  const { editor } = useStoreApis();
+  const { specs } = useCatalogue();
+  const nodes = useEditorStore((s) => s.nodes);
+  const seen = useRef(new Map<string, string>());
+  useEffect(() => {
+    for (const n of nodes) {
+      if (n.type !== "kyra") continue;
+      const doc = (n.data as { doc: { type: string; params?: unknown } }).doc;
+      if (!specs.get(doc.type)?.dynamic_outputs) continue;
+      const key = JSON.stringify(doc.params ?? {});
+      if (seen.current.get(n.id) === key) continue;
+      seen.current.set(n.id, key);
+      api.ports(doc.type, doc.params ?? {}).then(
+        (ports) => editor.getState().setDynamicPorts(n.id, ports.outputs),
+        () => undefined,
+      );
+    }
+  }, [nodes, specs, editor]);
+  return null;
+}
+
+function RunFollower() {
+  const { run: runStore } = useStoreApis();
+  const runId = useRunStore((s) => s.run?.id ?? null);
+  useRunEvents(runStore, runId);
+  return null;
+}
+
+function UnsavedGuard() {
+  const dirty = useEditorStore((s) => s.dirty);
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty]);
+  return null;
+}
+
+/** The graph editor for an existing graph (`graphId`) or a new, unsaved one. */
+export function EditorPage({ graphId }: { graphId: string | null }) {
+  const { specs } = useCatalogue();
+  const [editor] = useState(() => createEditorStore(specs, emptyDocument()));
+  const [run] = useState(() => createRunStore());
+  const [state, setState] = useState<"loading" | "ready" | "error">(graphId ? "loading" : "ready");
+  const [error, setError] = useState("");
+
+  useEffect(() => {
+    if (!graphId || editor.getState().graphId === graphId) return;
+    let cancelled = false;
+    setState("loading");
+    api.getGraph(graphId).then(
+      (g) => {
+        if (cancelled) return;
+        editor.getState().load(g.document, { graphId: g.id });
+        setState("ready");
+      },
+      (e: unknown) => {
+        if (cancelled) return;
+        setError(errorText(e));
+        setState("error");
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [graphId, editor]);
+
+  if (state === "error") return <p className="page-message" role="alert">Could not open the graph: {error}</p>;
+  if (state === "loading") return <p className="page-message">Loading graph…</p>;
+  return (
+    <EditorStoresProvider editor={editor} run={run}>
+      <ReactFlowProvider>
+        <div className="editor">
+          <Toolbar />
+          <div className="editor-main">
+            <Palette />
+            <div className="canvas-wrap">
+              <EditorCanvas />
+            </div>
+            <Inspector />
+          </div>
+        </div>
+        <DynamicPorts />
+        <RunFollower />
+        <UnsavedGuard />
+      </ReactFlowProvider>
+    </EditorStoresProvider>
+  );
+}

@@ -1,0 +1,114 @@
+import { lazy, Suspense, useState } from "react";
+import { useShallow } from "zustand/react/shallow";
+import { api } from "../api/client";
+import { formatCost, formatDuration } from "../runs/format";
+import { useRunStore, useStoreApis } from "../store/editor-context";
+import { FINAL_STATUSES } from "../store/run-store";
+import { navigate } from "../ui/router";
+import { toast } from "../ui/toasts";
+
+const CodeEditor = lazy(() => import("../inspector/code-editor"));
+
+interface Props {
+  /** Saves when needed and returns the graph id to run, or null when saving failed. */
+  ensureSaved: () => Promise<string | null>;
+}
+
+function parsePayload(text: string): { value: unknown; error: string | null } {
+  if (!text.trim()) return { value: {}, error: null };
+  try {
+    return { value: JSON.parse(text), error: null };
+  } catch (e) {
+    return { value: null, error: e instanceof Error ? e.message : "invalid JSON" };
+  }
+}
+
+/** Run button, trigger payload editor, live run status and cancel. */
+export function RunControls({ ensureSaved }: Props) {
+  const { run: runStore } = useStoreApis();
+  const { run, live } = useRunStore(useShallow((s) => ({ run: s.run, live: s.live })));
+  const [payloadText, setPayloadText] = useState("{}");
+  const [mode, setMode] = useState<"queue" | "sync">("queue");
+  const [showPayload, setShowPayload] = useState(false);
+  const [starting, setStarting] = useState(false);
+  const payload = parsePayload(payloadText);
+
+  const start = async () => {
+    if (payload.error) {
+      setShowPayload(true);
+      toast("error", `Trigger payload is not valid JSON: ${payload.error}`);
+      return;
+    }
+    setStarting(true);
+    try {
+      const graphId = await ensureSaved();
+      if (!graphId) return;
+      runStore.getState().setRun(null);
+      const started = await api.startRun(graphId, { inputs: payload.value, mode });
+      runStore.getState().setRun({ ...started, node_runs: started.node_runs ?? [] });
+    } catch (e) {
+      toast("error", `Run failed to start: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  const cancel = async () => {
+    if (!run) return;
+    try {
+      runStore.getState().patchRun(await api.cancelRun(run.id));
+    } catch (e) {
+      toast("error", `Cancel failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+
+  const active = run !== null && !FINAL_STATUSES.has(run.status);
+  return (
+    <div className="run-controls">
+      <button type="button" className="primary" onClick={start} disabled={starting || active} aria-label="Run">
+        ▶ Run
+      </button>
+      <button type="button" aria-expanded={showPayload} onClick={() => setShowPayload(!showPayload)}>
+        Payload
+      </button>
+      {active && (
+        <button type="button" onClick={cancel}>
+          Cancel
+        </button>
+      )}
+      {run && (
+        <span className="run-summary" data-testid="run-status" data-run-status={run.status}>
+          <span className={`status-badge status-${run.status}`}>{run.status}</span>
+          {live && <span className="live-dot" title="live" />}
+          <span className="muted">
+            {formatDuration(run.duration_ms)} · {formatCost(run.cost_usd)}
+          </span>
+          <button type="button" className="link" onClick={() => navigate(`/runs/${encodeURIComponent(run.id)}`)}>
+            details
+          </button>
+        </span>
+      )}
+      {showPayload && (
+        <div className="popover payload-popover" role="dialog" aria-label="Trigger payload">
+          <div className="popover-head">
+            <strong>Trigger payload (JSON)</strong>
+            <button type="button" aria-label="Close payload" onClick={() => setShowPayload(false)}>
+              ×
+            </button>
+          </div>
+          <Suspense fallback={<textarea value={payloadText} readOnly rows={8} />}>
+            <CodeEditor value={payloadText} onChange={setPayloadText} language="json" height="180px" label="Trigger payload" />
+          </Suspense>
+          {payload.error && <p className="error-text">{payload.error}</p>}
+          <label className="field inline">
+            <span>Mode</span>
+            <select value={mode} onChange={(e) => setMode(e.target.value as "queue" | "sync")}>
+              <option value="queue">queue (workers)</option>
+              <option value="sync">sync (in the API)</option>
+            </select>
+          </label>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,208 @@
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
+import { useShallow } from "zustand/react/shallow";
+import { useCatalogue } from "../api/catalogue";
+import { api } from "../api/client";
+import type { JsonObject, NodeSpec } from "../api/types";
+import { isKyraNode, type KyraNodeData, templateSuggestions } from "../lib/graph";
+import { NodeResult } from "../runs/node-result";
+import { useEditorStore, useRunStore, useStoreApis } from "../store/editor-context";
+
+const ParamsForm = lazy(() => import("./params-form"));
+
+function useSelectedNodeId(): string | null {
+  return useEditorStore((s) => {
+    let found: string | null = null;
+    for (const n of s.nodes) {
+      if (!n.selected) continue;
+      if (found !== null || !isKyraNode(n)) return null;
+      found = n.id;
+    }
+    return found;
+  });
+}
+
+function NumberSetting({ label, value, onChange, readOnly }: { label: string; value: unknown; onChange: (v: number | undefined) => void; readOnly: boolean }) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input
+        type="number"
+        min={0}
+        className="nodrag"
+        value={typeof value === "number" ? value : ""}
+        readOnly={readOnly}
+        onChange={(e) => onChange(e.target.value === "" ? undefined : Number(e.target.value))}
+      />
+    </label>
+  );
+}
+
+function CredentialsMapping({ id, spec, data, readOnly }: { id: string; spec: NodeSpec; data: KyraNodeData; readOnly: boolean }) {
+  const patchNode = useEditorStore((s) => s.patchNode);
+  const [available, setAvailable] = useState<{ id: string; name: string; kind: string }[] | null>(null);
+  useEffect(() => {
+    if (!spec.credentials.length) return;
+    api.credentials().then(setAvailable, () => setAvailable([]));
+  }, [spec]);
+  if (!spec.credentials.length) return null;
+  const current = data.doc.credentials ?? {};
+  return (
+    <fieldset className="inspector-section">
+      <legend>Credentials</legend>
+      {spec.credentials.map((c) => (
+        <label className="field" key={c.kind}>
+          <span>
+            {c.kind}
+            {c.required ? " *" : ""}
+          </span>
+          <select
+            className="nodrag"
+            value={current[c.kind] ?? ""}
+            disabled={readOnly}
+            onChange={(e) => {
+              const next = { ...current };
+              if (e.target.value) next[c.kind] = e.target.value;
+              else delete next[c.kind];
+              patchNode(id, { credentials: Object.keys(next).length ? next : undefined });
+            }}
+          >
+            <option value="">— none —</option>
+            {(available ?? []).filter((a) => a.kind === c.kind).map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function NodeInspector({ id }: { id: string }) {
+  const { specs } = useCatalogue();
+  const { editor } = useStoreApis();
+  const data = useEditorStore((s) => {
+    const n = s.nodes.find((x) => x.id === id);
+    return n && isKyraNode(n) ? n.data : null;
+  });
+  const { readOnly, errors, edges } = useEditorStore(useShallow((s) => ({ readOnly: s.readOnly, errors: s.errors[id], edges: s.edges })));
+  const { setParams, patchNode } = useEditorStore(useShallow((s) => ({ setParams: s.setParams, patchNode: s.patchNode })));
+  const hasResult = useRunStore((s) => s.nodeRuns[id] !== undefined);
+  const [tab, setTab] = useState<"params" | "result">(hasResult ? "result" : "params");
+  useEffect(() => setTab(hasResult ? "result" : "params"), [id, hasResult]);
+  // Suggestions depend on the edges only, so moving nodes does not rebuild them.
+  const suggestions = useMemo(() => templateSuggestions(id, editor.getState().connectionContext()), [id, edges, editor]);
+  if (!data) return null;
+  const spec = specs.get(data.doc.type);
+  const settings = data.doc.settings ?? {};
+  const setSetting = (key: string, v: number | undefined) => {
+    const next: JsonObject = { ...settings };
+    if (v === undefined) delete next[key];
+    else next[key] = v;
+    patchNode(id, { settings: Object.keys(next).length ? next : undefined });
+  };
+
+  return (
+    <div className="inspector-body">
+      <header className="inspector-header">
+        <h2>{spec?.title ?? data.doc.type}</h2>
+        <code className="muted">{data.doc.type}</code>
+        {spec?.description && <p className="muted">{spec.description}</p>}
+      </header>
+      <div className="tabs" role="tablist">
+        <button type="button" role="tab" aria-selected={tab === "params"} onClick={() => setTab("params")}>
+          Parameters
+        </button>
+        <button type="button" role="tab" aria-selected={tab === "result"} onClick={() => setTab("result")} disabled={!hasResult}>
+          Result
+        </button>
+      </div>
+      {tab === "result" ? (
+        <NodeResult nodeId={id} />
+      ) : (
+        <>
+          {errors && errors.length > 0 && (
+            <ul className="field-errors" role="alert">
+              {errors.map((e, i) => (
+                <li key={i}>
+                  <code>{e.field}</code>: {e.message}
+                </li>
+              ))}
+            </ul>
+          )}
+          <label className="field">
+            <span>Node name</span>
+            <input
+              className="nodrag"
+              value={data.doc.name ?? ""}
+              placeholder={spec?.title ?? data.doc.type}
+              readOnly={readOnly}
+              onChange={(e) => patchNode(id, { name: e.target.value })}
+            />
+          </label>
+          <p className="muted small">
+            Id <code>{id}</code> — reference its output as <code>{`{{ nodes.${id}.output }}`}</code>
+          </p>
+          {spec ? (
+            <Suspense fallback={<p className="muted">Loading form…</p>}>
+              <ParamsForm
+                key={id}
+                spec={spec}
+                params={data.doc.params ?? {}}
+                suggestions={suggestions}
+                readOnly={readOnly}
+                onChange={(p) => setParams(id, p)}
+              />
+            </Suspense>
+          ) : (
+            <p role="alert">Unknown node type {data.doc.type}.</p>
+          )}
+          {spec && <CredentialsMapping id={id} spec={spec} data={data} readOnly={readOnly} />}
+          <fieldset className="inspector-section">
+            <legend>Execution</legend>
+            <NumberSetting label="Retries" value={settings.retries} readOnly={readOnly} onChange={(v) => setSetting("retries", v)} />
+            <NumberSetting label="Retry backoff (s)" value={settings.retry_backoff_s} readOnly={readOnly} onChange={(v) => setSetting("retry_backoff_s", v)} />
+            <NumberSetting label="Timeout (s)" value={settings.timeout_s} readOnly={readOnly} onChange={(v) => setSetting("timeout_s", v)} />
+          </fieldset>
+        </>
+      )}
+    </div>
+  );
+}
+
+function GraphInspector() {
+  const { description, errors, count } = useEditorStore(
+    useShallow((s) => ({ description: s.meta.description, errors: s.errors[""], count: s.nodes.length })),
+  );
+  return (
+    <div className="inspector-body">
+      <h2>Graph</h2>
+      <p className="muted">{count} nodes. {description}</p>
+      {errors && errors.length > 0 && (
+        <ul className="field-errors" role="alert">
+          {errors.map((e, i) => (
+            <li key={i}>{e.message}</li>
+          ))}
+        </ul>
+      )}
+      <h3>Shortcuts</h3>
+      <dl className="shortcuts">
+        <dt>Drag from palette</dt><dd>add a node</dd>
+        <dt>Delete / Backspace</dt><dd>delete selection</dd>
+        <dt>Ctrl+Z / Ctrl+Shift+Z</dt><dd>undo / redo</dd>
+        <dt>Ctrl+C / Ctrl+V / Ctrl+D</dt><dd>copy / paste / duplicate</dd>
+        <dt>Ctrl+A</dt><dd>select all</dd>
+        <dt>Shift+drag</dt><dd>box select</dd>
+        <dt>Ctrl+S</dt><dd>save</dd>
+        <dt>Shift+L / Shift+F</dt><dd>auto-layout / fit view</dd>
+      </dl>
+    </div>
+  );
+}
+
+/** Right-hand panel: the selected node's parameters and run result, or graph information. */
+export function Inspector() {
+  const id = useSelectedNodeId();
+  return <aside className="inspector" aria-label="Inspector">{id ? <NodeInspector key={id} id={id} /> : <GraphInspector />}</aside>;
+}

@@ -1,0 +1,106 @@
+import Form from "@rjsf/core";
+import { getTemplate, type RegistryWidgetsType, type RJSFSchema, type UiSchema, type WidgetProps } from "@rjsf/utils";
+import validator from "@rjsf/validator-ajv8";
+import { lazy, memo, Suspense, useMemo, useRef } from "react";
+import type { JsonObject, NodeSpec } from "../api/types";
+import { simplifySchema, uiSchemaFor } from "./schema";
+import { TemplateInput } from "./template-input";
+
+const CodeEditor = lazy(() => import("./code-editor"));
+
+interface FormContext {
+  suggestions: readonly string[];
+}
+
+function suggestionsOf(props: WidgetProps): readonly string[] {
+  return (props.registry.formContext as FormContext | undefined)?.suggestions ?? [];
+}
+
+function TextWidget(props: WidgetProps) {
+  if (props.schema.type !== "string" || props.schema.enum) {
+    const BaseInput = getTemplate("BaseInputTemplate", props.registry, props.options);
+    return <BaseInput {...props} />;
+  }
+  return (
+    <TemplateInput
+      id={props.id}
+      value={typeof props.value === "string" ? props.value : ""}
+      onChange={(v) => props.onChange(v === "" ? props.options.emptyValue : v)}
+      onBlur={() => props.onBlur(props.id, props.value)}
+      suggestions={suggestionsOf(props)}
+      disabled={props.disabled || props.readonly}
+      required={props.required}
+      placeholder={props.placeholder}
+    />
+  );
+}
+
+function TextareaWidget(props: WidgetProps) {
+  return (
+    <TemplateInput
+      id={props.id}
+      multiline
+      value={typeof props.value === "string" ? props.value : ""}
+      onChange={(v) => props.onChange(v === "" ? props.options.emptyValue : v)}
+      onBlur={() => props.onBlur(props.id, props.value)}
+      suggestions={suggestionsOf(props)}
+      disabled={props.disabled || props.readonly}
+      required={props.required}
+    />
+  );
+}
+
+function CodeWidget(props: WidgetProps) {
+  const value = typeof props.value === "string" ? props.value : "";
+  return (
+    <Suspense fallback={<textarea id={props.id} className="nodrag" value={value} readOnly rows={6} />}>
+      <CodeEditor id={props.id} value={value} onChange={(v) => props.onChange(v)} readOnly={props.readonly || props.disabled} language="python" />
+    </Suspense>
+  );
+}
+
+const widgets: RegistryWidgetsType = { TextWidget, TextareaWidget, CodeWidget };
+
+interface Props {
+  spec: NodeSpec;
+  params: JsonObject;
+  suggestions: readonly string[];
+  readOnly: boolean;
+  onChange: (params: JsonObject) => void;
+}
+
+/** The parameter form generated from a node's `params_schema`. */
+function ParamsForm({ spec, params, suggestions, readOnly, onChange }: Props) {
+  const schema = useMemo(() => simplifySchema(spec.params_schema) as RJSFSchema, [spec]);
+  const uiSchema = useMemo(
+    () => ({ ...(uiSchemaFor(schema as JsonObject) as UiSchema), "ui:submitButtonOptions": { norender: true } }) as UiSchema,
+    [schema],
+  );
+  const formContext = useMemo(() => ({ suggestions }), [suggestions]);
+  // rjsf reports a change on mount when it fills defaults; only edits by the user count.
+  const touched = useRef(false);
+  const markTouched = () => {
+    touched.current = true;
+  };
+  return (
+    <div onInputCapture={markTouched} onClickCapture={markTouched} onKeyDownCapture={markTouched}>
+      <Form
+        schema={schema}
+        uiSchema={uiSchema}
+        formData={params}
+        validator={validator}
+        widgets={widgets}
+        formContext={formContext}
+        readonly={readOnly}
+        showErrorList={false}
+        noHtml5Validate
+        idPrefix="param"
+        onChange={(e) => {
+          if (touched.current && !readOnly) onChange((e.formData ?? {}) as JsonObject);
+        }}
+      />
+    </div>
+  );
+}
+
+export default memo(ParamsForm);

@@ -1,0 +1,49 @@
+import type { JsonObject, JsonValue } from "../api/types";
+
+function isObject(v: JsonValue | undefined): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Make pydantic's JSON Schema friendlier to a form: `anyOf: [X, {type: null}]` (Optional fields)
+ * becomes X, keeping title, description and default from the outer schema.
+ */
+export function simplifySchema(schema: JsonValue): JsonValue {
+  if (Array.isArray(schema)) return schema.map(simplifySchema);
+  if (!isObject(schema)) return schema;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = simplifySchema(v);
+  const variants = out.anyOf;
+  if (Array.isArray(variants)) {
+    const nonNull = variants.filter((v) => !(isObject(v) && v.type === "null"));
+    if (nonNull.length === 1 && nonNull.length < variants.length && isObject(nonNull[0])) {
+      const { anyOf: _drop, ...rest } = out;
+      void _drop;
+      return { ...nonNull[0], ...rest };
+    }
+  }
+  return out;
+}
+
+const MULTILINE_KEYS = new Set(["prompt", "system", "system_prompt", "template", "message", "text", "body", "content", "query", "sql", "instructions"]);
+const CODE_FORMATS = new Set(["code", "python", "javascript", "json-code"]);
+
+/** Pick widgets: code editor for code fields, a template textarea for long text. */
+export function uiSchemaFor(schema: JsonValue, key = ""): JsonObject {
+  const ui: JsonObject = {};
+  if (!isObject(schema)) return ui;
+  const format = typeof schema.format === "string" ? schema.format : "";
+  const widget = typeof schema["x-widget"] === "string" ? schema["x-widget"] : "";
+  if (schema.type === "string" && !schema.enum) {
+    if (CODE_FORMATS.has(format) || CODE_FORMATS.has(widget) || key === "code") ui["ui:widget"] = "CodeWidget";
+    else if (format === "textarea" || format === "multiline" || widget === "textarea" || MULTILINE_KEYS.has(key) ||
+      (typeof schema.maxLength === "number" && schema.maxLength > 200)) ui["ui:widget"] = "textarea";
+  }
+  if (isObject(schema.properties)) {
+    for (const [k, v] of Object.entries(schema.properties)) {
+      const child = uiSchemaFor(v, k);
+      if (Object.keys(child).length) ui[k] = child;
+    }
+  }
+  return ui;
+}

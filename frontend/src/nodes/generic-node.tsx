@@ -1,0 +1,67 @@
+import { Handle, type NodeProps, Position } from "@xyflow/react";
+import { memo } from "react";
+import { useCatalogue } from "../api/catalogue";
+import type { PortSpec } from "../api/types";
+import { type KyraNode, portsOf } from "../lib/graph";
+import { useEditorStore, useRunStore } from "../store/editor-context";
+
+function PortRow({ port, side }: { port: PortSpec; side: "in" | "out" }) {
+  const isError = side === "out" && port.name === "error";
+  return (
+    <div className={`port port-${side}${isError ? " port-error" : ""}`} title={port.description || undefined}>
+      <Handle
+        type={side === "in" ? "target" : "source"}
+        position={side === "in" ? Position.Left : Position.Right}
+        id={port.name}
+        className={`handle handle-${port.type}`}
+        data-port-type={port.type}
+      />
+      <span className="port-name">{port.name}</span>
+      <span className="port-type">{port.type}</span>
+    </div>
+  );
+}
+
+/** The one node component: header, status and typed ports, all derived from the node's spec. */
+function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
+  const spec = useCatalogue().specs.get(data.doc.type);
+  const dynamicOutputs = useEditorStore((s) => s.dynamicPorts[id]);
+  const errorCount = useEditorStore((s) => s.errors[id]?.length ?? 0);
+  const status = useRunStore((s) => s.nodeRuns[id]?.status);
+  const ports = portsOf(spec, dynamicOutputs);
+  const rows = Math.max(ports.inputs.length, ports.outputs.length);
+  return (
+    <div
+      className={`kyra-node${selected ? " is-selected" : ""}${status ? ` status-${status}` : ""}${spec ? "" : " is-unknown"}`}
+      data-node-type={data.doc.type}
+      data-node-id={id}
+      data-status={status}
+    >
+      <div className="kyra-node-header">
+        <span className="kyra-node-category">{spec?.category ?? "Unknown"}</span>
+        <span className="kyra-node-title">{data.doc.name || spec?.title || data.doc.type}</span>
+        <span className="kyra-node-id">{id}</span>
+        {status && (
+          <span className={`status-badge status-${status}`} aria-label={`status ${status}`}>
+            {status}
+          </span>
+        )}
+        {errorCount > 0 && (
+          <span className="error-badge" title="This node has validation errors">
+            {errorCount} error{errorCount > 1 ? "s" : ""}
+          </span>
+        )}
+      </div>
+      <div className="kyra-node-ports">
+        {Array.from({ length: rows }, (_, i) => (
+          <div className="port-line" key={i}>
+            {ports.inputs[i] ? <PortRow port={ports.inputs[i]} side="in" /> : <span />}
+            {ports.outputs[i] ? <PortRow port={ports.outputs[i]} side="out" /> : <span />}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+export default memo(GenericNode);

@@ -1,0 +1,80 @@
+import { useCallback, useEffect, useState } from "react";
+import { api } from "../api/client";
+import type { GraphRead, RunRead } from "../api/types";
+import { Link } from "../ui/link";
+import { formatCost, formatDuration, formatTime } from "./format";
+
+const PAGE = 50;
+
+/** Past runs of one graph, newest first. */
+export function RunsPage({ graphId }: { graphId: string }) {
+  const [graph, setGraph] = useState<GraphRead | null>(null);
+  const [runs, setRuns] = useState<RunRead[] | null>(null);
+  const [offset, setOffset] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => {
+    api.listRuns(graphId, PAGE, offset).then(setRuns, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  }, [graphId, offset]);
+  useEffect(load, [load]);
+  useEffect(() => {
+    api.getGraph(graphId).then(setGraph, () => undefined);
+  }, [graphId]);
+  const editorPath = `/graphs/${encodeURIComponent(graphId)}`;
+  return (
+    <main className="page">
+      <div className="page-head">
+        <h1>Runs of {graph?.name ?? "graph"}</h1>
+        <Link to={editorPath} className="button-like">
+          Open editor
+        </Link>
+        <button type="button" onClick={load}>
+          Refresh
+        </button>
+      </div>
+      {error && <p role="alert">Could not list runs: {error}</p>}
+      {runs && runs.length === 0 && offset === 0 && <p className="muted">This graph has not run yet.</p>}
+      {runs && runs.length > 0 && (
+        <table className="table" data-testid="runs-table">
+          <thead>
+            <tr>
+              <th>Run</th>
+              <th>Status</th>
+              <th>Version</th>
+              <th>Trigger</th>
+              <th>Started</th>
+              <th>Duration</th>
+              <th>Cost</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((r) => (
+              <tr key={r.id} data-testid="run-row">
+                <td>
+                  <Link to={`/runs/${encodeURIComponent(r.id)}`}>
+                    <code>{r.id.slice(0, 8)}</code>
+                  </Link>
+                </td>
+                <td>
+                  <span className={`status-badge status-${r.status}`}>{r.status}</span>
+                </td>
+                <td>v{r.graph_version}</td>
+                <td>{r.trigger_kind}</td>
+                <td>{formatTime(r.started_at ?? r.created_at)}</td>
+                <td>{formatDuration(r.duration_ms)}</td>
+                <td>{formatCost(r.cost_usd)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="pager">
+        <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+          Newer
+        </button>
+        <button type="button" disabled={!runs || runs.length < PAGE} onClick={() => setOffset(offset + PAGE)}>
+          Older
+        </button>
+      </div>
+    </main>
+  );
+}

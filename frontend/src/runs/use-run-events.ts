@@ -1,0 +1,48 @@
+import { useEffect } from "react";
+import { api } from "../api/client";
+import { streamEvents } from "../api/sse";
+import type { NodeRunRead, RunRead } from "../api/types";
+import type { RunStoreApi } from "../store/run-store";
+import { FINAL_STATUSES } from "../store/run-store";
+
+/**
+ * Follow a run live: open `GET /api/runs/{id}/events` (fetch + stream, so the API key travels
+ * in a header), apply snapshot/node/run events to the run store, and re-read the run when the
+ * stream ends. Does nothing for a run that already finished.
+ */
+export function useRunEvents(runStore: RunStoreApi, runId: string | null) {
+  useEffect(() => {
+    const status = runStore.getState().run?.status;
+    if (!runId || (status && FINAL_STATUSES.has(status))) return;
+    const controller = new AbortController();
+    const s = runStore.getState();
+    s.setLive(true);
+    const onMessage = (msg: { event: string; data: string }) => {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(msg.data);
+      } catch {
+        return;
+      }
+      const st = runStore.getState();
+      if (msg.event === "snapshot") st.setRun(payload as RunRead);
+      else if (msg.event === "node") st.upsertNodeRun(payload as NodeRunRead);
+      else if (msg.event === "run") st.patchRun(payload as Partial<RunRead>);
+    };
+    const finish = async () => {
+      if (controller.signal.aborted) return;
+      try {
+        const run = await api.getRun(runId);
+        if (!controller.signal.aborted) runStore.getState().setRun(run);
+      } catch {
+        /* keep what the stream gave us */
+      }
+      if (!controller.signal.aborted) runStore.getState().setLive(false);
+    };
+    streamEvents(`/api/runs/${encodeURIComponent(runId)}/events`, onMessage, controller.signal).then(finish, finish);
+    return () => {
+      controller.abort();
+      runStore.getState().setLive(false);
+    };
+  }, [runStore, runId]);
+}

@@ -1,0 +1,47 @@
+import { createStore } from "zustand/vanilla";
+import type { NodeRunRead, RunRead } from "../api/types";
+
+export interface RunState {
+  run: RunRead | null;
+  /** Latest node run per node id for the shown run. */
+  nodeRuns: Record<string, NodeRunRead>;
+  /** True while the event stream of the shown run is open. */
+  live: boolean;
+}
+
+export interface RunActions {
+  /** Show a run (its node runs replace the current ones when present). */
+  setRun: (run: RunRead | null) => void;
+  /** Merge run fields from an `event: run` message. */
+  patchRun: (run: Partial<RunRead>) => void;
+  /** Record one node run from an `event: node` message. */
+  upsertNodeRun: (nodeRun: NodeRunRead) => void;
+  setLive: (live: boolean) => void;
+}
+
+export type RunStore = RunState & RunActions;
+
+export const FINAL_STATUSES: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled"]);
+
+function byNode(nodeRuns: readonly NodeRunRead[] | undefined): Record<string, NodeRunRead> {
+  const out: Record<string, NodeRunRead> = {};
+  for (const nr of nodeRuns ?? []) out[nr.node_id] = nr;
+  return out;
+}
+
+/** Build the store holding the run shown on a canvas and its per-node statuses. */
+export const createRunStore = () =>
+  createStore<RunStore>()((set, get) => ({
+    run: null,
+    nodeRuns: {},
+    live: false,
+    setRun: (run) => set({ run, nodeRuns: run?.node_runs ? byNode(run.node_runs) : run ? get().nodeRuns : {} }),
+    patchRun: (patch) => {
+      const run = get().run;
+      if (run && (patch.id === undefined || patch.id === run.id)) set({ run: { ...run, ...patch, node_runs: run.node_runs } });
+    },
+    upsertNodeRun: (nr) => set({ nodeRuns: { ...get().nodeRuns, [nr.node_id]: nr } }),
+    setLive: (live) => set({ live }),
+  }));
+
+export type RunStoreApi = ReturnType<typeof createRunStore>;
