@@ -12,7 +12,8 @@ Our exception hierarchy::
     │   ├── ParamsInvalidError   rendered parameters did not validate
     │   ├── CredentialError      a declared credential is missing or of the wrong kind
     │   ├── BlockedAddressError  outbound HTTP to an internal address was refused
-    │   └── SandboxError         user code failed or broke a sandbox limit
+    │   ├── SandboxError         user code failed or broke a sandbox limit
+    │   └── PauseRequested       the node asks to pause the run (approval, budget exceeded)
     └── RunCancelledError        the run was cancelled while a node ran
 """
 
@@ -75,3 +76,11 @@ class SandboxError(NodeError):
 
 class RunCancelledError(KyraError):
     pass
+
+
+class PauseRequested(NodeError):
+    """Raised by a node (or a service it calls) to pause the run instead of failing it."""
+
+    retryable = False
+    #: Reason shown on the run, e.g. "budget_exceeded" or "approval".
+    reason = "paused"

@@ -111,6 +111,8 @@ class NodeSpec:
         dynamic_outputs: computes output ports from raw params (e.g. switch cases).
         timeout_s: default per-attempt timeout.
         retries: default extra attempts after a failure.
+        raw_params: top-level params the engine leaves unrendered (the handler renders them
+            itself with ``ctx.render``, e.g. a loop body that sees ``item``).
     """
 
     type: str
@@ -127,6 +129,7 @@ class NodeSpec:
     dynamic_outputs: Callable[[Mapping[str, Any]], list[Port]] | None = None
     timeout_s: float = 300.0
     retries: int = 0
+    raw_params: frozenset[str] = frozenset()
     execute: Execute | None = None
 
     def __post_init__(self) -> None:
@@ -139,7 +142,9 @@ class NodeSpec:
             )
         for port in [*self.inputs, *self.outputs]:
             if not _PORT_PATTERN.match(port.name):
-                raise SpecError(f"Node type {self.type!r}: port name {port.name!r} is not snake_case.")
+                raise SpecError(
+                    f"Node type {self.type!r}: port name {port.name!r} is not snake_case."
+                )
         if self.trigger:
             self.tool = False
 

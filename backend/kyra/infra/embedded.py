@@ -97,7 +97,14 @@ class EmbeddedPostgres:
             "-c", "shared_buffers=128MB",
         ]  # fmt: skip
         if not self.durable:
-            args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+            args += [
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]
         with log.open("ab") as out:
             self._proc = subprocess.Popen(
                 args, stdout=out, stderr=subprocess.STDOUT, user=user, start_new_session=True

@@ -40,7 +40,9 @@ class AiAgent(SQLModel, table=True):
     name: str = Field(max_length=200)
     default_prompt: str = ""
     tools: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(String), nullable=False))
-    memory_schema: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column(default=dict))
+    memory_schema: dict[str, Any] = Field(
+        default_factory=dict, sa_column=jsonb_column(default=dict)
+    )
     status: str = Field(default=AgentStatus.queued, max_length=16)
     llm_provider_id: uuid.UUID | None = Field(
         default=None, foreign_key="llm_providers.provider_id", ondelete="SET NULL"
@@ -50,10 +52,15 @@ class AiAgent(SQLModel, table=True):
     )
     temperature: float = 0.7
     max_iterations: int = 3
-    total_input_tokens: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0")))
-    total_output_tokens: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0")))
+    total_input_tokens: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0"))
+    )
+    total_output_tokens: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0"))
+    )
     total_cost: Decimal = Field(
-        default=Decimal(0), sa_column=Column(Numeric(12, 6), nullable=False, server_default=text("0"))
+        default=Decimal(0),
+        sa_column=Column(Numeric(12, 6), nullable=False, server_default=text("0")),
     )
     webhook_secret: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
@@ -86,10 +93,14 @@ class AgentMemory(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True)
+    )
     agent_id: uuid.UUID = Field(foreign_key="ai_agents.agent_id", index=True, ondelete="CASCADE")
     kind: str = Field(default=MemoryKind.vector, max_length=16)
-    embedding: list[float] | None = Field(default=None, sa_column=Column(Vector(EMBEDDING_DIMENSIONS)))
+    embedding: list[float] | None = Field(
+        default=None, sa_column=Column(Vector(EMBEDDING_DIMENSIONS))
+    )
     content: str
     metadatas: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column(default=dict))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())

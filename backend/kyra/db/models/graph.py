@@ -32,7 +32,9 @@ class Graph(SQLModel, table=True):
 
 class GraphVersion(SQLModel, table=True):
     __tablename__ = "graph_versions"
-    __table_args__ = (UniqueConstraint("graph_id", "version", name="uq_graph_versions_graph_version"),)
+    __table_args__ = (
+        UniqueConstraint("graph_id", "version", name="uq_graph_versions_graph_version"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     graph_id: uuid.UUID = Field(foreign_key="graphs.id", index=True, ondelete="CASCADE")

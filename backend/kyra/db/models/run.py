@@ -86,7 +86,9 @@ class Run(SQLModel, table=True):
     #: Key of this child run inside its parent node run (loop item, sub-graph call).
     parent_key: str | None = Field(default=None, max_length=200)
     #: The run whose outputs this run reuses (re-run from a node).
-    source_run_id: uuid.UUID | None = Field(default=None, foreign_key="runs.id", ondelete="SET NULL")
+    source_run_id: uuid.UUID | None = Field(
+        default=None, foreign_key="runs.id", ondelete="SET NULL"
+    )
     budget_usd: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 6)))
     cost_usd: Decimal = Field(default=Decimal(0), sa_column=_money())
     reserved_usd: Decimal = Field(default=Decimal(0), sa_column=_money())
@@ -125,8 +127,12 @@ class NodeRun(SQLModel, table=True):
     #: Copied from an earlier run instead of executed (re-run from a node).
     reused: bool = False
     lease_owner: str | None = Field(default=None, max_length=64)
-    lease_expires_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
-    next_attempt_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    lease_expires_at: datetime | None = Field(
+        default=None, sa_column=timestamp_column(nullable=True)
+    )
+    next_attempt_at: datetime | None = Field(
+        default=None, sa_column=timestamp_column(nullable=True)
+    )
     cost_usd: Decimal = Field(default=Decimal(0), sa_column=_money())
     input_tokens: int = Field(default=0, sa_column=_tokens())
     output_tokens: int = Field(default=0, sa_column=_tokens())

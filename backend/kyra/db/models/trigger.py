@@ -20,7 +20,9 @@ class Webhook(SQLModel, table=True):
     graph_id: uuid.UUID = Field(foreign_key="graphs.id", index=True, ondelete="CASCADE")
     node_id: str = Field(max_length=100)
     path: str = Field(max_length=200, unique=True)
-    methods: list[str] = Field(default_factory=lambda: ["POST"], sa_column=jsonb_column(default=list))
+    methods: list[str] = Field(
+        default_factory=lambda: ["POST"], sa_column=jsonb_column(default=list)
+    )
     #: "sync" waits for Webhook.respond; "async" answers 202 with the run id at once.
     reply_mode: str = Field(default="sync", max_length=8)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
@@ -39,7 +41,9 @@ class Schedule(SQLModel, table=True):
     #: What to do with occurrences missed while nothing ran: "skip" or "run_once".
     missed_policy: str = Field(default="skip", max_length=16)
     enabled: bool = True
-    next_fire_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True, index=True))
+    next_fire_at: datetime | None = Field(
+        default=None, sa_column=timestamp_column(nullable=True, index=True)
+    )
     last_fire_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column(default=dict))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())

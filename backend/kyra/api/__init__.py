@@ -1,0 +1,1 @@
+"""The Litestar HTTP API: thin controllers over the engine and the queries."""

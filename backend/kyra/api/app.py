@@ -1,0 +1,99 @@
+"""``create_app(settings)``: the Litestar application with every route, auth and error handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from kyra import __version__
+from kyra.api.auth import ApiKeyMiddleware
+from kyra.api.credentials import CredentialController
+from kyra.api.deps import provide_db_session, provide_principal, provide_services
+from kyra.api.errors import EXCEPTION_HANDLERS
+from kyra.api.graphs import GraphController
+from kyra.api.hooks import HookController
+from kyra.api.nodes import NodesController
+from kyra.api.runs import RunController
+from kyra.api.system import SystemController, WebController
+from kyra.engine.services import EngineServices
+from kyra.settings import Settings, get_settings
+
+
+def _optional_routes() -> list[Any]:
+    """Controllers of layers that may not be installed (each module exports ``ROUTES``)."""
+    import importlib
+
+    routes: list[Any] = []
+    for name in ("kyra.api.llm", "kyra.api.analytics"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        routes.extend(module.ROUTES)
+    return routes
+
+
+def create_app(settings: Settings | None = None, *, services: EngineServices | None = None) -> Litestar:
+    """Build the application; engine services are created at start-up unless given."""
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        owned = services is None
+        if owned:
+            from kyra.worker.runtime import DramatiqDispatcher, build_services
+
+            import kyra.worker.actors  # noqa: F401  (builds the broker the dispatcher sends to)
+
+            app.state.services = await build_services(settings, dispatcher=DramatiqDispatcher())
+        else:
+            app.state.services = services
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.services.close()
+
+    return Litestar(
+        route_handlers=[
+            SystemController,
+            NodesController,
+            GraphController,
+            RunController,
+            HookController,
+            CredentialController,
+            *_optional_routes(),
+            WebController,
+        ],
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+            "services": Provide(provide_services, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(ApiKeyMiddleware, exclude_from_auth_key="public")],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        state=_state(settings),
+        request_max_body_size=settings.max_request_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Kyra Flow", version=__version__, path="/schema", render_plugins=[SwaggerRenderPlugin()]
+        ),
+        debug=False,
+    )
+
+
+def _state(settings: Settings) -> Any:
+    from litestar.datastructures import State
+
+    return State({"settings": settings})

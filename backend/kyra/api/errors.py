@@ -1,0 +1,84 @@
+"""Exception handlers: every error is JSON ``{status_code, detail, errors?}``; never a 500 on input."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from pydantic import ValidationError
+
+from kyra.errors import ConflictError, GraphInvalidError, KyraError, NotFoundError
+
+_log = logging.getLogger("kyra.api")
+
+
+def _json(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> Response[Any]:
+    body: dict[str, Any] = {"status_code": status, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return Response(body, status_code=status, media_type=MediaType.JSON)
+
+
+def _field_of(location: str) -> str:
+    return location.removeprefix("body.").removeprefix("body")
+
+
+def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            field = _field_of(str(item.get("key") or item.get("source") or ""))
+            errors.append(
+                {
+                    "node_id": None,
+                    "field": field,
+                    "code": "invalid_field",
+                    "message": item.get("message", ""),
+                }
+            )
+    return _json(400, exc.detail or "invalid request", errors or None)
+
+
+def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if exc.status_code >= 500:
+        _log.error("server error: %s", exc.detail)
+    return _json(exc.status_code, exc.detail)
+
+
+def handle_kyra(_: Request[Any, Any, Any], exc: KyraError) -> Response[Any]:
+    if isinstance(exc, GraphInvalidError):
+        return _json(422, "graph is invalid", [e.as_dict() for e in exc.errors])
+    if isinstance(exc, NotFoundError):
+        return _json(404, str(exc))
+    if isinstance(exc, ConflictError):
+        return _json(409, str(exc))
+    return _json(400, str(exc))
+
+
+def handle_pydantic(_: Request[Any, Any, Any], exc: ValidationError) -> Response[Any]:
+    errors = [
+        {
+            "node_id": None,
+            "field": ".".join(str(p) for p in e["loc"]),
+            "code": "invalid_field",
+            "message": e["msg"],
+        }
+        for e in exc.errors()
+    ]
+    return _json(400, "invalid request", errors)
+
+
+def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    _log.exception("unhandled error", exc_info=exc)
+    return _json(500, "internal server error")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    ValidationException: handle_validation,
+    HTTPException: handle_http,
+    KyraError: handle_kyra,
+    ValidationError: handle_pydantic,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,143 @@
+"""Graphs and their versions: create, list, read, save a new version, rename, delete."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, delete, get, patch, post, put
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kyra.api.auth import Principal
+from kyra.db.models import Graph
+from kyra.db.queries import graphs as queries
+from kyra.engine.services import EngineServices
+from kyra.errors import GraphInvalidError
+from kyra.graph.document import GraphSettings
+from kyra.graph.validate import validate_document
+
+
+class GraphUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=10_000)
+    settings: GraphSettings | None = None
+
+
+def graph_summary(graph: Graph) -> dict[str, Any]:
+    return {
+        "id": str(graph.id),
+        "name": graph.name,
+        "description": graph.description,
+        "version": graph.version,
+        "settings": graph.settings,
+        "has_webhook_secret": graph.webhook_secret_enc is not None,
+        "created_at": graph.created_at.isoformat(),
+        "updated_at": graph.updated_at.isoformat(),
+    }
+
+
+def checked_document(raw: Any, services: EngineServices) -> dict[str, Any]:
+    """``raw`` if it is a valid graph document; otherwise 422 with every error."""
+    settings = services.settings
+    errors = validate_document(
+        raw, services.registry, max_nodes=settings.max_graph_nodes, max_bytes=settings.max_graph_bytes
+    )
+    if errors:
+        raise GraphInvalidError(errors)
+    document: dict[str, Any] = raw
+    return document
+
+
+async def graph_read(session: AsyncSession, request: Request[Any, Any, Any], graph: Graph) -> dict[str, Any]:
+    version = await queries.latest_version(session, graph.id)
+    hooks = await queries.list_webhooks(session, graph.id)
+    base = str(request.base_url).rstrip("/")
+    return graph_summary(graph) | {
+        "document": version.document,
+        "webhooks": [
+            {"node_id": h.node_id, "path": h.path, "url": f"{base}/hooks/{h.path}", "methods": h.methods}
+            for h in hooks
+        ],
+    }
+
+
+class GraphController(Controller):
+    path = "/api/graphs"
+    tags = ["graphs"]
+
+    @post("/validate", status_code=200)
+    async def validate(self, data: Any, services: EngineServices) -> dict[str, Any]:
+        errors = validate_document(data, services.registry)
+        return {"valid": not errors, "errors": [e.as_dict() for e in errors]}
+
+    @post("/")
+    async def create(
+        self, data: Any, request: Request[Any, Any, Any], db_session: AsyncSession,
+        principal: Principal, services: EngineServices,
+    ) -> dict[str, Any]:  # fmt: skip
+        document = checked_document(data, services)
+        graph = await queries.create_graph(db_session, owner_id=principal.user_id, document=document)
+        return await graph_read(db_session, request, graph)
+
+    @get("/")
+    async def list_graphs(self, db_session: AsyncSession, principal: Principal) -> list[dict[str, Any]]:
+        return [graph_summary(g) for g in await queries.list_graphs(db_session, owner_id=principal.user_id)]
+
+    @get("/{graph_id:uuid}")
+    async def read(
+        self, graph_id: uuid.UUID, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal
+    ) -> dict[str, Any]:
+        graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
+        return await graph_read(db_session, request, graph)
+
+    @put("/{graph_id:uuid}")
+    async def save(
+        self, graph_id: uuid.UUID, data: Any, request: Request[Any, Any, Any],
+        db_session: AsyncSession, principal: Principal, services: EngineServices,
+    ) -> dict[str, Any]:  # fmt: skip
+        document = checked_document(data, services)
+        graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
+        await queries.save_version(db_session, graph, document)
+        await db_session.refresh(graph)
+        return await graph_read(db_session, request, graph)
+
+    @patch("/{graph_id:uuid}")
+    async def update(
+        self, graph_id: uuid.UUID, data: GraphUpdate, request: Request[Any, Any, Any],
+        db_session: AsyncSession, principal: Principal,
+    ) -> dict[str, Any]:  # fmt: skip
+        graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
+        version = await queries.latest_version(db_session, graph.id)
+        document = dict(version.document)
+        changes = data.model_dump(exclude_unset=True, mode="json")
+        document.update({k: v for k, v in changes.items() if v is not None})
+        if changes.keys() - {"settings"} or changes.get("settings") != version.document.get("settings"):
+            await queries.save_version(db_session, graph, document)
+            await db_session.refresh(graph)
+        return await graph_read(db_session, request, graph)
+
+    @delete("/{graph_id:uuid}")
+    async def remove(self, graph_id: uuid.UUID, db_session: AsyncSession, principal: Principal) -> None:
+        graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
+        await queries.delete_graph(db_session, graph)
+
+    @get("/{graph_id:uuid}/versions")
+    async def versions(
+        self, graph_id: uuid.UUID, db_session: AsyncSession, principal: Principal
+    ) -> list[dict[str, Any]]:
+        graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
+        return [
+            {"version": v.version, "created_at": v.created_at.isoformat()}
+            for v in await queries.list_versions(db_session, graph.id)
+        ]
+
+    @get("/{graph_id:uuid}/versions/{version:int}")
+    async def version(
+        self, graph_id: uuid.UUID, version: int, db_session: AsyncSession, principal: Principal
+    ) -> dict[str, Any]:
+        graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
+        found = await queries.get_version(db_session, graph.id, version)
+        return {"version": found.version, "created_at": found.created_at.isoformat(), "document": found.document}

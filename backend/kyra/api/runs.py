@@ -1,0 +1,169 @@
+"""Starting runs, reading them back, following them live (SSE), cancelling and resuming."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncGenerator
+from decimal import Decimal
+from typing import Any, Literal
+
+from litestar import Controller, Response, get, post
+from litestar.params import Parameter
+from litestar.response import ServerSentEvent
+from litestar.types import SSEData
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kyra.api.auth import Principal
+from kyra.db.models import TERMINAL_RUN, Run
+from kyra.db.queries import graphs as graph_queries
+from kyra.db.queries import runs as queries
+from kyra.engine.hooks import run_channel
+from kyra.engine.services import EngineServices
+from kyra.engine.start import start_run
+from kyra.engine import control
+from kyra.errors import ConflictError
+
+
+class RunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    mode: Literal["queue", "sync"] = "queue"
+    budget_usd: Decimal | None = Field(None, ge=0, le=1_000_000)
+    version: int | None = Field(None, ge=1)
+
+
+class RerunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    from_node: str = Field(min_length=1, max_length=100)
+    mode: Literal["queue", "sync"] = "queue"
+
+
+async def run_read(session: AsyncSession, run: Run) -> dict[str, Any]:
+    version = await queries.version_number(session, run.graph_version_id)
+    return queries.run_view(run, version=version, node_runs=await queries.list_node_runs(session, run.id))
+
+
+class RunController(Controller):
+    tags = ["runs"]
+
+    @post("/api/graphs/{graph_id:uuid}/runs")
+    async def start(
+        self,
+        graph_id: uuid.UUID,
+        data: RunCreate,
+        db_session: AsyncSession,
+        principal: Principal,
+        services: EngineServices,
+        idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, max_length=200),
+    ) -> Response[dict[str, Any]]:
+        graph = await graph_queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
+        if data.version is None:
+            version = await graph_queries.latest_version(db_session, graph.id)
+        else:
+            version = await graph_queries.get_version(db_session, graph.id, data.version)
+        started = await start_run(
+            services, graph=graph, version=version, trigger=data.inputs, mode=data.mode,
+            trigger_kind="manual", budget_usd=data.budget_usd,
+            idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,
+        )  # fmt: skip
+        if started.result is not None:
+            view = queries.run_view(started.run, version=version.version, node_runs=started.result.node_runs)
+            return Response(view, status_code=200)
+        async with services.session_factory() as session:
+            run = await session.get(Run, started.run.id) or started.run
+            view = await run_read(session, run)
+        return Response(view, status_code=200 if started.existing else 202)
+
+    @get("/api/graphs/{graph_id:uuid}/runs")
+    async def list_runs(
+        self,
+        graph_id: uuid.UUID,
+        db_session: AsyncSession,
+        principal: Principal,
+        limit: int = Parameter(default=50, ge=1, le=500),
+        offset: int = Parameter(default=0, ge=0),
+    ) -> list[dict[str, Any]]:
+        graph = await graph_queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
+        runs = await queries.list_runs(db_session, graph_id=graph.id, limit=limit, offset=offset)
+        return [queries.run_view(r) for r in runs]
+
+    @get("/api/runs/{run_id:uuid}")
+    async def read(self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal) -> dict[str, Any]:
+        run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
+        return await run_read(db_session, run)
+
+    @post("/api/runs/{run_id:uuid}/cancel", status_code=200)
+    async def cancel(
+        self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal, services: EngineServices
+    ) -> dict[str, Any]:
+        run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
+        await control.cancel_run(services, run.id)
+        await db_session.refresh(run)
+        return await run_read(db_session, run)
+
+    @post("/api/runs/{run_id:uuid}/resume", status_code=200)
+    async def resume(
+        self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal, services: EngineServices
+    ) -> dict[str, Any]:
+        run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
+        if run.status != "paused":
+            raise ConflictError(f"run is {run.status}, only paused runs can be resumed")
+        await control.resume_run(services, run.id)
+        await db_session.refresh(run)
+        return await run_read(db_session, run)
+
+    @post("/api/runs/{run_id:uuid}/rerun")
+    async def rerun(
+        self, run_id: uuid.UUID, data: RerunCreate, db_session: AsyncSession, principal: Principal,
+        services: EngineServices,
+    ) -> Response[dict[str, Any]]:  # fmt: skip
+        source = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
+        run = await control.rerun_from(services, source, data.from_node, mode=data.mode)
+        async with services.session_factory() as session:
+            view = await run_read(session, await session.get(Run, run.id) or run)
+        return Response(view, status_code=200 if data.mode == "sync" else 202)
+
+    @get("/api/runs/{run_id:uuid}/events")
+    async def events(
+        self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal, services: EngineServices
+    ) -> ServerSentEvent:
+        run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
+        snapshot = await run_read(db_session, run)
+        return ServerSentEvent(_event_stream(services, snapshot))
+
+
+async def _event_stream(services: EngineServices, snapshot: dict[str, Any]) -> AsyncGenerator[SSEData, None]:
+    """Snapshot first, then live changes until the run is final (a re-read closes any gap)."""
+    import redis.asyncio as aioredis
+
+    yield {"event": "snapshot", "data": json.dumps(snapshot, default=str)}
+    if snapshot["status"] in TERMINAL_RUN:
+        return
+    client = aioredis.Redis.from_url(services.settings.redis_url)
+    pubsub = client.pubsub()
+    await pubsub.subscribe(run_channel(snapshot["id"]))
+    try:
+        async with services.session_factory() as session:
+            run = await session.get(Run, uuid.UUID(snapshot["id"]))
+            if run is not None and run.status != snapshot["status"]:
+                yield {"event": "snapshot", "data": json.dumps(await run_read(session, run), default=str)}
+                if run.status in TERMINAL_RUN:
+                    return
+        while True:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=15.0)
+            if message is None:
+                yield {"comment": "keep-alive"}
+                continue
+            event = json.loads(message["data"])
+            yield {"event": event["event"], "data": json.dumps(event["data"], default=str)}
+            if event["event"] == "run" and event["data"]["status"] in TERMINAL_RUN:
+                return
+    finally:
+        await pubsub.aclose()
+        await client.aclose()
+        await asyncio.sleep(0)

@@ -1,0 +1,64 @@
+"""Health, identity and the web app's static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from litestar import Controller, Response, get
+from litestar.response import File
+from sqlalchemy import text
+
+from kyra.api.auth import Principal
+from kyra.engine.services import EngineServices
+
+#: Where the built web app lives (``npm run build`` in frontend/).
+WEB_DIR = Path(__file__).resolve().parents[3] / "frontend" / "dist"
+
+
+class SystemController(Controller):
+    tags = ["system"]
+
+    @get("/health", opt={"public": True})
+    async def health(self, services: EngineServices) -> Response[dict[str, Any]]:
+        import redis.asyncio as aioredis
+
+        status = {"status": "ok", "database": "ok", "redis": "ok"}
+        try:
+            async with services.session_factory() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            status["database"] = status["status"] = "unavailable"
+        try:
+            client = aioredis.Redis.from_url(services.settings.redis_url)
+            await client.ping()
+            await client.aclose()
+        except Exception:
+            status["redis"] = status["status"] = "unavailable"
+        return Response(status, status_code=200 if status["status"] == "ok" else 503)
+
+    @get("/api/me")
+    async def me(self, principal: Principal) -> dict[str, Any]:
+        return {"user_id": str(principal.user_id), "name": principal.name, "is_admin": principal.is_admin}
+
+
+class WebController(Controller):
+    """Serves the single-page app: real files when they exist, else index.html."""
+
+    tags = ["web"]
+    include_in_schema = False
+
+    @get(["/", "/{path:path}"], opt={"public": True})
+    async def web(self, path: str = "") -> Any:
+        if path.lstrip("/").split("/")[0] in ("api", "hooks"):
+            return Response({"status_code": 404, "detail": f"no route {path}"}, status_code=404)
+        root = WEB_DIR.resolve()
+        target = (root / path.lstrip("/")).resolve()
+        if path and target.is_file() and target.is_relative_to(root):
+            return File(target)
+        index = root / "index.html"
+        if not index.is_file():
+            return Response(
+                {"status_code": 404, "detail": "web app not built: run `make install`"}, status_code=404
+            )
+        return File(index, content_disposition_type="inline")

@@ -1,0 +1,314 @@
+"""Runs and node runs: creation, leases for queue mode, recovery queries and API views."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kyra.db.models import GraphVersion, NodeRun, Run
+from kyra.errors import NotFoundError
+
+_ACTIVE_NODE = ("queued", "running")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _money(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def node_run_view(node_run: NodeRun) -> dict[str, Any]:
+    """A node run as the API serves it."""
+    return {
+        "id": str(node_run.id),
+        "node_id": node_run.node_id,
+        "node_type": node_run.node_type,
+        "status": node_run.status,
+        "attempt": node_run.attempt,
+        "inputs": node_run.inputs,
+        "params": node_run.params,
+        "output": node_run.output,
+        "error": node_run.error,
+        "reused": node_run.reused,
+        "started_at": _iso(node_run.started_at),
+        "finished_at": _iso(node_run.finished_at),
+        "duration_ms": node_run.duration_ms,
+        "cost_usd": _money(node_run.cost_usd),
+        "input_tokens": node_run.input_tokens,
+        "output_tokens": node_run.output_tokens,
+    }
+
+
+def run_view(
+    run: Run, *, version: int | None = None, node_runs: list[NodeRun] | None = None
+) -> dict[str, Any]:
+    """A run as the API serves it; ``node_runs`` included when given."""
+    duration = None
+    if run.started_at and run.finished_at:
+        duration = (run.finished_at - run.started_at).total_seconds() * 1000
+    view: dict[str, Any] = {
+        "id": str(run.id),
+        "graph_id": str(run.graph_id),
+        "graph_version_id": str(run.graph_version_id),
+        "graph_version": version,
+        "parent_run_id": str(run.parent_run_id) if run.parent_run_id else None,
+        "status": run.status,
+        "mode": run.mode,
+        "trigger_kind": run.trigger_kind,
+        "trigger": run.trigger,
+        "output": run.output,
+        "error": run.error,
+        "pause_reason": run.pause_reason,
+        "budget_usd": _money(run.budget_usd),
+        "cost_usd": _money(run.cost_usd),
+        "input_tokens": run.input_tokens,
+        "output_tokens": run.output_tokens,
+        "created_at": _iso(run.created_at),
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "duration_ms": duration,
+    }
+    if node_runs is not None:
+        view["node_runs"] = [node_run_view(n) for n in node_runs]
+    return view
+
+
+def _row(model: Any) -> dict[str, Any]:
+    return {column.key: getattr(model, column.key) for column in model.__table__.columns}
+
+
+async def insert_finished(session: AsyncSession, run: Run, node_runs: list[NodeRun]) -> None:
+    """Write a run executed in memory (inserted, or updated when a row already holds it)."""
+    row = _row(run)
+    statement = pg_insert(Run).values(row)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[Run.id], set_={k: statement.excluded[k] for k in row if k != "id"}
+        )
+    )
+    if node_runs:
+        await session.execute(insert(NodeRun), [_row(n) for n in node_runs])
+
+
+async def get_run(session: AsyncSession, *, owner_id: uuid.UUID, run_id: uuid.UUID) -> Run:
+    """Raises NotFoundError for unknown runs and runs of other owners."""
+    run = await session.scalar(select(Run).where(Run.id == run_id, Run.owner_id == owner_id))
+    if run is None:
+        raise NotFoundError(f"run {run_id} not found")
+    return run
+
+
+async def version_number(session: AsyncSession, version_id: uuid.UUID) -> int | None:
+    return await session.scalar(select(GraphVersion.version).where(GraphVersion.id == version_id))
+
+
+async def list_node_runs(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
+    rows = await session.scalars(
+        select(NodeRun)
+        .where(NodeRun.run_id == run_id)
+        .order_by(NodeRun.created_at, NodeRun.node_id)
+    )
+    return list(rows)
+
+
+async def list_runs(
+    session: AsyncSession, *, graph_id: uuid.UUID, limit: int, offset: int
+) -> list[Run]:
+    rows = await session.scalars(
+        select(Run)
+        .where(Run.graph_id == graph_id, Run.parent_run_id.is_(None))  # type: ignore[union-attr]
+        .order_by(Run.created_at.desc())  # type: ignore[attr-defined]
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows)
+
+
+async def find_by_idempotency_key(
+    session: AsyncSession, *, owner_id: uuid.UUID, key: str
+) -> Run | None:
+    return await session.scalar(
+        select(Run).where(Run.owner_id == owner_id, Run.idempotency_key == key)
+    )
+
+
+# --- queue mode -------------------------------------------------------------------------------
+
+
+async def lock_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
+    """The run row, locked until the transaction ends (serialises advancing one run)."""
+    return await session.scalar(select(Run).where(Run.id == run_id).with_for_update())
+
+
+async def node_rows(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
+    return list(await session.scalars(select(NodeRun).where(NodeRun.run_id == run_id)))
+
+
+async def add_node_runs(
+    session: AsyncSession, run_id: uuid.UUID, rows: list[tuple[str, str, str]]
+) -> list[uuid.UUID]:
+    """Insert ``(node_id, node_type, status)`` rows unless present; ids of the rows inserted."""
+    if not rows:
+        return []
+    now = datetime.now(UTC)
+    values = [
+        {"id": uuid.uuid4(), "run_id": run_id, "node_id": n, "node_type": t, "status": s,
+         "created_at": now, "updated_at": now, "attempt": 0, "reused": False}
+        for n, t, s in rows
+    ]  # fmt: skip
+    statement = (
+        pg_insert(NodeRun)
+        .values(values)
+        .on_conflict_do_nothing(constraint="uq_node_runs_run_node")
+        .returning(NodeRun.id, NodeRun.status)  # type: ignore[arg-type]
+    )
+    result = await session.execute(statement)
+    return [row.id for row in result if row.status == "queued"]
+
+
+async def claim_node_run(
+    session: AsyncSession, node_run_id: uuid.UUID, *, owner: str, lease_seconds: float
+) -> NodeRun | None:
+    """Take the lease of a queued (or abandoned) node run of a live run; None if not ours to run."""
+    now = func.now()
+    claimable = or_(
+        and_(
+            NodeRun.status == "queued",
+            or_(NodeRun.next_attempt_at.is_(None), NodeRun.next_attempt_at <= now),  # type: ignore[union-attr,operator]
+        ),
+        and_(NodeRun.status == "running", NodeRun.lease_expires_at < now),  # type: ignore[operator]
+    )
+    live_run = select(Run.id).where(Run.id == NodeRun.run_id, Run.status.in_(("queued", "running")))  # type: ignore[attr-defined]
+    statement = (
+        update(NodeRun)
+        .where(NodeRun.id == node_run_id, claimable, live_run.exists())
+        .values(
+            status="running",
+            attempt=NodeRun.attempt + 1,
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            started_at=func.coalesce(NodeRun.started_at, now),
+            updated_at=now,
+        )
+        .returning(NodeRun)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def renew_leases(
+    session: AsyncSession, node_run_ids: list[uuid.UUID], *, owner: str, lease_seconds: float
+) -> set[uuid.UUID]:
+    """Extend our leases; returns the node runs whose run was cancelled meanwhile."""
+    if not node_run_ids:
+        return set()
+    await session.execute(
+        update(NodeRun)
+        .where(
+            NodeRun.id.in_(node_run_ids), NodeRun.lease_owner == owner, NodeRun.status == "running"
+        )  # type: ignore[attr-defined]
+        .values(lease_expires_at=func.now() + timedelta(seconds=lease_seconds))
+    )
+    cancelled = await session.scalars(
+        select(NodeRun.id)
+        .join(Run, Run.id == NodeRun.run_id)
+        .where(NodeRun.id.in_(node_run_ids), Run.status == "cancelled")  # type: ignore[attr-defined]
+    )
+    return set(cancelled)
+
+
+async def record_outcome(
+    session: AsyncSession, node_run_id: uuid.UUID, *, owner: str, values: dict[str, Any]
+) -> bool:
+    """Write an attempt's result if we still hold the lease (fencing); False if we lost it."""
+    result = await session.execute(
+        update(NodeRun)
+        .where(NodeRun.id == node_run_id, NodeRun.lease_owner == owner, NodeRun.status == "running")
+        .values(**values, lease_owner=None, lease_expires_at=None, updated_at=func.now())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def add_run_cost(
+    session: AsyncSession, run_id: uuid.UUID, *, usd: Decimal, input_tokens: int, output_tokens: int
+) -> None:
+    if not (usd or input_tokens or output_tokens):
+        return
+    await session.execute(
+        update(Run)
+        .where(Run.id == run_id)
+        .values(
+            cost_usd=Run.cost_usd + usd,
+            input_tokens=Run.input_tokens + input_tokens,
+            output_tokens=Run.output_tokens + output_tokens,
+        )
+    )
+
+
+async def cancel_pending(session: AsyncSession, run_id: uuid.UUID) -> None:
+    """Mark node runs that have not started (or are paused) as cancelled."""
+    await session.execute(
+        update(NodeRun)
+        .where(NodeRun.run_id == run_id, NodeRun.status.in_(("queued", "paused")))  # type: ignore[attr-defined]
+        .values(status="cancelled", finished_at=func.now(), updated_at=func.now())
+    )
+
+
+async def requeue_paused(session: AsyncSession, run_id: uuid.UUID) -> list[uuid.UUID]:
+    result = await session.execute(
+        update(NodeRun)
+        .where(NodeRun.run_id == run_id, NodeRun.status == "paused")
+        .values(status="queued", error=None, next_attempt_at=None, updated_at=func.now())
+        .returning(NodeRun.id)  # type: ignore[arg-type]
+    )
+    return [row.id for row in result]
+
+
+async def expired_node_runs(
+    session: AsyncSession, *, stale_after: float, limit: int = 500
+) -> list[uuid.UUID]:
+    """Node runs whose worker died (lease expired) or whose message was lost (queued too long)."""
+    stale = func.now() - timedelta(seconds=stale_after)
+    rows = await session.scalars(
+        select(NodeRun.id)
+        .join(Run, Run.id == NodeRun.run_id)
+        .where(
+            Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
+            or_(
+                and_(NodeRun.status == "running", NodeRun.lease_expires_at < func.now()),  # type: ignore[operator]
+                and_(
+                    NodeRun.status == "queued",
+                    NodeRun.updated_at < stale,  # type: ignore[operator]
+                    or_(NodeRun.next_attempt_at.is_(None), NodeRun.next_attempt_at < stale),  # type: ignore[union-attr,operator]
+                ),
+            ),
+        )
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def stalled_runs(
+    session: AsyncSession, *, stale_after: float, limit: int = 500
+) -> list[uuid.UUID]:
+    """Live queue runs with no node run in flight that nobody advanced for a while."""
+    stale = func.now() - timedelta(seconds=stale_after)
+    in_flight = select(NodeRun.id).where(NodeRun.run_id == Run.id, NodeRun.status.in_(_ACTIVE_NODE))  # type: ignore[attr-defined]
+    rows = await session.scalars(
+        select(Run.id)
+        .where(
+            Run.mode == "queue",
+            Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
+            Run.updated_at < stale,  # type: ignore[operator]
+            ~in_flight.exists(),
+        )
+        .limit(limit)
+    )
+    return list(rows)

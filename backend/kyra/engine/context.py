@@ -1,0 +1,165 @@
+"""The engine's implementation of :class:`kyra.context.NodeContext` for one node attempt."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+from uuid import UUID
+
+import httpx
+from sqlalchemy import select
+
+from kyra.db.models import Credential
+from kyra.engine import templating
+from kyra.engine.runner import RunScope, check_ports, render_params, validate_params
+from kyra.engine.services import EngineServices
+from kyra.errors import CredentialError, NodeError, SandboxError
+
+#: Deepest nesting of sub-graph runs (loops and sub-graphs inside sub-graphs).
+MAX_DEPTH = 5
+
+
+class EngineNodeContext:
+    """Services for one attempt of one node; cost added here rolls up to the node run."""
+
+    def __init__(
+        self,
+        services: EngineServices,
+        scope: RunScope,
+        node_id: str,
+        *,
+        attempt: int,
+        node_run_id: UUID | None,
+    ) -> None:
+        self.services = services
+        self.scope = scope
+        self.node_id = node_id
+        self.node_run_id = node_run_id
+        self.attempt = attempt
+        self.run_id = scope.run_id
+        self.owner_id = scope.owner_id
+        self.log = logging.LoggerAdapter(
+            logging.getLogger("kyra.node"), {"run_id": str(scope.run_id), "node_id": node_id}
+        )
+        self.children: list[Any] = []
+        self._cost = Decimal(0)
+        self._input_tokens = 0
+        self._output_tokens = 0
+
+    @property
+    def cost(self) -> tuple[Decimal, int, int]:
+        return self._cost, self._input_tokens, self._output_tokens
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.scope.run_id}:{self.node_id}"
+
+    @property
+    def trigger(self) -> Mapping[str, Any]:
+        return self.scope.trigger
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        return self.services.http
+
+    @cached_property
+    def llm(self) -> Any:
+        """LLM calls accounted to this node run and held to the run's budget."""
+        from kyra.services.llm import RunLLM
+
+        return RunLLM(
+            session_factory=self.services.session_factory,
+            owner_id=self.scope.owner_id,
+            run_id=self.scope.root_run_id or self.scope.run_id,
+            graph_id=self.scope.graph_id,
+            node_run_id=self.node_run_id,
+            settings=self.services.settings,
+            on_cost=self.add_cost,
+        )
+
+    async def credential(self, kind: str) -> dict[str, Any]:
+        from kyra.crypto import decrypt_json
+
+        spec = self.scope.graph.specs[self.node_id]
+        declared = {c.kind: c for c in spec.credentials}
+        if kind not in declared:
+            raise CredentialError(f"{spec.type} does not declare credentials of kind {kind!r}")
+        credential_id = self.scope.graph.nodes[self.node_id].credentials.get(kind)
+        if not credential_id:
+            if declared[kind].required:
+                raise CredentialError(f"node {self.node_id} needs a {kind!r} credential")
+            return {}
+        async with self.services.session_factory() as session:
+            row = await session.scalar(
+                select(Credential).where(
+                    Credential.id == _as_uuid(credential_id),
+                    Credential.owner_id == self.scope.owner_id,
+                )
+            )
+        if row is None or row.kind != kind:
+            raise CredentialError(f"credential {credential_id} of kind {kind!r} not found")
+        return decrypt_json(row.data_enc)
+
+    def add_cost(
+        self, *, usd: float | Decimal, input_tokens: int = 0, output_tokens: int = 0
+    ) -> None:
+        self._cost += Decimal(str(usd))
+        self._input_tokens += input_tokens
+        self._output_tokens += output_tokens
+
+    def render(self, value: Any, extra: Mapping[str, Any] | None = None) -> Any:
+        context = self.scope.template_context()
+        if extra:
+            context.update(extra)
+        return templating.render(value, context)
+
+    async def run_graph(
+        self, graph_id: UUID, trigger: Mapping[str, Any], *, key: str
+    ) -> dict[str, Any]:
+        from kyra.engine.inline import run_child_graph
+
+        if self.scope.depth >= MAX_DEPTH:
+            raise NodeError(f"sub-graphs are nested deeper than {MAX_DEPTH} levels")
+        child = await run_child_graph(
+            self.services, self.scope, graph_id, dict(trigger), key=f"{self.node_id}:{key}"
+        )
+        self.children.append(child)
+        if child.status != "succeeded":
+            message = (child.error or {}).get("message", child.status)
+            raise NodeError(f"sub-graph run {child.run_id} {child.status}: {message}")
+        return dict(child.output or {})
+
+    async def run_node(
+        self, type_name: str, params: Mapping[str, Any], inputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        spec = self.services.registry.get(type_name)
+        if spec is None:
+            raise NodeError(f"unknown node type {type_name!r}")
+        if spec.trigger:
+            raise NodeError(f"{type_name} is a trigger and cannot be run from another node")
+        rendered = render_params(spec, dict(params), self.scope.template_context())
+        parsed = validate_params(spec, rendered)
+        assert spec.execute is not None
+        result = await spec.execute(self, parsed, dict(inputs))
+        return check_ports(spec, params, result)
+
+    async def run_code(self, code: str, data: Any, *, limits: Mapping[str, Any]) -> Any:
+        from kyra.sandbox import SandboxLimits, run_python, sandbox_backend
+
+        if self.services.settings.sandbox == "disabled" or sandbox_backend() is None:
+            raise SandboxError(
+                "Code nodes are disabled: no sandbox backend is available on this host "
+                "(install bubblewrap)."
+            )
+        result = await run_python(code, data, limits=SandboxLimits(**dict(limits)))
+        return result.result
+
+
+def _as_uuid(value: str) -> UUID | None:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None

@@ -1,0 +1,94 @@
+"""Operations on existing runs: cancel, resume after a pause, and re-run from a node."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from kyra.db.models import GraphVersion, NodeRun, Run
+from kyra.db.queries import runs as run_queries
+from kyra.engine.inline import _save, cancel_inline, execute_scope
+from kyra.engine.runner import RunScope
+from kyra.engine.scheduler import NodeState
+from kyra.engine.services import EngineServices
+from kyra.engine.versions import compiled_version
+from kyra.errors import ConflictError, NotFoundError
+
+
+async def cancel_run(services: EngineServices, run_id: uuid.UUID) -> None:
+    """Cancel a run: pending node runs are cancelled, running ones stop at their next lease renewal."""
+    cancel_inline(run_id)
+    async with services.session_factory() as session, session.begin():
+        run = await run_queries.lock_run(session, run_id)
+        if run is None or run.status in ("succeeded", "failed", "cancelled"):
+            return
+        run.status, run.finished_at = "cancelled", datetime.now(UTC)
+        await run_queries.cancel_pending(session, run_id)
+        view = run_queries.run_view(run)
+    await services.hooks.run_changed(view)
+
+
+async def resume_run(services: EngineServices, run_id: uuid.UUID) -> None:
+    """Continue a paused run on the workers; paused node runs start a fresh attempt."""
+    if services.dispatcher is None:
+        raise ConflictError("no queue is configured to resume runs on")
+    async with services.session_factory() as session, session.begin():
+        run = await run_queries.lock_run(session, run_id)
+        if run is None or run.status != "paused":
+            raise ConflictError("only paused runs can be resumed")
+        run.status, run.pause_reason, run.mode, run.finished_at = "running", None, "queue", None
+        node_run_ids = await run_queries.requeue_paused(session, run_id)
+        view = run_queries.run_view(run)
+    for node_run_id in node_run_ids:
+        services.dispatcher.execute_node(node_run_id)
+    if not node_run_ids:
+        services.dispatcher.advance_run(run_id)
+    await services.hooks.run_changed(view)
+
+
+async def rerun_from(services: EngineServices, source: Run, from_node: str, *, mode: str) -> Run:
+    """A new run of the same version and trigger that reuses every output not downstream of ``from_node``."""
+    async with services.session_factory() as session:
+        version = await session.get(GraphVersion, source.graph_version_id)
+        assert version is not None
+        previous = await run_queries.node_rows(session, source.id)
+    graph = compiled_version(services, version)
+    if from_node not in graph.nodes:
+        raise NotFoundError(f"node {from_node!r} is not in the graph version of run {source.id}")
+    rerun = graph.descendants(from_node)
+    kept = [n for n in previous if n.node_id not in rerun and n.status in ("succeeded", "skipped", "failed")]
+    now = datetime.now(UTC)
+    run = Run(
+        owner_id=source.owner_id, graph_id=source.graph_id, graph_version_id=version.id,
+        status="queued", mode=mode, trigger_kind="rerun", trigger=source.trigger,
+        budget_usd=source.budget_usd, source_run_id=source.id, created_at=now,
+    )  # fmt: skip
+    copies = [_copy(run.id, n) for n in kept]
+    if mode == "sync":
+        scope = RunScope(run.id, run.owner_id, run.graph_id, version.version, "sync", run.trigger, graph, now)
+        for copy in copies:
+            scope.states[copy.node_id] = NodeState(copy.status, frozenset(copy.output or ()))
+            if copy.output is not None:
+                scope.outputs[copy.node_id] = copy.output
+        run.status, run.started_at = "running", now
+        result = await execute_scope(services, scope, run)
+        result.node_runs[:0] = copies
+        await _save(services, result)
+        return result.run
+    if services.dispatcher is None:
+        raise ConflictError("no queue is configured to run on")
+    async with services.session_factory() as session, session.begin():
+        session.add(run)
+        await session.flush()
+        session.add_all(copies)
+    services.dispatcher.advance_run(run.id)
+    return run
+
+
+def _copy(run_id: uuid.UUID, node_run: NodeRun) -> NodeRun:
+    return NodeRun(
+        run_id=run_id, node_id=node_run.node_id, node_type=node_run.node_type, status=node_run.status,
+        attempt=node_run.attempt, inputs=node_run.inputs, params=node_run.params, output=node_run.output,
+        error=node_run.error, reused=True, started_at=node_run.started_at, finished_at=node_run.finished_at,
+        duration_ms=node_run.duration_ms,
+    )  # fmt: skip

@@ -1,0 +1,75 @@
+"""Engine hooks: cross-cutting reactions to run and node-run changes (events, tracing).
+
+Each concern is a small subclass; the base methods do nothing, so a hook implements only what
+it needs. Hooks are called after the change is committed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+_log = logging.getLogger("kyra.engine")
+
+
+def run_channel(run_id: object) -> str:
+    """Redis pub/sub channel carrying one run's events."""
+    return f"kyra:run:{run_id}"
+
+
+class EngineHook:
+    """Base hook; every method is a no-op."""
+
+    async def run_changed(self, run: dict[str, Any]) -> None:
+        """``run`` is the run as served by the API (without node runs)."""
+
+    async def node_changed(self, run_id: object, node_run: dict[str, Any]) -> None:
+        """``node_run`` is the node run as served by the API."""
+
+    async def close(self) -> None:
+        """Release resources."""
+
+
+class HookChain(EngineHook):
+    """Calls several hooks in order; one failing hook never breaks a run."""
+
+    def __init__(self, hooks: Sequence[EngineHook]) -> None:
+        self.hooks = list(hooks)
+
+    async def run_changed(self, run: dict[str, Any]) -> None:
+        for hook in self.hooks:
+            try:
+                await hook.run_changed(run)
+            except Exception:
+                _log.exception("hook %s failed on run_changed", type(hook).__name__)
+
+    async def node_changed(self, run_id: object, node_run: dict[str, Any]) -> None:
+        for hook in self.hooks:
+            try:
+                await hook.node_changed(run_id, node_run)
+            except Exception:
+                _log.exception("hook %s failed on node_changed", type(hook).__name__)
+
+    async def close(self) -> None:
+        for hook in reversed(self.hooks):
+            await hook.close()
+
+
+class RedisEventsHook(EngineHook):
+    """Publishes run and node-run changes on Redis for the API's event streams."""
+
+    def __init__(self, redis: Any) -> None:
+        self.redis = redis
+
+    async def run_changed(self, run: dict[str, Any]) -> None:
+        payload = json.dumps({"event": "run", "data": run}, default=str)
+        await self.redis.publish(run_channel(run["id"]), payload)
+
+    async def node_changed(self, run_id: object, node_run: dict[str, Any]) -> None:
+        payload = json.dumps({"event": "node", "data": node_run}, default=str)
+        await self.redis.publish(run_channel(run_id), payload)
+
+    async def close(self) -> None:
+        await self.redis.aclose()

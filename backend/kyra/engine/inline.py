@@ -1,0 +1,257 @@
+"""Inline dispatch (``sync`` mode): run a whole graph in this process, then record it at once.
+
+Everything stays in memory while the graph runs and is written in one transaction at the end,
+which is what makes ``sync`` webhooks fast. Sub-graph calls from any mode run this way too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kyra.db.models import Graph, GraphVersion, NodeRun, Run
+from kyra.db.queries import graphs as graph_queries
+from kyra.db.queries import runs as run_queries
+from kyra.engine.runner import (
+    Outcome,
+    RunScope,
+    attempt_node,
+    backoff_seconds,
+    max_attempts,
+    routed_ports,
+)
+from kyra.engine.scheduler import NodeState, plan, primary_output
+from kyra.engine.services import EngineServices
+from kyra.engine.versions import compiled_version
+from kyra.errors import NotFoundError
+
+_running: dict[uuid.UUID, asyncio.Task[Any]] = {}
+
+
+@dataclass
+class RunResult:
+    """A finished inline run with its records (persisted or not, per the graph's settings)."""
+
+    run: Run
+    node_runs: list[NodeRun]
+    children: list[RunResult] = field(default_factory=list)
+
+    @property
+    def run_id(self) -> uuid.UUID:
+        return self.run.id
+
+    @property
+    def status(self) -> str:
+        return self.run.status
+
+    @property
+    def output(self) -> Any:
+        return self.run.output
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        return self.run.error
+
+
+def node_run_record(
+    run_id: uuid.UUID, node_id: str, node_type: str, outcome: Outcome, attempt: int
+) -> NodeRun:
+    return NodeRun(
+        run_id=run_id,
+        node_id=node_id,
+        node_type=node_type,
+        status=outcome.status,
+        attempt=attempt,
+        inputs=outcome.inputs,
+        params=outcome.params,
+        output=outcome.ports,
+        error=outcome.error,
+        started_at=outcome.started_at,
+        finished_at=outcome.finished_at,
+        duration_ms=outcome.duration_ms,
+        cost_usd=outcome.cost_usd,
+        input_tokens=outcome.input_tokens,
+        output_tokens=outcome.output_tokens,
+    )
+
+
+async def _attempt_with_retries(
+    services: EngineServices, scope: RunScope, node_id: str
+) -> tuple[Outcome, int]:
+    attempts = max_attempts(scope, node_id)
+    backoff = scope.graph.nodes[node_id].settings.retry_backoff_s
+    attempt = 1
+    while True:
+        outcome = await attempt_node(services, scope, node_id, attempt=attempt)
+        if outcome.status != "failed" or not outcome.retryable or attempt >= attempts:
+            return outcome, attempt
+        await asyncio.sleep(backoff_seconds(backoff, attempt))
+        attempt += 1
+
+
+def run_output(scope: RunScope) -> dict[str, Any]:
+    """A run's output: the primary output of every sink node that succeeded, by node id."""
+    return {
+        node_id: primary_output(scope.outputs.get(node_id))
+        for node_id in scope.graph.sinks
+        if scope.states.get(node_id, NodeState("")).status == "succeeded"
+    }
+
+
+async def execute_scope(services: EngineServices, scope: RunScope, run: Run) -> RunResult:
+    """Drive ``scope`` to completion in memory, filling ``run`` with the final status."""
+    records: list[NodeRun] = []
+    children: list[RunResult] = []
+    while True:
+        step = plan(scope.graph, scope.states)
+        for node_id in step.skipped:
+            scope.states[node_id] = NodeState("skipped")
+            records.append(
+                NodeRun(
+                    run_id=run.id,
+                    node_id=node_id,
+                    node_type=scope.graph.nodes[node_id].type,
+                    status="skipped",
+                )
+            )
+        if step.failed_nodes or step.done or not step.ready:
+            break
+        results = await asyncio.gather(
+            *(_attempt_with_retries(services, scope, n) for n in step.ready)
+        )
+        paused = False
+        for node_id, (outcome, attempt) in zip(step.ready, results, strict=True):
+            ports = routed_ports(outcome, scope.graph, node_id)
+            scope.states[node_id] = NodeState(outcome.status, frozenset(ports or ()))
+            if outcome.status == "succeeded" or ports:
+                scope.outputs[node_id] = ports or {}
+            records.append(
+                node_run_record(run.id, node_id, scope.graph.nodes[node_id].type, outcome, attempt)
+            )
+            children.extend(outcome.children)
+            run.cost_usd += outcome.cost_usd
+            run.input_tokens += outcome.input_tokens
+            run.output_tokens += outcome.output_tokens
+            paused = paused or outcome.status == "paused"
+        if paused:
+            break
+    _finish(run, scope, step.failed_nodes, records)
+    return RunResult(run, records, children)
+
+
+def _finish(run: Run, scope: RunScope, failed_nodes: list[str], records: list[NodeRun]) -> None:
+    run.finished_at = datetime.now(UTC)
+    paused = [r for r in records if r.status == "paused"]
+    if failed_nodes:
+        first = next(r for r in records if r.node_id == failed_nodes[0])
+        run.status = "failed"
+        run.error = {"node_id": first.node_id, **(first.error or {})}
+    elif paused:
+        run.status, run.finished_at = "paused", None
+        run.pause_reason = (paused[0].error or {}).get("type", "paused")
+    else:
+        run.status = "succeeded"
+    run.output = run_output(scope)
+
+
+def _should_save(graph: Graph, result: RunResult) -> bool:
+    policy = (graph.settings or {}).get("save_runs", "all")
+    return policy == "all" or (policy == "failures" and result.status != "succeeded")
+
+
+async def run_graph_inline(
+    services: EngineServices,
+    *,
+    graph: Graph,
+    version: GraphVersion,
+    run: Run,
+    persisted: bool = False,
+) -> RunResult:
+    """Run ``run`` (a new row, or one already ``persisted``) in ``sync`` mode and record it.
+
+    A run that is not yet persisted is written only if the graph's ``save_runs`` allows.
+    """
+    compiled = compiled_version(services, version)
+    now = datetime.now(UTC)
+    run.status, run.mode, run.started_at = "running", "sync", now
+    scope = RunScope(
+        run.id, graph.owner_id, graph.id, version.version, "sync", run.trigger, compiled, now
+    )
+    task = asyncio.current_task()
+    if task is not None:
+        _running[run.id] = task
+    try:
+        result = await execute_scope(services, scope, run)
+    except asyncio.CancelledError:
+        run.status, run.finished_at = "cancelled", datetime.now(UTC)
+        await _save(services, RunResult(run, []))
+        raise
+    finally:
+        _running.pop(run.id, None)
+    if persisted or _should_save(graph, result):
+        await _save(services, result)
+    return result
+
+
+async def _save(services: EngineServices, result: RunResult) -> None:
+    async with services.session_factory() as session, session.begin():
+        await run_queries.insert_finished(session, result.run, result.node_runs)
+        for child in result.children:
+            await _save_child(session, child)
+
+
+async def _save_child(session: Any, result: RunResult) -> None:
+    await run_queries.insert_finished(session, result.run, result.node_runs)
+    for child in result.children:
+        await _save_child(session, child)
+
+
+def cancel_inline(run_id: uuid.UUID) -> bool:
+    """Cancel an inline run executing in this process; False if it is not here."""
+    task = _running.get(run_id)
+    if task is None:
+        return False
+    task.cancel()
+    return True
+
+
+async def run_child_graph(
+    services: EngineServices,
+    parent: RunScope,
+    graph_id: uuid.UUID,
+    trigger: dict[str, Any],
+    *,
+    key: str,
+) -> RunResult:
+    """Run another graph of the same owner inline as a child of ``parent`` (recorded with it)."""
+    async with services.session_factory() as session:
+        try:
+            graph = await graph_queries.get_graph(
+                session, owner_id=parent.owner_id, graph_id=graph_id
+            )
+        except NotFoundError:
+            raise NotFoundError(f"sub-graph {graph_id} not found") from None
+        version = await graph_queries.latest_version(session, graph.id)
+    compiled = compiled_version(services, version)
+    now = datetime.now(UTC)
+    run = Run(
+        owner_id=parent.owner_id,
+        graph_id=graph.id,
+        graph_version_id=version.id,
+        status="running",
+        mode=parent.mode,
+        trigger_kind="subgraph",
+        trigger=trigger,
+        parent_run_id=parent.run_id,
+        parent_key=key,
+        created_at=now,
+        started_at=now,
+    )
+    scope = RunScope(
+        run.id, parent.owner_id, graph.id, version.version, parent.mode, trigger, compiled, now,
+        depth=parent.depth + 1, root_run_id=parent.root_run_id or parent.run_id,
+    )  # fmt: skip
+    return await execute_scope(services, scope, run)

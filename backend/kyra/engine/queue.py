@@ -1,0 +1,296 @@
+"""Queue dispatch (``queue`` mode): Postgres holds every state change; workers hold leases.
+
+``advance_run`` decides which node runs to create (under the run row's lock) and sends their
+ids; ``execute_node_run`` claims one by lease, runs one attempt while renewing the lease, and
+records the outcome only if it still holds the lease. ``reap`` re-sends work whose worker died
+or whose message was lost, so a killed worker delays a run but never loses it, and a node that
+completed is never executed again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kyra.db.models import Graph, GraphVersion, NodeRun, Run
+from kyra.db.queries import runs as run_queries
+from kyra.engine.inline import RunResult, _save_child, run_output
+from kyra.engine.runner import (
+    Outcome,
+    RunScope,
+    attempt_node,
+    backoff_seconds,
+    max_attempts,
+    routed_ports,
+)
+from kyra.engine.scheduler import NodeState, plan
+from kyra.engine.services import EngineServices
+from kyra.engine.versions import compiled_version
+
+_log = logging.getLogger("kyra.engine")
+_REAPER_LOCK = 726173
+
+
+def _dispatcher(services: EngineServices) -> Any:
+    if services.dispatcher is None:
+        raise RuntimeError("queue mode needs a dispatcher (is a broker configured?)")
+    return services.dispatcher
+
+
+async def _scope(
+    services: EngineServices, session: AsyncSession, run: Run, rows: list[NodeRun]
+) -> RunScope:
+    version = await session.get(GraphVersion, run.graph_version_id)
+    assert version is not None
+    compiled = compiled_version(services, version)
+    scope = RunScope(
+        run.id, run.owner_id, run.graph_id, version.version, run.mode, run.trigger or {}, compiled,
+        run.started_at or run.created_at, root_run_id=run.parent_run_id,
+    )  # fmt: skip
+    for row in rows:
+        scope.states[row.node_id] = NodeState(row.status, frozenset(row.output or ()))
+        if row.output is not None:
+            scope.outputs[row.node_id] = row.output
+    return scope
+
+
+async def _save_policy_allows(session: AsyncSession, run: Run) -> bool:
+    graph = await session.get(Graph, run.graph_id)
+    policy = ((graph.settings if graph else None) or {}).get("save_runs", "all")
+    return policy == "all" or (policy == "failures" and run.status != "succeeded")
+
+
+async def advance_run(services: EngineServices, run_id: uuid.UUID) -> None:
+    """Create node runs for every ready node and finish the run when nothing is left."""
+    changed: list[NodeRun] = []
+    async with services.session_factory() as session, session.begin():
+        run = await run_queries.lock_run(session, run_id)
+        if run is None or run.status not in ("queued", "running"):
+            return
+        rows = await run_queries.node_rows(session, run_id)
+        scope = await _scope(services, session, run, rows)
+        step = plan(scope.graph, scope.states)
+        types = {n: scope.graph.nodes[n].type for n in scope.graph.order}
+        skipped = [(n, types[n], "skipped") for n in step.skipped]
+        await run_queries.add_node_runs(session, run_id, skipped)
+        if step.failed_nodes:
+            failed = next(r for r in rows if r.node_id == step.failed_nodes[0])
+            await run_queries.cancel_pending(session, run_id)
+            _finish(run, "failed", error={"node_id": failed.node_id, **(failed.error or {})})
+        elif step.done:
+            for node_id in step.skipped:
+                scope.states[node_id] = NodeState("skipped")
+            _finish(run, "succeeded", output=run_output(scope))
+        ready_ids = (
+            []
+            if step.failed_nodes
+            else await run_queries.add_node_runs(
+                session, run_id, [(n, types[n], "queued") for n in step.ready]
+            )
+        )
+        if run.status == "queued":
+            run.status, run.started_at = "running", datetime.now(UTC)
+        run.updated_at = datetime.now(UTC)
+        if run.status in ("succeeded", "failed") and not await _save_policy_allows(session, run):
+            await session.delete(run)
+        changed = [
+            r
+            for r in await run_queries.node_rows(session, run_id)
+            if r.node_id in set(step.skipped)
+        ]
+        view = run_queries.run_view(run, version=scope.version)
+    for node_run_id in ready_ids:
+        _dispatcher(services).execute_node(node_run_id)
+    for row in changed:
+        await services.hooks.node_changed(run_id, run_queries.node_run_view(row))
+    await services.hooks.run_changed(view)
+
+
+def _finish(
+    run: Run, status: str, *, output: Any = None, error: dict[str, Any] | None = None
+) -> None:
+    run.status = status
+    run.finished_at = datetime.now(UTC)
+    run.output = output
+    run.error = error
+
+
+async def execute_node_run(
+    services: EngineServices, node_run_id: uuid.UUID, *, worker_id: str
+) -> None:
+    """Claim, execute and record one node run; a duplicate delivery finds nothing to claim."""
+    settings = services.settings
+    async with services.session_factory() as session, session.begin():
+        claimed = await run_queries.claim_node_run(
+            session, node_run_id, owner=worker_id, lease_seconds=settings.lease_seconds
+        )
+        if claimed is None:
+            return
+        run = await session.get(Run, claimed.run_id)
+        assert run is not None
+        rows = await run_queries.node_rows(session, claimed.run_id)
+        scope = await _scope(
+            services,
+            session,
+            run,
+            [r for r in rows if r.status in ("succeeded", "failed", "skipped")],
+        )
+    await services.hooks.node_changed(run.id, run_queries.node_run_view(claimed))
+    if claimed.attempt > settings.max_crash_attempts:
+        outcome = Outcome(status="failed", inputs={}, finished_at=datetime.now(UTC))
+        outcome.error = {
+            "type": "CrashLoopError",
+            "message": f"abandoned after {claimed.attempt - 1} attempts that never finished",
+            "details": {},
+        }
+    else:
+        outcome = await _attempt_under_lease(services, scope, claimed, worker_id)
+        if outcome is None:
+            return
+    await _record(services, scope, claimed, outcome, worker_id)
+
+
+async def _attempt_under_lease(
+    services: EngineServices, scope: RunScope, claimed: NodeRun, worker_id: str
+) -> Outcome | None:
+    """Run the attempt while a side task renews the lease; None if the run was cancelled."""
+    task = asyncio.ensure_future(
+        attempt_node(
+            services, scope, claimed.node_id, attempt=claimed.attempt, node_run_id=claimed.id
+        )
+    )
+    interval = min(services.settings.reaper_interval_seconds, services.settings.lease_seconds / 3)
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=interval)
+        if done:
+            return task.result()
+        async with services.session_factory() as session, session.begin():
+            cancelled = await run_queries.renew_leases(
+                session,
+                [claimed.id],
+                owner=worker_id,
+                lease_seconds=services.settings.lease_seconds,
+            )
+        if cancelled:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await _mark_cancelled(services, claimed, worker_id)
+            return None
+
+
+async def _mark_cancelled(services: EngineServices, claimed: NodeRun, worker_id: str) -> None:
+    async with services.session_factory() as session, session.begin():
+        await run_queries.record_outcome(
+            session,
+            claimed.id,
+            owner=worker_id,
+            values={"status": "cancelled", "finished_at": datetime.now(UTC)},
+        )
+
+
+async def _record(
+    services: EngineServices, scope: RunScope, claimed: NodeRun, outcome: Outcome, worker_id: str
+) -> None:
+    retry_in: float | None = None
+    if (
+        outcome.status == "failed"
+        and outcome.retryable
+        and claimed.attempt < max_attempts(scope, claimed.node_id)
+    ):
+        backoff = scope.graph.nodes[claimed.node_id].settings.retry_backoff_s
+        retry_in = backoff_seconds(backoff, claimed.attempt)
+    values = _outcome_values(scope, claimed.node_id, outcome, retry_in)
+    async with services.session_factory() as session, session.begin():
+        if not await run_queries.record_outcome(
+            session, claimed.id, owner=worker_id, values=values
+        ):
+            _log.info("node run %s: lease lost, result discarded", claimed.id)
+            return
+        await run_queries.add_run_cost(
+            session, claimed.run_id, usd=outcome.cost_usd,
+            input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens,
+        )  # fmt: skip
+        for child in outcome.children:
+            await _save_child(session, child)
+        if outcome.status == "paused":
+            await _pause_run(session, claimed.run_id, outcome.pause_reason)
+        row = await session.get(NodeRun, claimed.id)
+    if row is not None:
+        await services.hooks.node_changed(claimed.run_id, run_queries.node_run_view(row))
+    if retry_in is not None:
+        _dispatcher(services).execute_node(claimed.id, delay_s=retry_in)
+    elif outcome.status != "paused":
+        await advance_run(services, claimed.run_id)
+
+
+def _outcome_values(
+    scope: RunScope, node_id: str, outcome: Outcome, retry_in: float | None
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "inputs": outcome.inputs,
+        "params": outcome.params,
+        "error": outcome.error,
+        "duration_ms": outcome.duration_ms,
+        "cost_usd": NodeRun.cost_usd + outcome.cost_usd,
+        "input_tokens": NodeRun.input_tokens + outcome.input_tokens,
+        "output_tokens": NodeRun.output_tokens + outcome.output_tokens,
+    }
+    if retry_in is not None:
+        values |= {
+            "status": "queued",
+            "next_attempt_at": datetime.now(UTC) + timedelta(seconds=retry_in),
+        }
+    else:
+        values |= {
+            "status": outcome.status,
+            "output": routed_ports(outcome, scope.graph, node_id),
+            "finished_at": outcome.finished_at,
+        }
+    return values
+
+
+async def _pause_run(session: AsyncSession, run_id: uuid.UUID, reason: str | None) -> None:
+    run = await run_queries.lock_run(session, run_id)
+    if run is not None and run.status in ("queued", "running"):
+        run.status, run.pause_reason = "paused", reason or "paused"
+
+
+async def reap(services: EngineServices) -> int:
+    """Re-send work lost to dead workers or lost messages; returns how many were re-sent.
+
+    Only one process reaps at a time (a Postgres advisory lock).
+    """
+    settings = services.settings
+    async with services.session_factory() as session, session.begin():
+        locked = await session.scalar(text(f"SELECT pg_try_advisory_xact_lock({_REAPER_LOCK})"))
+        if not locked:
+            return 0
+        node_ids = await run_queries.expired_node_runs(session, stale_after=settings.lease_seconds)
+        run_ids = await run_queries.stalled_runs(session, stale_after=settings.lease_seconds)
+    dispatcher = _dispatcher(services)
+    for node_run_id in node_ids:
+        dispatcher.execute_node(node_run_id)
+    for run_id in run_ids:
+        dispatcher.advance_run(run_id)
+    if node_ids or run_ids:
+        _log.warning("reaper re-sent %d node runs and %d runs", len(node_ids), len(run_ids))
+    return len(node_ids) + len(run_ids)
+
+
+async def start_queued_run(services: EngineServices, session: AsyncSession, run: Run) -> None:
+    """Commit the run row, then send its first message (never enqueue before commit)."""
+    session.add(run)
+    await session.commit()
+    _dispatcher(services).advance_run(run.id)
+
+
+__all__ = ["Decimal", "RunResult", "advance_run", "execute_node_run", "reap", "start_queued_run"]

@@ -1,0 +1,198 @@
+"""Run ONE attempt of one node: render params, call the handler, capture outputs, cost and errors.
+
+Both dispatchers (inline and queue) call :func:`attempt_node`; retries, persistence and
+scheduling are theirs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from kyra.engine import templating
+from kyra.engine.scheduler import CompiledGraph, NodeState, collect_inputs, primary_output
+from kyra.engine.services import EngineServices
+from kyra.errors import NodeError, NodeTimeoutError, ParamsInvalidError, PauseRequested
+from kyra.spec import NodeSpec
+
+_log = logging.getLogger("kyra.engine")
+
+
+@dataclass
+class RunScope:
+    """The run-wide data a node attempt reads: graph, trigger and finished upstream outputs."""
+
+    run_id: UUID
+    owner_id: UUID
+    graph_id: UUID
+    version: int
+    mode: str
+    trigger: dict[str, Any]
+    graph: CompiledGraph
+    started_at: datetime
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    states: dict[str, NodeState] = field(default_factory=dict)
+    #: Nesting depth of sub-graph runs (0 for a top-level run).
+    depth: int = 0
+    #: The top-level run (budgets are held there).
+    root_run_id: UUID | None = None
+
+    def template_context(self) -> dict[str, Any]:
+        nodes = {
+            node_id: {
+                "output": primary_output(ports),
+                "outputs": ports,
+                "status": self.states[node_id].status if node_id in self.states else None,
+            }
+            for node_id, ports in self.outputs.items()
+        }
+        run = {
+            "id": str(self.run_id),
+            "graph_id": str(self.graph_id),
+            "version": self.version,
+            "mode": self.mode,
+            "started_at": self.started_at.isoformat(),
+        }
+        return {"trigger": self.trigger, "nodes": nodes, "run": run}
+
+
+@dataclass
+class Outcome:
+    """The result of one attempt, ready to be recorded."""
+
+    status: str
+    inputs: dict[str, Any]
+    params: Any = None
+    ports: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    retryable: bool = False
+    pause_reason: str | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None
+    duration_ms: float = 0.0
+    cost_usd: Decimal = Decimal(0)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    children: list[Any] = field(default_factory=list)
+
+
+def error_dict(exc: BaseException) -> dict[str, Any]:
+    details = getattr(exc, "details", None) or {}
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc) or type(exc).__name__,
+        "details": details,
+    }
+
+
+def render_params(
+    spec: NodeSpec, raw: Mapping[str, Any], context: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Render every param except the spec's ``raw_params`` (left for the handler)."""
+    return {
+        key: value if key in spec.raw_params else templating.render(value, context)
+        for key, value in raw.items()
+    }
+
+
+def validate_params(spec: NodeSpec, rendered: dict[str, Any]) -> Any:
+    try:
+        return spec.params.model_validate(rendered)
+    except ValidationError as exc:
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+        ]
+        fields = ", ".join(p["field"] or "params" for p in problems)
+        raise ParamsInvalidError(
+            f"invalid parameters: {fields}", details={"errors": problems}
+        ) from None
+
+
+def check_ports(spec: NodeSpec, raw_params: Mapping[str, Any], result: Any) -> dict[str, Any]:
+    if not isinstance(result, dict):
+        raise NodeError(f"{spec.type} returned {type(result).__name__}, expected a dict of ports")
+    allowed = {p.name for p in spec.output_ports(raw_params)}
+    unknown = set(result) - allowed
+    if unknown:
+        raise NodeError(f"{spec.type} emitted unknown output ports: {sorted(unknown)}")
+    return result
+
+
+async def attempt_node(
+    services: EngineServices,
+    scope: RunScope,
+    node_id: str,
+    *,
+    attempt: int,
+    node_run_id: UUID | None = None,
+) -> Outcome:
+    """Execute one attempt of ``node_id``; never raises for node failures."""
+    from kyra.engine.context import EngineNodeContext
+
+    spec = scope.graph.specs[node_id]
+    node = scope.graph.nodes[node_id]
+    inputs = collect_inputs(scope.graph, node_id, scope.outputs, scope.states)
+    outcome = Outcome(status="running", inputs=inputs)
+    ctx = EngineNodeContext(services, scope, node_id, attempt=attempt, node_run_id=node_run_id)
+    started = time.perf_counter()
+    try:
+        rendered = render_params(spec, node.params, scope.template_context())
+        outcome.params = rendered
+        params = validate_params(spec, rendered)
+        timeout = node.settings.timeout_s or spec.timeout_s
+        assert spec.execute is not None
+        try:
+            result = await asyncio.wait_for(spec.execute(ctx, params, inputs), timeout)
+        except TimeoutError:
+            raise NodeTimeoutError(f"timed out after {timeout:g}s") from None
+        outcome.ports = check_ports(spec, node.params, result)
+        outcome.status = "succeeded"
+    except PauseRequested as exc:
+        outcome.status, outcome.pause_reason, outcome.error = "paused", exc.reason, error_dict(exc)
+    except NodeError as exc:
+        outcome.status, outcome.retryable, outcome.error = "failed", exc.retryable, error_dict(exc)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        # A handler bug: keep the run alive, record what happened, allow retries.
+        _log.warning("node %s (%s) raised %r", node_id, spec.type, exc)
+        outcome.status, outcome.retryable = "failed", True
+        outcome.error = error_dict(exc) | {"traceback": traceback.format_exc(limit=5)[-2000:]}
+    outcome.duration_ms = (time.perf_counter() - started) * 1000
+    outcome.finished_at = datetime.now(UTC)
+    outcome.cost_usd, outcome.input_tokens, outcome.output_tokens = ctx.cost
+    outcome.children = ctx.children
+    return outcome
+
+
+def routed_ports(outcome: Outcome, graph: CompiledGraph, node_id: str) -> dict[str, Any] | None:
+    """Ports recorded for a final failure: the error port when the graph connects it."""
+    if outcome.status != "failed":
+        return outcome.ports
+    if any(e.source_port == "error" for e in graph.outgoing.get(node_id, [])):
+        return {"error": outcome.error}
+    return None
+
+
+def backoff_seconds(base: float, attempt: int, *, cap: float = 600.0) -> float:
+    """Exponential backoff with jitter between half and all of the step."""
+    import random
+
+    step = min(cap, base * (2 ** max(0, attempt - 1)))
+    return step * random.uniform(0.5, 1.0)
+
+
+def max_attempts(scope: RunScope, node_id: str) -> int:
+    node = scope.graph.nodes[node_id]
+    retries = node.settings.retries
+    return 1 + (retries if retries is not None else scope.graph.specs[node_id].retries)

@@ -1,0 +1,168 @@
+"""Pure scheduling: given a graph and its node states, which nodes are ready, skipped or done.
+
+Kahn-style over explicit edges. A node becomes ready once every upstream node is final and at
+least one incoming edge is active (its source emitted that port); if none is, it is skipped,
+and skipping cascades within one call. No I/O here, so every rule is unit-testable.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kyra.graph.document import Edge, GraphDocument, GraphNode
+from kyra.registry import Registry
+from kyra.spec import NodeSpec
+
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+SKIPPED = "skipped"
+CANCELLED = "cancelled"
+FINAL = frozenset({SUCCEEDED, FAILED, SKIPPED, CANCELLED})
+ERROR_PORT = "error"
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """What the scheduler needs of a node run: its status and the ports it emitted."""
+
+    status: str
+    ports: frozenset[str] = frozenset()
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
+
+    @property
+    def unhandled_failure(self) -> bool:
+        return self.status == FAILED and ERROR_PORT not in self.ports
+
+
+@dataclass(frozen=True)
+class Plan:
+    ready: list[str]
+    skipped: list[str]
+    #: Every node is final.
+    done: bool
+    #: A node failed without an error branch: the run fails.
+    failed_nodes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CompiledGraph:
+    """A validated document with lookups the scheduler and runner need, built once per version."""
+
+    document: GraphDocument
+    specs: dict[str, NodeSpec]
+    nodes: dict[str, GraphNode]
+    incoming: dict[str, list[Edge]]
+    outgoing: dict[str, list[Edge]]
+    order: list[str]
+
+    @property
+    def sinks(self) -> list[str]:
+        return [node_id for node_id in self.order if not self.outgoing[node_id]]
+
+    def descendants(self, node_id: str) -> set[str]:
+        """``node_id`` and every node reachable from it."""
+        seen = {node_id}
+        queue = deque([node_id])
+        while queue:
+            for edge in self.outgoing[queue.popleft()]:
+                if edge.target not in seen:
+                    seen.add(edge.target)
+                    queue.append(edge.target)
+        return seen
+
+
+def compile_graph(document: GraphDocument, registry: Registry) -> CompiledGraph:
+    """Index a document that already passed validation."""
+    nodes = {node.id: node for node in document.nodes}
+    specs: dict[str, NodeSpec] = {}
+    for node in document.nodes:
+        spec = registry.get(node.type)
+        if spec is None:
+            raise KeyError(f"unknown node type {node.type!r}")
+        specs[node.id] = spec
+    incoming: dict[str, list[Edge]] = defaultdict(list)
+    outgoing: dict[str, list[Edge]] = defaultdict(list)
+    for edge in document.edges:
+        incoming[edge.target].append(edge)
+        outgoing[edge.source].append(edge)
+    indegree = {node_id: len(incoming[node_id]) for node_id in nodes}
+    queue = deque(node_id for node_id in nodes if indegree[node_id] == 0)
+    order: list[str] = []
+    while queue:
+        node_id = queue.popleft()
+        order.append(node_id)
+        for edge in outgoing[node_id]:
+            indegree[edge.target] -= 1
+            if indegree[edge.target] == 0:
+                queue.append(edge.target)
+    return CompiledGraph(document, specs, nodes, dict(incoming), dict(outgoing), order)
+
+
+def _edge_active(edge: Edge, states: Mapping[str, NodeState]) -> bool:
+    state = states.get(edge.source)
+    if state is None or state.status not in (SUCCEEDED, FAILED):
+        return False
+    return edge.source_port in state.ports
+
+
+def plan(graph: CompiledGraph, states: Mapping[str, NodeState]) -> Plan:
+    """Decide what happens next. ``states`` holds every node that has a node run."""
+    failed = [node_id for node_id, state in states.items() if state.unhandled_failure]
+    working = dict(states)
+    ready: list[str] = []
+    skipped: list[str] = []
+    for node_id in graph.order:
+        if node_id in working:
+            continue
+        edges = graph.incoming.get(node_id, [])
+        if not edges:
+            ready.append(node_id)
+            continue
+        if not all(working.get(e.source, NodeState("pending")).final for e in edges):
+            continue
+        if any(_edge_active(e, working) for e in edges):
+            ready.append(node_id)
+        else:
+            skipped.append(node_id)
+            working[node_id] = NodeState(SKIPPED)
+    if failed:
+        ready = []
+    done = all(node_id in working and working[node_id].final for node_id in graph.order)
+    return Plan(ready=ready, skipped=skipped, done=done, failed_nodes=failed)
+
+
+def collect_inputs(
+    graph: CompiledGraph,
+    node_id: str,
+    outputs: Mapping[str, Mapping[str, Any]],
+    states: Mapping[str, NodeState],
+) -> dict[str, Any]:
+    """Values arriving on each input port over active edges (a list for ``many`` ports)."""
+    many = {port.name for port in graph.specs[node_id].inputs if port.many}
+    inputs: dict[str, Any] = {}
+    for edge in graph.incoming.get(node_id, []):
+        if not _edge_active(edge, states):
+            continue
+        value = outputs.get(edge.source, {}).get(edge.source_port)
+        if edge.target_port in many:
+            inputs.setdefault(edge.target_port, []).append(value)
+        else:
+            inputs.setdefault(edge.target_port, value)
+    return inputs
+
+
+def primary_output(ports: Mapping[str, Any] | None) -> Any:
+    """The value templates see as ``nodes.<id>.output``: port ``out``, or the only port emitted."""
+    if not ports:
+        return None
+    if "out" in ports:
+        return ports["out"]
+    if len(ports) == 1:
+        return next(iter(ports.values()))
+    return dict(ports)

@@ -1,0 +1,139 @@
+"""Sandboxed Jinja2 rendering of node parameters against plain JSON run data.
+
+A string that is exactly one ``{{ expression }}`` renders to the expression's native value (a
+dict stays a dict); any other template renders to text. Templates see only the data they are
+given: ``trigger``, ``nodes.<id>.output`` and ``run`` (plus ``item``/``index`` inside loops).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from contextvars import ContextVar
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, nodes
+from jinja2 import TemplateError as JinjaTemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from kyra.errors import TemplateError
+from kyra.graph.document import contains_template, is_template
+
+__all__ = ["contains_template", "is_template", "referenced_nodes", "render"]
+
+#: Longest template source accepted, in characters.
+MAX_TEMPLATE_CHARS = 20_000
+#: Longest text a template may render to.
+MAX_OUTPUT_CHARS = 1_000_000
+#: Largest exponent of ``**`` (stops ``2 ** 10**9``).
+MAX_EXPONENT = 1_000
+
+#: Total ``range()`` items one render may create (nested loops multiply quickly).
+MAX_RANGE_ITEMS = 200_000
+
+_range_budget: ContextVar[int] = ContextVar("range_budget", default=MAX_RANGE_ITEMS)
+
+
+def _bounded_range(*args: int) -> range:
+    values = range(*args)
+    left = _range_budget.get() - len(values)
+    if left < 0:
+        raise SecurityError("template loops too much (range budget exhausted)")
+    _range_budget.set(left)
+    return values
+
+
+_SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>.*?)\}\}\s*$", re.DOTALL)
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+            raise SecurityError("exponent is too large")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                sized = isinstance(seq, str | list | tuple) and isinstance(count, int)
+                if sized and len(seq) * count > MAX_OUTPUT_CHARS:
+                    raise SecurityError("repetition result is too large")
+        return super().call_binop(context, operator, left, right)
+
+
+def _build_environment() -> _Environment:
+    env = _Environment(undefined=StrictUndefined, autoescape=False, loader=None)
+    # `attr` bypassed the sandbox before (CVE-2025-27516); nothing needs it.
+    env.filters.pop("attr", None)
+    env.globals["range"] = _bounded_range
+    return env
+
+
+_ENV = _build_environment()
+
+
+@lru_cache(maxsize=4096)
+def _compile(source: str) -> Any:
+    if len(source) > MAX_TEMPLATE_CHARS:
+        raise TemplateError(f"template is longer than {MAX_TEMPLATE_CHARS} characters")
+    match = _SINGLE_EXPRESSION.match(source)
+    if match and "{{" not in match["expr"] and "}}" not in match["expr"]:
+        return ("expression", _ENV.compile_expression(match["expr"], undefined_to_none=False))
+    return ("template", _ENV.from_string(source))
+
+
+def _render_string(source: str, context: Mapping[str, Any]) -> Any:
+    _range_budget.set(MAX_RANGE_ITEMS)
+    try:
+        kind, compiled = _compile(source)
+        if kind == "expression":
+            value = compiled(**context)
+            if isinstance(value, StrictUndefined):
+                str(value)  # raises UndefinedError naming the missing name
+            return value
+        chunks: list[str] = []
+        size = 0
+        for chunk in compiled.generate(**context):
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS:
+                raise TemplateError(f"template output exceeds {MAX_OUTPUT_CHARS} characters")
+            chunks.append(chunk)
+        return "".join(chunks)
+    except TemplateError:
+        raise
+    except SecurityError as exc:
+        raise TemplateError(f"template refused by the sandbox: {exc}") from None
+    except (JinjaTemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        raise TemplateError(
+            f"{type(exc).__name__}: {exc}", details={"template": source[:200]}
+        ) from None
+
+
+def render(value: Any, context: Mapping[str, Any]) -> Any:
+    """Render every template string inside ``value`` (dicts and lists are walked)."""
+    if isinstance(value, str):
+        return _render_string(value, context) if is_template(value) else value
+    if isinstance(value, dict):
+        return {key: render(item, context) for key, item in value.items()}
+    if isinstance(value, list):
+        return [render(item, context) for item in value]
+    return value
+
+
+def referenced_nodes(source: str) -> set[str]:
+    """Node ids a template reads through ``nodes.<id>`` or ``nodes['<id>']``."""
+    found: set[str] = set()
+    try:
+        tree = _ENV.parse(source)
+    except JinjaTemplateError:
+        return found
+    for getattr_node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        target = getattr_node.node
+        if isinstance(target, nodes.Name) and target.name == "nodes":
+            if isinstance(getattr_node, nodes.Getattr):
+                found.add(getattr_node.attr)
+            elif isinstance(getattr_node.arg, nodes.Const) and isinstance(
+                getattr_node.arg.value, str
+            ):
+                found.add(getattr_node.arg.value)
+    return found

@@ -1,0 +1,1 @@
+"""The ``kyra.graph/1`` document model and its structured validation."""

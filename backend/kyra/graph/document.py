@@ -1,0 +1,105 @@
+"""``kyra.graph/1``: nodes with typed ports, explicit edges, notes and graph settings.
+
+Python names are snake_case; JSON keys follow DESIGN §5 (``sourcePort``) through aliases.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_ID = "kyra.graph/1"
+_TEMPLATE_MARKERS = ("{{", "{%", "{#")
+#: Node ids are used as ``nodes.<id>`` in templates, so keep them identifier-like.
+NODE_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,99}$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+
+class Position(_Model):
+    x: float = 0
+    y: float = 0
+
+
+class NodeSettings(_Model):
+    """Per-node execution settings; unset values fall back to the spec's defaults."""
+
+    retries: int | None = Field(None, ge=0, le=20)
+    retry_backoff_s: float = Field(1.0, ge=0, le=3600)
+    timeout_s: float | None = Field(None, gt=0, le=86_400)
+
+
+class GraphNode(_Model):
+    id: str = Field(pattern=NODE_ID_PATTERN)
+    type: str = Field(min_length=1, max_length=100)
+    name: str | None = Field(None, max_length=200)
+    params: dict[str, Any] = Field(default_factory=dict)
+    position: Position | None = None
+    settings: NodeSettings = Field(default_factory=NodeSettings)
+    #: Credential kind → credential id of the graph's owner.
+    credentials: dict[str, str] = Field(default_factory=dict)
+
+
+class Edge(_Model):
+    source: str
+    source_port: str = Field("out", alias="sourcePort")
+    target: str
+    target_port: str = Field("in", alias="targetPort")
+
+
+class Note(BaseModel):
+    """A sticky note on the canvas; free-form beyond id and text."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(max_length=100)
+    text: str = Field("", max_length=20_000)
+
+
+class GraphSettings(_Model):
+    #: Which finished runs keep their records: all, failures only, or none.
+    save_runs: Literal["all", "failures", "none"] = "all"
+    #: Default hard budget in USD for runs of this graph.
+    budget_usd: float | None = Field(None, ge=0)
+    on_budget_exceeded: Literal["pause", "fail"] = "pause"
+
+
+class GraphDocument(_Model):
+    schema_: Literal["kyra.graph/1"] = Field(alias="schema")
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=10_000)
+    nodes: list[GraphNode] = Field(default_factory=list)
+    edges: list[Edge] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+    settings: GraphSettings = Field(default_factory=GraphSettings)
+
+    def node(self, node_id: str) -> GraphNode | None:
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        return None
+
+
+def dump_document(document: dict[str, Any]) -> str:
+    """Stable, reviewable JSON text for a stored document (for files kept in git)."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def is_template(value: Any) -> bool:
+    """True for a string that contains Jinja2 template markers."""
+    return isinstance(value, str) and any(marker in value for marker in _TEMPLATE_MARKERS)
+
+
+def contains_template(value: Any) -> bool:
+    """True when ``value`` holds a template string anywhere inside it."""
+    if isinstance(value, str):
+        return is_template(value)
+    if isinstance(value, dict):
+        return any(contains_template(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_template(v) for v in value)
+    return False

@@ -1,0 +1,104 @@
+"""Discovers handlers and answers "which spec has this type?" for nodes and tools alike.
+
+Handlers come from the built-in ``kyra_nodes`` package and from any distribution that declares
+the ``kyra.nodes`` entry-point group (a module or package whose modules define ``SPEC``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Any
+
+from kyra.spec import NodeSpec, SpecError
+
+#: Entry-point group third-party packages use to add handlers.
+ENTRY_POINT_GROUP = "kyra.nodes"
+
+
+class Registry:
+    """Type name → spec, plus tool name → spec; refuses duplicates and specs without handlers."""
+
+    def __init__(self, specs: Iterable[NodeSpec] = ()) -> None:
+        self._by_type: dict[str, NodeSpec] = {}
+        self._by_tool: dict[str, NodeSpec] = {}
+        for spec in specs:
+            self.register(spec)
+
+    def register(self, spec: NodeSpec) -> None:
+        """Add ``spec``.
+
+        Raises:
+            SpecError: duplicate type or tool name, or no ``@SPEC.handler``.
+        """
+        if spec.type in self._by_type:
+            raise SpecError(f"Node type {spec.type!r} is already registered.")
+        if spec.tool_name in self._by_tool:
+            raise SpecError(
+                f"Tool name {spec.tool_name!r} of {spec.type!r} collides with "
+                f"{self._by_tool[spec.tool_name].type!r}."
+            )
+        if spec.execute is None:
+            raise SpecError(
+                f"Node type {spec.type!r} has no handler; decorate one with @SPEC.handler."
+            )
+        self._by_type[spec.type] = spec
+        self._by_tool[spec.tool_name] = spec
+
+    def get(self, type_name: str) -> NodeSpec | None:
+        return self._by_type.get(type_name)
+
+    def by_tool_name(self, tool_name: str) -> NodeSpec | None:
+        return self._by_tool.get(tool_name)
+
+    def __contains__(self, type_name: object) -> bool:
+        return type_name in self._by_type
+
+    def __iter__(self) -> Iterator[NodeSpec]:
+        return iter(sorted(self._by_type.values(), key=lambda s: (s.category, s.type)))
+
+    def __len__(self) -> int:
+        return len(self._by_type)
+
+    def catalogue(self) -> list[dict[str, Any]]:
+        """Every spec as served by ``GET /api/nodes``."""
+        return [spec.as_dict() for spec in self]
+
+    def tool_definitions(self) -> list[dict[str, Any]]:
+        """Every tool-capable spec as an LLM tool definition."""
+        return [spec.tool_definition() for spec in self if spec.tool]
+
+
+def specs_in(package: ModuleType) -> list[NodeSpec]:
+    """Import every module under ``package`` and collect their module-level ``SPEC``."""
+    found: list[NodeSpec] = []
+    spec = getattr(package, "SPEC", None)
+    if isinstance(spec, NodeSpec):
+        found.append(spec)
+    for info in pkgutil.walk_packages(getattr(package, "__path__", []), package.__name__ + "."):
+        module = importlib.import_module(info.name)
+        spec = getattr(module, "SPEC", None)
+        if isinstance(spec, NodeSpec):
+            found.append(spec)
+    return found
+
+
+def discover() -> Registry:
+    """Build a registry from the ``kyra.nodes`` entry points (the built-ins declare one too)."""
+    registry = Registry()
+    modules = {ep.value: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    modules.setdefault("kyra_nodes", None)  # type: ignore[arg-type]
+    for name in sorted(modules):
+        for spec in specs_in(importlib.import_module(name)):
+            registry.register(spec)
+    return registry
+
+
+@lru_cache
+def default_registry() -> Registry:
+    """The process-wide registry, discovered once at start-up."""
+    return discover()
