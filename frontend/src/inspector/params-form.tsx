@@ -1,9 +1,9 @@
 import Form from "@rjsf/core";
-import { getTemplate, type RegistryWidgetsType, type RJSFSchema, type UiSchema, type WidgetProps } from "@rjsf/utils";
+import { type FieldProps, getTemplate, type RegistryFieldsType, type RegistryWidgetsType, type RJSFSchema, type UiSchema, type WidgetProps } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
-import { lazy, memo, Suspense, useMemo, useRef } from "react";
+import { lazy, memo, Suspense, useMemo, useRef, useState } from "react";
 import type { JsonObject, NodeSpec } from "../api/types";
-import { simplifySchema, uiSchemaFor } from "./schema";
+import { inlineRefs, simplifySchema, uiSchemaFor } from "./schema";
 import { TemplateInput } from "./template-input";
 
 const CodeEditor = lazy(() => import("./code-editor"));
@@ -59,7 +59,56 @@ function CodeWidget(props: WidgetProps) {
   );
 }
 
+/** Text shown for a free-form value: strings as they are, anything else as JSON. */
+export function anyToText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  return JSON.stringify(value, null, 2);
+}
+
+/** Parse free-form text: JSON when it parses as an object, list, number or boolean, else the text itself. */
+export function textToAny(text: string): unknown {
+  const t = text.trim();
+  if (!t) return undefined;
+  if (/^[[{]|^-?\d|^(true|false|null)$/.test(t)) {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** Fields typed `Any` in the params model: JSON or plain text (templates allowed). */
+function AnyJsonField(props: FieldProps) {
+  const [text, setText] = useState(() => anyToText(props.formData));
+  const id = props.fieldPathId.$id;
+  const title = props.schema.title ?? props.name;
+  return (
+    <div className="form-group field field-any">
+      <label htmlFor={id} className="control-label">
+        {title}
+        {props.required ? "*" : ""}
+      </label>
+      {props.schema.description && <p className="field-description">{props.schema.description} (JSON or text)</p>}
+      <TemplateInput
+        id={id}
+        multiline
+        value={text}
+        onChange={(v) => {
+          setText(v);
+          props.onChange(textToAny(v), props.fieldPathId.path);
+        }}
+        suggestions={(props.registry.formContext as FormContext | undefined)?.suggestions ?? []}
+        disabled={props.disabled || props.readonly}
+      />
+    </div>
+  );
+}
+
 const widgets: RegistryWidgetsType = { TextWidget, TextareaWidget, CodeWidget };
+const fields: RegistryFieldsType = { AnyJson: AnyJsonField };
 
 interface Props {
   spec: NodeSpec;
@@ -71,7 +120,7 @@ interface Props {
 
 /** The parameter form generated from a node's `params_schema`. */
 function ParamsForm({ spec, params, suggestions, readOnly, onChange }: Props) {
-  const schema = useMemo(() => simplifySchema(spec.params_schema) as RJSFSchema, [spec]);
+  const schema = useMemo(() => simplifySchema(inlineRefs(spec.params_schema)) as RJSFSchema, [spec]);
   const uiSchema = useMemo(
     () => ({ ...(uiSchemaFor(schema as JsonObject) as UiSchema), "ui:submitButtonOptions": { norender: true } }) as UiSchema,
     [schema],
@@ -90,6 +139,7 @@ function ParamsForm({ spec, params, suggestions, readOnly, onChange }: Props) {
         formData={params}
         validator={validator}
         widgets={widgets}
+        fields={fields}
         formContext={formContext}
         readonly={readOnly}
         showErrorList={false}

@@ -4,6 +4,31 @@ function isObject(v: JsonValue | undefined): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+const MAX_REF_DEPTH = 8;
+
+/** Replace local `$ref`s (`#/$defs/X`) by their definitions, so widgets can be chosen per field. */
+export function inlineRefs(schema: JsonValue, defs?: JsonObject, depth = 0): JsonValue {
+  if (Array.isArray(schema)) return schema.map((s) => inlineRefs(s, defs, depth));
+  if (!isObject(schema)) return schema;
+  const definitions = defs ?? (isObject(schema.$defs) ? schema.$defs : isObject(schema.definitions) ? schema.definitions : {});
+  const ref = schema.$ref;
+  if (typeof ref === "string" && depth < MAX_REF_DEPTH) {
+    const name = ref.replace(/^#\/(\$defs|definitions)\//, "");
+    const target = definitions[name];
+    if (name !== ref && isObject(target)) {
+      const { $ref: _ref, ...rest } = schema;
+      void _ref;
+      return inlineRefs({ ...target, ...rest }, definitions, depth + 1);
+    }
+  }
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k === "$defs" || k === "definitions") continue;
+    out[k] = inlineRefs(v, definitions, depth);
+  }
+  return out;
+}
+
 /**
  * Make pydantic's JSON Schema friendlier to a form: `anyOf: [X, {type: null}]` (Optional fields)
  * becomes X, keeping title, description and default from the outer schema.
@@ -28,16 +53,28 @@ export function simplifySchema(schema: JsonValue): JsonValue {
 const MULTILINE_KEYS = new Set(["prompt", "system", "system_prompt", "template", "message", "text", "body", "content", "query", "sql", "instructions"]);
 const CODE_FORMATS = new Set(["code", "python", "javascript", "json-code"]);
 
+const SHAPE_KEYS = ["type", "anyOf", "oneOf", "allOf", "$ref", "enum", "const", "properties", "items"];
+
+/** A schema that accepts any JSON value (pydantic `Any`). */
+export function isFreeForm(schema: JsonObject): boolean {
+  return !SHAPE_KEYS.some((k) => k in schema);
+}
+
 /** Pick widgets: code editor for code fields, a template textarea for long text. */
 export function uiSchemaFor(schema: JsonValue, key = ""): JsonObject {
   const ui: JsonObject = {};
   if (!isObject(schema)) return ui;
+  if (isFreeForm(schema)) return { "ui:field": "AnyJson" };
   const format = typeof schema.format === "string" ? schema.format : "";
   const widget = typeof schema["x-widget"] === "string" ? schema["x-widget"] : "";
   if (schema.type === "string" && !schema.enum) {
     if (CODE_FORMATS.has(format) || CODE_FORMATS.has(widget) || key === "code") ui["ui:widget"] = "CodeWidget";
     else if (format === "textarea" || format === "multiline" || widget === "textarea" || MULTILINE_KEYS.has(key) ||
       (typeof schema.maxLength === "number" && schema.maxLength > 200)) ui["ui:widget"] = "textarea";
+  }
+  if (isObject(schema.items)) {
+    const child = uiSchemaFor(schema.items);
+    if (Object.keys(child).length) ui.items = child;
   }
   if (isObject(schema.properties)) {
     for (const [k, v] of Object.entries(schema.properties)) {

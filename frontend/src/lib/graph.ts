@@ -253,17 +253,17 @@ export function upstreamOf(nodeId: string, edges: readonly KyraEdge[]): string[]
   return order;
 }
 
-/** Template expressions a parameter of `nodeId` can use: trigger payload and upstream outputs. */
+/** Template expressions a parameter of `nodeId` can use: trigger payload, upstream outputs, run. */
 export function templateSuggestions(nodeId: string, ctx: ConnectionContext): string[] {
-  const out = ["trigger", "trigger.body"];
+  const out = ["trigger"];
   for (const id of upstreamOf(nodeId, ctx.edges)) {
     out.push(`nodes.${id}.output`);
     const node = ctx.nodes.find((n) => n.id === id);
     if (!node || !isKyraNode(node)) continue;
-    const ports = portsOf(ctx.specs.get(node.data.doc.type), ctx.dynamicPorts[id]).outputs;
-    for (const p of ports) if (p.name !== "error") out.push(`nodes.${id}.output.${p.name}`);
+    const ports = portsOf(ctx.specs.get(node.data.doc.type), ctx.dynamicPorts[id]).outputs.filter((p) => p.name !== "error");
+    if (ports.length > 1) for (const p of ports) out.push(`nodes.${id}.outputs.${p.name}`);
   }
-  out.push("run.id");
+  out.push("run.id", "run.started_at");
   return out;
 }
 
