@@ -1,0 +1,562 @@
+"""LLM catalogue, usage ledger and run budgets.
+
+Budgets are held on the root run (follow ``parent_run_id`` up). Before a call, its worst-case
+cost is reserved on the root row under ``SELECT … FOR UPDATE``; what is spent is the sum of the
+usage rows of the root's whole run tree, so the check never depends on when the engine rolls
+node costs up. Settling inserts the usage row and releases the reservation in one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, literal_column, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, or_
+
+from kyra.crypto import encrypt_json
+from kyra.db.models import (
+    AiAgent,
+    Credential,
+    Graph,
+    LlmModel,
+    LlmModelPrice,
+    LlmProvider,
+    LlmUsageLog,
+    NodeRun,
+    Run,
+    User,
+)
+from kyra.errors import ConflictError, NotFoundError
+from kyra.llm.catalogue import shipped_catalogue
+
+#: Advisory lock id serialising catalogue seeding across processes starting together.
+_SEED_LOCK = 4_711_001
+#: Credential kind holding a provider's API key (field ``api_key``).
+API_KEY_KIND = "llm_api_key"
+
+ModelRow = tuple[LlmModel, LlmProvider, Decimal | None, Decimal | None]
+
+
+# --- catalogue --------------------------------------------------------------------------------
+
+
+async def seed_catalogue(session: AsyncSession, catalogue: dict[str, Any] | None = None) -> None:
+    """Insert the shipped providers, models and dated prices that are missing (idempotent).
+
+    Existing models keep their edited fields; new price rows are added and each model's
+    current price is set to its latest price in effect today.
+    """
+    data = catalogue or shipped_catalogue()
+    await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _SEED_LOCK})
+    for entry in data["providers"]:
+        provider = await _shared_provider(session, entry)
+        for model_entry in entry["models"]:
+            model = await _seed_model(session, provider, model_entry)
+            await _seed_prices(session, model, model_entry["prices"])
+    await session.flush()
+
+
+async def _shared_provider(session: AsyncSession, entry: dict[str, Any]) -> LlmProvider:
+    provider = await session.scalar(
+        select(LlmProvider).where(
+            col(LlmProvider.owner_id).is_(None), LlmProvider.name == entry["name"]
+        )
+    )
+    if provider is None:
+        provider = LlmProvider(
+            name=entry["name"],
+            provider_key=entry["provider_key"],
+            base_url=entry.get("base_url"),
+            capabilities=entry.get("capabilities", {}),
+        )
+        session.add(provider)
+        await session.flush()
+    return provider
+
+
+async def _seed_model(
+    session: AsyncSession, provider: LlmProvider, entry: dict[str, Any]
+) -> LlmModel:
+    model = await session.scalar(
+        select(LlmModel).where(
+            LlmModel.provider_id == provider.provider_id, LlmModel.model_key == entry["model_key"]
+        )
+    )
+    if model is None:
+        fields = {k: v for k, v in entry.items() if k != "prices"}
+        model = LlmModel(provider_id=provider.provider_id, **fields)
+        session.add(model)
+        await session.flush()
+    return model
+
+
+async def _seed_prices(
+    session: AsyncSession, model: LlmModel, prices: list[dict[str, Any]]
+) -> None:
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "model_id": model.model_id,
+            "effective_from": date.fromisoformat(p["effective_from"]),
+            "input_cost_per_1k": Decimal(p["input_cost_per_1k"]),
+            "output_cost_per_1k": Decimal(p["output_cost_per_1k"]),
+        }
+        for p in prices
+    ]
+    await session.execute(
+        insert(LlmModelPrice)
+        .values(rows)
+        .on_conflict_do_nothing(constraint="uq_llm_model_prices_model_day")
+    )
+    await _refresh_current_price(session, model)
+
+
+async def _refresh_current_price(session: AsyncSession, model: LlmModel) -> None:
+    latest = (
+        await session.execute(
+            select(LlmModelPrice.input_cost_per_1k, LlmModelPrice.output_cost_per_1k)
+            .where(
+                LlmModelPrice.model_id == model.model_id,
+                LlmModelPrice.effective_from <= func.current_date(),
+            )
+            .order_by(col(LlmModelPrice.effective_from).desc())
+            .limit(1)
+        )
+    ).first()
+    if latest is not None:
+        model.input_cost_per_1k, model.output_cost_per_1k = latest
+        session.add(model)
+
+
+# --- providers and models ---------------------------------------------------------------------
+
+
+def _visible(owner_id: uuid.UUID) -> Any:
+    return or_(col(LlmProvider.owner_id).is_(None), LlmProvider.owner_id == owner_id)
+
+
+async def list_providers(session: AsyncSession, *, owner_id: uuid.UUID) -> list[LlmProvider]:
+    """Shared catalogue providers plus the owner's own."""
+    rows = await session.scalars(
+        select(LlmProvider).where(_visible(owner_id)).order_by(LlmProvider.name)
+    )
+    return list(rows)
+
+
+async def get_provider(
+    session: AsyncSession, *, owner_id: uuid.UUID, provider_id: uuid.UUID
+) -> LlmProvider:
+    provider = await session.scalar(
+        select(LlmProvider).where(LlmProvider.provider_id == provider_id, _visible(owner_id))
+    )
+    if provider is None:
+        raise NotFoundError(f"provider {provider_id} not found")
+    return provider
+
+
+async def create_provider(
+    session: AsyncSession,
+    *,
+    owner_id: uuid.UUID,
+    name: str,
+    provider_key: str,
+    base_url: str | None = None,
+    api_key: str | None = None,
+) -> LlmProvider:
+    """Register a provider; its API key becomes an encrypted ``llm_api_key`` credential."""
+    taken = await session.scalar(
+        select(LlmProvider.provider_id).where(
+            LlmProvider.owner_id == owner_id, LlmProvider.name == name
+        )
+    )
+    if taken is not None:
+        raise ConflictError(f"a provider named {name!r} already exists")
+    provider = LlmProvider(
+        owner_id=owner_id, name=name, provider_key=provider_key, base_url=base_url
+    )
+    if api_key:
+        credential = Credential(
+            owner_id=owner_id,
+            name=f"llm provider {name} {uuid.uuid4().hex[:8]}",
+            kind=API_KEY_KIND,
+            data_enc=encrypt_json({"api_key": api_key}),
+        )
+        session.add(credential)
+        await session.flush()
+        provider.credential_id = credential.id
+    session.add(provider)
+    await session.flush()
+    return provider
+
+
+async def provider_secret(session: AsyncSession, provider: LlmProvider) -> bytes | None:
+    """The encrypted credential of a provider, if it has one."""
+    if provider.credential_id is None:
+        return None
+    return await session.scalar(
+        select(Credential.data_enc).where(
+            Credential.id == provider.credential_id, Credential.kind == API_KEY_KIND
+        )
+    )
+
+
+def _current_price_subquery(day: date) -> Any:
+    return (
+        select(LlmModelPrice.input_cost_per_1k, LlmModelPrice.output_cost_per_1k)
+        .where(LlmModelPrice.model_id == LlmModel.model_id, LlmModelPrice.effective_from <= day)
+        .order_by(col(LlmModelPrice.effective_from).desc())
+        .limit(1)
+        .lateral("price")
+    )
+
+
+async def list_models(
+    session: AsyncSession,
+    *,
+    owner_id: uuid.UUID,
+    provider_id: uuid.UUID | None = None,
+    day: date | None = None,
+) -> list[ModelRow]:
+    """Visible models with their provider and the price in effect on ``day`` (today)."""
+    price = _current_price_subquery(day or date.today())
+    query = (
+        select(LlmModel, LlmProvider, price.c.input_cost_per_1k, price.c.output_cost_per_1k)
+        .join(LlmProvider, col(LlmProvider.provider_id) == LlmModel.provider_id)
+        .outerjoin(price, literal_column("true"))
+        .where(_visible(owner_id))
+        .order_by(LlmProvider.name, LlmModel.model_key)
+    )
+    if provider_id is not None:
+        query = query.where(LlmModel.provider_id == provider_id)
+    return [tuple(row) for row in (await session.execute(query)).all()]  # type: ignore[misc]
+
+
+async def get_model(
+    session: AsyncSession, *, owner_id: uuid.UUID, model_id: uuid.UUID
+) -> tuple[LlmModel, LlmProvider]:
+    row = (
+        await session.execute(
+            select(LlmModel, LlmProvider)
+            .join(LlmProvider, col(LlmProvider.provider_id) == LlmModel.provider_id)
+            .where(LlmModel.model_id == model_id, _visible(owner_id))
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError(f"model {model_id} not found")
+    return row[0], row[1]
+
+
+async def create_model(
+    session: AsyncSession, *, provider: LlmProvider, fields: dict[str, Any]
+) -> LlmModel:
+    """Add a model to a provider; its price is recorded as effective today."""
+    exists = await session.scalar(
+        select(LlmModel.model_id).where(
+            LlmModel.provider_id == provider.provider_id, LlmModel.model_key == fields["model_key"]
+        )
+    )
+    if exists is not None:
+        raise ConflictError(f"model {fields['model_key']!r} already exists for {provider.name}")
+    model = LlmModel(provider_id=provider.provider_id, **fields)
+    session.add(model)
+    await session.flush()
+    await set_price(session, model, model.input_cost_per_1k, model.output_cost_per_1k)
+    return model
+
+
+async def update_model(session: AsyncSession, model: LlmModel, changes: dict[str, Any]) -> LlmModel:
+    """Apply ``changes``; a price change is a new price row effective today (history kept)."""
+    prices = {
+        k: changes.pop(k) for k in ("input_cost_per_1k", "output_cost_per_1k") if k in changes
+    }
+    for name, value in changes.items():
+        setattr(model, name, value)
+    session.add(model)
+    if prices:
+        await set_price(
+            session,
+            model,
+            prices.get("input_cost_per_1k", model.input_cost_per_1k),
+            prices.get("output_cost_per_1k", model.output_cost_per_1k),
+        )
+    await session.flush()
+    return model
+
+
+async def set_price(
+    session: AsyncSession, model: LlmModel, input_per_1k: Decimal, output_per_1k: Decimal
+) -> None:
+    """Record the price in effect from today (replacing today's row) and make it current."""
+    statement = insert(LlmModelPrice).values(
+        id=uuid.uuid4(),
+        model_id=model.model_id,
+        effective_from=date.today(),
+        input_cost_per_1k=input_per_1k,
+        output_cost_per_1k=output_per_1k,
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            constraint="uq_llm_model_prices_model_day",
+            set_={
+                "input_cost_per_1k": statement.excluded.input_cost_per_1k,
+                "output_cost_per_1k": statement.excluded.output_cost_per_1k,
+            },
+        )
+    )
+    model.input_cost_per_1k, model.output_cost_per_1k = input_per_1k, output_per_1k
+    session.add(model)
+
+
+# --- budgets ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BudgetCheck:
+    """The outcome of a reservation attempt on a root run."""
+
+    granted: bool
+    budget_usd: Decimal | None
+    spent_usd: Decimal
+    reserved_usd: Decimal
+
+
+_ROOT_OF = text(
+    """
+    WITH RECURSIVE chain AS (
+        SELECT id, parent_run_id FROM runs WHERE id = :run_id
+        UNION ALL
+        SELECT r.id, r.parent_run_id FROM runs r JOIN chain c ON r.id = c.parent_run_id
+    )
+    SELECT id FROM chain WHERE parent_run_id IS NULL
+    """
+)
+
+_TREE_SPENT = text(
+    """
+    WITH RECURSIVE tree AS (
+        SELECT id FROM runs WHERE id = :root_id
+        UNION ALL
+        SELECT r.id FROM runs r JOIN tree t ON r.parent_run_id = t.id
+    )
+    SELECT COALESCE(SUM(u.total_cost), 0) FROM llm_usage_logs u
+    WHERE u.run_id IN (SELECT id FROM tree)
+    """
+)
+
+
+async def root_run_id(session: AsyncSession, run_id: uuid.UUID) -> uuid.UUID | None:
+    """The top of ``run_id``'s parent chain; None when the run is not stored (yet)."""
+    return await session.scalar(_ROOT_OF, {"run_id": run_id})
+
+
+async def reserve_budget(session: AsyncSession, root_id: uuid.UUID, amount: Decimal) -> BudgetCheck:
+    """Reserve ``amount`` on the root run if it fits; call inside a short transaction.
+
+    The row lock serialises every reservation and settlement of the run tree, and the spent
+    total is read after the lock is held, so concurrent calls can never overspend.
+    """
+    locked = (
+        await session.execute(
+            select(Run.budget_usd, Run.reserved_usd).where(Run.id == root_id).with_for_update()
+        )
+    ).first()
+    if locked is None:
+        raise NotFoundError(f"run {root_id} not found")
+    budget, reserved = locked
+    spent = Decimal(await session.scalar(_TREE_SPENT, {"root_id": root_id}) or 0)
+    if budget is not None and spent + reserved + amount > budget:
+        return BudgetCheck(False, budget, spent, reserved)
+    await session.execute(
+        update(Run).where(Run.id == root_id).values(reserved_usd=Run.reserved_usd + amount)
+    )
+    return BudgetCheck(True, budget, spent, reserved + amount)
+
+
+async def release_budget(session: AsyncSession, root_id: uuid.UUID, amount: Decimal) -> None:
+    """Give back a reservation (the call failed, or it is being settled)."""
+    await session.execute(
+        update(Run)
+        .where(Run.id == root_id)
+        .values(reserved_usd=func.greatest(Run.reserved_usd - amount, 0))
+    )
+
+
+async def clear_reservations(session: AsyncSession, root_id: uuid.UUID) -> None:
+    """Drop reservations left by crashed calls; safe only while no node of the tree runs."""
+    await session.execute(update(Run).where(Run.id == root_id).values(reserved_usd=0))
+
+
+# --- usage ledger -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RollUp:
+    """Which totals a usage row adds to besides the ledger itself."""
+
+    run_id: uuid.UUID | None = None
+    node_run_id: uuid.UUID | None = None
+    agent_id: uuid.UUID | None = None
+
+
+async def record_usage(
+    session: AsyncSession,
+    usage: LlmUsageLog,
+    *,
+    roll_up: RollUp,
+    root_id: uuid.UUID | None = None,
+    reserved: Decimal = Decimal(0),
+) -> None:
+    """Write one usage row, release its reservation and add it to the requested totals."""
+    if root_id is not None and reserved:
+        await release_budget(session, root_id, reserved)
+    session.add(usage)
+    amounts = {
+        "cost": usage.total_cost,
+        "input": usage.input_tokens,
+        "output": usage.output_tokens,
+    }
+    if roll_up.run_id is not None:
+        await _add_totals(session, Run, Run.id == roll_up.run_id, amounts)
+    if roll_up.node_run_id is not None:
+        await _add_totals(session, NodeRun, NodeRun.id == roll_up.node_run_id, amounts)
+    if roll_up.agent_id is not None:
+        await session.execute(
+            update(AiAgent)
+            .where(AiAgent.agent_id == roll_up.agent_id)
+            .values(
+                total_cost=AiAgent.total_cost + amounts["cost"],
+                total_input_tokens=AiAgent.total_input_tokens + amounts["input"],
+                total_output_tokens=AiAgent.total_output_tokens + amounts["output"],
+            )
+        )
+    await session.flush()
+
+
+async def _add_totals(
+    session: AsyncSession, table: Any, where: Any, amounts: dict[str, Any]
+) -> None:
+    await session.execute(
+        update(table)
+        .where(where)
+        .values(
+            cost_usd=table.cost_usd + amounts["cost"],
+            input_tokens=table.input_tokens + amounts["input"],
+            output_tokens=table.output_tokens + amounts["output"],
+        )
+    )
+
+
+# --- analytics --------------------------------------------------------------------------------
+
+#: ``group_by`` values of the usage analytics.
+USAGE_GROUPS = ("user", "agent", "model", "graph", "day", "hour")
+#: ``group_by`` values of the run analytics.
+RUN_GROUPS = ("none", "graph", "day")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whose rows and which time range an analytics query covers (owner None: everyone)."""
+
+    owner_id: uuid.UUID | None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _usage_key(group_by: str) -> tuple[Any, Any, list[tuple[Any, Any]]]:
+    """Group key, display label and outer joins for one ``group_by`` value."""
+    log = LlmUsageLog
+    if group_by == "user":
+        return log.user_id, User.name, [(User, User.id == log.user_id)]
+    if group_by == "agent":
+        return log.agent_id, AiAgent.name, [(AiAgent, AiAgent.agent_id == log.agent_id)]
+    if group_by == "graph":
+        return log.graph_id, Graph.name, [(Graph, Graph.id == log.graph_id)]
+    if group_by == "model":
+        return log.model_key, log.model_key, []
+    bucket = func.date_trunc(group_by, func.timezone("UTC", log.created_at))
+    return bucket, bucket, []
+
+
+async def usage_summary(
+    session: AsyncSession, window: Window, group_by: str
+) -> list[dict[str, Any]]:
+    """Calls, tokens, cost and mean latency of LLM usage grouped by ``group_by``."""
+    if group_by not in USAGE_GROUPS:
+        raise ValueError(f"group_by must be one of {', '.join(USAGE_GROUPS)}")
+    key, label, joins = _usage_key(group_by)
+    query = select(
+        key.label("key"),
+        label.label("label"),
+        func.count().label("calls"),
+        func.coalesce(func.sum(LlmUsageLog.input_tokens), 0).label("input_tokens"),
+        func.coalesce(func.sum(LlmUsageLog.output_tokens), 0).label("output_tokens"),
+        func.coalesce(func.sum(LlmUsageLog.total_cost), 0).label("cost_usd"),
+        func.avg(LlmUsageLog.latency_ms).label("avg_latency_ms"),
+    ).select_from(LlmUsageLog)
+    for table, on in joins:
+        query = query.outerjoin(table, on)
+    query = query.where(*_in_window(LlmUsageLog, LlmUsageLog.user_id, window))
+    rows = await session.execute(query.group_by(key, label).order_by(key))
+    return [dict(row._mapping) for row in rows]
+
+
+def _in_window(table: Any, owner_column: Any, window: Window) -> list[Any]:
+    clauses = []
+    if window.owner_id is not None:
+        clauses.append(owner_column == window.owner_id)
+    if window.since is not None:
+        clauses.append(table.created_at >= window.since)
+    if window.until is not None:
+        clauses.append(table.created_at < window.until)
+    return clauses
+
+
+def _percentile(fraction: float, duration: Any, finished: Any) -> Any:
+    return func.percentile_cont(fraction).within_group(duration).filter(finished)
+
+
+async def run_stats(
+    session: AsyncSession, window: Window, group_by: str = "none"
+) -> list[dict[str, Any]]:
+    """Success rate and duration percentiles (ms) of top-level runs, optionally grouped."""
+    if group_by not in RUN_GROUPS:
+        raise ValueError(f"group_by must be one of {', '.join(RUN_GROUPS)}")
+    duration = func.extract("epoch", Run.finished_at - Run.started_at) * 1000
+    finished = col(Run.finished_at).is_not(None) & col(Run.started_at).is_not(None)
+    by_status = {s: func.count().filter(Run.status == s).label(s) for s in _RUN_STATUSES}
+    keys: list[Any] = []
+    if group_by == "graph":
+        keys = [Run.graph_id.label("key"), Graph.name.label("label")]
+    elif group_by == "day":
+        day = func.date_trunc("day", func.timezone("UTC", Run.created_at))
+        keys = [day.label("key"), day.label("label")]
+    query = select(
+        *keys,
+        func.count().label("runs"),
+        *by_status.values(),
+        _percentile(0.5, duration, finished).label("p50_ms"),
+        _percentile(0.9, duration, finished).label("p90_ms"),
+        _percentile(0.99, duration, finished).label("p99_ms"),
+        func.coalesce(func.sum(Run.cost_usd), 0).label("cost_usd"),
+    ).where(col(Run.parent_run_id).is_(None), *_in_window(Run, Run.owner_id, window))
+    if group_by == "graph":
+        query = query.outerjoin(Graph, Graph.id == Run.graph_id)
+    if keys:
+        query = query.group_by(*[k.element for k in keys]).order_by(keys[0].element)
+    return [_with_rate(dict(row._mapping)) for row in await session.execute(query)]
+
+
+_RUN_STATUSES = ("succeeded", "failed", "cancelled", "paused", "running", "queued")
+
+
+def _with_rate(row: dict[str, Any]) -> dict[str, Any]:
+    done = row["succeeded"] + row["failed"] + row["cancelled"]
+    row["success_rate"] = round(row["succeeded"] / done, 4) if done else None
+    return row

@@ -1,0 +1,1 @@
+"""Application services that bind the pure layers (llm, memory) to the database."""
