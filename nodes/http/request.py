@@ -1,0 +1,176 @@
+"""Call an HTTP endpoint through the engine's SSRF-guarded client and output the response."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from kyra.context import NodeContext
+from kyra.errors import CredentialError, NodeError
+from kyra.spec import CredentialRef, NodeSpec, Port
+
+#: Largest response body read; more fails the node instead of filling memory.
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+MAX_REDIRECTS = 5
+_RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+Scalar = str | int | float | bool | None
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = "GET"
+    url: str = Field(description="Absolute http(s) URL; templates allowed")
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra request headers")
+    query: dict[str, Scalar | list[Scalar]] = Field(
+        default_factory=dict, description="Query-string parameters"
+    )
+    body: Any = Field(
+        None, description="Request body: a string is sent as-is, other JSON values as JSON"
+    )
+    timeout_s: float = Field(30, gt=0, le=300, description="Timeout per request, seconds")
+    response_format: Literal["auto", "json", "text"] = Field(
+        "auto", description="How to decode the body; auto parses JSON content types"
+    )
+    fail_on_status: bool = Field(
+        True, description="Fail the node (retry / error port) unless the status is 2xx"
+    )
+    follow_redirects: bool = Field(True, description=f"Follow up to {MAX_REDIRECTS} redirects")
+
+
+SPEC = NodeSpec(
+    type="HTTP.request",
+    title="HTTP request",
+    category="Core",
+    description=(
+        "Send an HTTP request and output its status, headers and body; the request may change "
+        "data on the remote server. Internal and private addresses are refused."
+    ),
+    params=Params,
+    inputs=[Port("in")],
+    outputs=[Port("out", "object", description="{status, headers, body}")],
+    credentials=[CredentialRef("http_auth", required=False)],
+    timeout_s=330,
+)
+
+
+@SPEC.handler
+async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
+    secret = _auth_headers(await ctx.credential("http_auth"))
+    try:
+        request = ctx.http.build_request(
+            params.method,
+            params.url,
+            headers={**params.headers, **secret},
+            params=params.query or None,
+            timeout=params.timeout_s,
+            **_body(params.body),
+        )
+        response = await _send(ctx.http, request, secret, follow=params.follow_redirects)
+        try:
+            content = await _read(response)
+        finally:
+            await response.aclose()
+    except httpx.InvalidURL as exc:
+        raise NodeError(f"Invalid URL: {exc}") from None
+    except httpx.TimeoutException:
+        raise NodeError(f"{params.method} {_shown(params.url)} timed out") from None
+    except httpx.HTTPError as exc:
+        raise NodeError(f"{params.method} {_shown(params.url)} failed: {exc}") from None
+    body = _decode(response, content, params.response_format)
+    if params.fail_on_status and not _accepted(response, params.follow_redirects):
+        error = NodeError(
+            f"HTTP {response.status_code} {response.reason_phrase} from "
+            f"{params.method} {_shown(response.url)}",
+            details={
+                "status": response.status_code,
+                "body": content[:2000].decode(errors="replace"),
+            },
+        )
+        error.retryable = response.status_code in _RETRYABLE_STATUS
+        raise error
+    return {
+        "out": {"status": response.status_code, "headers": dict(response.headers), "body": body}
+    }
+
+
+def _auth_headers(credential: dict[str, Any]) -> dict[str, str]:
+    kind = credential.get("type")
+    if not credential:
+        return {}
+    if kind == "bearer" and credential.get("token"):
+        return {"Authorization": f"Bearer {credential['token']}"}
+    if kind == "basic" and credential.get("username") is not None:
+        pair = f"{credential['username']}:{credential.get('password', '')}".encode()
+        return {"Authorization": f"Basic {base64.b64encode(pair).decode()}"}
+    if kind == "header" and credential.get("header_name"):
+        return {str(credential["header_name"]): str(credential.get("header_value", ""))}
+    raise CredentialError(f"http_auth credential of type {kind!r} is incomplete or unknown.")
+
+
+def _body(body: Any) -> dict[str, Any]:
+    if body is None:
+        return {}
+    if isinstance(body, str):
+        return {"content": body.encode()}
+    return {"json": body}
+
+
+async def _send(
+    client: httpx.AsyncClient, request: httpx.Request, secret: dict[str, str], *, follow: bool
+) -> httpx.Response:
+    # Redirects by hand so credential headers never travel to another origin.
+    origin = _origin(request.url)
+    for _ in range(MAX_REDIRECTS + 1):
+        response = await client.send(request, stream=True, follow_redirects=False)
+        if not follow or response.next_request is None:
+            return response
+        await response.aclose()
+        request = response.next_request
+        if _origin(request.url) != origin:
+            for name in secret:
+                request.headers.pop(name, None)
+    raise NodeError(f"More than {MAX_REDIRECTS} redirects from {_shown(request.url)}")
+
+
+async def _read(response: httpx.Response) -> bytes:
+    content = bytearray()
+    async for chunk in response.aiter_bytes():
+        content += chunk
+        if len(content) > MAX_RESPONSE_BYTES:
+            raise NodeError(f"Response body is larger than {MAX_RESPONSE_BYTES} bytes")
+    return bytes(content)
+
+
+def _decode(response: httpx.Response, content: bytes, fmt: str) -> Any:
+    text = content.decode(response.encoding or "utf-8", errors="replace")
+    is_json = "json" in response.headers.get("content-type", "")
+    if fmt == "text" or (fmt == "auto" and not (is_json and content.strip())):
+        return text if content or fmt == "text" else None
+    try:
+        return json.loads(text)
+    except ValueError:
+        if fmt == "auto":
+            return text
+        raise NodeError(f"Response from {_shown(response.url)} is not JSON") from None
+
+
+def _accepted(response: httpx.Response, follow: bool) -> bool:
+    return response.is_success or (response.is_redirect and not follow)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
+
+
+def _shown(url: httpx.URL | str) -> str:
+    """The URL without query or credentials, safe for messages and logs."""
+    try:
+        url = httpx.URL(url)
+        return str(url.copy_with(query=None, fragment=None, username=None, password=None))
+    except (httpx.InvalidURL, TypeError):
+        return "<invalid URL>"
