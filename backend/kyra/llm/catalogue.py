@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -59,3 +60,28 @@ def shipped_catalogue() -> dict[str, Any]:
     text = resources.files("kyra").joinpath("data/llm_catalogue.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
+
+
+def shipped_models(day: date | None = None) -> list[ModelInfo]:
+    """The shipped catalogue as :class:`ModelInfo`, priced as of ``day`` (today)."""
+    day = day or date.today()
+    models = []
+    for provider in shipped_catalogue()["providers"]:
+        for entry in provider["models"]:
+            prices = [p for p in entry["prices"] if date.fromisoformat(p["effective_from"]) <= day]
+            if not prices:
+                continue
+            latest = max(prices, key=lambda p: p["effective_from"])
+            models.append(
+                ModelInfo(
+                    model_key=entry["model_key"],
+                    provider=provider["name"],
+                    provider_kind=provider["provider_key"],
+                    context_length=entry["context_length"],
+                    max_output_tokens=entry["max_output_tokens"],
+                    price=Price.of(latest["input_cost_per_1k"], latest["output_cost_per_1k"]),
+                    capabilities=entry["capabilities"],
+                    is_recommended=entry["is_recommended"],
+                )
+            )
+    return models

@@ -24,7 +24,7 @@ from kyra.llm.types import (
 
 _OPENAI_MODEL = re.compile(r"^(gpt-|chatgpt-|o\d|ft:gpt-)")
 #: Reasoning models take no temperature.
-_REASONING_MODEL = re.compile(r"^o\d")
+_REASONING_MODEL = re.compile(r"^(o\d|gpt-5)")
 
 
 @LLMClientFactory.register
