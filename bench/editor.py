@@ -1,0 +1,241 @@
+"""Editor benchmark: open, drag and pan generated graphs of 100, 500 and 1,000 nodes in Chromium.
+
+Prints, per graph size: time from navigation to an interactive canvas, frames per second while
+dragging a node and while panning (requestAnimationFrame callbacks counted in the page), and the
+JS heap after the interactions.
+
+Server: ``KYRA_URL`` and ``KYRA_API_KEY`` name a running Kyra Flow (API + built web app); when
+they are unset the script starts ``kyra up`` on a free loopback port with a throwaway data
+folder and stops it at the end. Run: ``.venv/bin/python bench/editor.py [sizes...]``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SIZES = (100, 500, 1000)
+COLUMNS = 25
+INTERACTION_SECONDS = 2.0
+VIEWPORT = {"width": 1600, "height": 1000}
+
+FRAME_COUNTER = """
+window.__frames = 0;
+(function tick() { window.__frames += 1; requestAnimationFrame(tick); })();
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _server() -> Iterator[tuple[str, str]]:
+    url, key = os.environ.get("KYRA_URL", ""), os.environ.get("KYRA_API_KEY", "")
+    if url and key:
+        yield url.rstrip("/"), key
+        return
+    port, key = _free_port(), secrets.token_urlsafe(24)
+    data = tempfile.mkdtemp(prefix="kyra-bench-")
+    env = {
+        **os.environ,
+        "KYRA_PORT": str(port),
+        "KYRA_HOST": "127.0.0.1",
+        "KYRA_DATA_DIR": data,
+        "KYRA_ADMIN_API_KEY": key,
+        "KYRA_LOG_LEVEL": "WARNING",
+    }
+    kyra = Path(sys.executable).with_name("kyra")
+    log = open(Path(data) / "server.log", "wb")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(
+        [str(kyra), "up"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"kyra up exited with {proc.returncode}; see {data}/server.log")
+            try:
+                if (
+                    httpx.get(f"{url}/api/me", headers={"X-API-Key": key}, timeout=2).status_code
+                    == 200
+                ):
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        else:
+            raise RuntimeError("kyra up did not answer within 120 s")
+        yield url, key
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def generated_graph(size: int) -> dict[str, Any]:
+    """A manual trigger feeding a binary tree of `Core.set` nodes, laid out on a grid."""
+    nodes: list[dict[str, Any]] = [
+        {"id": "n0", "type": "Manual.trigger", "params": {}, "position": {"x": 0, "y": 0}}
+    ]
+    edges: list[dict[str, Any]] = []
+    for i in range(1, size):
+        nodes.append(
+            {
+                "id": f"n{i}",
+                "type": "Core.set",
+                "params": {
+                    "values": {"step": i, "text": f"{{{{ nodes.n{(i - 1) // 2}.output }}}}"}
+                },
+                "position": {"x": (i % COLUMNS) * 260, "y": (i // COLUMNS) * 160},
+            }
+        )
+        edges.append(
+            {
+                "source": f"n{(i - 1) // 2}",
+                "sourcePort": "out",
+                "target": f"n{i}",
+                "targetPort": "in",
+            }
+        )
+    return {"schema": "kyra.graph/1", "name": f"bench {size} nodes", "nodes": nodes, "edges": edges}
+
+
+def _fps(page: Page, move: Any) -> float:
+    """Frames per second counted in the page while `move(step)` runs for INTERACTION_SECONDS."""
+    start_frames = page.evaluate("window.__frames")
+    started = time.perf_counter()
+    step = 0
+    while time.perf_counter() - started < INTERACTION_SECONDS:
+        move(step)
+        step += 1
+    elapsed = time.perf_counter() - started
+    return (page.evaluate("window.__frames") - start_frames) / elapsed
+
+
+def _drag_fps(page: Page) -> float:
+    box = page.locator('.react-flow__node[data-id="n0"] .kyra-node-header').bounding_box()
+    assert box, "the trigger node is on screen"
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    fps = _fps(page, lambda i: page.mouse.move(x + (i % 80) * 2, y + (i % 40)))
+    page.mouse.up()
+    return fps
+
+
+def _pan_fps(page: Page) -> float:
+    pane = page.get_by_test_id("canvas").bounding_box()
+    assert pane
+    x, y = pane["x"] + 8, pane["y"] + 8  # inside the fit-view padding: empty pane
+    page.mouse.move(x, y)
+    page.mouse.down()
+    fps = _fps(page, lambda i: page.mouse.move(x + (i % 100) * 3, y + (i % 50) * 2))
+    page.mouse.up()
+    return fps
+
+
+def measure(page: Page, url: str, graph_id: str) -> dict[str, float]:
+    started = time.perf_counter()
+    page.goto(f"{url}/graphs/{graph_id}")
+    page.locator('.react-flow__node[data-id="n0"] [data-node-type]').wait_for()
+    # Interactive: the first frames after the nodes are in the DOM have been painted.
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    open_ms = (time.perf_counter() - started) * 1000
+    page.wait_for_timeout(300)
+    drag = _drag_fps(page)
+    pan = _pan_fps(page)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("HeapProfiler.collectGarbage")
+    cdp.send("Performance.enable")
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    rendered = page.locator(".react-flow__node").count()
+    return {
+        "open_ms": open_ms,
+        "drag_fps": drag,
+        "pan_fps": pan,
+        "heap_mb": metrics.get("JSHeapUsedSize", 0) / 1e6,
+        "rendered": rendered,
+    }
+
+
+def main(argv: list[str]) -> int:
+    sizes = [int(a) for a in argv] or list(SIZES)
+    rows: list[tuple[int, dict[str, float]]] = []
+    with _server() as (url, key), sync_playwright() as pw:
+        client = httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60)
+        launch: dict[str, Any] = {"headless": True, "args": CHROMIUM_ARGS}
+        if CHROMIUM.exists():
+            launch["executable_path"] = str(CHROMIUM)
+        browser = pw.chromium.launch(**launch)
+        created: list[str] = []
+        try:
+            for size in sizes:
+                resp = client.post("/api/graphs", json=generated_graph(size))
+                resp.raise_for_status()
+                graph_id = resp.json()["id"]
+                created.append(graph_id)
+                context = browser.new_context(viewport=VIEWPORT)
+                context.add_init_script(f"localStorage.setItem('kyra.apiKey', {key!r});")
+                context.add_init_script(FRAME_COUNTER)
+                page = context.new_page()
+                page.goto(
+                    url
+                )  # warm the HTTP cache with the app bundle, as a returning user has it
+                page.get_by_role("heading", name="Graphs").wait_for()
+                rows.append((size, measure(page, url, graph_id)))
+                context.close()
+        finally:
+            for graph_id in created:
+                client.delete(f"/api/graphs/{graph_id}")
+            browser.close()
+            client.close()
+
+    head = ("nodes", "open (ms)", "drag fps", "pan fps", "JS heap (MB)", "rendered")
+    print("{:>6} {:>10} {:>9} {:>8} {:>13} {:>9}".format(*head))
+    for size, r in rows:
+        print(
+            f"{size:>6} {r['open_ms']:>10.0f} {r['drag_fps']:>9.1f} {r['pan_fps']:>8.1f}"
+            f" {r['heap_mb']:>13.1f} {r['rendered']:>9.0f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
