@@ -30,14 +30,23 @@ def remove_runtime(data_dir: Path) -> None:
         (data_dir / _FILE).unlink()
 
 
-def read_runtime(data_dir: Path) -> dict[str, Any] | None:
-    """The runtime info of a ``kyra up`` that is still alive, else None."""
+def load_runtime(data_dir: Path) -> dict[str, Any]:
+    """What the last ``kyra up`` on ``data_dir`` wrote, alive or not (empty when nothing)."""
     try:
         info = json.loads((data_dir / _FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def read_runtime(data_dir: Path) -> dict[str, Any] | None:
+    """The runtime info of a ``kyra up`` that is still alive, else None."""
+    info = load_runtime(data_dir)
+    try:
         os.kill(int(info["pid"]), 0)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return info if isinstance(info, dict) else None
+    return info
 
 
 def with_running_servers(settings: Settings) -> Settings:

@@ -16,14 +16,17 @@ import socket
 import sys
 import threading
 import time
+import warnings
+from pathlib import Path
 from types import FrameType
 
 import httpx
+import redis
 
 from kyra.bootstrap import Bootstrapped, bootstrap
 from kyra.cli.errors import CliError
 from kyra.cli.processes import scheduler_available, worker_argv
-from kyra.cli.runtime import read_runtime, remove_runtime, write_runtime
+from kyra.cli.runtime import load_runtime, read_runtime, remove_runtime, write_runtime
 from kyra.cli.supervisor import Child, Supervisor
 from kyra.crypto import load_or_create_key
 from kyra.infra.embedded import EmbeddedPostgres, EmbeddedRedis
@@ -36,13 +39,23 @@ HEALTH_TIMEOUT = 120.0
 
 
 def run_up(settings: Settings) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s kyra %(levelname)s %(message)s")
+    _log_to_stderr()
     settings = settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
     _check_not_running(settings)
+    _stop_leftover_redis(settings.data_dir)
     _check_port_free(settings.host, settings.port)
     stop = _stop_on_signals()
     with contextlib.ExitStack() as cleanup:
+        cleanup.callback(remove_runtime, settings.data_dir)  # last, after the servers stopped
+        embedded_redis = not settings.redis_url
         settings = _start_servers(settings, cleanup)
+        write_runtime(
+            settings.data_dir,
+            api_url=_url(settings),
+            database_url=settings.database_url,
+            redis_url=settings.redis_url,
+            embedded_redis_url=settings.redis_url if embedded_redis else None,
+        )
         load_or_create_key(settings)  # before any child, so they all share one key file
         ready = asyncio.run(bootstrap(settings))
         if stop.is_set():
@@ -50,13 +63,6 @@ def run_up(settings: Settings) -> int:
         supervisor = Supervisor(_children(settings), env=_child_env(settings))
         cleanup.callback(supervisor.stop)
         supervisor.start()
-        write_runtime(
-            settings.data_dir,
-            api_url=_url(settings),
-            database_url=settings.database_url,
-            redis_url=settings.redis_url,
-        )
-        cleanup.callback(remove_runtime, settings.data_dir)
         if _wait_healthy(settings, supervisor, stop):
             print(_banner(settings, ready), flush=True)
         while not stop.wait(0.5):
@@ -66,6 +72,16 @@ def run_up(settings: Settings) -> int:
     return 0
 
 
+def _log_to_stderr() -> None:
+    # Only our own lines; the libraries' INFO chatter (initdb, alembic, httpx) stays quiet.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s kyra %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+
+
 def _check_not_running(settings: Settings) -> None:
     info = read_runtime(settings.data_dir)
     if info:
@@ -73,6 +89,27 @@ def _check_not_running(settings: Settings) -> None:
             f"Kyra is already running from {settings.data_dir} (pid {info['pid']}) "
             f"at {info.get('api_url')}; stop it first or use another KYRA_DATA_DIR"
         )
+
+
+def _stop_leftover_redis(data_dir: Path) -> None:
+    """Shut down the embedded Redis of a ``kyra up`` that was killed (SIGKILL, OOM).
+
+    PostgreSQL's own pid file lets the next start adopt its server; a leftover Redis would
+    instead keep appending to the same files as the new one, so it is asked to save and exit.
+    """
+    url = load_runtime(data_dir).get("embedded_redis_url")
+    if not url:
+        return
+    client = redis.Redis.from_url(url, socket_timeout=2, decode_responses=True)
+    try:
+        served = str(client.config_get("dir").get("dir") or "")
+        if served and Path(served).resolve() == (data_dir / "redis").resolve():
+            log.info("stopping the Redis left running by a previous start")
+            client.shutdown()
+    except redis.RedisError:
+        pass  # nothing listens there any more (the usual case)
+    finally:
+        client.close()
 
 
 def _check_port_free(host: str, port: int) -> None:
