@@ -23,8 +23,9 @@ from kyra.sandbox.seccomp import build_filter
 if TYPE_CHECKING:
     from kyra.sandbox import SandboxLimits
 
-#: The interpreter inside the jail: the system one, so no venv or project code is mounted.
-PYTHON = "/usr/bin/python3"
+#: Interpreters tried inside the jail, in order: the distribution's, then an image's own
+#: (python:*-slim images keep it in /usr/local). Never the venv: no project code is mounted.
+PYTHONS = ("/usr/bin/python3", "/usr/local/bin/python3")
 #: Host uid/gid the jail runs as when Kyra runs as root (so it owns no host file).
 JAIL_UID = 65534
 #: Largest file and total /tmp size inside the jail.
@@ -47,8 +48,14 @@ class Outcome:
     overflow: str = ""
 
 
-def _root_binds() -> list[str]:
-    args = ["--ro-bind", "/usr", "/usr", "--tmpfs", "/usr/local"]
+def _python() -> str | None:
+    return next((p for p in PYTHONS if Path(p).exists()), None)
+
+
+def _root_binds(python: str) -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    if not python.startswith("/usr/local/"):
+        args += ["--tmpfs", "/usr/local"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         path = Path(top)
         if path.is_symlink():
@@ -61,6 +68,7 @@ def _root_binds() -> list[str]:
 def jail_command(limits: SandboxLimits, *, report_fd: int, seccomp_fd: int | None) -> list[str]:
     """The full bwrap argv that runs the bootstrap under ``limits``, reporting to ``report_fd``."""
     bwrap = shutil.which("bwrap") or "bwrap"
+    python = _python() or PYTHONS[0]
     tmp_bytes = min(MAX_TMP_BYTES, limits.memory_mb * 1024 * 1024)
     inner = {
         "memory_mb": limits.memory_mb,
@@ -72,13 +80,13 @@ def jail_command(limits: SandboxLimits, *, report_fd: int, seccomp_fd: int | Non
     args = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent"]
     args += ["--new-session", "--clearenv", "--cap-drop", "ALL"]
     args += ["--uid", str(JAIL_UID), "--gid", str(JAIL_UID), "--hostname", "sandbox"]
-    args += _root_binds()
+    args += _root_binds(python)
     args += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmp_bytes), "--tmpfs", "/tmp"]
     args += ["--chdir", "/tmp", "--setenv", "PATH", "/usr/bin:/bin"]
     args += ["--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/tmp"]
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
-    return [*args, "--", PYTHON, "-I", "-S", "-B", "-c", _BOOTSTRAP, json.dumps(inner)]
+    return [*args, "--", python, "-I", "-S", "-B", "-c", _BOOTSTRAP, json.dumps(inner)]
 
 
 def _seccomp_fd() -> int | None:
@@ -201,7 +209,7 @@ async def execute(payload: bytes, limits: SandboxLimits) -> Outcome:
 
 def probe() -> bool:
     """True when a trivial program runs and reports through a real jail on this host."""
-    if shutil.which("bwrap") is None or not Path(PYTHON).exists():
+    if shutil.which("bwrap") is None or _python() is None:
         return False
     from kyra.sandbox import SandboxLimits
 
