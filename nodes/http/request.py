@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kyra.context import NodeContext
 from kyra.errors import CredentialError, NodeError
-from kyra.spec import CredentialRef, NodeSpec, Port
+from kyra.spec import CredentialRef, NodeSpec, Port, PortType
 
 #: Largest response body read; more fails the node instead of filling memory.
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
@@ -52,7 +52,7 @@ SPEC = NodeSpec(
     ),
     params=Params,
     inputs=[Port("in")],
-    outputs=[Port("out", "object", description="{status, headers, body}")],
+    outputs=[Port("out", PortType.object, description="{status, headers, body}")],
     credentials=[CredentialRef("http_auth", required=False)],
     timeout_s=330,
 )

@@ -13,11 +13,12 @@ import os
 import resource
 import sys
 import traceback
+from typing import Any
 
 FILENAME = "<code>"
 
 
-def apply_limits(limits):
+def apply_limits(limits: dict[str, Any]) -> None:
     memory = limits["memory_mb"] * 1024 * 1024
     cpu = max(1, int(limits["cpu_seconds"] + 0.999))
     for name, value in (
@@ -31,7 +32,7 @@ def apply_limits(limits):
         resource.setrlimit(getattr(resource, name), value)
 
 
-def user_traceback(exc):
+def user_traceback(exc: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == FILENAME]
     lines = ["Traceback (most recent call last):\n"] if frames else []
     lines += traceback.format_list(frames)
@@ -39,7 +40,7 @@ def user_traceback(exc):
     return "".join(lines)
 
 
-def run(code, data):
+def run(code: str, data: Any) -> Any:
     linecache.cache[FILENAME] = (len(code), None, code.splitlines(True), FILENAME)
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "data": data}
     exec(compile(code, FILENAME, "exec"), namespace)
@@ -48,7 +49,7 @@ def run(code, data):
     return namespace.get("result")
 
 
-def encode(value):
+def encode(value: Any) -> str:
     try:
         return json.dumps({"ok": True, "result": value}, allow_nan=False)
     except (TypeError, ValueError, RecursionError) as exc:
@@ -56,7 +57,7 @@ def encode(value):
         return json.dumps({"ok": False, "type": "ResultError", "error": error})
 
 
-def main():
+def main() -> None:
     limits = json.loads(sys.argv[1])
     apply_limits(limits)
     report = os.fdopen(limits["report_fd"], "w", encoding="utf-8")

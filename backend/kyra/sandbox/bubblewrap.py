@@ -175,12 +175,12 @@ async def execute(payload: bytes, limits: SandboxLimits) -> Outcome:
                 os.killpg(proc.pid, signal.SIGKILL)
 
     cap = limits.output_bytes
-    tasks = [
-        asyncio.ensure_future(_drain(proc.stdout, cap, lambda: kill("stdout"))),
-        asyncio.ensure_future(_drain(proc.stderr, cap, lambda: kill("stderr"))),
-        asyncio.ensure_future(asyncio.to_thread(_read_fd, report_r, cap + _ENVELOPE_SLACK)),
-        asyncio.ensure_future(_feed(proc.stdin, payload)),
-    ]
+    out_task = asyncio.ensure_future(_drain(proc.stdout, cap, lambda: kill("stdout")))
+    err_task = asyncio.ensure_future(_drain(proc.stderr, cap, lambda: kill("stderr")))
+    report_task = asyncio.ensure_future(
+        asyncio.to_thread(_read_fd, report_r, cap + _ENVELOPE_SLACK)
+    )
+    tasks = [out_task, err_task, report_task, asyncio.ensure_future(_feed(proc.stdin, payload))]
     timed_out = False
     try:
         await asyncio.wait_for(proc.wait(), timeout=limits.wall_seconds)
@@ -194,7 +194,12 @@ async def execute(payload: bytes, limits: SandboxLimits) -> Outcome:
         for task in tasks:
             task.cancel()
         raise
-    stdout, stderr, (report, report_overflow), _ = await asyncio.gather(*tasks)
+    await asyncio.gather(*tasks)
+    stdout, stderr, (report, report_overflow) = (
+        out_task.result(),
+        err_task.result(),
+        report_task.result(),
+    )
     if report_overflow:
         overflow.append("result")
     return Outcome(

@@ -91,7 +91,7 @@ _DENIED: dict[str, tuple[int, int | None]] = {
 }
 
 #: machine name -> (AUDIT_ARCH_*, denied numbers, clone, clone3)
-_ARCHES = {
+_ARCHES: dict[str, tuple[int, dict[str, int | None], int, int]] = {
     "x86_64": (0xC000003E, {name: nrs[0] for name, nrs in _DENIED.items()}, 56, 435),
     "aarch64": (0xC00000B7, {name: nrs[1] for name, nrs in _DENIED.items()}, 220, 435),
 }
