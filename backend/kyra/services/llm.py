@@ -264,6 +264,8 @@ class RunLLM:
 
     async def _resolve(self, request: ChatRequest) -> tuple[ModelInfo, str | None]:
         usable = [m for m in await self.models() if self._has_key(m)]
+        if request.provider:
+            usable = [m for m in usable if m.provider == request.provider]
         if request.model == "auto":
             selection = select_model(usable, _requirements(request))
             return selection.model, selection.explanation
