@@ -1,79 +1,58 @@
-"""User and API-key queries and ``bootstrap`` against a real embedded PostgreSQL."""
+"""User and API-key queries and ``bootstrap`` against the real PostgreSQL of the test session."""
 
 from __future__ import annotations
 
 import stat
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kyra.bootstrap import bootstrap
-from kyra.db.engine import create_engine, create_session_factory
-from kyra.db.migrate import upgrade
 from kyra.db.queries.users import create_api_key, create_user, ensure_admin, resolve_api_key
-from kyra.infra.embedded import EmbeddedPostgres
 from kyra.settings import Settings
 
 
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"), durable=False)
-    url = server.start()
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url, pool_size=2)
-    yield create_session_factory(engine)
-    await engine.dispose()
-
-
 async def test_a_created_key_resolves_to_its_owner_and_is_stored_hashed(
-    sessions: async_sessionmaker[AsyncSession],
+    session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    async with sessions.begin() as session:
+    async with session_factory.begin() as session:
         user = await create_user(session, name="ada")
         row, key = await create_api_key(session, owner_id=user.id, name="laptop")
 
     assert key.startswith("kyra_") and len(key) > 40
     assert row.prefix == key[:12]
     assert key not in row.key_hash and len(row.key_hash) == 64
-    async with sessions() as session:
+    async with session_factory() as session:
         owner = await resolve_api_key(session, key)
     assert owner is not None and owner.id == user.id
 
 
 async def test_unknown_and_revoked_keys_resolve_to_nobody(
-    sessions: async_sessionmaker[AsyncSession],
+    session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    async with sessions.begin() as session:
+    async with session_factory.begin() as session:
         user = await create_user(session, name="bob")
         row, key = await create_api_key(session, owner_id=user.id, name="old")
         row.revoked_at = row.created_at
 
-    async with sessions() as session:
+    async with session_factory() as session:
         assert await resolve_api_key(session, key) is None
         assert await resolve_api_key(session, "kyra_not-a-key") is None
 
 
-async def test_ensure_admin_is_idempotent(sessions: async_sessionmaker[AsyncSession]) -> None:
-    async with sessions.begin() as session:
+async def test_ensure_admin_is_idempotent(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory.begin() as session:
         first = await ensure_admin(session, name="root-admin")
-    async with sessions.begin() as session:
+    async with session_factory.begin() as session:
         second = await ensure_admin(session, name="root-admin")
 
     assert first.id == second.id and second.is_admin
 
 
 async def test_bootstrap_keeps_one_key_across_starts(
-    database_url: str, tmp_path: Path, sessions: async_sessionmaker[AsyncSession]
+    database_url: str, tmp_path: Path, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     settings = _settings(database_url, tmp_path)
 
@@ -84,7 +63,7 @@ async def test_bootstrap_keeps_one_key_across_starts(
     assert first.api_key == second.api_key == key_file.read_text().strip()
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert first.admin_user_id == second.admin_user_id
-    async with sessions() as session:
+    async with session_factory() as session:
         owner = await resolve_api_key(session, first.api_key)
     assert owner is not None and owner.id == first.admin_user_id
 
