@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from kyra import __version__
-from kyra.api.auth import ApiKeyMiddleware
+from kyra.api.auth import PUBLIC_PATTERNS, ApiKeyMiddleware
 from kyra.api.credentials import CredentialController
 from kyra.api.deps import provide_db_session, provide_principal, provide_services
 from kyra.api.errors import EXCEPTION_HANDLERS
@@ -81,7 +81,9 @@ def create_app(settings: Settings | None = None, *, services: EngineServices | N
             "principal": Provide(provide_principal, sync_to_thread=False),
             "services": Provide(provide_services, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(ApiKeyMiddleware, exclude_from_auth_key="public")],
+        middleware=[
+            DefineMiddleware(ApiKeyMiddleware, exclude_from_auth_key="public", exclude=list(PUBLIC_PATTERNS))
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         state=_state(settings),

@@ -1,6 +1,7 @@
 """API-key authentication, enforced app-wide: every route needs a key unless it opts out.
 
-Public routes opt out with ``opt={"public": True}``; a test compares them with :data:`PUBLIC`.
+Public routes opt out with ``opt={"public": True}`` (the OpenAPI docs by path); a test compares
+them with :data:`PUBLIC`.
 """
 
 from __future__ import annotations
@@ -15,15 +16,10 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-#: Every route allowed without an API key, as (path, methods).
-PUBLIC = frozenset(
-    {
-        "/health",
-        "/hooks/{path:path}",
-        "/",
-        "/{path:path}",
-    }
-)
+#: Every route path reachable without an API key.
+PUBLIC = frozenset({"/health", "/hooks/{path:path}", "/", "/{path:path}"})
+#: Path patterns reachable without an API key: the OpenAPI documents.
+PUBLIC_PATTERNS = ("^/schema",)
 #: Seconds a resolved key is trusted before it is looked up again (revocation delay).
 CACHE_SECONDS = 30.0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -17,18 +16,30 @@ if TYPE_CHECKING:
     from kyra.engine.dispatch import Dispatcher
 
 
-@dataclass
 class EngineServices:
-    """Resources shared by every run in this process (API or worker)."""
+    """Resources shared by every run in this process (API or worker).
 
-    settings: Settings
-    registry: Registry
-    session_factory: async_sessionmaker[AsyncSession]
-    hooks: EngineHook = field(default_factory=EngineHook)
-    #: Sends queue messages; None in processes that only run inline (then queue runs fail fast).
-    dispatcher: Dispatcher | None = None
-    #: Compiled graphs by version id (versions are immutable, so this never goes stale).
-    graph_cache: dict[Any, Any] = field(default_factory=dict)
+    A plain class rather than a dataclass: the API injects it as is, and Litestar would try to
+    re-validate a dataclass field by field.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        registry: Registry,
+        session_factory: async_sessionmaker[AsyncSession],
+        hooks: EngineHook | None = None,
+        dispatcher: Dispatcher | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.session_factory = session_factory
+        self.hooks = hooks or EngineHook()
+        #: Sends queue messages; None where only inline runs happen.
+        self.dispatcher = dispatcher
+        #: Compiled graphs by version id (versions are immutable, so this never goes stale).
+        self.graph_cache: dict[Any, Any] = {}
 
     @cached_property
     def http(self) -> httpx.AsyncClient:

@@ -50,6 +50,17 @@ _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>.*?)\}\}\s*$", re.DOTALL)
 class _Environment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
 
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        # Data first: `trigger['items']` is the key, never the dict method of that name.
+        if isinstance(obj, dict):
+            return obj[argument] if argument in obj else self.undefined(obj=obj, name=argument)
+        return super().getitem(obj, argument)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, dict) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
             raise SecurityError("exponent is too large")
@@ -82,6 +93,19 @@ def _compile(source: str) -> Any:
     return ("template", _ENV.from_string(source))
 
 
+def _plain(value: Any) -> Any:
+    """JSON data only: an expression that yields a function or object is an error, not a value."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, range):
+        return list(value)
+    raise TemplateError(f"expression gave a {type(value).__name__}, not JSON data")
+
+
 def _render_string(source: str, context: Mapping[str, Any]) -> Any:
     _range_budget.set(MAX_RANGE_ITEMS)
     try:
@@ -90,7 +114,7 @@ def _render_string(source: str, context: Mapping[str, Any]) -> Any:
             value = compiled(**context)
             if isinstance(value, StrictUndefined):
                 str(value)  # raises UndefinedError naming the missing name
-            return value
+            return _plain(value)
         chunks: list[str] = []
         size = 0
         for chunk in compiled.generate(**context):
