@@ -8,7 +8,8 @@ import pytest
 
 from kyra.cli import build_parser, main
 from kyra.cli.graphs import export_file_name, format_document
-from kyra.cli.processes import worker_argv
+from kyra.cli.processes import api_argv, worker_argv
+from kyra.settings import Settings
 
 
 def test_worker_options_are_optional_and_positive() -> None:
@@ -26,6 +27,16 @@ def test_worker_runs_dramatiq_on_the_actors_module() -> None:
 
     assert argv[1:4] == ["-m", "dramatiq", "kyra.worker.actors"]
     assert argv[4:] == ["--processes", "2", "--threads", "4"]
+
+
+def test_api_serves_the_app_factory_where_settings_say() -> None:
+    argv = api_argv(Settings(host="0.0.0.0", port=9001, log_level="WARNING"))
+
+    assert argv[1:5] == ["-m", "uvicorn", "--factory", "kyra.api.app:create_app"]
+    assert argv[argv.index("--host") + 1] == "0.0.0.0"
+    assert argv[argv.index("--port") + 1] == "9001"
+    assert argv[argv.index("--log-level") + 1] == "warning"
+    assert build_parser().parse_args(["api"]).command == "api"
 
 
 def test_graph_commands_take_files_and_names() -> None:

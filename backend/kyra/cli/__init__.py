@@ -1,4 +1,4 @@
-"""The ``kyra`` command: ``up``, ``worker``, ``scheduler``, ``migrate``, ``api-key``, ``graphs``."""
+"""The ``kyra`` command: run the product (up, api, worker, scheduler) and administer it."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         "apply migrations, then run the API and a worker until Ctrl-C.",
     )
 
+    commands.add_parser("api", help="serve the HTTP API and web app on KYRA_HOST:KYRA_PORT")
     worker = commands.add_parser("worker", help="run a Dramatiq worker (scale by running more)")
     worker.add_argument("--processes", type=_positive, metavar="N", help="worker processes")
     worker.add_argument("--threads", type=_positive, metavar="M", help="threads per process")
@@ -79,6 +80,10 @@ def _run(args: argparse.Namespace) -> int:
         from kyra.cli.up import run_up
 
         return run_up(settings)
+    if args.command == "api":
+        from kyra.cli.processes import exec_api
+
+        exec_api(settings)
     if args.command == "worker":
         from kyra.cli.processes import exec_worker
 

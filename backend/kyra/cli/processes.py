@@ -1,4 +1,4 @@
-"""``kyra worker`` and ``kyra scheduler``: replace this process with the long-running one."""
+"""``kyra api``, ``kyra worker``, ``kyra scheduler``: become the long-running process."""
 
 from __future__ import annotations
 
@@ -17,6 +17,16 @@ ACTORS_MODULE = "kyra.worker.actors"
 SCHEDULER_MODULE = "kyra.scheduler"
 
 
+def api_argv(settings: Settings) -> list[str]:
+    return [
+        sys.executable, "-m", "uvicorn", "--factory", "kyra.api.app:create_app",
+        "--host", settings.host, "--port", str(settings.port),
+        "--no-access-log", "--log-level", settings.log_level.lower(),
+        # Open event streams must not hold a restart or a deploy for long.
+        "--timeout-graceful-shutdown", "5",
+    ]  # fmt: skip
+
+
 def worker_argv(*, processes: int, threads: int) -> list[str]:
     return [
         sys.executable, "-m", "dramatiq", ACTORS_MODULE,
@@ -26,6 +36,11 @@ def worker_argv(*, processes: int, threads: int) -> list[str]:
 
 def scheduler_available() -> bool:
     return importlib.util.find_spec(SCHEDULER_MODULE) is not None
+
+
+def exec_api(settings: Settings) -> NoReturn:
+    settings = _require_servers(settings)
+    _exec(api_argv(settings), settings)
 
 
 def exec_worker(settings: Settings, *, processes: int | None, threads: int | None) -> NoReturn:

@@ -25,7 +25,7 @@ import redis
 
 from kyra.bootstrap import Bootstrapped, bootstrap
 from kyra.cli.errors import CliError
-from kyra.cli.processes import scheduler_available, worker_argv
+from kyra.cli.processes import api_argv, scheduler_available, worker_argv
 from kyra.cli.runtime import load_runtime, read_runtime, remove_runtime, write_runtime
 from kyra.cli.supervisor import Child, Supervisor
 from kyra.crypto import load_or_create_key
@@ -152,20 +152,13 @@ def _start_servers(settings: Settings, cleanup: contextlib.ExitStack) -> Setting
 
 
 def _children(settings: Settings) -> list[Child]:
-    python = sys.executable
-    api = [
-        python, "-m", "uvicorn", "--factory", "kyra.api.app:create_app",
-        "--host", settings.host, "--port", str(settings.port),
-        "--no-access-log", "--log-level", settings.log_level.lower(),
-        "--timeout-graceful-shutdown", "5",
-    ]  # fmt: skip
     processes, threads = settings.worker_processes, settings.worker_threads
     children = [
-        Child("api", api),
+        Child("api", api_argv(settings)),
         Child("worker", worker_argv(processes=processes, threads=threads)),
     ]
     if scheduler_available():
-        children.append(Child("scheduler", [python, "-m", "kyra.cli", "scheduler"]))
+        children.append(Child("scheduler", [sys.executable, "-m", "kyra.cli", "scheduler"]))
     return children
 
 
