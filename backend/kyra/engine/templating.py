@@ -13,14 +13,14 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, nodes
+from jinja2 import StrictUndefined
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from kyra.errors import TemplateError
 from kyra.graph.document import contains_template, is_template
 
-__all__ = ["contains_template", "is_template", "referenced_nodes", "render"]
+__all__ = ["contains_template", "is_template", "render"]
 
 #: Longest template source accepted, in characters.
 MAX_TEMPLATE_CHARS = 20_000
@@ -142,22 +142,3 @@ def render(value: Any, context: Mapping[str, Any]) -> Any:
     if isinstance(value, list):
         return [render(item, context) for item in value]
     return value
-
-
-def referenced_nodes(source: str) -> set[str]:
-    """Node ids a template reads through ``nodes.<id>`` or ``nodes['<id>']``."""
-    found: set[str] = set()
-    try:
-        tree = _ENV.parse(source)
-    except JinjaTemplateError:
-        return found
-    for getattr_node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        target = getattr_node.node
-        if isinstance(target, nodes.Name) and target.name == "nodes":
-            if isinstance(getattr_node, nodes.Getattr):
-                found.add(getattr_node.attr)
-            elif isinstance(getattr_node.arg, nodes.Const) and isinstance(
-                getattr_node.arg.value, str
-            ):
-                found.add(getattr_node.arg.value)
-    return found

@@ -1,0 +1,113 @@
+"""The pure scheduler: readiness, skipping, failure handling, inputs and outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kyra.engine.scheduler import NodeState, collect_inputs, compile_graph, plan, primary_output
+from kyra.graph.document import GraphDocument
+from kyra.registry import default_registry
+
+
+def graph(nodes: list[tuple[str, str]], edges: list[tuple[str, str, str, str]]) -> Any:
+    document = GraphDocument.model_validate(
+        {
+            "schema": "kyra.graph/1",
+            "name": "g",
+            "nodes": [{"id": i, "type": t, "params": {}} for i, t in nodes],
+            "edges": [{"source": s, "sourcePort": sp, "target": t, "targetPort": tp} for s, sp, t, tp in edges],
+        }
+    )
+    return compile_graph(document, default_registry())
+
+
+BRANCH = graph(
+    [("start", "Manual.trigger"), ("check", "Core.if"), ("yes", "Core.set"), ("no", "Core.set"),
+     ("after_no", "Core.set"), ("join", "Core.merge")],
+    [("start", "out", "check", "in"), ("check", "true", "yes", "in"), ("check", "false", "no", "in"),
+     ("no", "out", "after_no", "in"), ("yes", "out", "join", "in"), ("after_no", "out", "join", "in")],
+)  # fmt: skip
+
+
+def test_roots_are_ready_first() -> None:
+    step = plan(BRANCH, {})
+    assert step.ready == ["start"]
+    assert not step.done
+
+
+def test_untaken_branch_is_skipped_and_the_skip_cascades() -> None:
+    states = {
+        "start": NodeState("succeeded", frozenset({"out"})),
+        "check": NodeState("succeeded", frozenset({"true"})),
+    }
+    step = plan(BRANCH, states)
+    assert step.ready == ["yes"]
+    assert step.skipped == ["no", "after_no"]
+
+
+def test_merge_runs_when_one_branch_was_skipped() -> None:
+    states = {
+        "start": NodeState("succeeded", frozenset({"out"})),
+        "check": NodeState("succeeded", frozenset({"true"})),
+        "yes": NodeState("succeeded", frozenset({"out"})),
+        "no": NodeState("skipped"),
+        "after_no": NodeState("skipped"),
+    }
+    assert plan(BRANCH, states).ready == ["join"]
+
+
+def test_a_node_waits_for_every_upstream_node() -> None:
+    states = {
+        "start": NodeState("succeeded", frozenset({"out"})),
+        "check": NodeState("succeeded", frozenset({"true", "false"})),
+        "yes": NodeState("succeeded", frozenset({"out"})),
+        "no": NodeState("running"),
+    }
+    assert "join" not in plan(BRANCH, states).ready
+
+
+def test_unhandled_failure_stops_scheduling() -> None:
+    states = {"start": NodeState("succeeded", frozenset({"out"})), "check": NodeState("failed")}
+    step = plan(BRANCH, states)
+    assert step.failed_nodes == ["check"]
+    assert step.ready == []
+
+
+def test_failure_routed_to_the_error_port_continues_there() -> None:
+    g = graph(
+        [("start", "Manual.trigger"), ("risky", "Core.set"), ("ok", "Core.set"), ("recover", "Core.set")],
+        [("start", "out", "risky", "in"), ("risky", "out", "ok", "in"), ("risky", "error", "recover", "in")],
+    )
+    states = {"start": NodeState("succeeded", frozenset({"out"})), "risky": NodeState("failed", frozenset({"error"}))}
+    step = plan(g, states)
+    assert step.failed_nodes == []
+    assert step.ready == ["recover"]
+    assert step.skipped == ["ok"]
+
+
+def test_done_when_every_node_is_final() -> None:
+    states = {n: NodeState("succeeded", frozenset({"out"})) for n in ("start", "yes", "join")}
+    states |= {"check": NodeState("succeeded", frozenset({"true"})), "no": NodeState("skipped"), "after_no": NodeState("skipped")}
+    assert plan(BRANCH, states).done
+
+
+def test_many_port_collects_every_active_edge_and_single_port_takes_one() -> None:
+    states = {
+        "yes": NodeState("succeeded", frozenset({"out"})),
+        "after_no": NodeState("succeeded", frozenset({"out"})),
+    }
+    outputs = {"yes": {"out": 1}, "after_no": {"out": 2}}
+    assert collect_inputs(BRANCH, "join", outputs, states) == {"in": [1, 2]}
+    states["check"] = NodeState("succeeded", frozenset({"false"}))
+    assert collect_inputs(BRANCH, "no", {"check": {"false": "x"}}, states) == {"in": "x"}
+
+
+def test_primary_output_prefers_out_then_the_only_port() -> None:
+    assert primary_output({"out": 1, "errors": []}) == 1
+    assert primary_output({"true": "v"}) == "v"
+    assert primary_output({"a": 1, "b": 2}) == {"a": 1, "b": 2}
+    assert primary_output(None) is None
+
+
+def test_descendants_include_the_node_and_everything_downstream() -> None:
+    assert BRANCH.descendants("no") == {"no", "after_no", "join"}
