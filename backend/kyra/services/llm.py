@@ -35,11 +35,11 @@ from kyra.llm.pricing import (
     estimate_prompt_tokens,
     max_cost_usd,
 )
-from kyra.llm.selection import Requirements, select_model
+from kyra.llm.selection import Requirements, Selection, select_model
 from kyra.llm.types import ChatChunk, ChatRequest, ChatResponse
 from kyra.settings import Settings, get_settings
 
-__all__ = ["ClientPool", "MemoryBudgets", "RunLLM", "model_info"]
+__all__ = ["ClientPool", "MemoryBudgets", "RunLLM", "model_info", "requirements_of"]
 
 CostCallback = Callable[..., None]
 
@@ -243,10 +243,17 @@ class RunLLM:
             self._models = [model_info(m, p, _price(m, i, o)) for m, p, i, o in rows]
         return self._models
 
-    async def explain(self, request: ChatRequest) -> tuple[ModelInfo, str]:
-        """The model ``auto`` would pick for ``request``, and why (no call is made)."""
-        model, explanation = await self._resolve(request)
-        return model, explanation or f"{model.model_key} was asked for by name"
+    async def selection(
+        self, needs: Requirements, *, provider: str | None = None
+    ) -> tuple[Selection, bool]:
+        """What ``auto`` would pick for a call with ``needs`` and why, without calling anything.
+
+        Returns the selection and whether it was made among models with an API key; when no
+        provider has a key yet, the whole visible catalogue is ranked instead.
+        """
+        models = [m for m in await self.models() if provider in (None, m.provider)]
+        usable = [m for m in models if self._has_key(m)]
+        return select_model(usable or models, needs), bool(usable)
 
     # --- preparing a call ----------------------------------------------------------------------
 
@@ -267,7 +274,7 @@ class RunLLM:
         if request.provider:
             usable = [m for m in usable if m.provider == request.provider]
         if request.model == "auto":
-            selection = select_model(usable, _requirements(request))
+            selection = select_model(usable, requirements_of(request))
             return selection.model, selection.explanation
         matches = [m for m in await self.models() if m.answers_to(request.model)]
         if request.provider:
@@ -421,7 +428,7 @@ def _price(model: LlmModel, input_per_1k: Decimal | None, output_per_1k: Decimal
     return Price.of(input_per_1k, output_per_1k)
 
 
-def _requirements(request: ChatRequest) -> Requirements:
+def requirements_of(request: ChatRequest) -> Requirements:
     images = any(
         isinstance(m.content, list) and any(p.get("type") == "image_url" for p in m.content)
         for m in request.messages

@@ -1,0 +1,319 @@
+"""LLM providers and models (API keys write-only), recommendations and the ``auto`` explainer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from litestar import Controller, get, post, put
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import Parameter
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kyra.api.auth import Principal
+from kyra.db.models import LlmModel, LlmProvider
+from kyra.db.queries import llm as queries
+from kyra.engine.services import EngineServices
+from kyra.llm.pricing import estimate_prompt_tokens
+from kyra.llm.recommendation import BudgetTier, UseCase, recommend
+from kyra.llm.selection import Requirements, ScoredModel
+from kyra.llm.types import ChatMessage
+from kyra.services.llm import RunLLM, model_info
+
+ProviderKind = Literal["openai", "anthropic", "openai_compatible"]
+_STRICT = ConfigDict(extra="forbid")
+
+
+# --- wire schemas -----------------------------------------------------------------------------
+
+
+class ProviderCreate(BaseModel):
+    model_config = _STRICT
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: ProviderKind
+    base_url: str | None = Field(default=None, max_length=500)
+    api_key: str | None = Field(
+        default=None, min_length=1, max_length=500, description="Write-only; stored encrypted"
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _compatible_needs_url(self) -> ProviderCreate:
+        if self.kind == "openai_compatible" and not self.base_url:
+            raise ValueError("base_url is required for an openai_compatible provider")
+        return self
+
+
+class ProviderRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    kind: str
+    base_url: str | None
+    has_api_key: bool
+    shared: bool
+    capabilities: dict[str, Any]
+    created_at: datetime
+
+
+class _ModelFields(BaseModel):
+    model_config = _STRICT
+
+    display_name: str | None = Field(default=None, max_length=200)
+    context_length: int | None = Field(default=None, gt=0, le=100_000_000)
+    max_output_tokens: int | None = Field(default=None, gt=0, le=10_000_000)
+    input_cost_per_1k: Decimal | None = Field(default=None, ge=0, le=1000, decimal_places=8)
+    output_cost_per_1k: Decimal | None = Field(default=None, ge=0, le=1000, decimal_places=8)
+    capabilities: dict[str, Any] | None = None
+    is_recommended: bool | None = None
+
+
+class ModelCreate(_ModelFields):
+    provider_id: uuid.UUID
+    model_key: str = Field(min_length=1, max_length=200)
+
+
+class ModelUpdate(_ModelFields):
+    pass
+
+
+class ModelRead(BaseModel):
+    id: uuid.UUID
+    provider_id: uuid.UUID
+    provider: str
+    model_key: str
+    display_name: str
+    context_length: int
+    max_output_tokens: int
+    input_cost_per_1k: float
+    output_cost_per_1k: float
+    capabilities: dict[str, Any]
+    is_recommended: bool
+    shared: bool
+
+
+class RecommendationRead(BaseModel):
+    model: str
+    provider: str
+    score: float
+    components: dict[str, float]
+    typical_call_usd: float
+    explanation: str
+
+
+class SelectCreate(BaseModel):
+    model_config = _STRICT
+
+    prompt: str = Field(min_length=1, max_length=2_000_000)
+    system: str | None = None
+    max_tokens: int | None = Field(default=None, gt=0)
+    tools: bool = Field(default=False, description="The call will offer tools")
+    vision: bool = Field(default=False, description="The call will include images")
+    json_mode: bool = Field(default=False, description="The call asks for JSON output")
+    provider: str | None = None
+
+
+class CandidateRead(BaseModel):
+    model: str
+    provider: str
+    score: float
+    reasons: list[str]
+
+
+class SelectRead(BaseModel):
+    model: str
+    provider: str
+    score: float
+    explanation: str
+    among_usable: bool = Field(description="False when no provider has an API key yet")
+    ranking: list[CandidateRead]
+    excluded: dict[str, list[str]]
+
+
+# --- mapping ----------------------------------------------------------------------------------
+
+
+def provider_read(provider: LlmProvider) -> ProviderRead:
+    return ProviderRead(
+        id=provider.provider_id,
+        name=provider.name,
+        kind=provider.provider_key,
+        base_url=provider.base_url,
+        has_api_key=provider.credential_id is not None,
+        shared=provider.owner_id is None,
+        capabilities=provider.capabilities or {},
+        created_at=provider.created_at,
+    )
+
+
+def model_read(
+    model: LlmModel, provider: LlmProvider, price: tuple[Any, Any] = (None, None)
+) -> ModelRead:
+    return ModelRead(
+        id=model.model_id,
+        provider_id=provider.provider_id,
+        provider=provider.name,
+        model_key=model.model_key,
+        display_name=model.display_name,
+        context_length=model.context_length,
+        max_output_tokens=model.max_output_tokens,
+        input_cost_per_1k=float(price[0] if price[0] is not None else model.input_cost_per_1k),
+        output_cost_per_1k=float(price[1] if price[1] is not None else model.output_cost_per_1k),
+        capabilities=model.capabilities or {},
+        is_recommended=model.is_recommended,
+        shared=provider.owner_id is None,
+    )
+
+
+def _candidate(scored: ScoredModel) -> CandidateRead:
+    model = scored.model
+    return CandidateRead(
+        model=model.model_key,
+        provider=model.provider,
+        score=scored.score,
+        reasons=list(scored.reasons),
+    )
+
+
+def _check_can_edit(provider: LlmProvider, principal: Principal) -> None:
+    # Other owners' providers are invisible (404) already; the shared catalogue is admin-only.
+    if provider.owner_id is None and not principal.is_admin:
+        raise PermissionDeniedException("only admins may change the shared catalogue")
+
+
+# --- controllers ------------------------------------------------------------------------------
+
+
+class ProviderController(Controller):
+    path = "/api/llm/providers"
+    tags = ["llm"]
+
+    @post("/")
+    async def create(
+        self, data: ProviderCreate, db_session: AsyncSession, principal: Principal
+    ) -> ProviderRead:
+        provider = await queries.create_provider(
+            db_session,
+            owner_id=principal.user_id,
+            name=data.name,
+            provider_key=data.kind,
+            base_url=data.base_url,
+            api_key=data.api_key,
+        )
+        return provider_read(provider)
+
+    @get("/")
+    async def list_providers(
+        self, db_session: AsyncSession, principal: Principal
+    ) -> list[ProviderRead]:
+        return [
+            provider_read(p)
+            for p in await queries.list_providers(db_session, owner_id=principal.user_id)
+        ]
+
+
+class ModelController(Controller):
+    path = "/api/llm/models"
+    tags = ["llm"]
+
+    @get("/")
+    async def list_models(
+        self, db_session: AsyncSession, principal: Principal, provider_id: uuid.UUID | None = None
+    ) -> list[ModelRead]:
+        rows = await queries.list_models(
+            db_session, owner_id=principal.user_id, provider_id=provider_id
+        )
+        return [model_read(m, p, (i, o)) for m, p, i, o in rows]
+
+    @post("/")
+    async def create(
+        self, data: ModelCreate, db_session: AsyncSession, principal: Principal
+    ) -> ModelRead:
+        provider = await queries.get_provider(
+            db_session, owner_id=principal.user_id, provider_id=data.provider_id
+        )
+        _check_can_edit(provider, principal)
+        fields = data.model_dump(exclude={"provider_id"}, exclude_none=True)
+        model = await queries.create_model(db_session, provider=provider, fields=fields)
+        return model_read(model, provider)
+
+    @put("/{model_id:uuid}")
+    async def update(
+        self, model_id: uuid.UUID, data: ModelUpdate, db_session: AsyncSession, principal: Principal
+    ) -> ModelRead:
+        model, provider = await queries.get_model(
+            db_session, owner_id=principal.user_id, model_id=model_id
+        )
+        _check_can_edit(provider, principal)
+        model = await queries.update_model(db_session, model, data.model_dump(exclude_none=True))
+        return model_read(model, provider)
+
+
+class AdviceController(Controller):
+    path = "/api/llm"
+    tags = ["llm"]
+
+    @get("/recommendations")
+    async def recommendations(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        use_case: UseCase = UseCase.general,
+        budget: BudgetTier = BudgetTier.medium,
+        limit: int = Parameter(default=5, ge=1, le=50),
+    ) -> list[RecommendationRead]:
+        rows = await queries.list_models(db_session, owner_id=principal.user_id)
+        models = [model_info(m, p) for m, p, _, _ in rows]
+        return [
+            RecommendationRead(
+                model=r.model.model_key,
+                provider=r.model.provider,
+                score=r.score,
+                components={k: round(v, 6) for k, v in r.components.items()},
+                typical_call_usd=float(r.typical_call_usd),
+                explanation=r.explanation,
+            )
+            for r in recommend(models, use_case, budget, limit=limit)
+        ]
+
+    @post("/select", status_code=200)
+    async def select(
+        self, data: SelectCreate, services: EngineServices, principal: Principal
+    ) -> SelectRead:
+        messages = [ChatMessage(role="user", content=data.prompt)]
+        if data.system:
+            messages.insert(0, ChatMessage(role="system", content=data.system))
+        needs = Requirements(
+            prompt_tokens=estimate_prompt_tokens(messages),
+            output_tokens=data.max_tokens or 0,
+            tools=data.tools,
+            vision=data.vision,
+            json_mode=data.json_mode,
+        )
+        llm = RunLLM(
+            session_factory=services.session_factory,
+            owner_id=principal.user_id,
+            settings=services.settings,
+        )
+        selection, among_usable = await llm.selection(needs, provider=data.provider)
+        return SelectRead(
+            model=selection.model.model_key,
+            provider=selection.model.provider,
+            score=selection.score,
+            explanation=selection.explanation,
+            among_usable=among_usable,
+            ranking=[_candidate(s) for s in selection.ranking],
+            excluded=selection.excluded,
+        )
+
+
+ROUTES: list[type[Controller]] = [ProviderController, ModelController, AdviceController]
