@@ -42,6 +42,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _server_before_browser(live_server: Any) -> Any:
+    # The server's async fixtures must run before Playwright's sync API takes over the thread's
+    # event loop; autouse session fixtures are set up first.
+    return live_server
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
@@ -84,6 +91,10 @@ class Editor:
     def open_graph(self, graph_id: str) -> None:
         self.page.goto(f"{self.url}/graphs/{graph_id}")
         expect(self.canvas).to_be_visible()
+
+    @property
+    def inspector(self) -> Locator:
+        return self.page.get_by_role("complementary", name="Inspector")
 
     def node(self, node_id: str) -> Locator:
         return self.page.locator(f'.react-flow__node[data-id="{node_id}"]')
@@ -144,7 +155,7 @@ class Editor:
 
 
 @pytest.fixture
-def editor(page: Page, live_server: Any) -> Editor:
+def editor(live_server: Any, page: Page) -> Editor:
     """A signed-in page on the live server."""
     page.set_viewport_size({"width": 1500, "height": 900})
     ed = Editor(page, live_server.url, live_server.api_key)

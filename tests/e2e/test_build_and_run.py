@@ -27,10 +27,10 @@ def test_a_graph_built_by_drag_and_drop_saves_reloads_and_runs(editor: Editor) -
 
     # And parameters typed into the inspector
     editor.select(greet)
-    page.get_by_label("Values").fill('{"greeting": "Hello {{ trigger.name }}"}')
+    editor.inspector.get_by_label("Values").fill('{"greeting": "Hello {{ trigger.name }}"}')
     editor.select(shout)
-    page.get_by_label("Values").fill('{"final": "{{ nodes.set.output.greeting }}!"}')
-    page.get_by_label("Node name").fill("Shout")
+    editor.inspector.get_by_label("Values").fill('{"final": "{{ nodes.set.output.greeting }}!"}')
+    editor.inspector.get_by_label("Node name").fill("Shout")
 
     # When the graph is saved and the page reloaded
     graph_id = editor.save()
@@ -44,7 +44,7 @@ def test_a_graph_built_by_drag_and_drop_saves_reloads_and_runs(editor: Editor) -
     expect(editor.edges()).to_have_count(2)
     expect(editor.node(shout)).to_contain_text("Shout")
     editor.select(greet)
-    expect(page.get_by_label("Values")).to_have_value(
+    expect(editor.inspector.get_by_label("Values")).to_have_value(
         '{\n  "greeting": "Hello {{ trigger.name }}"\n}'
     )
 
@@ -64,7 +64,7 @@ def test_a_graph_built_by_drag_and_drop_saves_reloads_and_runs(editor: Editor) -
     page.get_by_role("tab", name="Result").click()
     output = page.get_by_test_id("result-output")
     expect(output).to_contain_text("Hello Ada!")
-    assert json.loads(output.inner_text()) == {"final": "Hello Ada!"}
+    assert json.loads(output.inner_text()) == {"out": {"final": "Hello Ada!"}}
 
     # And the runs history opens that run on the version it used, with its statuses
     page.get_by_role("link", name="History").click()

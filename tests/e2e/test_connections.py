@@ -55,8 +55,9 @@ def test_ports_of_incompatible_types_do_not_connect(
 
     editor.connect(source, out_port, target, in_port)
 
-    expect(editor.page.get_by_test_id("toast")).to_contain_text("Connection refused")
-    expect(editor.page.get_by_test_id("toast")).to_contain_text("Incompatible ports")
+    toast = editor.page.get_by_test_id("toast").last
+    expect(toast).to_contain_text("Connection refused")
+    expect(toast).to_contain_text("Incompatible ports")
     expect(editor.edges()).to_have_count(0)
 
 
@@ -69,5 +70,18 @@ def test_a_connection_that_would_make_a_cycle_is_refused(editor: Editor) -> None
 
     editor.connect(second, "out", first, "in")
 
-    expect(editor.page.get_by_test_id("toast")).to_contain_text("cycle")
+    expect(editor.page.get_by_test_id("toast").last).to_contain_text("cycle")
+    expect(editor.edges()).to_have_count(1)
+
+
+def test_a_single_input_takes_one_connection(editor: Editor) -> None:
+    editor.new_graph()
+    first = editor.drop("Manual.trigger", 150, 150)
+    second = editor.drop("Manual.trigger", 150, 450)
+    target = editor.drop("Core.set", 650, 300)
+    editor.connect(first, "out", target, "in")
+
+    editor.connect(second, "out", target, "in")
+
+    expect(editor.page.get_by_test_id("toast").last).to_contain_text("takes one connection")
     expect(editor.edges()).to_have_count(1)

@@ -48,6 +48,9 @@ function Toolbar() {
         editor.getState().setErrors(e.errors);
         const first = e.errors[0];
         toast("error", `Not saved: ${first.node_id ? `${first.node_id}: ` : ""}${first.message}${e.errors.length > 1 ? ` (+${e.errors.length - 1} more)` : ""}`);
+      } else if (e instanceof ApiError && e.status === 409) {
+        toast("error", `Not saved: ${e.message}. Choose another name.`);
+        document.querySelector<HTMLInputElement>('input[aria-label="Graph name"]')?.focus();
       } else toast("error", `Not saved: ${errorText(e)}`);
       return null;
     } finally {
@@ -217,6 +220,18 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
   const [run] = useState(() => createRunStore());
   const [state, setState] = useState<"loading" | "ready" | "error">(graphId ? "loading" : "ready");
   const [error, setError] = useState("");
+
+  useEffect(() => {
+    if (graphId) return;
+    // Graph names are unique per owner: start a new graph with a free "Untitled graph N".
+    api.listGraphs().then((graphs) => {
+      const taken = new Set(graphs.map((g) => g.name));
+      let name = "Untitled graph";
+      for (let i = 2; taken.has(name); i++) name = `Untitled graph ${i}`;
+      const { meta } = editor.getState();
+      if (meta.name === "Untitled graph") editor.setState({ meta: { ...meta, name } });
+    }, () => undefined);
+  }, [graphId, editor]);
 
   useEffect(() => {
     if (!graphId || editor.getState().graphId === graphId) return;
