@@ -54,12 +54,19 @@ async def resolve_api_key(session: AsyncSession, key: str) -> User | None:
 
 async def ensure_admin(session: AsyncSession, *, name: str = "admin") -> User:
     """The oldest admin user called ``name``, created on first call."""
+    user = await _find_admin(session, name)
+    if user is not None:
+        return user
+    # Only the first call pays for the lock, which stops two starting processes creating two.
     await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADMIN_LOCK})
+    return await _find_admin(session, name) or await create_user(session, name=name, is_admin=True)
+
+
+async def _find_admin(session: AsyncSession, name: str) -> User | None:
     query = (
         select(User)
         .where(col(User.name) == name, col(User.is_admin).is_(True))
         .order_by(col(User.created_at))
         .limit(1)
     )
-    user = (await session.execute(query)).scalars().first()
-    return user or await create_user(session, name=name, is_admin=True)
+    return (await session.execute(query)).scalars().first()
