@@ -1,0 +1,1 @@
+"""AI handlers: model calls through the run's LLM service (``ctx.llm``)."""
