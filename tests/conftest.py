@@ -137,14 +137,15 @@ async def services(settings: Any) -> AsyncIterator[Any]:
 
 @pytest.fixture(scope="session")
 async def app_client(services: Any, owner: Owner) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the full app in-process, authenticated as ``owner``."""
-    from litestar.testing import AsyncTestClient
-
+    """An HTTP client on the full app in-process (same event loop), authenticated as ``owner``."""
     from kyra.api.app import create_app
 
     app = create_app(services.settings, services=services)
-    async with AsyncTestClient(app, base_url="http://testserver") as client:
-        client.headers["X-API-Key"] = owner.api_key
+    transport = httpx.ASGITransport(app=app)
+    headers = {"X-API-Key": owner.api_key}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=headers
+    ) as client:
         yield client
 
 
@@ -153,11 +154,15 @@ async def api(app_client: httpx.AsyncClient) -> httpx.AsyncClient:
     return app_client
 
 
-def start_worker(*, processes: int = 1, threads: int = 8) -> subprocess.Popen[bytes]:
+def start_worker(
+    *, processes: int = 1, threads: int = 8, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """A real ``dramatiq kyra.worker.actors`` process group with the test environment."""
     command = [sys.executable, "-m", "dramatiq", "kyra.worker.actors"]
     command += ["--processes", str(processes), "--threads", str(threads)]
-    return subprocess.Popen(command, cwd=ROOT, start_new_session=True, env=os.environ.copy())
+    return subprocess.Popen(
+        command, cwd=ROOT, start_new_session=True, env={**os.environ, **(env or {})}
+    )
 
 
 def stop_process_group(proc: subprocess.Popen[bytes], *, timeout: float = 20.0) -> None:

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     #: Fernet key for credentials at rest; generated into data_dir when empty.
     secret_key: str = ""
 
+    #: Dramatiq queue the actors consume (separate installations may share one Redis).
+    queue_name: str = "kyra"
     worker_processes: int = 1
     worker_threads: int = 8
     #: Seconds a worker owns a node run before another may take it over.

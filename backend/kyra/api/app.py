@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -43,27 +44,29 @@ def _optional_routes() -> list[Any]:
     return routes
 
 
-def create_app(settings: Settings | None = None, *, services: EngineServices | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None, *, services: EngineServices | None = None
+) -> Litestar:
     """Build the application; engine services are created at start-up unless given."""
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        owned = services is None
-        if owned:
-            from kyra.worker.runtime import DramatiqDispatcher, build_services
+        if services is not None:  # owned by the caller
+            yield
+            return
+        from kyra.worker.runtime import DramatiqDispatcher, build_services
 
-            import kyra.worker.actors  # noqa: F401  (builds the broker the dispatcher sends to)
+        import kyra.worker.actors  # noqa: F401  (builds the broker the dispatcher sends to)
 
-            app.state.services = await build_services(settings, dispatcher=DramatiqDispatcher())
-        else:
-            app.state.services = services
+        app.state.services = await build_services(settings, dispatcher=DramatiqDispatcher())
         try:
             yield
         finally:
-            if owned:
-                await app.state.services.close()
+            await app.state.services.close()
 
     return Litestar(
         route_handlers=[
@@ -82,20 +85,19 @@ def create_app(settings: Settings | None = None, *, services: EngineServices | N
             "services": Provide(provide_services, sync_to_thread=False),
         },
         middleware=[
-            DefineMiddleware(ApiKeyMiddleware, exclude_from_auth_key="public", exclude=list(PUBLIC_PATTERNS))
+            DefineMiddleware(
+                ApiKeyMiddleware, exclude_from_auth_key="public", exclude=list(PUBLIC_PATTERNS)
+            )
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        state=_state(settings),
+        state=State({"settings": settings, "services": services}),
         request_max_body_size=settings.max_request_bytes,
         openapi_config=OpenAPIConfig(
-            title="Kyra Flow", version=__version__, path="/schema", render_plugins=[SwaggerRenderPlugin()]
+            title="Kyra Flow",
+            version=__version__,
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
         ),
         debug=False,
     )
-
-
-def _state(settings: Settings) -> Any:
-    from litestar.datastructures import State
-
-    return State({"settings": settings})

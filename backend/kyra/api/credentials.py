@@ -39,25 +39,38 @@ class CredentialController(Controller):
     tags = ["credentials"]
 
     @post("/")
-    async def create(self, data: CredentialCreate, db_session: AsyncSession, principal: Principal) -> dict[str, Any]:
+    async def create(
+        self, data: CredentialCreate, db_session: AsyncSession, principal: Principal
+    ) -> dict[str, Any]:
         credential = Credential(
-            owner_id=principal.user_id, name=data.name, kind=data.kind, data_enc=encrypt_json(data.data)
+            owner_id=principal.user_id,
+            name=data.name,
+            kind=data.kind,
+            data_enc=encrypt_json(data.data),
         )
         db_session.add(credential)
         await db_session.flush()
         return credential_read(credential)
 
     @get("/")
-    async def list_credentials(self, db_session: AsyncSession, principal: Principal) -> list[dict[str, Any]]:
+    async def list_credentials(
+        self, db_session: AsyncSession, principal: Principal
+    ) -> list[dict[str, Any]]:
         rows = await db_session.scalars(
-            select(Credential).where(Credential.owner_id == principal.user_id).order_by(Credential.name)
+            select(Credential)
+            .where(Credential.owner_id == principal.user_id)
+            .order_by(Credential.name)
         )
         return [credential_read(c) for c in rows]
 
     @delete("/{credential_id:uuid}")
-    async def remove(self, credential_id: uuid.UUID, db_session: AsyncSession, principal: Principal) -> None:
+    async def remove(
+        self, credential_id: uuid.UUID, db_session: AsyncSession, principal: Principal
+    ) -> None:
         credential = await db_session.scalar(
-            select(Credential).where(Credential.id == credential_id, Credential.owner_id == principal.user_id)
+            select(Credential).where(
+                Credential.id == credential_id, Credential.owner_id == principal.user_id
+            )
         )
         if credential is None:
             raise NotFoundError(f"credential {credential_id} not found")

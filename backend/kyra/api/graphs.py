@@ -43,7 +43,10 @@ def checked_document(raw: Any, services: EngineServices) -> dict[str, Any]:
     """``raw`` if it is a valid graph document; otherwise 422 with every error."""
     settings = services.settings
     errors = validate_document(
-        raw, services.registry, max_nodes=settings.max_graph_nodes, max_bytes=settings.max_graph_bytes
+        raw,
+        services.registry,
+        max_nodes=settings.max_graph_nodes,
+        max_bytes=settings.max_graph_bytes,
     )
     if errors:
         raise GraphInvalidError(errors)
@@ -51,14 +54,21 @@ def checked_document(raw: Any, services: EngineServices) -> dict[str, Any]:
     return document
 
 
-async def graph_read(session: AsyncSession, request: Request[Any, Any, Any], graph: Graph) -> dict[str, Any]:
+async def graph_read(
+    session: AsyncSession, request: Request[Any, Any, Any], graph: Graph
+) -> dict[str, Any]:
     version = await queries.latest_version(session, graph.id)
     hooks = await queries.list_webhooks(session, graph.id)
     base = str(request.base_url).rstrip("/")
     return graph_summary(graph) | {
         "document": version.document,
         "webhooks": [
-            {"node_id": h.node_id, "path": h.path, "url": f"{base}/hooks/{h.path}", "methods": h.methods}
+            {
+                "node_id": h.node_id,
+                "path": h.path,
+                "url": f"{base}/hooks/{h.path}",
+                "methods": h.methods,
+            }
             for h in hooks
         ],
     }
@@ -79,16 +89,27 @@ class GraphController(Controller):
         principal: Principal, services: EngineServices,
     ) -> dict[str, Any]:  # fmt: skip
         document = checked_document(data, services)
-        graph = await queries.create_graph(db_session, owner_id=principal.user_id, document=document)
+        graph = await queries.create_graph(
+            db_session, owner_id=principal.user_id, document=document
+        )
         return await graph_read(db_session, request, graph)
 
     @get("/")
-    async def list_graphs(self, db_session: AsyncSession, principal: Principal) -> list[dict[str, Any]]:
-        return [graph_summary(g) for g in await queries.list_graphs(db_session, owner_id=principal.user_id)]
+    async def list_graphs(
+        self, db_session: AsyncSession, principal: Principal
+    ) -> list[dict[str, Any]]:
+        return [
+            graph_summary(g)
+            for g in await queries.list_graphs(db_session, owner_id=principal.user_id)
+        ]
 
     @get("/{graph_id:uuid}")
     async def read(
-        self, graph_id: uuid.UUID, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal
+        self,
+        graph_id: uuid.UUID,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        principal: Principal,
     ) -> dict[str, Any]:
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
         return await graph_read(db_session, request, graph)
@@ -114,13 +135,17 @@ class GraphController(Controller):
         document = dict(version.document)
         changes = data.model_dump(exclude_unset=True, mode="json")
         document.update({k: v for k, v in changes.items() if v is not None})
-        if changes.keys() - {"settings"} or changes.get("settings") != version.document.get("settings"):
+        if changes.keys() - {"settings"} or changes.get("settings") != version.document.get(
+            "settings"
+        ):
             await queries.save_version(db_session, graph, document)
             await db_session.refresh(graph)
         return await graph_read(db_session, request, graph)
 
     @delete("/{graph_id:uuid}")
-    async def remove(self, graph_id: uuid.UUID, db_session: AsyncSession, principal: Principal) -> None:
+    async def remove(
+        self, graph_id: uuid.UUID, db_session: AsyncSession, principal: Principal
+    ) -> None:
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
         await queries.delete_graph(db_session, graph)
 
@@ -140,4 +165,8 @@ class GraphController(Controller):
     ) -> dict[str, Any]:
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
         found = await queries.get_version(db_session, graph.id, version)
-        return {"version": found.version, "created_at": found.created_at.isoformat(), "document": found.document}
+        return {
+            "version": found.version,
+            "created_at": found.created_at.isoformat(),
+            "document": found.document,
+        }

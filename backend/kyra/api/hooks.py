@@ -52,11 +52,18 @@ def webhook_reply(run_view: dict[str, Any], node_runs: list[Any]) -> Response[An
         if node_run.node_type == "Webhook.respond" and node_run.status == "succeeded":
             reply = (node_run.output or {}).get("out") or {}
             return Response(
-                reply.get("body"), status_code=int(reply.get("status", 200)), headers=reply.get("headers") or {}
+                reply.get("body"),
+                status_code=int(reply.get("status", 200)),
+                headers=reply.get("headers") or {},
             )
     if run_view["status"] == "failed":
-        return Response({"run_id": run_view["id"], "status": "failed", "error": run_view["error"]}, status_code=500)
-    return Response({"run_id": run_view["id"], "status": run_view["status"], "output": run_view["output"]})
+        return Response(
+            {"run_id": run_view["id"], "status": "failed", "error": run_view["error"]},
+            status_code=500,
+        )
+    return Response(
+        {"run_id": run_view["id"], "status": run_view["status"], "output": run_view["output"]}
+    )
 
 
 class HookController(Controller):
@@ -64,10 +71,18 @@ class HookController(Controller):
 
     @route(
         "/hooks/{path:path}",
-        http_method=[HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE],
+        http_method=[
+            HttpMethod.GET,
+            HttpMethod.POST,
+            HttpMethod.PUT,
+            HttpMethod.PATCH,
+            HttpMethod.DELETE,
+        ],
         opt={"public": True},
     )
-    async def receive(self, path: str, request: Request[Any, Any, Any], services: EngineServices) -> Response[Any]:
+    async def receive(
+        self, path: str, request: Request[Any, Any, Any], services: EngineServices
+    ) -> Response[Any]:
         path = path.strip("/")
         async with services.session_factory() as session:
             hook = await graph_queries.find_webhook(session, path)
@@ -77,11 +92,16 @@ class HookController(Controller):
             assert graph is not None
             version = await graph_queries.latest_version(session, graph.id)
         if request.method not in hook.methods:
-            return Response({"status_code": 405, "detail": f"method {request.method} not allowed"}, status_code=405)
+            return Response(
+                {"status_code": 405, "detail": f"method {request.method} not allowed"},
+                status_code=405,
+            )
         trigger = await build_trigger(request, path)
         timeout = _reply_timeout(version.document, hook.node_id)
         if hook.reply_mode == "async":
-            started = await start_run(services, graph=graph, version=version, trigger=trigger, trigger_kind="webhook")
+            started = await start_run(
+                services, graph=graph, version=version, trigger=trigger, trigger_kind="webhook"
+            )
             return Response({"run_id": str(started.run.id), "status": "queued"}, status_code=202)
         run_id = uuid.uuid4()
         task = asyncio.ensure_future(

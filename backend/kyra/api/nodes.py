@@ -28,7 +28,9 @@ class NodesController(Controller):
         return services.registry.tool_definitions()
 
     @post("/nodes/{type_name:str}/ports", status_code=200)
-    async def ports_for(self, type_name: str, data: PortsQuery, services: EngineServices) -> dict[str, Any]:
+    async def ports_for(
+        self, type_name: str, data: PortsQuery, services: EngineServices
+    ) -> dict[str, Any]:
         """Ports of a node type for given params (for types with dynamic outputs)."""
         spec = services.registry.get(type_name)
         if spec is None:

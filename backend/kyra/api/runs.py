@@ -45,7 +45,9 @@ class RerunCreate(BaseModel):
 
 async def run_read(session: AsyncSession, run: Run) -> dict[str, Any]:
     version = await queries.version_number(session, run.graph_version_id)
-    return queries.run_view(run, version=version, node_runs=await queries.list_node_runs(session, run.id))
+    return queries.run_view(
+        run, version=version, node_runs=await queries.list_node_runs(session, run.id)
+    )
 
 
 class RunController(Controller):
@@ -59,9 +61,13 @@ class RunController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         services: EngineServices,
-        idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, max_length=200),
+        idempotency_key: str | None = Parameter(
+            header="Idempotency-Key", default=None, max_length=200
+        ),
     ) -> Response[dict[str, Any]]:
-        graph = await graph_queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
+        graph = await graph_queries.get_graph(
+            db_session, owner_id=principal.user_id, graph_id=graph_id
+        )
         if data.version is None:
             version = await graph_queries.latest_version(db_session, graph.id)
         else:
@@ -72,7 +78,9 @@ class RunController(Controller):
             idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,
         )  # fmt: skip
         if started.result is not None:
-            view = queries.run_view(started.run, version=version.version, node_runs=started.result.node_runs)
+            view = queries.run_view(
+                started.run, version=version.version, node_runs=started.result.node_runs
+            )
             return Response(view, status_code=200)
         async with services.session_factory() as session:
             run = await session.get(Run, started.run.id) or started.run
@@ -88,18 +96,26 @@ class RunController(Controller):
         limit: int = Parameter(default=50, ge=1, le=500),
         offset: int = Parameter(default=0, ge=0),
     ) -> list[dict[str, Any]]:
-        graph = await graph_queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
+        graph = await graph_queries.get_graph(
+            db_session, owner_id=principal.user_id, graph_id=graph_id
+        )
         runs = await queries.list_runs(db_session, graph_id=graph.id, limit=limit, offset=offset)
         return [queries.run_view(r) for r in runs]
 
     @get("/api/runs/{run_id:uuid}")
-    async def read(self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal) -> dict[str, Any]:
+    async def read(
+        self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal
+    ) -> dict[str, Any]:
         run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
         return await run_read(db_session, run)
 
     @post("/api/runs/{run_id:uuid}/cancel", status_code=200)
     async def cancel(
-        self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal, services: EngineServices
+        self,
+        run_id: uuid.UUID,
+        db_session: AsyncSession,
+        principal: Principal,
+        services: EngineServices,
     ) -> dict[str, Any]:
         run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
         await control.cancel_run(services, run.id)
@@ -108,7 +124,11 @@ class RunController(Controller):
 
     @post("/api/runs/{run_id:uuid}/resume", status_code=200)
     async def resume(
-        self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal, services: EngineServices
+        self,
+        run_id: uuid.UUID,
+        db_session: AsyncSession,
+        principal: Principal,
+        services: EngineServices,
     ) -> dict[str, Any]:
         run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
         if run.status != "paused":
@@ -130,14 +150,20 @@ class RunController(Controller):
 
     @get("/api/runs/{run_id:uuid}/events")
     async def events(
-        self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal, services: EngineServices
+        self,
+        run_id: uuid.UUID,
+        db_session: AsyncSession,
+        principal: Principal,
+        services: EngineServices,
     ) -> ServerSentEvent:
         run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
         snapshot = await run_read(db_session, run)
         return ServerSentEvent(_event_stream(services, snapshot))
 
 
-async def _event_stream(services: EngineServices, snapshot: dict[str, Any]) -> AsyncGenerator[SSEData, None]:
+async def _event_stream(
+    services: EngineServices, snapshot: dict[str, Any]
+) -> AsyncGenerator[SSEData, None]:
     """Snapshot first, then live changes until the run is final (a re-read closes any gap)."""
     import redis.asyncio as aioredis
 
@@ -151,7 +177,10 @@ async def _event_stream(services: EngineServices, snapshot: dict[str, Any]) -> A
         async with services.session_factory() as session:
             run = await session.get(Run, uuid.UUID(snapshot["id"]))
             if run is not None and run.status != snapshot["status"]:
-                yield {"event": "snapshot", "data": json.dumps(await run_read(session, run), default=str)}
+                yield {
+                    "event": "snapshot",
+                    "data": json.dumps(await run_read(session, run), default=str),
+                }
                 if run.status in TERMINAL_RUN:
                     return
         while True:

@@ -39,7 +39,11 @@ class SystemController(Controller):
 
     @get("/api/me")
     async def me(self, principal: Principal) -> dict[str, Any]:
-        return {"user_id": str(principal.user_id), "name": principal.name, "is_admin": principal.is_admin}
+        return {
+            "user_id": str(principal.user_id),
+            "name": principal.name,
+            "is_admin": principal.is_admin,
+        }
 
 
 class WebController(Controller):
@@ -59,6 +63,7 @@ class WebController(Controller):
         index = root / "index.html"
         if not index.is_file():
             return Response(
-                {"status_code": 404, "detail": "web app not built: run `make install`"}, status_code=404
+                {"status_code": 404, "detail": "web app not built: run `make install`"},
+                status_code=404,
             )
         return File(index, content_disposition_type="inline")

@@ -56,7 +56,11 @@ async def rerun_from(services: EngineServices, source: Run, from_node: str, *, m
     if from_node not in graph.nodes:
         raise NotFoundError(f"node {from_node!r} is not in the graph version of run {source.id}")
     rerun = graph.descendants(from_node)
-    kept = [n for n in previous if n.node_id not in rerun and n.status in ("succeeded", "skipped", "failed")]
+    kept = [
+        n
+        for n in previous
+        if n.node_id not in rerun and n.status in ("succeeded", "skipped", "failed")
+    ]
     now = datetime.now(UTC)
     run = Run(
         owner_id=source.owner_id, graph_id=source.graph_id, graph_version_id=version.id,
@@ -65,7 +69,9 @@ async def rerun_from(services: EngineServices, source: Run, from_node: str, *, m
     )  # fmt: skip
     copies = [_copy(run.id, n) for n in kept]
     if mode == "sync":
-        scope = RunScope(run.id, run.owner_id, run.graph_id, version.version, "sync", run.trigger, graph, now)
+        scope = RunScope(
+            run.id, run.owner_id, run.graph_id, version.version, "sync", run.trigger, graph, now
+        )
         for copy in copies:
             scope.states[copy.node_id] = NodeState(copy.status, frozenset(copy.output or ()))
             if copy.output is not None:

@@ -55,7 +55,9 @@ async def start_run(
         if first is not None:
             return Started(first, existing=True)
     if mode == "sync":
-        run = existing_row or _new_run(graph, version, trigger, "sync", trigger_kind, budget, None, run_id)
+        run = existing_row or _new_run(
+            graph, version, trigger, "sync", trigger_kind, budget, None, run_id
+        )
         result = await run_graph_inline(
             services, graph=graph, version=version, run=run, persisted=existing_row is not None
         )

@@ -12,11 +12,15 @@ import uuid
 import dramatiq
 
 from kyra.settings import get_settings
-from kyra.worker.broker import QUEUE, build_broker
+from kyra.worker.broker import build_broker
 from kyra.worker.runtime import runtime
 
 broker = build_broker(get_settings())
-_OPTIONS = {"queue_name": QUEUE, "max_retries": 0, "time_limit": 7 * 24 * 3600 * 1000}
+_OPTIONS = {
+    "queue_name": get_settings().queue_name,
+    "max_retries": 0,
+    "time_limit": 7 * 24 * 3600 * 1000,
+}
 
 
 @dramatiq.actor(**_OPTIONS)

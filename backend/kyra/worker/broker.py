@@ -8,9 +8,6 @@ from dramatiq.middleware import AsyncIO
 
 from kyra.settings import Settings
 
-#: Queue every Kyra actor uses.
-QUEUE = "kyra"
-
 
 def build_broker(settings: Settings) -> RedisBroker:
     """A Redis broker with asyncio actors; our own leases handle retries and crashes."""

@@ -18,20 +18,31 @@ _log = logging.getLogger("kyra.worker")
 
 
 class DramatiqDispatcher:
-    """Sends engine work as Dramatiq messages carrying ids only."""
+    """Sends engine work as Dramatiq messages carrying ids only.
+
+    Args:
+        queue_name: queue to send to; the actors' own queue (from settings) when None.
+    """
+
+    def __init__(self, queue_name: str | None = None) -> None:
+        self.queue_name = queue_name
+
+    def _send(self, actor: Any, argument: str, delay_s: float = 0.0) -> None:
+        message = actor.message(argument)
+        if self.queue_name:
+            message = message.copy(queue_name=self.queue_name)
+        delay = int(delay_s * 1000) or None
+        actor.broker.enqueue(message, delay=delay)
 
     def advance_run(self, run_id: uuid.UUID) -> None:
         from kyra.worker.actors import advance_run
 
-        advance_run.send(str(run_id))
+        self._send(advance_run, str(run_id))
 
     def execute_node(self, node_run_id: uuid.UUID, *, delay_s: float = 0.0) -> None:
         from kyra.worker.actors import execute_node
 
-        if delay_s > 0:
-            execute_node.send_with_options(args=(str(node_run_id),), delay=int(delay_s * 1000))
-        else:
-            execute_node.send(str(node_run_id))
+        self._send(execute_node, str(node_run_id), delay_s)
 
 
 async def build_services(settings: Any, *, dispatcher: Any) -> EngineServices:
