@@ -22,7 +22,9 @@ EXPECTED_OUTPUT = {
 }
 
 
-async def wait_for_final(api: httpx.AsyncClient, run_id: str, timeout: float = 60) -> dict[str, Any]:
+async def wait_for_final(
+    api: httpx.AsyncClient, run_id: str, timeout: float = 60
+) -> dict[str, Any]:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         run = (await api.get(f"/api/runs/{run_id}")).json()
@@ -43,12 +45,16 @@ async def test_example_graph_validates_and_runs_in_both_modes(
     assert created.status_code == 201, created.text
     graph_id = created.json()["id"]
 
-    sync = await api.post(f"/api/graphs/{graph_id}/runs", json={"mode": "sync", "inputs": {"seconds": 0.2}})
+    sync = await api.post(
+        f"/api/graphs/{graph_id}/runs", json={"mode": "sync", "inputs": {"seconds": 0.2}}
+    )
     assert sync.status_code == 200, sync.text
     assert sync.json()["status"] == "succeeded", (sync.json()["error"], sync.json()["node_runs"])
     assert sync.json()["output"] == EXPECTED_OUTPUT[document["name"]]
 
-    queued = await api.post(f"/api/graphs/{graph_id}/runs", json={"mode": "queue", "inputs": {"seconds": 0.2}})
+    queued = await api.post(
+        f"/api/graphs/{graph_id}/runs", json={"mode": "queue", "inputs": {"seconds": 0.2}}
+    )
     assert queued.status_code == 202, queued.text
     run = await wait_for_final(api, queued.json()["id"])
     assert run["status"] == "succeeded", run

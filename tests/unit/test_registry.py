@@ -15,7 +15,9 @@ class Params(BaseModel):
 
 
 def make_spec(type_name: str = "Test.echo") -> NodeSpec:
-    spec = NodeSpec(type=type_name, title="Echo", category="Test", description="Echo.", params=Params)
+    spec = NodeSpec(
+        type=type_name, title="Echo", category="Test", description="Echo.", params=Params
+    )
 
     @spec.handler
     async def execute(ctx, params, inputs):  # type: ignore[no-untyped-def]
@@ -38,7 +40,9 @@ def test_invalid_type_and_tool_names_fail_at_declaration() -> None:
 
 
 def test_a_spec_without_handler_is_refused() -> None:
-    spec = NodeSpec(type="Test.bare", title="Bare", category="Test", description="Bare.", params=Params)
+    spec = NodeSpec(
+        type="Test.bare", title="Bare", category="Test", description="Bare.", params=Params
+    )
     with pytest.raises(SpecError, match="no handler"):
         Registry([spec])
 

@@ -15,7 +15,10 @@ def graph(nodes: list[tuple[str, str]], edges: list[tuple[str, str, str, str]]) 
             "schema": "kyra.graph/1",
             "name": "g",
             "nodes": [{"id": i, "type": t, "params": {}} for i, t in nodes],
-            "edges": [{"source": s, "sourcePort": sp, "target": t, "targetPort": tp} for s, sp, t, tp in edges],
+            "edges": [
+                {"source": s, "sourcePort": sp, "target": t, "targetPort": tp}
+                for s, sp, t, tp in edges
+            ],
         }
     )
     return compile_graph(document, default_registry())
@@ -75,10 +78,22 @@ def test_unhandled_failure_stops_scheduling() -> None:
 
 def test_failure_routed_to_the_error_port_continues_there() -> None:
     g = graph(
-        [("start", "Manual.trigger"), ("risky", "Core.set"), ("ok", "Core.set"), ("recover", "Core.set")],
-        [("start", "out", "risky", "in"), ("risky", "out", "ok", "in"), ("risky", "error", "recover", "in")],
+        [
+            ("start", "Manual.trigger"),
+            ("risky", "Core.set"),
+            ("ok", "Core.set"),
+            ("recover", "Core.set"),
+        ],
+        [
+            ("start", "out", "risky", "in"),
+            ("risky", "out", "ok", "in"),
+            ("risky", "error", "recover", "in"),
+        ],
     )
-    states = {"start": NodeState("succeeded", frozenset({"out"})), "risky": NodeState("failed", frozenset({"error"}))}
+    states = {
+        "start": NodeState("succeeded", frozenset({"out"})),
+        "risky": NodeState("failed", frozenset({"error"})),
+    }
     step = plan(g, states)
     assert step.failed_nodes == []
     assert step.ready == ["recover"]
@@ -87,7 +102,11 @@ def test_failure_routed_to_the_error_port_continues_there() -> None:
 
 def test_done_when_every_node_is_final() -> None:
     states = {n: NodeState("succeeded", frozenset({"out"})) for n in ("start", "yes", "join")}
-    states |= {"check": NodeState("succeeded", frozenset({"true"})), "no": NodeState("skipped"), "after_no": NodeState("skipped")}
+    states |= {
+        "check": NodeState("succeeded", frozenset({"true"})),
+        "no": NodeState("skipped"),
+        "after_no": NodeState("skipped"),
+    }
     assert plan(BRANCH, states).done
 
 

@@ -7,7 +7,10 @@ import pytest
 from kyra.engine.templating import render
 from kyra.errors import TemplateError
 
-CONTEXT = {"trigger": {"body": {"name": "Ada", "items": [1, 2]}}, "nodes": {"greet": {"output": {"text": "hi"}}}}
+CONTEXT = {
+    "trigger": {"body": {"name": "Ada", "items": [1, 2]}},
+    "nodes": {"greet": {"output": {"text": "hi"}}},
+}
 
 
 def test_single_expression_keeps_its_native_type() -> None:

@@ -40,15 +40,23 @@ def test_a_valid_document_has_no_errors() -> None:
         (doc([START, SET], [edge("start", "s", tp="nope")]), ("s", "unknown_port")),
         (doc([START, SET], [edge("start", "s"), edge("start", "s")]), ("s", "duplicate_edge")),
         (doc([{"id": "c", "type": "Core.if", "params": {}}]), ("c", "missing_parameter")),
-        (doc([{"id": "w", "type": "Core.wait", "params": {"seconds": -1}}]), ("w", "invalid_parameter")),
-        (doc([{"id": "s", "type": "Core.set", "params": {"bogus": 1}}]), ("s", "invalid_parameter")),
+        (
+            doc([{"id": "w", "type": "Core.wait", "params": {"seconds": -1}}]),
+            ("w", "invalid_parameter"),
+        ),
+        (
+            doc([{"id": "s", "type": "Core.set", "params": {"bogus": 1}}]),
+            ("s", "invalid_parameter"),
+        ),
         (doc([{"id": "1bad", "type": "Core.set"}]), ("1bad", "invalid_field")),
         ({"schema": "kyra.graph/2", "name": "g"}, (None, "invalid_field")),
         ({"schema": "kyra.graph/1"}, (None, "missing_field")),
         ([1, 2], (None, "invalid_document")),
     ],
 )
-def test_each_problem_is_reported_with_its_node_and_code(document: Any, expected: tuple[str | None, str]) -> None:
+def test_each_problem_is_reported_with_its_node_and_code(
+    document: Any, expected: tuple[str | None, str]
+) -> None:
     assert expected in codes(document)
 
 
@@ -81,11 +89,17 @@ def test_size_limits_are_enforced() -> None:
 
 def test_error_port_is_available_on_every_node() -> None:
     recover = {"id": "r", "type": "Core.set", "params": {}}
-    assert codes(doc([START, SET, recover], [edge("start", "s"), edge("s", "r", sp="error")])) == set()
+    assert (
+        codes(doc([START, SET, recover], [edge("start", "s"), edge("s", "r", sp="error")])) == set()
+    )
 
 
 def test_switch_ports_follow_its_cases() -> None:
-    switch = {"id": "sw", "type": "Core.switch", "params": {"cases": [{"name": "big", "when": "{{ 1 }}"}]}}
+    switch = {
+        "id": "sw",
+        "type": "Core.switch",
+        "params": {"cases": [{"name": "big", "when": "{{ 1 }}"}]},
+    }
     ok = doc([START, switch, SET], [edge("start", "sw"), edge("sw", "s", sp="big")])
     assert codes(ok) == set()
     bad = doc([START, switch, SET], [edge("start", "sw"), edge("sw", "s", sp="small")])

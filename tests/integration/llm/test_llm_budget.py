@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kyra.db.models import LlmUsageLog, Run
+from kyra.db.queries.llm import recount_budget, reserve_budget
 from kyra.llm.errors import BudgetExceededError
 from kyra.llm.types import ChatMessage, ChatRequest, ChatResponse
 from kyra.services.llm import MemoryBudgets, RunLLM
@@ -74,7 +75,7 @@ async def test_ten_concurrent_calls_never_overspend(
     assert await _spent(llm_sessions, rows.run_id) == CALL_USD * 5
     async with llm_sessions() as session:
         root = await session.get(Run, rows.run_id)
-    assert root.reserved_usd == 0
+    assert root.reserved_usd == CALL_USD * 5  # committed: settled costs, nothing in flight
 
 
 async def test_a_refused_call_is_never_sent_and_says_why(
@@ -143,6 +144,25 @@ async def test_the_reservation_settles_to_the_real_cost(
         await llm.chat(_ask())
 
     assert await _spent(llm_sessions, rows.run_id) == Decimal("0.000084")
+
+
+async def test_recounting_drops_reservations_left_by_crashed_calls(
+    llm_sessions: Sessions, user_id: uuid.UUID, provider: FakeOpenAI
+) -> None:
+    rows = await make_run(llm_sessions, user_id, budget=str(CALL_USD * 2))
+    await RunLLM(session_factory=llm_sessions, owner_id=user_id, run_id=rows.run_id).chat(_ask())
+    async with llm_sessions.begin() as session:
+        # A worker died between reserving and settling: its worst case is still committed.
+        assert (await reserve_budget(session, rows.run_id, CALL_USD)).granted
+    with pytest.raises(BudgetExceededError):
+        await RunLLM(session_factory=llm_sessions, owner_id=user_id, run_id=rows.run_id).chat(
+            _ask()
+        )
+
+    async with llm_sessions.begin() as session:
+        assert await recount_budget(session, rows.run_id) == CALL_USD
+
+    await RunLLM(session_factory=llm_sessions, owner_id=user_id, run_id=rows.run_id).chat(_ask())
 
 
 async def test_runs_not_stored_yet_are_held_to_their_budget_in_memory(

