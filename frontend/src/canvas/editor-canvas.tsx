@@ -7,7 +7,7 @@ import {
   type OnConnectEnd,
   ReactFlow,
 } from "@xyflow/react";
-import { useCallback } from "react";
+import { useCallback, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { connectionRefusal, type EditorNode, type KyraEdge } from "../lib/graph";
 import { nodeTypes } from "../nodes/node-types";
@@ -34,6 +34,8 @@ export function EditorCanvas() {
   const onNodesChange = useEditorStore((s) => s.onNodesChange);
   const onEdgesChange = useEditorStore((s) => s.onEdgesChange);
   const { onDragOver, onDrop } = useDragAndDrop();
+  // Fit a loaded graph once; an empty new graph keeps zoom 1 so the view does not jump on the first drop.
+  const [fitOnOpen] = useState(() => nodes.length > 0);
 
   const isValidConnection = useCallback(
     (c: Connection | KyraEdge) => connectionRefusal(c, editor.getState().connectionContext()) === null,
@@ -69,9 +71,16 @@ export function EditorCanvas() {
 
   const onDragStart = useCallback(() => editor.getState().checkpoint(), [editor]);
 
+  const wrapper = useRef<HTMLDivElement>(null);
+  const onMoveStart = useCallback(() => wrapper.current?.classList.add("is-moving"), []);
+  const onMoveEnd = useCallback(() => wrapper.current?.classList.remove("is-moving"), []);
+
   return (
     <ReactFlow<EditorNode, KyraEdge>
       data-testid="canvas"
+      ref={wrapper}
+      onMoveStart={onMoveStart}
+      onMoveEnd={onMoveEnd}
       nodes={nodes}
       edges={edges}
       nodeTypes={nodeTypes}
@@ -93,7 +102,7 @@ export function EditorCanvas() {
       onlyRenderVisibleElements={nodes.length > LARGE_GRAPH}
       connectionLineType={ConnectionLineType.Bezier}
       defaultEdgeOptions={defaultEdgeOptions}
-      fitView
+      fitView={fitOnOpen}
       fitViewOptions={fitViewOptions}
       minZoom={0.05}
       proOptions={proOptions}

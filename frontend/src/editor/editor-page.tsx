@@ -47,7 +47,7 @@ function Toolbar() {
       if (e instanceof ApiError && e.errors.length) {
         editor.getState().setErrors(e.errors);
         const first = e.errors[0];
-        toast("error", `Not saved: ${first.node_id ? `${first.node_id}: ` : ""}${first.message}${e.errors.length > 1 ? ` (+${e.errors.length - 1} more)` : ""}`);
+        toast("error", `Not saved: ${first.node_id ? `${first.node_id}.` : ""}${first.field ? `${first.field}: ` : ""}${first.message}${e.errors.length > 1 ? ` (+${e.errors.length - 1} more)` : ""}`);
       } else if (e instanceof ApiError && e.status === 409) {
         toast("error", `Not saved: ${e.message}. Choose another name.`);
         document.querySelector<HTMLInputElement>('input[aria-label="Graph name"]')?.focus();

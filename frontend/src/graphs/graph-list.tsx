@@ -56,7 +56,8 @@ function GraphRow({ graph, onChanged }: { graph: GraphSummary; onChanged: () => 
       </td>
       <td>v{graph.version}</td>
       <td>{formatTime(graph.updated_at)}</td>
-      <td className="actions">
+      <td>
+        <div className="actions">
         <Link to={`${path}/runs`}>History</Link>
         <button type="button" onClick={() => setRenaming(true)}>
           Rename
@@ -64,6 +65,7 @@ function GraphRow({ graph, onChanged }: { graph: GraphSummary; onChanged: () => 
         <button type="button" className="danger" onClick={remove}>
           Delete
         </button>
+        </div>
       </td>
     </tr>
   );

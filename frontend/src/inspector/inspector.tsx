@@ -21,7 +21,15 @@ function useSelectedNodeId(): string | null {
   });
 }
 
-function NumberSetting({ label, value, onChange, readOnly }: { label: string; value: unknown; onChange: (v: number | undefined) => void; readOnly: boolean }) {
+interface NumberSettingProps {
+  label: string;
+  value: unknown;
+  placeholder?: number;
+  onChange: (v: number | undefined) => void;
+  readOnly: boolean;
+}
+
+function NumberSetting({ label, value, placeholder, onChange, readOnly }: NumberSettingProps) {
   return (
     <label className="field">
       <span>{label}</span>
@@ -30,6 +38,7 @@ function NumberSetting({ label, value, onChange, readOnly }: { label: string; va
         min={0}
         className="nodrag"
         value={typeof value === "number" ? value : ""}
+        placeholder={placeholder === undefined ? undefined : `default ${placeholder}`}
         readOnly={readOnly}
         onChange={(e) => onChange(e.target.value === "" ? undefined : Number(e.target.value))}
       />
@@ -161,9 +170,9 @@ function NodeInspector({ id }: { id: string }) {
           {spec && <CredentialsMapping id={id} spec={spec} data={data} readOnly={readOnly} />}
           <fieldset className="inspector-section">
             <legend>Execution</legend>
-            <NumberSetting label="Retries" value={settings.retries} readOnly={readOnly} onChange={(v) => setSetting("retries", v)} />
+            <NumberSetting label="Retries" value={settings.retries} placeholder={spec?.retries} readOnly={readOnly} onChange={(v) => setSetting("retries", v)} />
             <NumberSetting label="Retry backoff (s)" value={settings.retry_backoff_s} readOnly={readOnly} onChange={(v) => setSetting("retry_backoff_s", v)} />
-            <NumberSetting label="Timeout (s)" value={settings.timeout_s} readOnly={readOnly} onChange={(v) => setSetting("timeout_s", v)} />
+            <NumberSetting label="Timeout (s)" value={settings.timeout_s} placeholder={spec?.timeout_s} readOnly={readOnly} onChange={(v) => setSetting("timeout_s", v)} />
           </fieldset>
         </>
       )}

@@ -122,7 +122,7 @@ interface Props {
 function ParamsForm({ spec, params, suggestions, readOnly, onChange }: Props) {
   const schema = useMemo(() => simplifySchema(inlineRefs(spec.params_schema)) as RJSFSchema, [spec]);
   const uiSchema = useMemo(
-    () => ({ ...(uiSchemaFor(schema as JsonObject) as UiSchema), "ui:submitButtonOptions": { norender: true } }) as UiSchema,
+    () => ({ ...(uiSchemaFor(schema as JsonObject) as UiSchema), "ui:submitButtonOptions": { norender: true }, "ui:options": { label: false } }) as UiSchema,
     [schema],
   );
   const formContext = useMemo(() => ({ suggestions }), [suggestions]);

@@ -211,6 +211,11 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
       setParams: (id, params) => {
         pushHistory(`params:${id}`);
         mapKyra(id, (n) => ({ ...n, data: { ...n.data, doc: { ...n.data.doc, params } } }));
+        if (get().errors[id]) {
+          const { [id]: _fixed, ...rest } = get().errors;
+          void _fixed;
+          set({ errors: rest });
+        }
       },
 
       patchNode: (id, patch) => {
