@@ -53,21 +53,18 @@ class BudgetExceededError(LLMError):
         run_id: Any,
         root_run_id: Any,
         budget_usd: Decimal,
-        spent_usd: Decimal,
-        reserved_usd: Decimal,
+        committed_usd: Decimal,
         required_usd: Decimal,
     ) -> None:
-        left = budget_usd - spent_usd - reserved_usd
         super().__init__(
-            f"budget exceeded: call needs up to ${required_usd} but ${left} of "
-            f"${budget_usd} is left",
+            f"budget exceeded: the call may cost up to ${required_usd} but only "
+            f"${budget_usd - committed_usd} of ${budget_usd} is left",
             details={
                 "reason": "budget_exceeded",
                 "run_id": str(run_id),
                 "root_run_id": str(root_run_id),
                 "budget_usd": str(budget_usd),
-                "spent_usd": str(spent_usd),
-                "reserved_usd": str(reserved_usd),
+                "committed_usd": str(committed_usd),
                 "required_usd": str(required_usd),
             },
         )

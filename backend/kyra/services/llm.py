@@ -89,39 +89,31 @@ class ClientPool:
 class MemoryBudgets:
     """Budgets of runs that are not stored yet (``sync`` runs are written when they finish).
 
-    Such a run lives in one process, so a lock-protected table is as strict as the row lock.
+    Such a run lives in one process, so a lock-protected table is as strict as the row update.
     """
 
     def __init__(self, capacity: int = 10_000) -> None:
         self._lock = threading.Lock()
-        self._spent: OrderedDict[UUID, list[Decimal]] = OrderedDict()
+        self._committed: OrderedDict[UUID, Decimal] = OrderedDict()
         self._capacity = capacity
 
     def reserve(
         self, root_id: UUID, budget: Decimal | None, amount: Decimal
     ) -> queries.BudgetCheck:
         with self._lock:
-            spent, reserved = self._entry(root_id)
-            if budget is not None and spent + reserved + amount > budget:
-                return queries.BudgetCheck(False, budget, spent, reserved)
-            self._spent[root_id][1] += amount
-            return queries.BudgetCheck(True, budget, spent, reserved + amount)
+            committed = self._committed.get(root_id, Decimal(0))
+            if budget is not None and committed + amount > budget:
+                return queries.BudgetCheck(False, budget, committed)
+            self._committed[root_id] = committed + amount
+            self._committed.move_to_end(root_id)
+            if len(self._committed) > self._capacity:
+                self._committed.popitem(last=False)
+            return queries.BudgetCheck(True, budget, committed + amount)
 
     def settle(self, root_id: UUID, reserved: Decimal, cost: Decimal) -> None:
         with self._lock:
-            entry = self._spent.get(root_id)
-            if entry is not None:
-                entry[0] += cost
-                entry[1] -= reserved
-
-    def _entry(self, root_id: UUID) -> tuple[Decimal, Decimal]:
-        if root_id not in self._spent:
-            self._spent[root_id] = [Decimal(0), Decimal(0)]
-            if len(self._spent) > self._capacity:
-                self._spent.popitem(last=False)
-        self._spent.move_to_end(root_id)
-        spent, reserved = self._spent[root_id]
-        return spent, reserved
+            if root_id in self._committed:
+                self._committed[root_id] += cost - reserved
 
 
 _DEFAULT_POOL = ClientPool()
@@ -344,7 +336,8 @@ class RunLLM:
         if scope.root_id is None:
             return
         if scope.run_stored:
-            async with self._sessions() as session, session.begin():
+            async with self._sessions() as session:
+                await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
                 check = await queries.reserve_budget(session, scope.root_id, amount)
         else:
             check = self._memory.reserve(scope.root_id, self._budget_usd, amount)
@@ -353,8 +346,7 @@ class RunLLM:
                 run_id=self.run_id,
                 root_run_id=scope.root_id,
                 budget_usd=check.budget_usd or Decimal(0),
-                spent_usd=check.spent_usd,
-                reserved_usd=check.reserved_usd,
+                committed_usd=check.committed_usd,
                 required_usd=amount,
             )
         call.reserved = amount
@@ -366,7 +358,7 @@ class RunLLM:
             return
         if scope.run_stored:
             async with self._sessions() as session, session.begin():
-                await queries.release_budget(session, scope.root_id, call.reserved)
+                await queries.settle_budget(session, scope.root_id, call.reserved)
         else:
             self._memory.settle(scope.root_id, call.reserved, Decimal(0))
 

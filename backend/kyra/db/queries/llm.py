@@ -1,9 +1,10 @@
 """LLM catalogue, usage ledger and run budgets.
 
-Budgets are held on the root run (follow ``parent_run_id`` up). Before a call, its worst-case
-cost is reserved on the root row under ``SELECT … FOR UPDATE``; what is spent is the sum of the
-usage rows of the root's whole run tree, so the check never depends on when the engine rolls
-node costs up. Settling inserts the usage row and releases the reservation in one transaction.
+Budgets are held on the root run (follow ``parent_run_id`` up). The root's ``reserved_usd`` is
+what the whole run tree has committed against its budget: the settled cost of every LLM call
+plus the worst case of the calls in flight. A call reserves with one conditional UPDATE of that
+row (so concurrent calls can never overspend); settling swaps the worst case for the real cost
+in the same transaction that inserts the usage row. ``cost_usd`` stays the engine's to roll up.
 """
 
 from __future__ import annotations
@@ -322,8 +323,8 @@ class BudgetCheck:
 
     granted: bool
     budget_usd: Decimal | None
-    spent_usd: Decimal
-    reserved_usd: Decimal
+    #: Settled cost plus in-flight reservations of the run tree, after the attempt.
+    committed_usd: Decimal
 
 
 _ROOT_OF = text(
@@ -356,40 +357,53 @@ async def root_run_id(session: AsyncSession, run_id: uuid.UUID) -> uuid.UUID | N
 
 
 async def reserve_budget(session: AsyncSession, root_id: uuid.UUID, amount: Decimal) -> BudgetCheck:
-    """Reserve ``amount`` on the root run if it fits; call inside a short transaction.
+    """Commit ``amount`` against the root run's budget if it fits, atomically.
 
-    The row lock serialises every reservation and settlement of the run tree, and the spent
-    total is read after the lock is held, so concurrent calls can never overspend.
+    Postgres re-checks the WHERE clause on the newest row version after taking the row lock,
+    so of any number of concurrent reservations only those that fit succeed. Run it on an
+    autocommit connection so the lock is released as soon as the statement ends.
     """
-    locked = (
+    fits = or_(col(Run.budget_usd).is_(None), Run.reserved_usd + amount <= Run.budget_usd)
+    # updated_at is left alone: it is indexed, and a hot row updated per call must stay a HOT
+    # update (no new index entries) or every later lookup of the run slows down.
+    granted = (
         await session.execute(
-            select(Run.budget_usd, Run.reserved_usd).where(Run.id == root_id).with_for_update()
+            update(Run)
+            .where(Run.id == root_id, fits)
+            .values(reserved_usd=Run.reserved_usd + amount, updated_at=Run.updated_at)
+            .returning(Run.budget_usd, Run.reserved_usd)
         )
     ).first()
-    if locked is None:
+    if granted is not None:
+        return BudgetCheck(True, granted[0], granted[1])
+    refused = (
+        await session.execute(select(Run.budget_usd, Run.reserved_usd).where(Run.id == root_id))
+    ).first()
+    if refused is None:
         raise NotFoundError(f"run {root_id} not found")
-    budget, reserved = locked
-    spent = Decimal(await session.scalar(_TREE_SPENT, {"root_id": root_id}) or 0)
-    if budget is not None and spent + reserved + amount > budget:
-        return BudgetCheck(False, budget, spent, reserved)
-    await session.execute(
-        update(Run).where(Run.id == root_id).values(reserved_usd=Run.reserved_usd + amount)
-    )
-    return BudgetCheck(True, budget, spent, reserved + amount)
+    return BudgetCheck(False, refused[0], refused[1])
 
 
-async def release_budget(session: AsyncSession, root_id: uuid.UUID, amount: Decimal) -> None:
-    """Give back a reservation (the call failed, or it is being settled)."""
+async def settle_budget(
+    session: AsyncSession, root_id: uuid.UUID, reserved: Decimal, cost: Decimal = Decimal(0)
+) -> None:
+    """Replace a reservation by the call's real cost (zero when the call failed)."""
     await session.execute(
         update(Run)
         .where(Run.id == root_id)
-        .values(reserved_usd=func.greatest(Run.reserved_usd - amount, 0))
+        .values(
+            reserved_usd=func.greatest(Run.reserved_usd - reserved + cost, 0),
+            updated_at=Run.updated_at,
+        )
     )
 
 
-async def clear_reservations(session: AsyncSession, root_id: uuid.UUID) -> None:
-    """Drop reservations left by crashed calls; safe only while no node of the tree runs."""
-    await session.execute(update(Run).where(Run.id == root_id).values(reserved_usd=0))
+async def recount_budget(session: AsyncSession, root_id: uuid.UUID) -> Decimal:
+    """Reset the committed amount to the tree's logged spend, dropping reservations that crashed
+    calls left behind; safe only while no node of the tree runs (e.g. when resuming)."""
+    spent = Decimal(await session.scalar(_TREE_SPENT, {"root_id": root_id}) or 0)
+    await session.execute(update(Run).where(Run.id == root_id).values(reserved_usd=spent))
+    return spent
 
 
 # --- usage ledger -----------------------------------------------------------------------------
@@ -412,10 +426,12 @@ async def record_usage(
     root_id: uuid.UUID | None = None,
     reserved: Decimal = Decimal(0),
 ) -> None:
-    """Write one usage row, release its reservation and add it to the requested totals."""
-    if root_id is not None and reserved:
-        await release_budget(session, root_id, reserved)
+    """Write one usage row, add it to the requested totals and settle its reservation.
+
+    The root run's row is updated last, so its lock is held only until the commit that follows.
+    """
     session.add(usage)
+    await session.flush()
     amounts = {
         "cost": usage.total_cost,
         "input": usage.input_tokens,
@@ -435,7 +451,8 @@ async def record_usage(
                 total_output_tokens=AiAgent.total_output_tokens + amounts["output"],
             )
         )
-    await session.flush()
+    if root_id is not None:
+        await settle_budget(session, root_id, reserved, usage.total_cost)
 
 
 async def _add_totals(
