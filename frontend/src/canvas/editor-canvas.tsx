@@ -72,8 +72,12 @@ export function EditorCanvas() {
   const onDragStart = useCallback(() => editor.getState().checkpoint(), [editor]);
 
   const wrapper = useRef<HTMLDivElement>(null);
-  const onMoveStart = useCallback(() => wrapper.current?.classList.add("is-moving"), []);
-  const onMoveEnd = useCallback(() => wrapper.current?.classList.remove("is-moving"), []);
+  const onMoveStart = useCallback((event: MouseEvent | TouchEvent | null) => {
+    wrapper.current?.classList.add("is-moving");
+    // A pointer pan raises the shield (see styles.css); a wheel zoom must keep reaching the pane.
+    if (event && event.type !== "wheel") wrapper.current?.classList.add("is-panning");
+  }, []);
+  const onMoveEnd = useCallback(() => wrapper.current?.classList.remove("is-moving", "is-panning"), []);
 
   return (
     <ReactFlow<EditorNode, KyraEdge>
@@ -107,6 +111,7 @@ export function EditorCanvas() {
       minZoom={0.05}
       proOptions={proOptions}
     >
+      <div className="pan-shield" aria-hidden="true" />
       <Background gap={20} />
       <Controls />
       <MiniMap<EditorNode> pannable zoomable nodeColor={minimapColor} />
