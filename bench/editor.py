@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -107,6 +108,7 @@ def _server() -> Iterator[tuple[str, str]]:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def generated_graph(size: int) -> dict[str, Any]:

@@ -20,7 +20,12 @@ function Pages() {
       return <GraphList />;
     case "new":
     case "editor":
-      return <EditorPage key={route.page === "editor" ? route.graphId : "new"} graphId={route.page === "editor" ? route.graphId : null} />;
+      return (
+        <EditorPage
+          key={route.page === "editor" ? route.graphId : "new"}
+          graphId={route.page === "editor" ? route.graphId : null}
+        />
+      );
     case "runs":
       return <RunsPage key={route.graphId} graphId={route.graphId} />;
     case "run":
@@ -44,7 +49,13 @@ export function App() {
       (me) => setAuth({ state: "signed-in", me }),
       (e: unknown) => {
         if (e instanceof ApiError && e.status === 401) setApiKey(null);
-        setAuth({ state: "signed-out", notice: e instanceof ApiError && e.status === 401 ? "Your API key is no longer valid." : "Could not reach the server." });
+        setAuth({
+          state: "signed-out",
+          notice:
+            e instanceof ApiError && e.status === 401
+              ? "Your API key is no longer valid."
+              : "Could not reach the server.",
+        });
       },
     );
   }, [auth.state]);

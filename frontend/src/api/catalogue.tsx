@@ -24,7 +24,12 @@ export function CatalogueProvider({ children }: { children: ReactNode }) {
       cancelled = true;
     };
   }, []);
-  if (error) return <p className="page-message" role="alert">Could not load the node catalogue: {error}</p>;
+  if (error)
+    return (
+      <p className="page-message" role="alert">
+        Could not load the node catalogue: {error}
+      </p>
+    );
   if (!catalogue) return <p className="page-message">Loading node catalogue…</p>;
   return <CatalogueContext.Provider value={catalogue}>{children}</CatalogueContext.Provider>;
 }

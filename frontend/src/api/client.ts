@@ -112,7 +112,8 @@ export const api = {
   getRun: (id: string) => request<RunRead>("GET", `/api/runs/${enc(id)}`),
   cancelRun: (id: string) => request<RunRead>("POST", `/api/runs/${enc(id)}/cancel`),
   resumeRun: (id: string) => request<RunRead>("POST", `/api/runs/${enc(id)}/resume`),
-  credentials: () => request<{ id: string; name: string; kind: string; created_at: string }[]>("GET", "/api/credentials"),
+  credentials: () =>
+    request<{ id: string; name: string; kind: string; created_at: string }[]>("GET", "/api/credentials"),
   rerun: (id: string, fromNode: string) =>
     request<RunRead>("POST", `/api/runs/${enc(id)}/rerun`, { from_node: fromNode, mode: "queue" }),
 };

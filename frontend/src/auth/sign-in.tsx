@@ -16,7 +16,11 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: (key: string, me: M
     try {
       onSignedIn(trimmed, await api.me(trimmed));
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? "This API key was not accepted." : `Sign-in failed: ${err instanceof Error ? err.message : String(err)}`);
+      setError(
+        err instanceof ApiError && err.status === 401
+          ? "This API key was not accepted."
+          : `Sign-in failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
     } finally {
       setBusy(false);
     }
@@ -25,11 +29,19 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: (key: string, me: M
     <main className="sign-in">
       <form onSubmit={submit} className="card" method="post" action="#">
         <h1>Kyra Flow</h1>
-        <p className="muted">Sign in with the API key printed by <code>make run</code> (or <code>KYRA_ADMIN_API_KEY</code>).</p>
+        <p className="muted">
+          Sign in with the API key printed by <code>make run</code> (or <code>KYRA_ADMIN_API_KEY</code>).
+        </p>
         {notice && <p className="notice">{notice}</p>}
         <label className="field">
           <span>API key</span>
-          <input type="password" autoComplete="current-password" value={key} onChange={(e) => setKey(e.target.value)} autoFocus />
+          <input
+            type="password"
+            autoComplete="current-password"
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            autoFocus
+          />
         </label>
         {error && (
           <p role="alert" className="error-text">

@@ -53,7 +53,8 @@ export function EditorCanvas() {
   const onConnectEnd: OnConnectEnd = useCallback(
     (_event, state) => {
       if (state.isValid !== false || !state.fromHandle || !state.toHandle) return;
-      const [from, to] = state.fromHandle.type === "source" ? [state.fromHandle, state.toHandle] : [state.toHandle, state.fromHandle];
+      const [from, to] =
+        state.fromHandle.type === "source" ? [state.fromHandle, state.toHandle] : [state.toHandle, state.fromHandle];
       const reason = connectionRefusal(
         { source: from.nodeId, sourceHandle: from.id ?? null, target: to.nodeId, targetHandle: to.id ?? null },
         editor.getState().connectionContext(),

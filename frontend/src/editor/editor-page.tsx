@@ -27,7 +27,13 @@ function Toolbar() {
   const { editor } = useStoreApis();
   const { fitView } = useReactFlow();
   const { graphId, name, dirty, canUndo, canRedo } = useEditorStore(
-    useShallow((s) => ({ graphId: s.graphId, name: s.meta.name, dirty: s.dirty, canUndo: s.past.length > 0, canRedo: s.future.length > 0 })),
+    useShallow((s) => ({
+      graphId: s.graphId,
+      name: s.meta.name,
+      dirty: s.dirty,
+      canUndo: s.past.length > 0,
+      canRedo: s.future.length > 0,
+    })),
   );
   const [saving, setSaving] = useState(false);
   const [showVersions, setShowVersions] = useState(false);
@@ -47,7 +53,10 @@ function Toolbar() {
       if (e instanceof ApiError && e.errors.length) {
         editor.getState().setErrors(e.errors);
         const first = e.errors[0];
-        toast("error", `Not saved: ${first.node_id ? `${first.node_id}.` : ""}${first.field ? `${first.field}: ` : ""}${first.message}${e.errors.length > 1 ? ` (+${e.errors.length - 1} more)` : ""}`);
+        toast(
+          "error",
+          `Not saved: ${first.node_id ? `${first.node_id}.` : ""}${first.field ? `${first.field}: ` : ""}${first.message}${e.errors.length > 1 ? ` (+${e.errors.length - 1} more)` : ""}`,
+        );
       } else if (e instanceof ApiError && e.status === 409) {
         toast("error", `Not saved: ${e.message}. Choose another name.`);
         document.querySelector<HTMLInputElement>('input[aria-label="Graph name"]')?.focus();
@@ -131,7 +140,15 @@ function Toolbar() {
       <button type="button" onClick={() => fileInput.current?.click()}>
         Import
       </button>
-      <input ref={fileInput} type="file" accept=".json,application/json" hidden aria-label="Import file" data-testid="import-file" onChange={onImport} />
+      <input
+        ref={fileInput}
+        type="file"
+        accept=".json,application/json"
+        hidden
+        aria-label="Import file"
+        data-testid="import-file"
+        onChange={onImport}
+      />
       <button type="button" onClick={() => downloadDocument(editor.getState().toDocument())}>
         Export
       </button>
@@ -145,7 +162,14 @@ function Toolbar() {
         </span>
       )}
       {graphId && (
-        <a className="button-like" href={`/graphs/${encodeURIComponent(graphId)}/runs`} onClick={(e) => { e.preventDefault(); navigate(`/graphs/${encodeURIComponent(graphId)}/runs`); }}>
+        <a
+          className="button-like"
+          href={`/graphs/${encodeURIComponent(graphId)}/runs`}
+          onClick={(e) => {
+            e.preventDefault();
+            navigate(`/graphs/${encodeURIComponent(graphId)}/runs`);
+          }}
+        >
           History
         </a>
       )}
@@ -224,13 +248,16 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
   useEffect(() => {
     if (graphId) return;
     // Graph names are unique per owner: start a new graph with a free "Untitled graph N".
-    api.listGraphs().then((graphs) => {
-      const taken = new Set(graphs.map((g) => g.name));
-      let name = "Untitled graph";
-      for (let i = 2; taken.has(name); i++) name = `Untitled graph ${i}`;
-      const { meta } = editor.getState();
-      if (meta.name === "Untitled graph") editor.setState({ meta: { ...meta, name } });
-    }, () => undefined);
+    api.listGraphs().then(
+      (graphs) => {
+        const taken = new Set(graphs.map((g) => g.name));
+        let name = "Untitled graph";
+        for (let i = 2; taken.has(name); i++) name = `Untitled graph ${i}`;
+        const { meta } = editor.getState();
+        if (meta.name === "Untitled graph") editor.setState({ meta: { ...meta, name } });
+      },
+      () => undefined,
+    );
   }, [graphId, editor]);
 
   useEffect(() => {
@@ -254,7 +281,12 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
     };
   }, [graphId, editor]);
 
-  if (state === "error") return <p className="page-message" role="alert">Could not open the graph: {error}</p>;
+  if (state === "error")
+    return (
+      <p className="page-message" role="alert">
+        Could not open the graph: {error}
+      </p>
+    );
   if (state === "loading") return <p className="page-message">Loading graph…</p>;
   return (
     <EditorStoresProvider editor={editor} run={run}>

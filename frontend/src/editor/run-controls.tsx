@@ -97,7 +97,13 @@ export function RunControls({ ensureSaved }: Props) {
             </button>
           </div>
           <Suspense fallback={<textarea value={payloadText} readOnly rows={8} />}>
-            <CodeEditor value={payloadText} onChange={setPayloadText} language="json" height="180px" label="Trigger payload" />
+            <CodeEditor
+              value={payloadText}
+              onChange={setPayloadText}
+              language="json"
+              height="180px"
+              label="Trigger payload"
+            />
           </Suspense>
           {payload.error && <p className="error-text">{payload.error}</p>}
           <label className="field inline">

@@ -58,13 +58,13 @@ function GraphRow({ graph, onChanged }: { graph: GraphSummary; onChanged: () => 
       <td>{formatTime(graph.updated_at)}</td>
       <td>
         <div className="actions">
-        <Link to={`${path}/runs`}>History</Link>
-        <button type="button" onClick={() => setRenaming(true)}>
-          Rename
-        </button>
-        <button type="button" className="danger" onClick={remove}>
-          Delete
-        </button>
+          <Link to={`${path}/runs`}>History</Link>
+          <button type="button" onClick={() => setRenaming(true)}>
+            Rename
+          </button>
+          <button type="button" className="danger" onClick={remove}>
+            Delete
+          </button>
         </div>
       </td>
     </tr>
@@ -109,10 +109,19 @@ export function GraphList() {
         <button type="button" onClick={() => fileInput.current?.click()}>
           Import graph
         </button>
-        <input ref={fileInput} type="file" accept=".json,application/json" hidden aria-label="Import graph file" onChange={onImport} />
+        <input
+          ref={fileInput}
+          type="file"
+          accept=".json,application/json"
+          hidden
+          aria-label="Import graph file"
+          onChange={onImport}
+        />
       </div>
       {error && <p role="alert">Could not list graphs: {error}</p>}
-      {graphs && graphs.length === 0 && <p className="muted">No graphs yet. Create one, or import a kyra.graph/1 file.</p>}
+      {graphs && graphs.length === 0 && (
+        <p className="muted">No graphs yet. Create one, or import a kyra.graph/1 file.</p>
+      )}
       {graphs && graphs.length > 0 && (
         <table className="table">
           <thead>

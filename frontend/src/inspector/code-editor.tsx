@@ -16,7 +16,16 @@ interface Props {
 }
 
 /** CodeMirror for code and JSON fields (loaded on demand to keep the editor bundle small). */
-export default function CodeEditor({ id, value, onChange, language, readOnly, suggestions = [], height = "160px", label }: Props) {
+export default function CodeEditor({
+  id,
+  value,
+  onChange,
+  language,
+  readOnly,
+  suggestions = [],
+  height = "160px",
+  label,
+}: Props) {
   const extensions = useMemo(() => {
     const lang = language === "json" ? json() : python();
     const complete = (ctx: CompletionContext) => {

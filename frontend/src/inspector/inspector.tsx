@@ -46,7 +46,17 @@ function NumberSetting({ label, value, placeholder, onChange, readOnly }: Number
   );
 }
 
-function CredentialsMapping({ id, spec, data, readOnly }: { id: string; spec: NodeSpec; data: KyraNodeData; readOnly: boolean }) {
+function CredentialsMapping({
+  id,
+  spec,
+  data,
+  readOnly,
+}: {
+  id: string;
+  spec: NodeSpec;
+  data: KyraNodeData;
+  readOnly: boolean;
+}) {
   const patchNode = useEditorStore((s) => s.patchNode);
   const [available, setAvailable] = useState<{ id: string; name: string; kind: string }[] | null>(null);
   useEffect(() => {
@@ -76,11 +86,13 @@ function CredentialsMapping({ id, spec, data, readOnly }: { id: string; spec: No
             }}
           >
             <option value="">— none —</option>
-            {(available ?? []).filter((a) => a.kind === c.kind).map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
+            {(available ?? [])
+              .filter((a) => a.kind === c.kind)
+              .map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
           </select>
         </label>
       ))}
@@ -95,13 +107,20 @@ function NodeInspector({ id }: { id: string }) {
     const n = s.nodes.find((x) => x.id === id);
     return n && isKyraNode(n) ? n.data : null;
   });
-  const { readOnly, errors, edges } = useEditorStore(useShallow((s) => ({ readOnly: s.readOnly, errors: s.errors[id], edges: s.edges })));
-  const { setParams, patchNode } = useEditorStore(useShallow((s) => ({ setParams: s.setParams, patchNode: s.patchNode })));
+  const { readOnly, errors, edges } = useEditorStore(
+    useShallow((s) => ({ readOnly: s.readOnly, errors: s.errors[id], edges: s.edges })),
+  );
+  const { setParams, patchNode } = useEditorStore(
+    useShallow((s) => ({ setParams: s.setParams, patchNode: s.patchNode })),
+  );
   const hasResult = useRunStore((s) => s.nodeRuns[id] !== undefined);
   const [tab, setTab] = useState<"params" | "result">(hasResult ? "result" : "params");
   useEffect(() => setTab(hasResult ? "result" : "params"), [id, hasResult]);
   // Suggestions depend on the edges only, so moving nodes does not rebuild them.
-  const suggestions = useMemo(() => templateSuggestions(id, editor.getState().connectionContext()), [id, edges, editor]);
+  const suggestions = useMemo(
+    () => templateSuggestions(id, editor.getState().connectionContext()),
+    [id, edges, editor],
+  );
   if (!data) return null;
   const spec = specs.get(data.doc.type);
   const settings = data.doc.settings ?? {};
@@ -123,7 +142,13 @@ function NodeInspector({ id }: { id: string }) {
         <button type="button" role="tab" aria-selected={tab === "params"} onClick={() => setTab("params")}>
           Parameters
         </button>
-        <button type="button" role="tab" aria-selected={tab === "result"} onClick={() => setTab("result")} disabled={!hasResult}>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === "result"}
+          onClick={() => setTab("result")}
+          disabled={!hasResult}
+        >
           Result
         </button>
       </div>
@@ -170,9 +195,26 @@ function NodeInspector({ id }: { id: string }) {
           {spec && <CredentialsMapping id={id} spec={spec} data={data} readOnly={readOnly} />}
           <fieldset className="inspector-section">
             <legend>Execution</legend>
-            <NumberSetting label="Retries" value={settings.retries} placeholder={spec?.retries} readOnly={readOnly} onChange={(v) => setSetting("retries", v)} />
-            <NumberSetting label="Retry backoff (s)" value={settings.retry_backoff_s} readOnly={readOnly} onChange={(v) => setSetting("retry_backoff_s", v)} />
-            <NumberSetting label="Timeout (s)" value={settings.timeout_s} placeholder={spec?.timeout_s} readOnly={readOnly} onChange={(v) => setSetting("timeout_s", v)} />
+            <NumberSetting
+              label="Retries"
+              value={settings.retries}
+              placeholder={spec?.retries}
+              readOnly={readOnly}
+              onChange={(v) => setSetting("retries", v)}
+            />
+            <NumberSetting
+              label="Retry backoff (s)"
+              value={settings.retry_backoff_s}
+              readOnly={readOnly}
+              onChange={(v) => setSetting("retry_backoff_s", v)}
+            />
+            <NumberSetting
+              label="Timeout (s)"
+              value={settings.timeout_s}
+              placeholder={spec?.timeout_s}
+              readOnly={readOnly}
+              onChange={(v) => setSetting("timeout_s", v)}
+            />
           </fieldset>
         </>
       )}
@@ -187,7 +229,9 @@ function GraphInspector() {
   return (
     <div className="inspector-body">
       <h2>Graph</h2>
-      <p className="muted">{count} nodes. {description}</p>
+      <p className="muted">
+        {count} nodes. {description}
+      </p>
       {errors && errors.length > 0 && (
         <ul className="field-errors" role="alert">
           {errors.map((e, i) => (
@@ -197,14 +241,22 @@ function GraphInspector() {
       )}
       <h3>Shortcuts</h3>
       <dl className="shortcuts">
-        <dt>Drag from palette</dt><dd>add a node</dd>
-        <dt>Delete / Backspace</dt><dd>delete selection</dd>
-        <dt>Ctrl+Z / Ctrl+Shift+Z</dt><dd>undo / redo</dd>
-        <dt>Ctrl+C / Ctrl+V / Ctrl+D</dt><dd>copy / paste / duplicate</dd>
-        <dt>Ctrl+A</dt><dd>select all</dd>
-        <dt>Shift+drag</dt><dd>box select</dd>
-        <dt>Ctrl+S</dt><dd>save</dd>
-        <dt>Shift+L / Shift+F</dt><dd>auto-layout / fit view</dd>
+        <dt>Drag from palette</dt>
+        <dd>add a node</dd>
+        <dt>Delete / Backspace</dt>
+        <dd>delete selection</dd>
+        <dt>Ctrl+Z / Ctrl+Shift+Z</dt>
+        <dd>undo / redo</dd>
+        <dt>Ctrl+C / Ctrl+V / Ctrl+D</dt>
+        <dd>copy / paste / duplicate</dd>
+        <dt>Ctrl+A</dt>
+        <dd>select all</dd>
+        <dt>Shift+drag</dt>
+        <dd>box select</dd>
+        <dt>Ctrl+S</dt>
+        <dd>save</dd>
+        <dt>Shift+L / Shift+F</dt>
+        <dd>auto-layout / fit view</dd>
       </dl>
     </div>
   );
@@ -213,5 +265,9 @@ function GraphInspector() {
 /** Right-hand panel: the selected node's parameters and run result, or graph information. */
 export function Inspector() {
   const id = useSelectedNodeId();
-  return <aside className="inspector" aria-label="Inspector">{id ? <NodeInspector key={id} id={id} /> : <GraphInspector />}</aside>;
+  return (
+    <aside className="inspector" aria-label="Inspector">
+      {id ? <NodeInspector key={id} id={id} /> : <GraphInspector />}
+    </aside>
+  );
 }

@@ -1,9 +1,17 @@
 import Form from "@rjsf/core";
-import { type FieldProps, getTemplate, type RegistryFieldsType, type RegistryWidgetsType, type RJSFSchema, type UiSchema, type WidgetProps } from "@rjsf/utils";
+import {
+  type FieldProps,
+  getTemplate,
+  type RegistryFieldsType,
+  type RegistryWidgetsType,
+  type RJSFSchema,
+  type UiSchema,
+  type WidgetProps,
+} from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
 import { lazy, memo, Suspense, useMemo, useRef, useState } from "react";
 import type { JsonObject, NodeSpec } from "../api/types";
-import { inlineRefs, simplifySchema, uiSchemaFor } from "./schema";
+import { anyToText, inlineRefs, simplifySchema, textToAny, uiSchemaFor } from "./schema";
 import { TemplateInput } from "./template-input";
 
 const CodeEditor = lazy(() => import("./code-editor"));
@@ -54,30 +62,15 @@ function CodeWidget(props: WidgetProps) {
   const value = typeof props.value === "string" ? props.value : "";
   return (
     <Suspense fallback={<textarea id={props.id} className="nodrag" value={value} readOnly rows={6} />}>
-      <CodeEditor id={props.id} value={value} onChange={(v) => props.onChange(v)} readOnly={props.readonly || props.disabled} language="python" />
+      <CodeEditor
+        id={props.id}
+        value={value}
+        onChange={(v) => props.onChange(v)}
+        readOnly={props.readonly || props.disabled}
+        language="python"
+      />
     </Suspense>
   );
-}
-
-/** Text shown for a free-form value: strings as they are, anything else as JSON. */
-export function anyToText(value: unknown): string {
-  if (value === undefined || value === null) return "";
-  if (typeof value === "string") return value;
-  return JSON.stringify(value, null, 2);
-}
-
-/** Parse free-form text: JSON when it parses as an object, list, number or boolean, else the text itself. */
-export function textToAny(text: string): unknown {
-  const t = text.trim();
-  if (!t) return undefined;
-  if (/^[[{]|^-?\d|^(true|false|null)$/.test(t)) {
-    try {
-      return JSON.parse(t);
-    } catch {
-      return text;
-    }
-  }
-  return text;
 }
 
 /** Fields typed `Any` in the params model: JSON or plain text (templates allowed). */
@@ -122,7 +115,12 @@ interface Props {
 function ParamsForm({ spec, params, suggestions, readOnly, onChange }: Props) {
   const schema = useMemo(() => simplifySchema(inlineRefs(spec.params_schema)) as RJSFSchema, [spec]);
   const uiSchema = useMemo(
-    () => ({ ...(uiSchemaFor(schema as JsonObject) as UiSchema), "ui:submitButtonOptions": { norender: true }, "ui:options": { label: false } }) as UiSchema,
+    () =>
+      ({
+        ...(uiSchemaFor(schema as JsonObject) as UiSchema),
+        "ui:submitButtonOptions": { norender: true },
+        "ui:options": { label: false },
+      }) as UiSchema,
     [schema],
   );
   const formContext = useMemo(() => ({ suggestions }), [suggestions]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inlineRefs, simplifySchema, uiSchemaFor } from "./schema";
+import { anyToText, inlineRefs, simplifySchema, textToAny, uiSchemaFor } from "./schema";
 
 describe("schema helpers", () => {
   const pydantic = {
@@ -25,5 +25,23 @@ describe("schema helpers", () => {
       prompt: { "ui:widget": "textarea" },
       code: { "ui:widget": "CodeWidget" },
     });
+  });
+});
+
+describe("free-form values", () => {
+  it("shows strings as they are and other values as JSON", () => {
+    expect(anyToText("Hi {{ trigger.name }}")).toBe("Hi {{ trigger.name }}");
+    expect(anyToText({ a: 1 })).toBe('{\n  "a": 1\n}');
+    expect(anyToText(undefined)).toBe("");
+  });
+
+  it("parses JSON when it is JSON and keeps text otherwise", () => {
+    expect(textToAny('{"a": [1, 2]}')).toEqual({ a: [1, 2] });
+    expect(textToAny("42")).toBe(42);
+    expect(textToAny("true")).toBe(true);
+    expect(textToAny('{"a": ')).toBe('{"a": ');
+    expect(textToAny("{{ nodes.x.output }}")).toBe("{{ nodes.x.output }}");
+    expect(textToAny("hello")).toBe("hello");
+    expect(textToAny("  ")).toBeUndefined();
   });
 });

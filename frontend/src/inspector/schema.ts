@@ -10,7 +10,8 @@ const MAX_REF_DEPTH = 8;
 export function inlineRefs(schema: JsonValue, defs?: JsonObject, depth = 0): JsonValue {
   if (Array.isArray(schema)) return schema.map((s) => inlineRefs(s, defs, depth));
   if (!isObject(schema)) return schema;
-  const definitions = defs ?? (isObject(schema.$defs) ? schema.$defs : isObject(schema.definitions) ? schema.definitions : {});
+  const definitions =
+    defs ?? (isObject(schema.$defs) ? schema.$defs : isObject(schema.definitions) ? schema.definitions : {});
   const ref = schema.$ref;
   if (typeof ref === "string" && depth < MAX_REF_DEPTH) {
     const name = ref.replace(/^#\/(\$defs|definitions)\//, "");
@@ -50,7 +51,19 @@ export function simplifySchema(schema: JsonValue): JsonValue {
   return out;
 }
 
-const MULTILINE_KEYS = new Set(["prompt", "system", "system_prompt", "template", "message", "text", "body", "content", "query", "sql", "instructions"]);
+const MULTILINE_KEYS = new Set([
+  "prompt",
+  "system",
+  "system_prompt",
+  "template",
+  "message",
+  "text",
+  "body",
+  "content",
+  "query",
+  "sql",
+  "instructions",
+]);
 const CODE_FORMATS = new Set(["code", "python", "javascript", "json-code"]);
 
 const SHAPE_KEYS = ["type", "anyOf", "oneOf", "allOf", "$ref", "enum", "const", "properties", "items"];
@@ -69,8 +82,14 @@ export function uiSchemaFor(schema: JsonValue, key = ""): JsonObject {
   const widget = typeof schema["x-widget"] === "string" ? schema["x-widget"] : "";
   if (schema.type === "string" && !schema.enum) {
     if (CODE_FORMATS.has(format) || CODE_FORMATS.has(widget) || key === "code") ui["ui:widget"] = "CodeWidget";
-    else if (format === "textarea" || format === "multiline" || widget === "textarea" || MULTILINE_KEYS.has(key) ||
-      (typeof schema.maxLength === "number" && schema.maxLength > 200)) ui["ui:widget"] = "textarea";
+    else if (
+      format === "textarea" ||
+      format === "multiline" ||
+      widget === "textarea" ||
+      MULTILINE_KEYS.has(key) ||
+      (typeof schema.maxLength === "number" && schema.maxLength > 200)
+    )
+      ui["ui:widget"] = "textarea";
   }
   if (isObject(schema.items)) {
     const child = uiSchemaFor(schema.items);
@@ -83,4 +102,25 @@ export function uiSchemaFor(schema: JsonValue, key = ""): JsonObject {
     }
   }
   return ui;
+}
+
+/** Text shown for a free-form value: strings as they are, anything else as JSON. */
+export function anyToText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  return JSON.stringify(value, null, 2);
+}
+
+/** Parse free-form text: JSON when it parses as an object, list, number or boolean, else the text itself. */
+export function textToAny(text: string): unknown {
+  const t = text.trim();
+  if (!t) return undefined;
+  if (/^[[{]|^-?\d|^(true|false|null)$/.test(t)) {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return text;
+    }
+  }
+  return text;
 }

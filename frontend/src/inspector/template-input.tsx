@@ -21,7 +21,17 @@ export function openExpression(text: string, caret: number): { start: number; pa
 }
 
 /** A text field for Jinja templates: typing `{{` offers the trigger and upstream node outputs. */
-export function TemplateInput({ id, value, onChange, onBlur, suggestions, multiline, placeholder, disabled, required }: Props) {
+export function TemplateInput({
+  id,
+  value,
+  onChange,
+  onBlur,
+  suggestions,
+  multiline,
+  placeholder,
+  disabled,
+  required,
+}: Props) {
   const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   const listId = useId();
   const [caret, setCaret] = useState<number | null>(null);

@@ -75,14 +75,20 @@ describe("connection rules", () => {
 
   it("refuses a second edge into a single input, cycles and self loops", () => {
     const ctx = ctxOf(doc);
-    expect(connectionRefusal({ source: "a", sourceHandle: "out", target: "b", targetHandle: "in" }, ctx)).toMatch(/already/);
+    expect(connectionRefusal({ source: "a", sourceHandle: "out", target: "b", targetHandle: "in" }, ctx)).toMatch(
+      /already/,
+    );
     expect(connectionRefusal({ source: "b", sourceHandle: "out", target: "a", targetHandle: "in" }, ctx)).toBeTruthy();
-    expect(connectionRefusal({ source: "a", sourceHandle: "out", target: "a", targetHandle: "in" }, ctx)).toMatch(/itself/);
+    expect(connectionRefusal({ source: "a", sourceHandle: "out", target: "a", targetHandle: "in" }, ctx)).toMatch(
+      /itself/,
+    );
   });
 
   it("allows the error port and many-inputs", () => {
     const ctx = ctxOf(doc);
-    expect(connectionRefusal({ source: "a", sourceHandle: "error", target: "c", targetHandle: "items" }, ctx)).toBeNull();
+    expect(
+      connectionRefusal({ source: "a", sourceHandle: "error", target: "c", targetHandle: "items" }, ctx),
+    ).toBeNull();
   });
 
   it("refuses a cycle through several nodes", () => {
@@ -98,7 +104,9 @@ describe("connection rules", () => {
         { source: "q", sourcePort: "out", target: "r", targetPort: "items" },
       ],
     };
-    expect(connectionRefusal({ source: "r", sourceHandle: "out", target: "p", targetHandle: "in" }, ctxOf(d))).toMatch(/cycle/);
+    expect(connectionRefusal({ source: "r", sourceHandle: "out", target: "p", targetHandle: "in" }, ctxOf(d))).toMatch(
+      /cycle/,
+    );
   });
 });
 
@@ -113,7 +121,13 @@ describe("helpers", () => {
     };
     const ctx = ctxOf(d);
     expect(upstreamOf("c", ctx.edges)).toEqual(["b", "a"]);
-    expect(templateSuggestions("c", ctx)).toEqual(["trigger", "nodes.b.output", "nodes.a.output", "run.id", "run.started_at"]);
+    expect(templateSuggestions("c", ctx)).toEqual([
+      "trigger",
+      "nodes.b.output",
+      "nodes.a.output",
+      "run.id",
+      "run.started_at",
+    ]);
   });
 
   it("derives readable unique ids from the type", () => {

@@ -97,7 +97,11 @@ function withPosition<T extends { position?: XYPosition }>(doc: T, position: XYP
  * Rebuild the document from the canvas. Keys keep their original order and unknown keys are
  * carried over untouched, so loading and exporting a document gives it back byte for byte.
  */
-export function flowToDocument(meta: GraphDocument, nodes: readonly EditorNode[], edges: readonly KyraEdge[]): GraphDocument {
+export function flowToDocument(
+  meta: GraphDocument,
+  nodes: readonly EditorNode[],
+  edges: readonly KyraEdge[],
+): GraphDocument {
   const docNodes: DocNode[] = [];
   const docNotes: DocNote[] = [];
   for (const n of nodes) {
@@ -108,7 +112,12 @@ export function flowToDocument(meta: GraphDocument, nodes: readonly EditorNode[]
       const h = n.height ?? n.measured?.height;
       if (w !== undefined && h !== undefined && note.size && (note.size.width !== w || note.size.height !== h)) {
         note = { ...note, size: { width: w, height: h } };
-      } else if (w !== undefined && h !== undefined && !note.size && (w !== DEFAULT_NOTE_SIZE.width || h !== DEFAULT_NOTE_SIZE.height)) {
+      } else if (
+        w !== undefined &&
+        h !== undefined &&
+        !note.size &&
+        (w !== DEFAULT_NOTE_SIZE.width || h !== DEFAULT_NOTE_SIZE.height)
+      ) {
         note = { ...note, size: { width: w, height: h } };
       }
       docNotes.push(note);
@@ -121,7 +130,12 @@ export function flowToDocument(meta: GraphDocument, nodes: readonly EditorNode[]
 
 function edgeToDoc(e: KyraEdge): DocEdge {
   if (e.data?.doc) return e.data.doc;
-  return { source: e.source, sourcePort: e.sourceHandle ?? "out", target: e.target, targetPort: e.targetHandle ?? "in" };
+  return {
+    source: e.source,
+    sourcePort: e.sourceHandle ?? "out",
+    target: e.target,
+    targetPort: e.targetHandle ?? "in",
+  };
 }
 
 /** Check that parsed JSON looks like a `kyra.graph/1` document; returns a reason when it does not. */
@@ -145,7 +159,8 @@ export function documentProblem(value: unknown): string | null {
     }
   }
   for (const n of (doc.notes as unknown[] | undefined) ?? []) {
-    if (!n || typeof n !== "object" || typeof (n as Record<string, unknown>).id !== "string") return "every note needs a string id";
+    if (!n || typeof n !== "object" || typeof (n as Record<string, unknown>).id !== "string")
+      return "every note needs a string id";
   }
   return null;
 }
@@ -205,7 +220,11 @@ export function connectionRefusal(conn: ConnectionLike, ctx: ConnectionContext):
     return `Incompatible ports: ${out.name} (${out.type}) cannot feed ${inp.name} (${inp.type}).`;
   }
   const duplicate = ctx.edges.some(
-    (e) => e.source === source && e.target === target && e.sourceHandle === conn.sourceHandle && e.targetHandle === conn.targetHandle,
+    (e) =>
+      e.source === source &&
+      e.target === target &&
+      e.sourceHandle === conn.sourceHandle &&
+      e.targetHandle === conn.targetHandle,
   );
   if (duplicate) return "These ports are already connected.";
   if (!inp.many && ctx.edges.some((e) => e.target === target && e.targetHandle === conn.targetHandle)) {
@@ -260,7 +279,9 @@ export function templateSuggestions(nodeId: string, ctx: ConnectionContext): str
     out.push(`nodes.${id}.output`);
     const node = ctx.nodes.find((n) => n.id === id);
     if (!node || !isKyraNode(node)) continue;
-    const ports = portsOf(ctx.specs.get(node.data.doc.type), ctx.dynamicPorts[id]).outputs.filter((p) => p.name !== "error");
+    const ports = portsOf(ctx.specs.get(node.data.doc.type), ctx.dynamicPorts[id]).outputs.filter(
+      (p) => p.name !== "error",
+    );
     if (ports.length > 1) for (const p of ports) out.push(`nodes.${id}.outputs.${p.name}`);
   }
   out.push("run.id", "run.started_at");
@@ -289,7 +310,10 @@ export function newNote(id: string, position: XYPosition, text = ""): NoteNode {
 }
 
 export function newNode(type: string, id: string, position: XYPosition): KyraNode {
-  return docNodeToFlow({ id, type, params: {}, position: { x: Math.round(position.x), y: Math.round(position.y) } }, position);
+  return docNodeToFlow(
+    { id, type, params: {}, position: { x: Math.round(position.x), y: Math.round(position.y) } },
+    position,
+  );
 }
 
 export interface Clipboard {

@@ -4,14 +4,20 @@ import { type EditorNode, isKyraNode, type KyraEdge } from "./graph";
 const DEFAULT_SIZE = { width: 200, height: 90 };
 
 /** Left-to-right layered layout of the graph's nodes (notes stay where they are). */
-export async function layoutPositions(nodes: readonly EditorNode[], edges: readonly KyraEdge[]): Promise<Record<string, XYPosition>> {
+export async function layoutPositions(
+  nodes: readonly EditorNode[],
+  edges: readonly KyraEdge[],
+): Promise<Record<string, XYPosition>> {
   const { default: dagre } = await import("@dagrejs/dagre");
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: "LR", nodesep: 40, ranksep: 90, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   const kyraNodes = nodes.filter(isKyraNode);
   for (const n of kyraNodes) {
-    g.setNode(n.id, { width: n.measured?.width ?? DEFAULT_SIZE.width, height: n.measured?.height ?? DEFAULT_SIZE.height });
+    g.setNode(n.id, {
+      width: n.measured?.width ?? DEFAULT_SIZE.width,
+      height: n.measured?.height ?? DEFAULT_SIZE.height,
+    });
   }
   for (const e of edges) if (g.hasNode(e.source) && g.hasNode(e.target)) g.setEdge(e.source, e.target);
   dagre.layout(g);

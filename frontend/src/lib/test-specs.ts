@@ -3,8 +3,20 @@ import type { NodeSpec, PortSpec } from "../api/types";
 /** A small catalogue for unit tests. */
 function spec(type: string, inputs: PortSpec[], outputs: PortSpec[]): NodeSpec {
   return {
-    type, title: type, category: "Test", description: "", params_schema: {}, inputs, outputs,
-    dynamic_outputs: false, credentials: [], pure: true, trigger: false, tool: true, timeout_s: 30, retries: 0,
+    type,
+    title: type,
+    category: "Test",
+    description: "",
+    params_schema: {},
+    inputs,
+    outputs,
+    dynamic_outputs: false,
+    credentials: [],
+    pure: true,
+    trigger: false,
+    tool: true,
+    timeout_s: 30,
+    retries: 0,
   };
 }
 
@@ -14,4 +26,3 @@ export const specs = new Map<string, NodeSpec>([
   ["Test.number", spec("Test.number", [{ name: "in", type: "number" }], [{ name: "out", type: "number" }])],
   ["Test.list", spec("Test.list", [{ name: "items", type: "list", many: true }], [{ name: "out", type: "list" }])],
 ]);
-

@@ -36,7 +36,8 @@ function RunHeader() {
       {live && <span className="live-dot" title="live" />}
       <span className="muted">
         graph version v{run.graph_version} · {run.mode} · {run.trigger_kind} · {formatTime(run.created_at)} ·{" "}
-        {formatDuration(run.duration_ms)} · {formatCost(run.cost_usd)} · {(run.input_tokens ?? 0) + (run.output_tokens ?? 0)} tokens
+        {formatDuration(run.duration_ms)} · {formatCost(run.cost_usd)} ·{" "}
+        {(run.input_tokens ?? 0) + (run.output_tokens ?? 0)} tokens
       </span>
       {error && <span className="error-text">{error}</span>}
       {!FINAL_STATUSES.has(run.status) && (
@@ -82,7 +83,12 @@ export function RunView({ runId }: { runId: string }) {
     };
   }, [runId, stores]);
   if (state === "loading") return <p className="page-message">Loading run…</p>;
-  if (state !== "ready") return <p className="page-message" role="alert">Could not open the run: {state}</p>;
+  if (state !== "ready")
+    return (
+      <p className="page-message" role="alert">
+        Could not open the run: {state}
+      </p>
+    );
   return (
     <EditorStoresProvider editor={stores.editor} run={stores.run}>
       <ReactFlowProvider>

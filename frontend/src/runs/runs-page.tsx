@@ -13,7 +13,9 @@ export function RunsPage({ graphId }: { graphId: string }) {
   const [offset, setOffset] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
-    api.listRuns(graphId, PAGE, offset).then(setRuns, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    api
+      .listRuns(graphId, PAGE, offset)
+      .then(setRuns, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, [graphId, offset]);
   useEffect(load, [load]);
   useEffect(() => {

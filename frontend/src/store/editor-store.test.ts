@@ -27,7 +27,12 @@ describe("editor store", () => {
     const id2 = store.getState().addNode("Test.any", { x: 20, y: 20 });
     expect([id1, id2]).toEqual(["any", "any_2"]);
     expect(store.getState().dirty).toBe(true);
-    expect(store.getState().toDocument().nodes.map((n) => n.id)).toEqual(["a", "b", "any", "any_2"]);
+    expect(
+      store
+        .getState()
+        .toDocument()
+        .nodes.map((n) => n.id),
+    ).toEqual(["a", "b", "any", "any_2"]);
   });
 
   it("connects compatible ports and refuses incompatible ones without changing edges", () => {
@@ -37,7 +42,9 @@ describe("editor store", () => {
     const reason = store.getState().connect({ source: "b", sourceHandle: "out", target: num, targetHandle: "in" });
     expect(reason).toMatch(/Incompatible/);
     expect(store.getState().edges).toHaveLength(1);
-    expect(store.getState().toDocument().edges).toEqual([{ source: "a", sourcePort: "out", target: "b", targetPort: "in" }]);
+    expect(store.getState().toDocument().edges).toEqual([
+      { source: "a", sourcePort: "out", target: "b", targetPort: "in" },
+    ]);
   });
 
   it("undo restores a deleted node and its edges; redo deletes again", () => {
@@ -104,8 +111,14 @@ describe("editor store", () => {
   it("read-only stores ignore moves and deletions", () => {
     const store = createEditorStore(specs);
     store.getState().load(doc, { graphId: "g1", readOnly: true });
-    store.getState().onNodesChange([{ type: "position", id: "a", position: { x: 99, y: 99 } }, { type: "remove", id: "b" }]);
-    expect(store.getState().nodes.map((n) => [n.id, n.position.x])).toEqual([["a", 0], ["b", 300]]);
+    store.getState().onNodesChange([
+      { type: "position", id: "a", position: { x: 99, y: 99 } },
+      { type: "remove", id: "b" },
+    ]);
+    expect(store.getState().nodes.map((n) => [n.id, n.position.x])).toEqual([
+      ["a", 0],
+      ["b", 300],
+    ]);
   });
 });
 

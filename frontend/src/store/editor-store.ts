@@ -58,7 +58,12 @@ export interface EditorActions {
   /** Apply xyflow edge changes (select, remove). */
   onEdgesChange: (changes: EdgeChange<KyraEdge>[]) => void;
   /** Add an edge between two ports; returns the refusal reason when the ports are incompatible. */
-  connect: (conn: { source: string; sourceHandle: string | null; target: string; targetHandle: string | null }) => string | null;
+  connect: (conn: {
+    source: string;
+    sourceHandle: string | null;
+    target: string;
+    targetHandle: string | null;
+  }) => string | null;
   /** Add a node of `type` at a flow position; returns its id. */
   addNode: (type: string, position: XYPosition) => string;
   /** Add an empty sticky note at a flow position. */

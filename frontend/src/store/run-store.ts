@@ -38,7 +38,8 @@ export const createRunStore = () =>
     setRun: (run) => set({ run, nodeRuns: run?.node_runs ? byNode(run.node_runs) : run ? get().nodeRuns : {} }),
     patchRun: (patch) => {
       const run = get().run;
-      if (run && (patch.id === undefined || patch.id === run.id)) set({ run: { ...run, ...patch, node_runs: run.node_runs } });
+      if (run && (patch.id === undefined || patch.id === run.id))
+        set({ run: { ...run, ...patch, node_runs: run.node_runs } });
     },
     upsertNodeRun: (nr) => set({ nodeRuns: { ...get().nodeRuns, [nr.node_id]: nr } }),
     setLive: (live) => set({ live }),

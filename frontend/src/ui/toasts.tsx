@@ -34,7 +34,12 @@ export function Toasts() {
   return (
     <div className="toasts" aria-live="polite">
       {toasts.map((t) => (
-        <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === "error" ? "alert" : "status"} data-testid="toast">
+        <div
+          key={t.id}
+          className={`toast toast-${t.kind}`}
+          role={t.kind === "error" ? "alert" : "status"}
+          data-testid="toast"
+        >
           <span>{t.text}</span>
           <button type="button" aria-label="Dismiss" onClick={() => dismiss(t.id)}>
             ×
