@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +60,12 @@ class WebController(Controller):
         root = WEB_DIR.resolve()
         target = (root / path.lstrip("/")).resolve()
         if path and target.is_file() and target.is_relative_to(root):
-            return File(target)
+            media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            return File(target, media_type=media_type, content_disposition_type="inline")
         index = root / "index.html"
         if not index.is_file():
             return Response(
                 {"status_code": 404, "detail": "web app not built: run `make install`"},
                 status_code=404,
             )
-        return File(index, content_disposition_type="inline")
+        return File(index, media_type="text/html", content_disposition_type="inline")
