@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from kyra.cli import build_parser, main
 from kyra.cli.graphs import export_file_name, format_document
 from kyra.cli.processes import api_argv, worker_argv
+from kyra.cli.runtime import read_runtime, with_running_servers
 from kyra.settings import Settings
 
 
@@ -113,3 +117,31 @@ def test_export_file_names_are_safe() -> None:
     assert export_file_name("hello") == "hello.json"
     assert export_file_name("My graph/../2") == "My-graph-..-2.json"
     assert export_file_name("///") == "graph.json"
+
+
+def test_a_runtime_file_of_a_dead_or_foreign_process_is_ignored(tmp_path: Path) -> None:
+    assert read_runtime(tmp_path) is None
+    (tmp_path / "runtime.json").write_text(json.dumps({"pid": 1, "database_url": "postgresql://x"}))
+
+    assert read_runtime(tmp_path) is None  # pid 1 is not a kyra process
+    settings = with_running_servers(Settings(DATABASE_URL="", REDIS_URL="", data_dir=tmp_path))
+    assert settings.database_url == ""
+
+
+def test_a_running_kyra_up_provides_the_server_urls(tmp_path: Path) -> None:
+    # Given a live process whose command line names kyra, recorded as a running `kyra up`
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "kyra"]) as proc:
+        try:
+            info = {"pid": proc.pid, "database_url": "postgresql://db", "redis_url": "redis://r"}
+            (tmp_path / "runtime.json").write_text(json.dumps(info))
+
+            # I expect unset URLs filled in, and URLs from the environment kept
+            found = with_running_servers(Settings(DATABASE_URL="", REDIS_URL="", data_dir=tmp_path))
+            own = with_running_servers(
+                Settings(DATABASE_URL="postgresql://mine", REDIS_URL="", data_dir=tmp_path)
+            )
+        finally:
+            proc.kill()
+
+    assert (found.database_url, found.redis_url) == ("postgresql://db", "redis://r")
+    assert (own.database_url, own.redis_url) == ("postgresql://mine", "redis://r")

@@ -43,10 +43,19 @@ def read_runtime(data_dir: Path) -> dict[str, Any] | None:
     """The runtime info of a ``kyra up`` that is still alive, else None."""
     info = load_runtime(data_dir)
     try:
-        os.kill(int(info["pid"]), 0)
+        pid = int(info["pid"])
+        os.kill(pid, 0)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return info
+    return info if _is_kyra(pid) else None
+
+
+def _is_kyra(pid: int) -> bool:
+    # A pid from a file written before a reboot may now belong to some other program.
+    try:
+        return b"kyra" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc (macOS): trust the pid
 
 
 def with_running_servers(settings: Settings) -> Settings:
