@@ -29,17 +29,22 @@ CHROMIUM_ARGS = [
 WEB_INDEX = Path(__file__).resolve().parents[2] / "frontend" / "dist" / "index.html"
 
 
+def _is_e2e(item: pytest.Item) -> bool:
+    return Path(str(item.fspath)).parent == Path(__file__).parent
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Playwright's sync API holds the thread's event loop from its first use until the end of the
+    # session, so async tests scheduled after a browser test could not run: browser tests go last.
+    items[:] = [i for i in items if not _is_e2e(i)] + [i for i in items if _is_e2e(i)]
     for item in items:
-        if Path(str(item.fspath)).parent != Path(__file__).parent:
+        if not _is_e2e(item):
             continue
         item.add_marker(pytest.mark.e2e)
         if not WEB_INDEX.exists():
-            item.add_marker(
-                pytest.mark.skip(
-                    reason="frontend/dist is not built (cd frontend && npm ci && npm run build)"
-                )
-            )
+            reason = "frontend/dist is not built (cd frontend && npm ci && npm run build)"
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session", autouse=True)
