@@ -13,7 +13,7 @@ import { useRunEvents } from "../runs/use-run-events";
 import { EditorStoresProvider, useEditorStore, useRunStore, useStoreApis } from "../store/editor-context";
 import { createEditorStore, emptyDocument } from "../store/editor-store";
 import { createRunStore } from "../store/run-store";
-import { navigate } from "../ui/router";
+import { navigate, setNavigationGuard } from "../ui/router";
 import { toast } from "../ui/toasts";
 import { downloadDocument, readDocumentFile } from "./file-io";
 import { RunControls } from "./run-controls";
@@ -80,6 +80,9 @@ function Toolbar() {
   }, [editor, fitView]);
 
   useShortcuts({ save: () => void save(), layout: () => void layout() });
+  useEffect(() => {
+    document.title = `${name || "Untitled"} · Kyra Flow`;
+  }, [name]);
 
   const onImport = async (e: ChangeEvent<HTMLInputElement>) => {
     const file = e.target.files?.[0];
@@ -227,13 +230,20 @@ function RunFollower() {
 }
 
 function UnsavedGuard() {
+  const { editor } = useStoreApis();
   const dirty = useEditorStore((s) => s.dirty);
   useEffect(() => {
     if (!dirty) return;
     const warn = (e: BeforeUnloadEvent) => e.preventDefault();
     window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [dirty]);
+    setNavigationGuard(
+      () => !editor.getState().dirty || window.confirm("This graph has unsaved changes. Leave without saving?"),
+    );
+    return () => {
+      window.removeEventListener("beforeunload", warn);
+      setNavigationGuard(null);
+    };
+  }, [dirty, editor]);
   return null;
 }
 

@@ -2,6 +2,7 @@ import { lazy, Suspense, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { api } from "../api/client";
 import { formatCost, formatDuration } from "../runs/format";
+import { RunActions } from "../runs/run-actions";
 import { useRunStore, useStoreApis } from "../store/editor-context";
 import { FINAL_STATUSES } from "../store/run-store";
 import { navigate } from "../ui/router";
@@ -53,15 +54,6 @@ export function RunControls({ ensureSaved }: Props) {
     }
   };
 
-  const cancel = async () => {
-    if (!run) return;
-    try {
-      runStore.getState().patchRun(await api.cancelRun(run.id));
-    } catch (e) {
-      toast("error", `Cancel failed: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  };
-
   const active = run !== null && !FINAL_STATUSES.has(run.status);
   return (
     <div className="run-controls">
@@ -71,11 +63,7 @@ export function RunControls({ ensureSaved }: Props) {
       <button type="button" aria-expanded={showPayload} onClick={() => setShowPayload(!showPayload)}>
         Payload
       </button>
-      {active && (
-        <button type="button" onClick={cancel}>
-          Cancel
-        </button>
-      )}
+      {run && <RunActions run={run} />}
       {run && (
         <span className="run-summary" data-testid="run-status" data-run-status={run.status}>
           <span className={`status-badge status-${run.status}`}>{run.status}</span>

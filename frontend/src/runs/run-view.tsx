@@ -7,23 +7,15 @@ import { EditorCanvas } from "../canvas/editor-canvas";
 import { Inspector } from "../inspector/inspector";
 import { EditorStoresProvider, useRunStore, useStoreApis } from "../store/editor-context";
 import { createEditorStore, emptyDocument } from "../store/editor-store";
-import { createRunStore, FINAL_STATUSES } from "../store/run-store";
+import { createRunStore } from "../store/run-store";
 import { Link } from "../ui/link";
-import { toast } from "../ui/toasts";
 import { formatCost, formatDuration, formatTime, toJsonText } from "./format";
+import { RunActions } from "./run-actions";
 import { useRunEvents } from "./use-run-events";
 
 function RunHeader() {
-  const { run: runStore } = useStoreApis();
   const { run, live } = useRunStore(useShallow((s) => ({ run: s.run, live: s.live })));
   if (!run) return null;
-  const cancel = async () => {
-    try {
-      runStore.getState().patchRun(await api.cancelRun(run.id));
-    } catch (e) {
-      toast("error", `Cancel failed: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  };
   const graphPath = `/graphs/${encodeURIComponent(run.graph_id)}`;
   const error = typeof run.error === "string" ? run.error : run.error?.message;
   return (
@@ -40,11 +32,7 @@ function RunHeader() {
         {(run.input_tokens ?? 0) + (run.output_tokens ?? 0)} tokens
       </span>
       {error && <span className="error-text">{error}</span>}
-      {!FINAL_STATUSES.has(run.status) && (
-        <button type="button" onClick={cancel}>
-          Cancel
-        </button>
-      )}
+      <RunActions run={run} />
       <Link to={graphPath} className="button-like">
         Open editor
       </Link>

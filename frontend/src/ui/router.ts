@@ -29,7 +29,15 @@ export function useRoute(): Route {
   return parseRoute(path);
 }
 
+let guard: (() => boolean) | null = null;
+
+/** Ask before client-side navigation (e.g. unsaved changes); `null` removes the guard. */
+export function setNavigationGuard(next: (() => boolean) | null): void {
+  guard = next;
+}
+
 export function navigate(path: string, replace = false): void {
+  if (guard && !guard()) return;
   if (replace) window.history.replaceState(null, "", path);
   else window.history.pushState(null, "", path);
   window.dispatchEvent(new PopStateEvent("popstate"));
