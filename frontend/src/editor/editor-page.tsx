@@ -1,4 +1,4 @@
-import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import { ReactFlowProvider, useReactFlow, useUpdateNodeInternals } from "@xyflow/react";
 import { type ChangeEvent, useCallback, useEffect, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { useCatalogue } from "../api/catalogue";
@@ -7,6 +7,7 @@ import type { GraphDocument } from "../api/types";
 import { EditorCanvas } from "../canvas/editor-canvas";
 import { useShortcuts } from "../canvas/use-shortcuts";
 import { Inspector } from "../inspector/inspector";
+import { isKyraNode } from "../lib/graph";
 import { layoutPositions } from "../lib/layout";
 import Palette from "../palette/palette";
 import { useRunEvents } from "../runs/use-run-events";
@@ -205,20 +206,25 @@ function DynamicPorts() {
   const { specs } = useCatalogue();
   const nodes = useEditorStore((s) => s.nodes);
   const seen = useRef(new Map<string, string>());
+  const updateNodeInternals = useUpdateNodeInternals();
   useEffect(() => {
     for (const n of nodes) {
-      if (n.type !== "kyra") continue;
-      const doc = (n.data as { doc: { type: string; params?: unknown } }).doc;
+      if (!isKyraNode(n)) continue;
+      const doc = n.data.doc;
       if (!specs.get(doc.type)?.dynamic_outputs) continue;
       const key = JSON.stringify(doc.params ?? {});
       if (seen.current.get(n.id) === key) continue;
       seen.current.set(n.id, key);
       api.ports(doc.type, doc.params ?? {}).then(
-        (ports) => editor.getState().setDynamicPorts(n.id, ports.outputs),
+        (ports) => {
+          editor.getState().setDynamicPorts(n.id, ports.outputs);
+          // Handles changed without necessarily resizing the node: re-measure them.
+          requestAnimationFrame(() => updateNodeInternals(n.id));
+        },
         () => undefined,
       );
     }
-  }, [nodes, specs, editor]);
+  }, [nodes, specs, editor, updateNodeInternals]);
   return null;
 }
 
