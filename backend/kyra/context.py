@@ -8,20 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
 import httpx
-
-
-@dataclass
-class WebhookResponse:
-    """The reply a ``Webhook.respond`` node sets for a synchronous webhook call."""
-
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    body: Any = None
 
 
 class NodeContext(Protocol):
@@ -45,6 +35,11 @@ class NodeContext(Protocol):
     def http(self) -> httpx.AsyncClient:
         """Outbound HTTP client that refuses internal addresses unless allowed."""
 
+    @property
+    def llm(self) -> Any:
+        """LLM calls (``await ctx.llm.chat(ChatRequest(...))``) costed to this node run and held
+        to the run's budget; see :class:`kyra.services.llm.RunLLM`."""
+
     async def credential(self, kind: str) -> dict[str, Any]:
         """Decrypted fields of the credential of ``kind`` attached to this node."""
 
@@ -63,9 +58,6 @@ class NodeContext(Protocol):
         self, type_name: str, params: Mapping[str, Any], inputs: Mapping[str, Any]
     ) -> dict[str, Any]:
         """Execute another handler inline (validated params) and return its port values."""
-
-    def respond(self, response: WebhookResponse) -> None:
-        """Set the reply of a synchronous webhook call."""
 
     async def run_code(self, code: str, data: Any, *, limits: Mapping[str, Any]) -> Any:
         """Run user Python in the sandbox and return what it printed as result."""

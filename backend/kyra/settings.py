@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     #: Code node sandbox: "auto" probes bubblewrap; "disabled" refuses code nodes.
     sandbox: str = "auto"
 
+    #: Fallback provider keys when no provider row has a credential (never logged).
+    openai_api_key: str = Field("", validation_alias="OPENAI_API_KEY")
+    anthropic_api_key: str = Field("", validation_alias="ANTHROPIC_API_KEY")
+    openai_base_url: str = ""
+    anthropic_base_url: str = ""
+    llm_max_retries: int = 2
+    llm_timeout_seconds: float = 120.0
+
     log_level: str = "INFO"
 
     @property

@@ -36,6 +36,14 @@ class RunCreate(BaseModel):
     version: int | None = Field(None, ge=1)
 
 
+class ResumeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    budget_usd: Decimal | None = Field(
+        None, ge=0, le=1_000_000, description="Raise the budget first"
+    )
+
+
 class RerunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -129,11 +137,12 @@ class RunController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         services: EngineServices,
+        data: ResumeRequest | None = None,
     ) -> dict[str, Any]:
         run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
         if run.status != "paused":
             raise ConflictError(f"run is {run.status}, only paused runs can be resumed")
-        await control.resume_run(services, run.id)
+        await control.resume_run(services, run.id, budget_usd=data.budget_usd if data else None)
         await db_session.refresh(run)
         return await run_read(db_session, run)
 

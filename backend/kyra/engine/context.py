@@ -78,6 +78,7 @@ class EngineNodeContext:
             node_run_id=self.node_run_id,
             settings=self.services.settings,
             on_cost=self.add_cost,
+            budget_usd=self.scope.budget_usd,
         )
 
     async def credential(self, kind: str) -> dict[str, Any]:

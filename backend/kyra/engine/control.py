@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from kyra.db.models import GraphVersion, NodeRun, Run
 from kyra.db.queries import runs as run_queries
+from kyra.db.queries.llm import recount_budget
 from kyra.engine.inline import _save, cancel_inline, execute_scope
 from kyra.engine.runner import RunScope
 from kyra.engine.scheduler import NodeState
@@ -28,8 +30,11 @@ async def cancel_run(services: EngineServices, run_id: uuid.UUID) -> None:
     await services.hooks.run_changed(view)
 
 
-async def resume_run(services: EngineServices, run_id: uuid.UUID) -> None:
-    """Continue a paused run on the workers; paused node runs start a fresh attempt."""
+async def resume_run(
+    services: EngineServices, run_id: uuid.UUID, *, budget_usd: Decimal | None = None
+) -> None:
+    """Continue a paused run on the workers (optionally with a new budget); paused node runs
+    start a fresh attempt."""
     if services.dispatcher is None:
         raise ConflictError("no queue is configured to resume runs on")
     async with services.session_factory() as session, session.begin():
@@ -37,7 +42,11 @@ async def resume_run(services: EngineServices, run_id: uuid.UUID) -> None:
         if run is None or run.status != "paused":
             raise ConflictError("only paused runs can be resumed")
         run.status, run.pause_reason, run.mode, run.finished_at = "running", None, "queue", None
+        if budget_usd is not None:
+            run.budget_usd = budget_usd
         node_run_ids = await run_queries.requeue_paused(session, run_id)
+        # Nothing of the run executes while it is paused: drop reservations of crashed calls.
+        await recount_budget(session, run_id)
         view = run_queries.run_view(run)
     for node_run_id in node_run_ids:
         services.dispatcher.execute_node(node_run_id)
@@ -70,8 +79,9 @@ async def rerun_from(services: EngineServices, source: Run, from_node: str, *, m
     copies = [_copy(run.id, n) for n in kept]
     if mode == "sync":
         scope = RunScope(
-            run.id, run.owner_id, run.graph_id, version.version, "sync", run.trigger, graph, now
-        )
+            run.id, run.owner_id, run.graph_id, version.version, "sync", run.trigger, graph, now,
+            budget_usd=run.budget_usd,
+        )  # fmt: skip
         for copy in copies:
             scope.states[copy.node_id] = NodeState(copy.status, frozenset(copy.output or ()))
             if copy.output is not None:

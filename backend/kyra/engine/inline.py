@@ -178,8 +178,9 @@ async def run_graph_inline(
     now = datetime.now(UTC)
     run.status, run.mode, run.started_at = "running", "sync", now
     scope = RunScope(
-        run.id, graph.owner_id, graph.id, version.version, "sync", run.trigger, compiled, now
-    )
+        run.id, graph.owner_id, graph.id, version.version, "sync", run.trigger, compiled, now,
+        budget_usd=run.budget_usd,
+    )  # fmt: skip
     task = asyncio.current_task()
     if task is not None:
         _running[run.id] = task
@@ -253,5 +254,6 @@ async def run_child_graph(
     scope = RunScope(
         run.id, parent.owner_id, graph.id, version.version, parent.mode, trigger, compiled, now,
         depth=parent.depth + 1, root_run_id=parent.root_run_id or parent.run_id,
+        budget_usd=parent.budget_usd,
     )  # fmt: skip
     return await execute_scope(services, scope, run)

@@ -53,7 +53,7 @@ async def _scope(
     compiled = compiled_version(services, version)
     scope = RunScope(
         run.id, run.owner_id, run.graph_id, version.version, run.mode, run.trigger or {}, compiled,
-        run.started_at or run.created_at, root_run_id=run.parent_run_id,
+        run.started_at or run.created_at, root_run_id=run.parent_run_id, budget_usd=run.budget_usd,
     )  # fmt: skip
     for row in rows:
         scope.states[row.node_id] = NodeState(row.status, frozenset(row.output or ()))

@@ -46,6 +46,8 @@ class RunScope:
     depth: int = 0
     #: The top-level run (budgets are held there).
     root_run_id: UUID | None = None
+    #: The top-level run's budget (inline runs are not stored while they run).
+    budget_usd: Decimal | None = None
 
     def template_context(self) -> dict[str, Any]:
         nodes = {
@@ -158,7 +160,14 @@ async def attempt_node(
         outcome.ports = check_ports(spec, node.params, result)
         outcome.status = "succeeded"
     except PauseRequested as exc:
-        outcome.status, outcome.pause_reason, outcome.error = "paused", exc.reason, error_dict(exc)
+        outcome.error = error_dict(exc)
+        if (
+            exc.reason == "budget_exceeded"
+            and scope.graph.document.settings.on_budget_exceeded == "fail"
+        ):
+            outcome.status = "failed"
+        else:
+            outcome.status, outcome.pause_reason = "paused", exc.reason
     except NodeError as exc:
         outcome.status, outcome.retryable, outcome.error = "failed", exc.retryable, error_dict(exc)
     except asyncio.CancelledError:

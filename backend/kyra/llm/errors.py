@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from kyra.errors import NodeError
+from kyra.errors import NodeError, PauseRequested
 
 __all__ = ["BudgetExceededError", "LLMError", "ModelNotFoundError", "ProviderError"]
 
@@ -38,7 +38,7 @@ class ModelNotFoundError(LLMError):
     """No catalogue model (or no usable provider) matches the request."""
 
 
-class BudgetExceededError(LLMError):
+class BudgetExceededError(LLMError, PauseRequested):
     """The call's worst-case cost does not fit in what is left of the root run's budget.
 
     The engine pauses the run (``pause_reason="budget_exceeded"``) or fails it, per the graph's
@@ -46,6 +46,7 @@ class BudgetExceededError(LLMError):
     """
 
     retryable = False
+    reason = "budget_exceeded"
 
     def __init__(
         self,

@@ -105,19 +105,47 @@ async def test_a_chat_node_parses_structured_output(
     assert fake_openai.requests[0].body["response_format"]["json_schema"]["schema"] == schema
 
 
-async def test_a_call_over_the_run_budget_is_not_sent_and_stops_the_run(
+async def _final(api: httpx.AsyncClient, headers: dict[str, str], run_id: str) -> dict[str, Any]:
+    for _ in range(400):
+        run = (await api.get(f"/api/runs/{run_id}", headers=headers)).json()
+        if run["status"] in ("paused", "failed", "succeeded"):
+            return dict(run)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"run still {run['status']}")
+
+
+async def test_a_call_over_the_budget_pauses_the_run_until_the_budget_is_raised(
     api: httpx.AsyncClient, as_user: dict[str, str], fake_openai: FakeOpenAI, worker: Any
 ) -> None:
     params = {"prompt": "Write a long essay", "model": "gpt-4o-mini", "max_tokens": 4000}
 
-    run = await _run(api, as_user, _graph("essay", params), mode="queue", budget_usd=0.001)
-    for _ in range(300):
-        run = (await api.get(f"/api/runs/{run['id']}", headers=as_user)).json()
-        if run["status"] in ("paused", "failed", "succeeded"):
-            break
-        await asyncio.sleep(0.05)
+    started = await _run(api, as_user, _graph("essay", params), mode="queue", budget_usd=0.001)
+    run = await _final(api, as_user, started["id"])
 
     assert fake_openai.requests == []
-    assert run["status"] in ("paused", "failed"), run
+    assert run["status"] == "paused", run
+    assert run["pause_reason"] == "budget_exceeded"
     ask = next(n for n in run["node_runs"] if n["node_id"] == "ask")
+    assert ask["status"] == "paused"
     assert ask["error"]["details"]["reason"] == "budget_exceeded"
+
+    resumed = await api.post(f"/api/runs/{run['id']}/resume", json={"budget_usd": 1}, headers=as_user)
+    assert resumed.status_code == 200, resumed.text
+    run = await _final(api, as_user, run["id"])
+    assert run["status"] == "succeeded", run
+    assert len(fake_openai.requests) == 1
+    assert 0 < run["cost_usd"] <= 1
+
+
+async def test_a_graph_can_fail_instead_of_pausing_on_budget(
+    api: httpx.AsyncClient, as_user: dict[str, str], fake_openai: FakeOpenAI
+) -> None:
+    params = {"prompt": "Write a long essay", "model": "gpt-4o-mini", "max_tokens": 4000}
+    graph = _graph("essay-strict", params) | {"settings": {"on_budget_exceeded": "fail"}}
+    sent_before = len(fake_openai.requests)
+
+    run = await _run(api, as_user, graph, mode="sync", budget_usd=0.001)
+
+    assert len(fake_openai.requests) == sent_before
+    assert run["status"] == "failed"
+    assert run["error"]["details"]["reason"] == "budget_exceeded"
