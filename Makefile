@@ -40,11 +40,8 @@ test-deps:
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium bubblewrap; \
 	else echo "note: install chromium and bubblewrap for the browser and sandbox tests"; fi
 
-# Browser tests get a process of their own: Playwright's sync API keeps the thread's event loop
-# busy, which would break the asyncio tests after it. (Exit 5 = PYTEST_ARGS selected none.)
 test: install test-deps
-	$(BIN)/pytest -q -m "not e2e" $(PYTEST_ARGS)
-	$(BIN)/pytest -q -m e2e $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
