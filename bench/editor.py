@@ -102,11 +102,13 @@ def _server() -> Iterator[tuple[str, str]]:
         yield url, key
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
+            # `kyra up` stops its own children (API, worker, PostgreSQL, Redis) on SIGTERM.
+            proc.send_signal(signal.SIGTERM)
             try:
-                proc.wait(30)
+                proc.wait(60)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
         log.close()
         shutil.rmtree(data, ignore_errors=True)
 
