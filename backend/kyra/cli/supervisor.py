@@ -24,11 +24,6 @@ from kyra.cli.errors import CliError
 
 log = logging.getLogger("kyra.up")
 
-#: Unexpected exits within ``CRASH_WINDOW`` seconds after which a child is given up on.
-MAX_CRASHES = 5
-CRASH_WINDOW = 60.0
-#: Longest pause before restarting a child that keeps dying (doubles from 1 s up to this).
-MAX_BACKOFF = 8.0
 _PR_SET_PDEATHSIG = 1
 
 
@@ -46,9 +41,29 @@ class Child:
 
 
 class Supervisor:
-    def __init__(self, children: list[Child], *, env: Mapping[str, str]) -> None:
+    """Keeps ``children`` running.
+
+    Args:
+        children: started in order by :meth:`start`.
+        env: the environment of every child.
+        max_crashes: unexpected exits within ``crash_window`` seconds that end supervision.
+        backoff: first pause before a restart; doubled per recent crash, up to 8 times as long.
+    """
+
+    def __init__(
+        self,
+        children: list[Child],
+        *,
+        env: Mapping[str, str],
+        max_crashes: int = 5,
+        crash_window: float = 60.0,
+        backoff: float = 1.0,
+    ) -> None:
         self.children = children
         self.env = dict(env)
+        self.max_crashes = max_crashes
+        self.crash_window = crash_window
+        self.backoff = backoff
 
     def start(self) -> None:
         for child in self.children:
@@ -66,15 +81,15 @@ class Supervisor:
             if code is None:
                 continue
             _kill_group(child)
-            while child.crashes and now - child.crashes[0] > CRASH_WINDOW:
+            while child.crashes and now - child.crashes[0] > self.crash_window:
                 child.crashes.popleft()
             child.crashes.append(now)
-            if len(child.crashes) >= MAX_CRASHES:
+            if len(child.crashes) >= self.max_crashes:
                 raise CrashLoopError(
-                    f"{child.name} exited {len(child.crashes)} times within {CRASH_WINDOW:.0f} s "
-                    f"(last exit code {code}); giving up"
+                    f"{child.name} exited {len(child.crashes)} times within "
+                    f"{self.crash_window:.0f} s (last exit code {code}); giving up"
                 )
-            delay = min(2.0 ** (len(child.crashes) - 1), MAX_BACKOFF)
+            delay = self.backoff * min(2 ** (len(child.crashes) - 1), 8)
             log.warning("%s exited with code %s; restarting in %.0f s", child.name, code, delay)
             child.restart_at = now + delay
 
