@@ -23,6 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
+from kyra.infra.embedded import die_with_parent
+
 ROOT = Path(__file__).resolve().parents[1]
 _DATA = Path(tempfile.mkdtemp(prefix="kyra-tests-"))
 
@@ -158,8 +160,9 @@ def start_worker(
     *, processes: int = 1, threads: int = 8, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
     """A real ``dramatiq kyra.worker.actors`` process group with the test environment."""
-    command = [sys.executable, "-m", "dramatiq", "kyra.worker.actors"]
-    command += ["--processes", str(processes), "--threads", str(threads)]
+    from kyra.cli.processes import worker_argv
+
+    command = worker_argv(processes=processes, threads=threads)
     return subprocess.Popen(
         command, cwd=ROOT, start_new_session=True, env={**os.environ, **(env or {})}
     )
@@ -201,7 +204,9 @@ def live_server(owner: Owner, worker: Any) -> Iterator[LiveServer]:
         sys.executable, "-m", "uvicorn", "--factory", "kyra.api.app:create_app",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
-    proc = subprocess.Popen(command, cwd=ROOT, start_new_session=True, env=os.environ.copy())
+    proc = subprocess.Popen(
+        command, cwd=ROOT, start_new_session=True, env=os.environ.copy(), preexec_fn=die_with_parent
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
 
     #: Dramatiq queue the actors consume (separate installations may share one Redis).
     queue_name: str = "kyra"
+    #: Longest an idle worker waits between polls of Redis, in milliseconds (queue hop latency).
+    worker_poll_ms: int = 50
     worker_processes: int = 1
     worker_threads: int = 8
     #: Seconds a worker owns a node run before another may take it over.
@@ -43,6 +45,19 @@ class Settings(BaseSettings):
     max_request_bytes: int = 4_000_000
     #: Longest a `sync` run may take in the API process before it answers 202.
     sync_timeout_seconds: float = 30.0
+
+    #: Largest webhook body accepted; bigger requests get 413.
+    webhook_max_body_bytes: int = 1_000_000
+    #: How far a signed webhook's X-Kyra-Timestamp may be from now (replay window).
+    webhook_tolerance_seconds: int = 300
+    #: API server processes (uvicorn --workers) started by `kyra api` / `kyra up`.
+    api_workers: int = 1
+    #: How often the scheduler looks for due schedules.
+    scheduler_interval_seconds: float = 1.0
+    #: A schedule firing later than this is a missed occurrence (its node's policy applies).
+    scheduler_grace_seconds: float = 60.0
+    #: Telegram Bot API base URL (tests point it at a local fake).
+    telegram_api_base: str = "https://api.telegram.org"
 
     #: Hosts or CIDRs HTTP nodes may reach although they are private (comma separated).
     http_allow_hosts: str = ""

@@ -34,6 +34,8 @@ _TYPE_PATTERN = re.compile(r"^[A-Z][A-Za-z0-9]*\.[a-z][a-z0-9_]*$")
 _PORT_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 Execute = Callable[["NodeContext", Any, dict[str, Any]], Awaitable[dict[str, Any]]]
+#: The pydantic model class of a handler's params (a name, because NodeSpec has a ``type`` field).
+ParamsModel = type[BaseModel]
 
 
 class SpecError(ValueError):
@@ -119,7 +121,7 @@ class NodeSpec:
     title: str
     category: str
     description: str
-    params: type[BaseModel]
+    params: ParamsModel
     inputs: list[Port] = field(default_factory=list)
     outputs: list[Port] = field(default_factory=lambda: [Port("out")])
     credentials: list[CredentialRef] = field(default_factory=list)

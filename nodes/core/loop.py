@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kyra.context import NodeContext
 from kyra.errors import NodeError
-from kyra.spec import NodeSpec, Port
+from kyra.spec import NodeSpec, Port, PortType
 
 
 class LoopBody(BaseModel):
@@ -48,7 +48,10 @@ SPEC = NodeSpec(
     description="Run a node or a sub-graph once per item of a list and output the list of results.",
     params=Params,
     inputs=[Port("in")],
-    outputs=[Port("out", description="Results in item order"), Port("errors")],
+    outputs=[
+        Port("out", PortType.list, description="Results in item order"),
+        Port("errors", PortType.list),
+    ],
     timeout_s=3600,
     raw_params=frozenset({"node"}),
 )

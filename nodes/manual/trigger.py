@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from kyra.context import NodeContext
-from kyra.spec import NodeSpec, Port
+from kyra.spec import NodeSpec, Port, PortType
 
 
 class Params(BaseModel):
@@ -20,7 +20,7 @@ SPEC = NodeSpec(
     category="Triggers",
     description="Start the graph by hand or through the API; outputs the run's input payload.",
     params=Params,
-    outputs=[Port("out", description="The inputs given when the run was started")],
+    outputs=[Port("out", PortType.object, description="The inputs given when the run was started")],
     trigger=True,
 )
 

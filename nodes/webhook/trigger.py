@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kyra.context import NodeContext
-from kyra.spec import NodeSpec, Port
+from kyra.spec import NodeSpec, Port, PortType
 
 
 class Params(BaseModel):
@@ -32,7 +32,7 @@ SPEC = NodeSpec(
     category="Triggers",
     description="Start the graph when an HTTP request arrives at /hooks/{path}.",
     params=Params,
-    outputs=[Port("out", description="{method, path, query, headers, body}")],
+    outputs=[Port("out", PortType.object, description="{method, path, query, headers, body}")],
     trigger=True,
 )
 

@@ -38,7 +38,7 @@ async def wait_for_final(
 async def test_example_graph_validates_and_runs_in_both_modes(
     path: Path, api: httpx.AsyncClient, worker: Any
 ) -> None:
-    document = json.loads(path.read_text())
+    document = json.loads(path.read_text())  # noqa: ASYNC240  (a small local file)
     assert validate_document(document, default_registry()) == []
 
     created = await api.post("/api/graphs", json=document)

@@ -189,7 +189,10 @@ async def test_template_errors_fail_the_node_with_the_template_problem(
 async def test_switch_takes_the_matching_case_and_skips_the_rest(api: httpx.AsyncClient) -> None:
     switch = {
         "id": "route", "type": "Core.switch",
-        "params": {"cases": [{"name": "small", "when": "{{ trigger.n < 10 }}"}, {"name": "big", "when": "{{ trigger.n >= 10 }}"}]},
+        "params": {"cases": [
+            {"name": "small", "when": "{{ trigger.n < 10 }}"},
+            {"name": "big", "when": "{{ trigger.n >= 10 }}"},
+        ]},
     }  # fmt: skip
     small = {"id": "s", "type": "Core.set", "params": {"values": "small"}}
     big = {"id": "b", "type": "Core.set", "params": {"values": "big"}}

@@ -26,11 +26,11 @@ def test_worker_options_are_optional_and_positive() -> None:
         parser.parse_args(["worker", "--processes", "0"])
 
 
-def test_worker_runs_dramatiq_on_the_actors_module() -> None:
+def test_worker_runs_dramatiq_on_the_actors_module_through_kyra_worker() -> None:
     argv = worker_argv(processes=2, threads=4)
 
-    assert argv[1:4] == ["-m", "dramatiq", "kyra.worker.actors"]
-    assert argv[4:] == ["--processes", "2", "--threads", "4"]
+    assert argv[1:3] == ["-m", "kyra.worker"]
+    assert argv[3:] == ["--processes", "2", "--threads", "4"]
 
 
 def test_api_serves_the_app_factory_where_settings_say() -> None:

@@ -27,8 +27,9 @@ def graph(nodes: list[tuple[str, str]], edges: list[tuple[str, str, str, str]]) 
 BRANCH = graph(
     [("start", "Manual.trigger"), ("check", "Core.if"), ("yes", "Core.set"), ("no", "Core.set"),
      ("after_no", "Core.set"), ("join", "Core.merge")],
-    [("start", "out", "check", "in"), ("check", "true", "yes", "in"), ("check", "false", "no", "in"),
-     ("no", "out", "after_no", "in"), ("yes", "out", "join", "in"), ("after_no", "out", "join", "in")],
+    [("start", "out", "check", "in"), ("check", "true", "yes", "in"),
+     ("check", "false", "no", "in"), ("no", "out", "after_no", "in"),
+     ("yes", "out", "join", "in"), ("after_no", "out", "join", "in")],
 )  # fmt: skip
 
 

@@ -67,12 +67,13 @@ def test_a_cycle_names_a_node_on_it() -> None:
 
 
 def test_incompatible_port_types_are_refused() -> None:
-    # Loop's "errors" port and Core.set's input are compatible (any); check a typed pair via the catalogue.
-    from kyra.spec import PortType, ports_compatible
-
-    assert not ports_compatible(PortType.list, PortType.number)
-    assert ports_compatible(PortType.number, PortType.text)
-    assert ports_compatible(PortType.any, PortType.number)
+    loop = {
+        "id": "each",
+        "type": "Core.loop",
+        "params": {"items": [1], "node": {"type": "Core.set"}},
+    }
+    parse = {"id": "parse", "type": "JSON.parse", "params": {}}
+    assert ("parse", "incompatible_ports") in codes(doc([loop, parse], [edge("each", "parse")]))
 
 
 def test_templated_values_are_checked_at_run_time_not_at_save() -> None:

@@ -1,4 +1,5 @@
-"""Exception handlers: every error is JSON ``{status_code, detail, errors?}``; never a 500 on input."""
+"""Exception handlers: every error is JSON ``{status_code, detail, errors?}``, never a 500
+on user input."""
 
 from __future__ import annotations
 

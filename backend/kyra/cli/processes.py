@@ -11,8 +11,8 @@ from kyra.cli.errors import CliError
 from kyra.cli.runtime import with_running_servers
 from kyra.settings import Settings
 
-#: The module that builds the broker from settings and declares every actor.
-ACTORS_MODULE = "kyra.worker.actors"
+#: Runs the Dramatiq CLI on the actors (``kyra.worker.actors``) with Kyra's poll interval.
+WORKER_MODULE = "kyra.worker"
 #: Runnable with ``python -m``; added by the schedules issue.
 SCHEDULER_MODULE = "kyra.scheduler"
 
@@ -29,7 +29,7 @@ def api_argv(settings: Settings) -> list[str]:
 
 def worker_argv(*, processes: int, threads: int) -> list[str]:
     return [
-        sys.executable, "-m", "dramatiq", ACTORS_MODULE,
+        sys.executable, "-m", WORKER_MODULE,
         "--processes", str(processes), "--threads", str(threads),
     ]  # fmt: skip
 

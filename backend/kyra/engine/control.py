@@ -18,7 +18,7 @@ from kyra.errors import ConflictError, NotFoundError
 
 
 async def cancel_run(services: EngineServices, run_id: uuid.UUID) -> None:
-    """Cancel a run: pending node runs are cancelled, running ones stop at their next lease renewal."""
+    """Cancel a run: pending node runs are cancelled; running ones stop at their next renewal."""
     cancel_inline(run_id)
     async with services.session_factory() as session, session.begin():
         run = await run_queries.lock_run(session, run_id)
@@ -56,7 +56,8 @@ async def resume_run(
 
 
 async def rerun_from(services: EngineServices, source: Run, from_node: str, *, mode: str) -> Run:
-    """A new run of the same version and trigger that reuses every output not downstream of ``from_node``."""
+    """A new run of the same version and trigger, reusing every output not downstream of
+    ``from_node``."""
     async with services.session_factory() as session:
         version = await session.get(GraphVersion, source.graph_version_id)
         assert version is not None
@@ -102,9 +103,7 @@ async def rerun_from(services: EngineServices, source: Run, from_node: str, *, m
 
 
 def _copy(run_id: uuid.UUID, node_run: NodeRun) -> NodeRun:
-    return NodeRun(
-        run_id=run_id, node_id=node_run.node_id, node_type=node_run.node_type, status=node_run.status,
-        attempt=node_run.attempt, inputs=node_run.inputs, params=node_run.params, output=node_run.output,
-        error=node_run.error, reused=True, started_at=node_run.started_at, finished_at=node_run.finished_at,
-        duration_ms=node_run.duration_ms,
-    )  # fmt: skip
+    copied = ("node_id", "node_type", "status", "attempt", "inputs", "params", "output", "error")
+    timing = ("started_at", "finished_at", "duration_ms")
+    values = {name: getattr(node_run, name) for name in (*copied, *timing)}
+    return NodeRun(run_id=run_id, reused=True, **values)

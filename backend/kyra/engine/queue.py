@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -68,50 +69,79 @@ async def _save_policy_allows(session: AsyncSession, run: Run) -> bool:
     return policy == "all" or (policy == "failures" and run.status != "succeeded")
 
 
-async def advance_run(services: EngineServices, run_id: uuid.UUID) -> None:
-    """Create node runs for every ready node and finish the run when nothing is left."""
-    changed: list[NodeRun] = []
-    async with services.session_factory() as session, session.begin():
-        run = await run_queries.lock_run(session, run_id)
-        if run is None or run.status not in ("queued", "running"):
-            return
-        rows = await run_queries.node_rows(session, run_id)
-        scope = await _scope(services, session, run, rows)
-        step = plan(scope.graph, scope.states)
-        types = {n: scope.graph.nodes[n].type for n in scope.graph.order}
-        skipped = [(n, types[n], "skipped") for n in step.skipped]
-        await run_queries.add_node_runs(session, run_id, skipped)
-        if step.failed_nodes:
-            failed = next(r for r in rows if r.node_id == step.failed_nodes[0])
-            await run_queries.cancel_pending(session, run_id)
-            _finish(run, "failed", error={"node_id": failed.node_id, **(failed.error or {})})
-        elif step.done:
-            for node_id in step.skipped:
-                scope.states[node_id] = NodeState("skipped")
+@dataclass
+class Advanced:
+    """What one advance changed, to dispatch and announce after its transaction commits."""
+
+    run_id: uuid.UUID
+    ready: list[uuid.UUID] = field(default_factory=list)
+    changed: list[NodeRun] = field(default_factory=list)
+    view: dict[str, Any] | None = None
+
+
+async def _advance_locked(
+    services: EngineServices, session: AsyncSession, run_id: uuid.UUID
+) -> Advanced:
+    """In a transaction: create node runs for ready nodes, skip untaken ones, finish the run."""
+    advanced = Advanced(run_id)
+    run = await run_queries.lock_run(session, run_id)
+    if run is None or run.status not in ("queued", "running"):
+        return advanced
+    rows = await run_queries.node_rows(session, run_id)
+    scope = await _scope(services, session, run, rows)
+    step = plan(scope.graph, scope.states)
+    types = {n: scope.graph.nodes[n].type for n in scope.graph.order}
+    await run_queries.add_node_runs(
+        session, run_id, [(n, types[n], "skipped") for n in step.skipped]
+    )
+    if step.failed_nodes:
+        failed = next(r for r in rows if r.node_id == step.failed_nodes[0])
+        await run_queries.cancel_pending(session, run_id)
+        _finish(run, "failed", error={"node_id": failed.node_id, **(failed.error or {})})
+    else:
+        ready = [(n, types[n], "queued") for n in step.ready]
+        advanced.ready = await run_queries.add_node_runs(session, run_id, ready)
+        if step.done:
+            scope.states.update({n: NodeState("skipped") for n in step.skipped})
             _finish(run, "succeeded", output=run_output(scope))
-        ready_ids = (
-            []
-            if step.failed_nodes
-            else await run_queries.add_node_runs(
-                session, run_id, [(n, types[n], "queued") for n in step.ready]
-            )
-        )
-        if run.status == "queued":
-            run.status, run.started_at = "running", datetime.now(UTC)
-        run.updated_at = datetime.now(UTC)
-        if run.status in ("succeeded", "failed") and not await _save_policy_allows(session, run):
-            await session.delete(run)
-        changed = [
-            r
-            for r in await run_queries.node_rows(session, run_id)
-            if r.node_id in set(step.skipped)
-        ]
-        view = run_queries.run_view(run, version=scope.version)
-    for node_run_id in ready_ids:
-        _dispatcher(services).execute_node(node_run_id)
-    for row in changed:
-        await services.hooks.node_changed(run_id, run_queries.node_run_view(row))
-    await services.hooks.run_changed(view)
+    if run.status == "queued":
+        run.status, run.started_at = "running", datetime.now(UTC)
+    run.updated_at = datetime.now(UTC)
+    if run.status in ("succeeded", "failed") and not await _save_policy_allows(session, run):
+        await session.delete(run)
+    if step.skipped:
+        rows = await run_queries.node_rows(session, run_id)
+        advanced.changed = [r for r in rows if r.node_id in step.skipped]
+    advanced.view = run_queries.run_view(run, version=scope.version)
+    return advanced
+
+
+async def _announce(
+    services: EngineServices, advanced: Advanced, *, keep_one: bool
+) -> uuid.UUID | None:
+    """Send ready node runs to the queue (keeping one for this worker); publish the changes."""
+    kept = advanced.ready[0] if keep_one and advanced.ready else None
+    for node_run_id in advanced.ready:
+        if node_run_id != kept:
+            _dispatcher(services).execute_node(node_run_id)
+    for row in advanced.changed:
+        await services.hooks.node_changed(advanced.run_id, run_queries.node_run_view(row))
+    if advanced.view is not None:
+        await services.hooks.run_changed(advanced.view)
+    return kept
+
+
+async def advance_run(
+    services: EngineServices, run_id: uuid.UUID, *, keep_one: bool = False
+) -> uuid.UUID | None:
+    """Create node runs for every ready node and finish the run when nothing is left.
+
+    With ``keep_one`` one ready node run is returned instead of sent, for the caller to execute
+    next: a chain then runs without a queue hop per node.
+    """
+    async with services.session_factory() as session, session.begin():
+        advanced = await _advance_locked(services, session, run_id)
+    return await _announce(services, advanced, keep_one=keep_one)
 
 
 def _finish(
@@ -125,15 +155,18 @@ def _finish(
 
 async def execute_node_run(
     services: EngineServices, node_run_id: uuid.UUID, *, worker_id: str
-) -> None:
-    """Claim, execute and record one node run; a duplicate delivery finds nothing to claim."""
+) -> uuid.UUID | None:
+    """Claim, execute and record one node run; a duplicate delivery finds nothing to claim.
+
+    Returns a node run this made ready and kept for the same worker to execute next.
+    """
     settings = services.settings
     async with services.session_factory() as session, session.begin():
         claimed = await run_queries.claim_node_run(
             session, node_run_id, owner=worker_id, lease_seconds=settings.lease_seconds
         )
         if claimed is None:
-            return
+            return None
         run = await session.get(Run, claimed.run_id)
         assert run is not None
         rows = await run_queries.node_rows(session, claimed.run_id)
@@ -154,8 +187,8 @@ async def execute_node_run(
     else:
         outcome = await _attempt_under_lease(services, scope, claimed, worker_id)
         if outcome is None:
-            return
-    await _record(services, scope, claimed, outcome, worker_id)
+            return None
+    return await _record(services, scope, claimed, outcome, worker_id)
 
 
 async def _attempt_under_lease(
@@ -199,37 +232,37 @@ async def _mark_cancelled(services: EngineServices, claimed: NodeRun, worker_id:
 
 async def _record(
     services: EngineServices, scope: RunScope, claimed: NodeRun, outcome: Outcome, worker_id: str
-) -> None:
+) -> uuid.UUID | None:
+    """Record the attempt and, once the node is final, advance the run in the same transaction."""
     retry_in: float | None = None
-    if (
-        outcome.status == "failed"
-        and outcome.retryable
-        and claimed.attempt < max_attempts(scope, claimed.node_id)
-    ):
+    retryable = outcome.status == "failed" and outcome.retryable
+    if retryable and claimed.attempt < max_attempts(scope, claimed.node_id):
         backoff = scope.graph.nodes[claimed.node_id].settings.retry_backoff_s
         retry_in = backoff_seconds(backoff, claimed.attempt)
     values = _outcome_values(scope, claimed.node_id, outcome, retry_in)
+    advanced: Advanced | None = None
     async with services.session_factory() as session, session.begin():
         if not await run_queries.record_outcome(
             session, claimed.id, owner=worker_id, values=values
         ):
             _log.info("node run %s: lease lost, result discarded", claimed.id)
-            return
+            return None
         await run_queries.add_run_cost(
             session, claimed.run_id, usd=outcome.cost_usd,
             input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens,
         )  # fmt: skip
         for child in outcome.children:
             await _save_child(session, child)
+        row = await session.get(NodeRun, claimed.id)
         if outcome.status == "paused":
             await _pause_run(session, claimed.run_id, outcome.pause_reason)
-        row = await session.get(NodeRun, claimed.id)
+        elif retry_in is None:
+            advanced = await _advance_locked(services, session, claimed.run_id)
     if row is not None:
         await services.hooks.node_changed(claimed.run_id, run_queries.node_run_view(row))
     if retry_in is not None:
         _dispatcher(services).execute_node(claimed.id, delay_s=retry_in)
-    elif outcome.status != "paused":
-        await advance_run(services, claimed.run_id)
+    return await _announce(services, advanced, keep_one=True) if advanced else None
 
 
 def _outcome_values(

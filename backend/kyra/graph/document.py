@@ -5,7 +5,6 @@ Python names are snake_case; JSON keys follow DESIGN §5 (``sourcePort``) throug
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -66,6 +65,8 @@ class GraphSettings(_Model):
     #: Default hard budget in USD for runs of this graph.
     budget_usd: float | None = Field(None, ge=0)
     on_budget_exceeded: Literal["pause", "fail"] = "pause"
+    #: Webhooks refuse unsigned requests even before a secret is created (fail closed).
+    require_webhook_signature: bool = False
 
 
 class GraphDocument(_Model):
@@ -82,11 +83,6 @@ class GraphDocument(_Model):
             if node.id == node_id:
                 return node
         return None
-
-
-def dump_document(document: dict[str, Any]) -> str:
-    """Stable, reviewable JSON text for a stored document (for files kept in git)."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def is_template(value: Any) -> bool:

@@ -10,7 +10,7 @@ from collections import defaultdict, deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from kyra.errors import GraphInvalidError
 from kyra.graph.document import GraphDocument, GraphNode, contains_template
@@ -209,8 +209,3 @@ def parse_document(raw: Any, registry: Registry, **limits: int) -> GraphDocument
     if errors:
         raise GraphInvalidError(errors)
     return GraphDocument.model_validate(raw)
-
-
-def validate_params(spec: NodeSpec, params: dict[str, Any]) -> BaseModel:
-    """Validate rendered params into the spec's model (raises pydantic's ValidationError)."""
-    return spec.params.model_validate(params)

@@ -7,14 +7,33 @@ free loopback ports and keep their data in a folder, so a second start reuses it
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
 
 _PG_USER = "embedded_postgres"
+
+
+try:
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL("libc.so.6", use_errno=True)
+except OSError:  # not glibc Linux: children simply outlive a crashed parent
+    _LIBC = None
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """``preexec_fn``: the child gets SIGTERM when the process that started it dies.
+
+    Keeps a crashed ``kyra up`` or test session from leaving servers behind. Runs between fork
+    and exec (possibly as another user), so it only calls what was loaded beforehand.
+    """
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -107,8 +126,9 @@ class EmbeddedPostgres:
             ]
         with log.open("ab") as out:
             self._proc = subprocess.Popen(
-                args, stdout=out, stderr=subprocess.STDOUT, user=user, start_new_session=True
-            )
+                args, stdout=out, stderr=subprocess.STDOUT, user=user, start_new_session=True,
+                preexec_fn=die_with_parent,
+            )  # fmt: skip
         _wait_for_port(self.port, self._proc, log, timeout)
         self._wait_ready(timeout)
         return self.url
@@ -193,8 +213,9 @@ class EmbeddedRedis:
         else:
             args += ["--appendonly", "no", "--save", ""]
         self._proc = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-        )
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=die_with_parent,
+        )  # fmt: skip
         _wait_for_port(self.port, self._proc, log, timeout)
         return self.url
 

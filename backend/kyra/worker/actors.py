@@ -27,12 +27,10 @@ _OPTIONS = {
 async def advance_run(run_id: str) -> None:
     from kyra.engine.queue import advance_run as advance
 
-    await advance(await runtime.services(), uuid.UUID(run_id))
+    services = await runtime.services()
+    await runtime.drive(await advance(services, uuid.UUID(run_id), keep_one=True))
 
 
 @dramatiq.actor(**_OPTIONS)
 async def execute_node(node_run_id: str) -> None:
-    from kyra.engine.queue import execute_node_run
-
-    services = await runtime.services()
-    await execute_node_run(services, uuid.UUID(node_run_id), worker_id=runtime.worker_id)
+    await runtime.drive(uuid.UUID(node_run_id))

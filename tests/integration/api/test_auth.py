@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from kyra.api.auth import PUBLIC, PUBLIC_PATTERNS
 from kyra.api.app import create_app
+from kyra.api.auth import PUBLIC, PUBLIC_PATTERNS
 
 
 def test_only_allow_listed_routes_are_public(services: Any) -> None:
