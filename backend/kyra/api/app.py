@@ -24,6 +24,7 @@ from kyra.api.hooks import HookController
 from kyra.api.nodes import NodesController
 from kyra.api.runs import RunController
 from kyra.api.system import SystemController, WebController
+from kyra.api.triggers import TriggerController
 from kyra.engine.services import EngineServices
 from kyra.settings import Settings, get_settings
 
@@ -74,6 +75,7 @@ def create_app(
             NodesController,
             GraphController,
             RunController,
+            TriggerController,
             HookController,
             CredentialController,
             *_optional_routes(),

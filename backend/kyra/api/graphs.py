@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
+from kyra.api.triggers import graph_schedules
 from kyra.db.models import Graph
 from kyra.db.queries import graphs as queries
 from kyra.engine.services import EngineServices
@@ -71,6 +72,7 @@ async def graph_read(
             }
             for h in hooks
         ],
+        "schedules": await graph_schedules(session, graph.id),
     }
 
 

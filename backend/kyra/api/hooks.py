@@ -1,26 +1,50 @@
-"""Webhook ingress ``/hooks/{path}``: start the graph, answer with its reply or a run id."""
+"""Webhook ingress ``/hooks/{path}``: check the signature, start the graph once, answer with its
+reply or a run id.
+
+A graph with a signing secret only accepts requests signed as DESIGN §5 says; a replayed signed
+request, or a repeated ``Idempotency-Key``, returns the first run instead of starting another.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, route
 from litestar.enums import HttpMethod
 
-from kyra.db.models import Graph
+from kyra.crypto import decrypt_text
+from kyra.db.models import TERMINAL_RUN, Graph, GraphVersion, Run, Webhook
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as run_queries
+from kyra.db.queries import webhooks as webhook_queries
 from kyra.engine.services import EngineServices
-from kyra.engine.start import start_run
+from kyra.engine.start import Started, start_run
 from kyra.errors import NotFoundError
+from kyra.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 
+_log = logging.getLogger("kyra.api.hooks")
 #: Runs that outlived their reply timeout, kept referenced until they finish.
 _background: set[asyncio.Future[Any]] = set()
 #: Request headers never handed to graphs.
 _HIDDEN_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "proxy-authorization"})
+#: Newest version per graph as (version number, version, reply timeouts by node); versions are
+#: immutable, and the number comes fresh with every request, so an entry is never stale.
+_versions: dict[uuid.UUID, tuple[int, GraphVersion, dict[str, float]]] = {}
+#: Decrypted secrets by their ciphertext (rotation changes the ciphertext).
+_secrets: dict[bytes, str] = {}
+_CACHE_LIMIT = 10_000
+#: Longest Idempotency-Key accepted (the stored key adds the graph id).
+MAX_IDEMPOTENCY_KEY = 150
+
+
+class PayloadTooLargeError(Exception):
+    """The request body is larger than ``webhook_max_body_bytes``."""
 
 
 def _parse_body(raw: bytes, content_type: str) -> Any:
@@ -35,8 +59,26 @@ def _parse_body(raw: bytes, content_type: str) -> Any:
     return text
 
 
-async def build_trigger(request: Request[Any, Any, Any], path: str) -> dict[str, Any]:
-    raw = await request.body()
+async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
+    """The raw body, refusing to buffer more than ``limit`` bytes.
+
+    Raises:
+        PayloadTooLargeError: the declared or actual length is over the limit.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def build_trigger(request: Request[Any, Any, Any], path: str, raw: bytes) -> dict[str, Any]:
     return {
         "method": request.method,
         "path": path,
@@ -66,6 +108,90 @@ def webhook_reply(run_view: dict[str, Any], node_runs: list[Any]) -> Response[An
     )
 
 
+@dataclass(frozen=True)
+class HookTarget:
+    """Everything one request needs about its webhook, graph and newest version."""
+
+    hook: Webhook
+    graph: Graph
+    version: GraphVersion
+    timeout_s: float
+    secret: str | None
+
+    @property
+    def requires_signature(self) -> bool:
+        return bool((self.graph.settings or {}).get("require_webhook_signature"))
+
+
+async def find_target(services: EngineServices, path: str) -> HookTarget:
+    """Resolve ``path`` with one query when the graph's newest version is already cached.
+
+    Raises:
+        NotFoundError: no webhook at this path.
+    """
+    async with services.session_factory() as session:
+        found = await webhook_queries.find_route(session, path)
+        if found is None:
+            raise NotFoundError(f"no webhook at /hooks/{path}")
+        hook, graph = found
+        cached = _versions.get(graph.id)
+        if cached is None or cached[0] != graph.version:
+            version = await graph_queries.latest_version(session, graph.id)
+            cached = (version.version, version, _reply_timeouts(version.document))
+            _remember(_versions, graph.id, cached)
+    secret = None
+    if graph.webhook_secret_enc is not None:
+        secret = _secrets.get(graph.webhook_secret_enc)
+        if secret is None:
+            secret = decrypt_text(graph.webhook_secret_enc)
+            _remember(_secrets, graph.webhook_secret_enc, secret)
+    return HookTarget(hook, graph, cached[1], cached[2].get(hook.node_id, 30.0), secret)
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
+def _reply_timeouts(document: dict[str, Any]) -> dict[str, float]:
+    return {
+        node["id"]: float((node.get("params") or {}).get("timeout_s", 30))
+        for node in document.get("nodes", [])
+        if node.get("type") == "Webhook.trigger"
+    }
+
+
+def _error(status: int, detail: str) -> Response[Any]:
+    return Response({"status_code": status, "detail": detail}, status_code=status)
+
+
+def _run_key(
+    target: HookTarget, request: Request[Any, Any, Any], raw: bytes, tolerance_s: int
+) -> str | None:
+    """The run's idempotency key; a signed request is keyed by its signature (replays).
+
+    Raises:
+        SignatureError: the graph needs a signature and this one is missing or wrong.
+    """
+    if target.secret is not None:
+        digest = verify(
+            target.secret,
+            raw,
+            timestamp=request.headers.get(TIMESTAMP_HEADER),
+            signature=request.headers.get(SIGNATURE_HEADER),
+            tolerance_s=tolerance_s,
+        )
+        # Headers are not signed, so a replay must not escape through a new Idempotency-Key.
+        return f"webhook-sig:{digest}"
+    if target.requires_signature:
+        raise SignatureError("this webhook requires signed requests but has no secret yet")
+    key = request.headers.get("idempotency-key")
+    if key:
+        return f"webhook:{target.graph.id}:{key}"
+    return None
+
+
 class HookController(Controller):
     tags = ["webhooks"]
 
@@ -84,45 +210,98 @@ class HookController(Controller):
         self, path: str, request: Request[Any, Any, Any], services: EngineServices
     ) -> Response[Any]:
         path = path.strip("/")
-        async with services.session_factory() as session:
-            hook = await graph_queries.find_webhook(session, path)
-            if hook is None:
-                raise NotFoundError(f"no webhook at /hooks/{path}")
-            graph = await session.get(Graph, hook.graph_id)
-            assert graph is not None
-            version = await graph_queries.latest_version(session, graph.id)
-        if request.method not in hook.methods:
-            return Response(
-                {"status_code": 405, "detail": f"method {request.method} not allowed"},
-                status_code=405,
-            )
-        trigger = await build_trigger(request, path)
-        timeout = _reply_timeout(version.document, hook.node_id)
-        if hook.reply_mode == "async":
+        target = await find_target(services, path)
+        if request.method not in target.hook.methods:
+            return _error(405, f"method {request.method} not allowed")
+        if len(request.headers.get("idempotency-key", "")) > MAX_IDEMPOTENCY_KEY:
+            return _error(400, f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters")
+        settings = services.settings
+        try:
+            raw = await read_body(request, settings.webhook_max_body_bytes)
+        except PayloadTooLargeError:
+            return _error(413, f"body is larger than {settings.webhook_max_body_bytes} bytes")
+        try:
+            key = _run_key(target, request, raw, settings.webhook_tolerance_seconds)
+        except SignatureError as exc:
+            return _error(401, f"webhook signature refused: {exc}")
+        trigger = build_trigger(request, path, raw)
+        if target.hook.reply_mode == "async":
             started = await start_run(
-                services, graph=graph, version=version, trigger=trigger, trigger_kind="webhook"
-            )
+                services, graph=target.graph, version=target.version, trigger=trigger,
+                trigger_kind="webhook", idempotency_key=key,
+            )  # fmt: skip
+            if started.existing:
+                return await _replayed(services, started.run)
             return Response({"run_id": str(started.run.id), "status": "queued"}, status_code=202)
-        run_id = uuid.uuid4()
-        task = asyncio.ensure_future(
-            start_run(
-                services, graph=graph, version=version, trigger=trigger, mode="sync",
-                trigger_kind="webhook", run_id=run_id,
-            )
-        )  # fmt: skip
-        done, _ = await asyncio.wait({task}, timeout=timeout)
-        if not done:
-            # Too slow to answer inline: it finishes in the background; hand out its id.
-            _background.add(task)
-            task.add_done_callback(_background.discard)
-            return Response({"run_id": str(run_id), "status": "running"}, status_code=202)
-        started = task.result()
-        assert started.result is not None
-        return webhook_reply(run_queries.run_view(started.run), started.result.node_runs)
+        return await _run_sync(services, target, trigger, key)
 
 
-def _reply_timeout(document: dict[str, Any], node_id: str) -> float:
-    for node in document.get("nodes", []):
-        if node.get("id") == node_id:
-            return float((node.get("params") or {}).get("timeout_s", 30))
-    return 30.0
+async def _run_sync(
+    services: EngineServices, target: HookTarget, trigger: dict[str, Any], key: str | None
+) -> Response[Any]:
+    run_id = uuid.uuid4()
+    task = asyncio.ensure_future(
+        start_run(
+            services, graph=target.graph, version=target.version, trigger=trigger, mode="sync",
+            trigger_kind="webhook", idempotency_key=key, run_id=run_id,
+        )
+    )  # fmt: skip
+    done, _ = await asyncio.wait({task}, timeout=target.timeout_s)
+    if not done:
+        # Too slow to answer inline: it finishes in the background; hand out its id, which
+        # must then lead somewhere whatever the graph's save_runs policy says.
+        await _record_running(services, target, trigger, run_id)
+        keeper = asyncio.ensure_future(_keep_handed_out(services, task, run_id))
+        _background.add(keeper)
+        keeper.add_done_callback(_background.discard)
+        return Response({"run_id": str(run_id), "status": "running"}, status_code=202)
+    started: Started = task.result()
+    if started.existing:
+        return await _replayed(services, started.run)
+    assert started.result is not None
+    return webhook_reply(run_queries.run_view(started.run), started.result.node_runs)
+
+
+async def _record_running(
+    services: EngineServices, target: HookTarget, trigger: dict[str, Any], run_id: uuid.UUID
+) -> None:
+    """A visible ``running`` row for a run still in memory (the final write replaces it)."""
+    now = datetime.now(UTC)
+    row = {
+        "id": run_id, "owner_id": target.graph.owner_id, "graph_id": target.graph.id,
+        "graph_version_id": target.version.id, "status": "running", "mode": "sync",
+        "trigger_kind": "webhook", "trigger": trigger, "created_at": now, "started_at": now,
+    }  # fmt: skip
+    async with services.session_factory() as session, session.begin():
+        await webhook_queries.insert_placeholder(session, row)
+
+
+async def _keep_handed_out(
+    services: EngineServices, task: asyncio.Future[Started], run_id: uuid.UUID
+) -> None:
+    """Store the run once it ends if its save policy did not (its id was handed out)."""
+    try:
+        started = await task
+    except Exception:
+        _log.exception("webhook run %s ended outside the engine", run_id)
+        async with services.session_factory() as session, session.begin():
+            await webhook_queries.fail_placeholder(session, run_id)
+        return
+    if started.result is None:
+        return
+    async with services.session_factory() as session, session.begin():
+        if await webhook_queries.is_placeholder(session, run_id):
+            await run_queries.insert_finished(session, started.result.run, started.result.node_runs)
+
+
+async def _replayed(services: EngineServices, run: Run) -> Response[Any]:
+    """The first run's answer for a repeated request: its reply if finished, else its id."""
+    headers = {"Idempotent-Replayed": "true"}
+    if run.status in TERMINAL_RUN and run.mode == "sync":
+        async with services.session_factory() as session:
+            fresh = await session.get(Run, run.id) or run
+            node_runs = await run_queries.list_node_runs(session, run.id)
+        response = webhook_reply(run_queries.run_view(fresh), node_runs)
+        response.headers.update(headers)
+        return response
+    return Response({"run_id": str(run.id), "status": run.status}, status_code=202, headers=headers)

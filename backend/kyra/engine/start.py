@@ -50,8 +50,9 @@ async def start_run(
     existing_row: Run | None = None
     if idempotency_key:
         first, existing_row = await _claim_key(
-            services, graph, version, trigger, mode, trigger_kind, budget, idempotency_key
-        )
+            services, graph, version, trigger, mode, trigger_kind, budget, idempotency_key,
+            run_id,
+        )  # fmt: skip
         if first is not None:
             return Started(first, existing=True)
     if mode == "sync":
@@ -93,14 +94,14 @@ def _new_run(
 
 async def _claim_key(
     services: EngineServices, graph: Graph, version: GraphVersion, trigger: dict[str, Any],
-    mode: str, trigger_kind: str, budget: Decimal | None, key: str,
+    mode: str, trigger_kind: str, budget: Decimal | None, key: str, run_id: uuid.UUID | None,
 ) -> tuple[Run | None, Run | None]:  # fmt: skip
     """Insert the run row holding ``key``: ``(first run, None)`` if taken, else ``(None, new row)``."""
     async with services.session_factory() as session:
         found = await run_queries.find_by_idempotency_key(session, owner_id=graph.owner_id, key=key)
         if found is not None:
             return found, None
-        run = _new_run(graph, version, trigger, mode, trigger_kind, budget, key)
+        run = _new_run(graph, version, trigger, mode, trigger_kind, budget, key, run_id)
         if mode == "sync":
             run.status, run.started_at = "running", datetime.now(UTC)
         session.add(run)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.db.models import Graph, GraphVersion, Webhook
+from kyra.db.queries.schedules import sync_schedules
 from kyra.errors import ConflictError, NotFoundError
 
 
@@ -35,6 +36,7 @@ async def create_graph(
         raise ConflictError(f"a graph named {document['name']!r} already exists") from exc
     session.add(GraphVersion(graph_id=graph.id, version=1, document=document))
     await sync_webhooks(session, graph, document)
+    await sync_schedules(session, graph, document)
     await session.flush()
     return graph
 
@@ -56,6 +58,7 @@ async def save_version(
     except IntegrityError as exc:
         raise ConflictError(f"a graph named {document['name']!r} already exists") from exc
     await sync_webhooks(session, locked, document)
+    await sync_schedules(session, locked, document)
     return version
 
 

@@ -1,0 +1,56 @@
+"""Webhook ingress lookups and per-graph signing secrets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kyra.db.models import Graph, Run, Webhook
+
+
+async def find_route(session: AsyncSession, path: str) -> tuple[Webhook, Graph] | None:
+    """The webhook at ``path`` with its graph, fetched in one round trip."""
+    row = (
+        await session.execute(
+            select(Webhook, Graph)
+            .join(Graph, Graph.id == Webhook.graph_id)  # type: ignore[arg-type]
+            .where(Webhook.path == path.strip("/"))
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def set_secret(session: AsyncSession, graph: Graph, secret_enc: bytes | None) -> None:
+    """Store (or with None, remove) the graph's encrypted signing secret."""
+    await session.execute(
+        update(Graph).where(Graph.id == graph.id).values(webhook_secret_enc=secret_enc)  # type: ignore[arg-type]
+    )
+
+
+async def insert_placeholder(session: AsyncSession, row: dict[str, Any]) -> None:
+    """A ``running`` row for a sync run still in memory; a row already there wins."""
+    statement = pg_insert(Run).values(row).on_conflict_do_nothing(index_elements=[Run.id])
+    await session.execute(statement)
+
+
+async def is_placeholder(session: AsyncSession, run_id: uuid.UUID) -> bool:
+    """True while the run's row is still the ``running`` placeholder (nothing final written)."""
+    status = await session.scalar(select(Run.status).where(Run.id == run_id))  # type: ignore[arg-type]
+    return status == "running"
+
+
+async def fail_placeholder(session: AsyncSession, run_id: uuid.UUID) -> None:
+    await session.execute(
+        update(Run)
+        .where(Run.id == run_id, Run.status == "running")  # type: ignore[arg-type]
+        .values(
+            status="failed",
+            finished_at=datetime.now(UTC),
+            error={"type": "InternalError", "message": "the run ended unexpectedly"},
+        )
+    )
