@@ -61,3 +61,10 @@ class NodeContext(Protocol):
 
     async def run_code(self, code: str, data: Any, *, limits: Mapping[str, Any]) -> Any:
         """Run user Python in the sandbox and return what it printed as result."""
+
+    async def run_agent(self, config: Mapping[str, Any], goal: str) -> dict[str, Any]:
+        """Run an agent loop (``config``: a saved agent's ``agent`` id/name, or inline fields)
+        towards ``goal``; returns ``{answer, result, steps, cost_usd}``."""
+
+    async def request_approval(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Pause the run until a human decides on ``request``; then ``{approved, comment}``."""

@@ -13,7 +13,9 @@ Our exception hierarchy::
     │   ├── CredentialError      a declared credential is missing or of the wrong kind
     │   ├── BlockedAddressError  outbound HTTP to an internal address was refused
     │   ├── SandboxError         user code failed or broke a sandbox limit
+    │   ├── ReplayDivergedError  a replayed run asked for something the recording does not hold
     │   └── PauseRequested       the node asks to pause the run (approval, budget exceeded)
+    │       └── ApprovalRequired a node or agent tool call waits for a human decision
     └── RunCancelledError        the run was cancelled while a node ran
 """
 
@@ -84,3 +86,15 @@ class PauseRequested(NodeError):
     retryable = False
     #: Reason shown on the run, e.g. "budget_exceeded" or "approval".
     reason = "paused"
+
+
+class ApprovalRequired(PauseRequested):
+    """A node or an agent's tool call needs a human decision; ``details["approval"]`` says what."""
+
+    reason = "approval"
+
+
+class ReplayDivergedError(NodeError):
+    """Replay met a request (LLM call, tool call, node input) that differs from the recording."""
+
+    retryable = False

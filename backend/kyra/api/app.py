@@ -34,7 +34,7 @@ def _optional_routes() -> list[Any]:
     import importlib
 
     routes: list[Any] = []
-    for name in ("kyra.api.llm", "kyra.api.analytics"):
+    for name in ("kyra.api.llm", "kyra.api.analytics", "kyra.api.agents", "kyra.api.agent_runs"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

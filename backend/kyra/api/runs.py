@@ -52,10 +52,14 @@ class RerunCreate(BaseModel):
 
 
 async def run_read(session: AsyncSession, run: Run) -> dict[str, Any]:
+    from kyra.api.agent_runs import pending_approval
+
     version = await queries.version_number(session, run.graph_version_id)
-    return queries.run_view(
+    view = queries.run_view(
         run, version=version, node_runs=await queries.list_node_runs(session, run.id)
     )
+    view["pending_approval"] = await pending_approval(session, run)
+    return view
 
 
 class RunController(Controller):
@@ -86,9 +90,8 @@ class RunController(Controller):
             idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,
         )  # fmt: skip
         if started.result is not None:
-            view = queries.run_view(
-                started.run, version=version.version, node_runs=started.result.node_runs
-            )
+            nodes = [n for n in started.result.node_runs if n.parent_node_run_id is None]
+            view = queries.run_view(started.run, version=version.version, node_runs=nodes)
             return Response(view, status_code=200)
         async with services.session_factory() as session:
             run = await session.get(Run, started.run.id) or started.run

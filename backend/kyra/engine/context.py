@@ -45,6 +45,8 @@ class EngineNodeContext:
             logging.getLogger("kyra.node"), {"run_id": str(scope.run_id), "node_id": node_id}
         )
         self.children: list[Any] = []
+        #: Agent steps kept in memory until the engine records them (see ``kyra.agents``).
+        self.steps: list[Any] = []
         self._cost = Decimal(0)
         self._input_tokens = 0
         self._output_tokens = 0
@@ -146,6 +148,16 @@ class EngineNodeContext:
         assert spec.execute is not None
         result = await spec.execute(self, parsed, dict(inputs))
         return check_ports(spec, params, result)
+
+    async def run_agent(self, config: Mapping[str, Any], goal: str) -> dict[str, Any]:
+        from kyra.agents.host import run_agent_node
+
+        return await run_agent_node(self, config, goal)
+
+    async def request_approval(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        from kyra.agents.approval import node_approval
+
+        return await node_approval(self, dict(request))
 
     async def run_code(self, code: str, data: Any, *, limits: Mapping[str, Any]) -> Any:
         from kyra.sandbox import SandboxLimits, run_python, sandbox_backend

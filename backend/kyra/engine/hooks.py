@@ -28,6 +28,9 @@ class EngineHook:
     async def node_changed(self, run_id: object, node_run: dict[str, Any]) -> None:
         """``node_run`` is the node run as served by the API."""
 
+    async def step_changed(self, run_id: object, step: dict[str, Any]) -> None:
+        """``step`` is an agent step (a child node run) as served by the API."""
+
     async def close(self) -> None:
         """Release resources."""
 
@@ -52,6 +55,13 @@ class HookChain(EngineHook):
             except Exception:
                 _log.exception("hook %s failed on node_changed", type(hook).__name__)
 
+    async def step_changed(self, run_id: object, step: dict[str, Any]) -> None:
+        for hook in self.hooks:
+            try:
+                await hook.step_changed(run_id, step)
+            except Exception:
+                _log.exception("hook %s failed on step_changed", type(hook).__name__)
+
     async def close(self) -> None:
         for hook in reversed(self.hooks):
             await hook.close()
@@ -69,6 +79,10 @@ class RedisEventsHook(EngineHook):
 
     async def node_changed(self, run_id: object, node_run: dict[str, Any]) -> None:
         payload = json.dumps({"event": "node", "data": node_run}, default=str)
+        await self.redis.publish(run_channel(run_id), payload)
+
+    async def step_changed(self, run_id: object, step: dict[str, Any]) -> None:
+        payload = json.dumps({"event": "step", "data": step}, default=str)
         await self.redis.publish(run_channel(run_id), payload)
 
     async def close(self) -> None:

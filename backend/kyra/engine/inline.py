@@ -92,6 +92,13 @@ async def _attempt_with_retries(
         attempt += 1
 
 
+def adopt_steps(record: NodeRun, steps: list[NodeRun]) -> list[NodeRun]:
+    """Agent steps recorded in memory become children of the node run ``record``."""
+    for step in steps:
+        step.parent_node_run_id = step.parent_node_run_id or record.id
+    return steps
+
+
 def run_output(scope: RunScope) -> dict[str, Any]:
     """A run's output: the primary output of every sink node that succeeded, by node id."""
     return {
@@ -128,9 +135,11 @@ async def execute_scope(services: EngineServices, scope: RunScope, run: Run) -> 
             scope.states[node_id] = NodeState(outcome.status, frozenset(ports or ()))
             if outcome.status == "succeeded" or ports:
                 scope.outputs[node_id] = ports or {}
-            records.append(
-                node_run_record(run.id, node_id, scope.graph.nodes[node_id].type, outcome, attempt)
+            record = node_run_record(
+                run.id, node_id, scope.graph.nodes[node_id].type, outcome, attempt
             )
+            records.append(record)
+            records.extend(adopt_steps(record, outcome.steps))
             children.extend(outcome.children)
             run.cost_usd += outcome.cost_usd
             run.input_tokens += outcome.input_tokens
@@ -151,7 +160,8 @@ def _finish(run: Run, scope: RunScope, failed_nodes: list[str], records: list[No
         run.error = {"node_id": first.node_id, **(first.error or {})}
     elif paused:
         run.status, run.finished_at = "paused", None
-        run.pause_reason = (paused[0].error or {}).get("type", "paused")
+        error = paused[0].error or {}
+        run.pause_reason = (error.get("details") or {}).get("reason") or error.get("type", "paused")
     else:
         run.status = "succeeded"
     run.output = run_output(scope)

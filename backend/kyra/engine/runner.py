@@ -48,6 +48,8 @@ class RunScope:
     root_run_id: UUID | None = None
     #: The top-level run's budget (inline runs are not stored while they run).
     budget_usd: Decimal | None = None
+    #: Serves recorded outputs instead of executing (``POST /api/runs/{id}/replay``).
+    replay: Any = None
 
     def template_context(self) -> dict[str, Any]:
         nodes = {
@@ -86,6 +88,8 @@ class Outcome:
     input_tokens: int = 0
     output_tokens: int = 0
     children: list[Any] = field(default_factory=list)
+    #: Agent steps (child node runs) recorded in memory while the run is not stored.
+    steps: list[Any] = field(default_factory=list)
 
 
 def error_dict(exc: BaseException) -> dict[str, Any]:
@@ -153,8 +157,9 @@ async def attempt_node(
         params = validate_params(spec, rendered)
         timeout = node.settings.timeout_s or spec.timeout_s
         assert spec.execute is not None
+        run = spec.execute if scope.replay is None else scope.replay.executor(spec, node_id)
         try:
-            result = await asyncio.wait_for(spec.execute(ctx, params, inputs), timeout)
+            result = await asyncio.wait_for(run(ctx, params, inputs), timeout)
         except TimeoutError:
             raise NodeTimeoutError(f"timed out after {timeout:g}s") from None
         outcome.ports = check_ports(spec, node.params, result)
@@ -181,6 +186,7 @@ async def attempt_node(
     outcome.finished_at = datetime.now(UTC)
     outcome.cost_usd, outcome.input_tokens, outcome.output_tokens = ctx.cost
     outcome.children = ctx.children
+    outcome.steps = ctx.steps
     return outcome
 
 

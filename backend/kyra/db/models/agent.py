@@ -63,6 +63,13 @@ class AiAgent(SQLModel, table=True):
         sa_column=Column(Numeric(12, 6), nullable=False, server_default=text("0")),
     )
     webhook_secret: str | None = Field(default=None, max_length=200)
+    #: Catalogue model key or "auto", and optionally the provider name serving it.
+    model: str = Field(default="auto", max_length=200)
+    provider: str | None = Field(default=None, max_length=200)
+    #: Loop settings: tool_settings, on_max_iterations, max_depth, max_tokens.
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column(default=dict))
+    #: The one-node graph that runs this agent in ``tracked`` and ``queue`` modes.
+    graph_id: uuid.UUID | None = Field(default=None, foreign_key="graphs.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(onupdate=True))
 
@@ -76,6 +83,13 @@ class AgentRun(SQLModel, table=True):
     flow_run_id: uuid.UUID | None = Field(default=None, foreign_key="runs.id", ondelete="SET NULL")
     status: str = Field(default=AgentStatus.queued, max_length=16)
     goal: str
+    owner_id: uuid.UUID | None = None
+    #: direct, tracked or queue (or "node" when an agent node of a graph ran it).
+    mode: str | None = Field(default=None, max_length=16)
+    cost_usd: Decimal = Field(
+        default=Decimal(0),
+        sa_column=Column(Numeric(12, 6), nullable=False, server_default=text("0")),
+    )
     result: Any = Field(default=None, sa_column=jsonb_column())
     error: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())

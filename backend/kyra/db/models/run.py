@@ -141,3 +141,14 @@ class NodeRun(SQLModel, table=True):
     started_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
     finished_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
     duration_ms: float | None = None
+    #: Agent steps (LLM calls, tool calls, sub-agents) are children of the node run that ran them.
+    parent_node_run_id: uuid.UUID | None = Field(
+        default=None, foreign_key="node_runs.id", index=True, ondelete="CASCADE"
+    )
+    #: "node" for graph nodes; "llm_call", "tool_call" or "agent" for agent steps.
+    kind: str = Field(default="node", max_length=16)
+    #: Position of a step in its agent's loop ("2.tool.0"), stable across retries and replays.
+    step_key: str | None = Field(default=None, max_length=200)
+    sequence: int | None = None
+    #: Human decision on a pause for approval: {"status", "comment", "decided_at", "request"}.
+    approval: dict[str, Any] | None = Field(default=None, sa_column=jsonb_column())

@@ -15,6 +15,8 @@ from kyra.db.models import GraphVersion, NodeRun, Run
 from kyra.errors import NotFoundError
 
 _ACTIVE_NODE = ("queued", "running")
+#: Graph node runs only: agent steps (children) are never scheduled, queued or re-queued.
+_TOP_LEVEL = NodeRun.parent_node_run_id.is_(None)  # type: ignore[union-attr]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -44,6 +46,12 @@ def node_run_view(node_run: NodeRun) -> dict[str, Any]:
         "cost_usd": _money(node_run.cost_usd),
         "input_tokens": node_run.input_tokens,
         "output_tokens": node_run.output_tokens,
+        "kind": node_run.kind,
+        "parent_node_run_id": str(node_run.parent_node_run_id)
+        if node_run.parent_node_run_id
+        else None,
+        "step_key": node_run.step_key,
+        "sequence": node_run.sequence,
     }
 
 
@@ -113,7 +121,7 @@ async def version_number(session: AsyncSession, version_id: uuid.UUID) -> int | 
 async def list_node_runs(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
     rows = await session.scalars(
         select(NodeRun)
-        .where(NodeRun.run_id == run_id)
+        .where(NodeRun.run_id == run_id, _TOP_LEVEL)
         .order_by(NodeRun.created_at, NodeRun.node_id)
     )
     return list(rows)
@@ -149,7 +157,9 @@ async def lock_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
 
 
 async def node_rows(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
-    return list(await session.scalars(select(NodeRun).where(NodeRun.run_id == run_id)))
+    return list(
+        await session.scalars(select(NodeRun).where(NodeRun.run_id == run_id, _TOP_LEVEL))
+    )
 
 
 async def add_node_runs(
@@ -264,7 +274,7 @@ async def cancel_pending(session: AsyncSession, run_id: uuid.UUID) -> None:
 async def requeue_paused(session: AsyncSession, run_id: uuid.UUID) -> list[uuid.UUID]:
     result = await session.execute(
         update(NodeRun)
-        .where(NodeRun.run_id == run_id, NodeRun.status == "paused")
+        .where(NodeRun.run_id == run_id, NodeRun.status == "paused", _TOP_LEVEL)
         .values(status="queued", error=None, next_attempt_at=None, updated_at=func.now())
         .returning(NodeRun.id)  # type: ignore[arg-type]
     )
@@ -300,7 +310,7 @@ async def stalled_runs(
 ) -> list[uuid.UUID]:
     """Live queue runs with no node run in flight that nobody advanced for a while."""
     stale = func.now() - timedelta(seconds=stale_after)
-    in_flight = select(NodeRun.id).where(NodeRun.run_id == Run.id, NodeRun.status.in_(_ACTIVE_NODE))  # type: ignore[attr-defined]
+    in_flight = select(NodeRun.id).where(NodeRun.run_id == Run.id, NodeRun.status.in_(_ACTIVE_NODE), _TOP_LEVEL)  # type: ignore[attr-defined]
     rows = await session.scalars(
         select(Run.id)
         .where(

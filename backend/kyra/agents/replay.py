@@ -1,0 +1,122 @@
+"""Replay a finished run from its records: no tokens spent, no side effect repeated.
+
+Nodes that recorded agent steps run again with their recording (model replies and tool results
+come from the steps); pure nodes run again; every other node hands back its recorded output
+when it gets the same params and inputs. Anything else is a divergence, named in the error.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from kyra.agents.host import descendants
+from kyra.agents.recording import Recording
+from kyra.db.models import GraphVersion, NodeRun, Run
+from kyra.db.queries import agents as queries
+from kyra.db.queries import graphs as graph_queries
+from kyra.engine.inline import RunResult, _save, execute_scope
+from kyra.engine.runner import RunScope
+from kyra.engine.services import EngineServices
+from kyra.engine.versions import compiled_version
+from kyra.errors import ConflictError, ReplayDivergedError
+from kyra.spec import Execute, NodeSpec
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+class ReplaySource:
+    """The records of the replayed run, handed to the engine as ``RunScope.replay``."""
+
+    def __init__(self, node_runs: list[NodeRun], steps: list[NodeRun]) -> None:
+        self.nodes = {n.node_id: n for n in node_runs}
+        self.steps = steps
+
+    def executor(self, spec: NodeSpec, node_id: str) -> Execute:
+        """What runs in place of ``spec.execute`` for ``node_id``."""
+        assert spec.execute is not None
+        source = self.nodes.get(node_id)
+        if spec.trigger or spec.pure:
+            return spec.execute
+        below = descendants(self.steps, source.id) if source is not None else []
+        if below:
+            last = max(s.attempt for s in below)
+            recording = Recording(
+                [s for s in below if s.attempt == last], strict=True, where=f"node {node_id}"
+            )
+            return self._with_recording(spec.execute, recording)
+        return self._recorded_output(spec, node_id, source)
+
+    @staticmethod
+    def _with_recording(execute: Execute, recording: Recording) -> Execute:
+        async def run(ctx: Any, params: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+            ctx.recording = recording
+            return await execute(ctx, params, inputs)
+
+        return run
+
+    @staticmethod
+    def _recorded_output(spec: NodeSpec, node_id: str, source: NodeRun | None) -> Execute:
+        async def served(ctx: Any, params: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+            if source is None or source.status != "succeeded":
+                state = "not run" if source is None else source.status
+                raise ReplayDivergedError(
+                    f"replay diverged at node {node_id}: the recorded run has it {state}",
+                    details={"node_id": node_id},
+                )
+            recorded = spec.params.model_validate(source.params or {}).model_dump(mode="json")
+            for what, now, then in (
+                ("params", params.model_dump(mode="json"), recorded),
+                ("inputs", inputs, source.inputs or {}),
+            ):
+                if _json(now) != _json(then):
+                    raise ReplayDivergedError(
+                        f"replay diverged at node {node_id}: its {what} changed",
+                        details={"node_id": node_id, "recorded": then, "now": now},
+                    )
+            return dict(source.output or {})
+
+        return served
+
+
+async def replay_run(
+    services: EngineServices, source: Run, *, version: int | None = None
+) -> RunResult:
+    """Replay ``source`` inline (against another version of its graph when given) and store it.
+
+    Raises:
+        ConflictError: the source run has not finished.
+    """
+    if source.status not in ("succeeded", "failed"):
+        raise ConflictError(f"run is {source.status}; only finished runs can be replayed")
+    async with services.session_factory() as session:
+        rows = await queries.all_node_runs(session, source.id)
+        graph = await graph_queries.get_graph(
+            session, owner_id=source.owner_id, graph_id=source.graph_id
+        )
+        graph_version = (
+            await graph_queries.get_version(session, graph.id, version)
+            if version is not None
+            else await session.get(GraphVersion, source.graph_version_id)
+        )
+    assert graph_version is not None
+    top = [r for r in rows if r.parent_node_run_id is None]
+    steps = [r for r in rows if r.parent_node_run_id is not None]
+    steps.sort(key=lambda s: s.sequence or 0)
+    now = datetime.now(UTC)
+    run = Run(
+        id=uuid.uuid4(), owner_id=source.owner_id, graph_id=source.graph_id,
+        graph_version_id=graph_version.id, status="running", mode="sync", trigger_kind="replay",
+        trigger=source.trigger, source_run_id=source.id, created_at=now, started_at=now,
+    )  # fmt: skip
+    scope = RunScope(
+        run.id, run.owner_id, run.graph_id, graph_version.version, "sync", run.trigger,
+        compiled_version(services, graph_version), now, replay=ReplaySource(top, steps),
+    )  # fmt: skip
+    result = await execute_scope(services, scope, run)
+    await _save(services, result)
+    return result

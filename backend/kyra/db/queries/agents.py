@@ -1,0 +1,146 @@
+"""Agents, their runs, agent steps (child node runs) and approvals; always scoped by owner."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kyra.db.models import AgentRun, AiAgent, Credential, NodeRun
+from kyra.errors import NotFoundError
+
+
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+async def get_agent(session: AsyncSession, *, owner_id: uuid.UUID, ref: Any) -> AiAgent:
+    """The owner's agent with id or name ``ref``.
+
+    Raises:
+        NotFoundError: no such agent for this owner.
+    """
+    agent_id = _as_uuid(ref)
+    condition = AiAgent.agent_id == agent_id if agent_id else AiAgent.name == str(ref)
+    agent = await session.scalar(select(AiAgent).where(AiAgent.owner_id == owner_id, condition))
+    if agent is None:
+        raise NotFoundError(f"agent {ref} not found")
+    return agent
+
+
+async def list_agents(session: AsyncSession, *, owner_id: uuid.UUID) -> list[AiAgent]:
+    rows = await session.scalars(
+        select(AiAgent).where(AiAgent.owner_id == owner_id).order_by(AiAgent.name)
+    )
+    return list(rows)
+
+
+async def agents_named(
+    session: AsyncSession, *, owner_id: uuid.UUID, names: list[str]
+) -> list[AiAgent]:
+    if not names:
+        return []
+    rows = await session.scalars(
+        select(AiAgent).where(AiAgent.owner_id == owner_id, AiAgent.name.in_(names))  # type: ignore[attr-defined]
+    )
+    return list(rows)
+
+
+async def credential_data(
+    session: AsyncSession, *, owner_id: uuid.UUID, credential_id: str
+) -> tuple[str, bytes] | None:
+    """``(kind, encrypted data)`` of the owner's credential, or None."""
+    key = _as_uuid(credential_id)
+    if key is None:
+        return None
+    row = await session.scalar(
+        select(Credential).where(Credential.id == key, Credential.owner_id == owner_id)
+    )
+    return (row.kind, row.data_enc) if row is not None else None
+
+
+# --- agent runs -------------------------------------------------------------------------------
+
+
+async def update_agent_run(session: AsyncSession, agent_run_id: uuid.UUID, **values: Any) -> None:
+    await session.execute(update(AgentRun).where(AgentRun.run_id == agent_run_id).values(**values))
+
+
+async def list_agent_runs(
+    session: AsyncSession, *, agent_id: uuid.UUID, limit: int, offset: int
+) -> list[AgentRun]:
+    rows = await session.scalars(
+        select(AgentRun)
+        .where(AgentRun.agent_id == agent_id)
+        .order_by(AgentRun.created_at.desc())  # type: ignore[attr-defined]
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows)
+
+
+# --- steps ------------------------------------------------------------------------------------
+
+
+async def insert_step(session: AsyncSession, step: NodeRun) -> None:
+    session.add(step)
+    await session.flush()
+
+
+async def update_step(session: AsyncSession, step_id: uuid.UUID, values: dict[str, Any]) -> None:
+    await session.execute(update(NodeRun).where(NodeRun.id == step_id).values(**values))
+
+
+async def run_steps(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
+    """Every agent step of a run (node runs with a parent), in the order they started."""
+    rows = await session.scalars(
+        select(NodeRun)
+        .where(NodeRun.run_id == run_id, NodeRun.parent_node_run_id.is_not(None))  # type: ignore[union-attr]
+        .order_by(NodeRun.sequence, NodeRun.created_at)
+    )
+    return list(rows)
+
+
+async def all_node_runs(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
+    rows = await session.scalars(
+        select(NodeRun).where(NodeRun.run_id == run_id).order_by(NodeRun.created_at)
+    )
+    return list(rows)
+
+
+async def node_run_approval(session: AsyncSession, node_run_id: uuid.UUID) -> dict[str, Any] | None:
+    approval: dict[str, Any] | None = await session.scalar(
+        select(NodeRun.approval).where(NodeRun.id == node_run_id)
+    )
+    return approval
+
+
+async def pending_approvals(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
+    """Paused node runs and steps of the run that wait for a human decision."""
+    rows = await session.scalars(
+        select(NodeRun).where(
+            NodeRun.run_id == run_id,
+            NodeRun.status == "paused",
+            NodeRun.error["details"].has_key("approval"),  # type: ignore[index]
+        )
+    )
+    waiting = [r for r in rows if not (r.approval or {}).get("status")]
+    # An agent node paused by one of its steps shows the step, not itself.
+    parents = {r.parent_node_run_id for r in waiting}
+    return [r for r in waiting if r.id not in parents]
+
+
+async def decide(
+    session: AsyncSession, node_run_ids: list[uuid.UUID], decision: dict[str, Any]
+) -> None:
+    """Store a human decision on the pending node runs (read by their next attempt)."""
+    for node_run_id in node_run_ids:
+        row = await session.get(NodeRun, node_run_id)
+        if row is not None:
+            request = (row.error or {}).get("details", {}).get("approval")
+            row.approval = {**decision, "request": request}
