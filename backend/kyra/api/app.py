@@ -16,6 +16,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from kyra import __version__
 from kyra.api.auth import PUBLIC_PATTERNS, ApiKeyMiddleware
+from kyra.api.channels import ChannelController
 from kyra.api.credentials import CredentialController
 from kyra.api.deps import provide_db_session, provide_principal, provide_services
 from kyra.api.errors import EXCEPTION_HANDLERS
@@ -75,6 +76,8 @@ def create_app(
             NodesController,
             GraphController,
             RunController,
+            TriggerController,
+            ChannelController,
             TriggerController,
             HookController,
             CredentialController,

@@ -17,7 +17,15 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 #: Every route path reachable without an API key.
-PUBLIC = frozenset({"/health", "/hooks/{path:path}", "/", "/{path:path}"})
+PUBLIC = frozenset(
+    {
+        "/health",
+        "/hooks/{path:path}",
+        "/channels/{kind:str}/{deployment_id:uuid}",
+        "/",
+        "/{path:path}",
+    }
+)
 #: Path patterns reachable without an API key: the OpenAPI documents.
 PUBLIC_PATTERNS = ("^/schema",)
 #: Seconds a resolved key is trusted before it is looked up again (revocation delay).

@@ -1,6 +1,7 @@
 """SQLModel tables, one module per aggregate; importing this package registers them all."""
 
 from kyra.db.models.agent import AgentMemory, AgentRun, AgentStatus, AiAgent, MemoryKind
+from kyra.db.models.channel import ChannelDeployment
 from kyra.db.models.credential import Credential
 from kyra.db.models.graph import Graph, GraphVersion
 from kyra.db.models.llm import LlmModel, LlmModelPrice, LlmProvider, LlmUsageLog
@@ -24,6 +25,7 @@ __all__ = [
     "AiAgent",
     "ApiKey",
     "Credential",
+    "ChannelDeployment",
     "Graph",
     "GraphVersion",
     "LlmModel",

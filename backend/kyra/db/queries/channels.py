@@ -1,0 +1,50 @@
+"""Channel deployments, always scoped by owner (the update ingress looks them up by id)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kyra.db.models import ChannelDeployment, Credential
+from kyra.errors import NotFoundError
+
+
+async def find_deployment(
+    session: AsyncSession, *, graph_id: uuid.UUID, kind: str
+) -> ChannelDeployment | None:
+    return await session.scalar(
+        select(ChannelDeployment).where(
+            ChannelDeployment.graph_id == graph_id, ChannelDeployment.kind == kind
+        )
+    )
+
+
+async def list_deployments(
+    session: AsyncSession, *, owner_id: uuid.UUID
+) -> list[ChannelDeployment]:
+    rows = await session.scalars(
+        select(ChannelDeployment)
+        .where(ChannelDeployment.owner_id == owner_id)
+        .order_by(ChannelDeployment.created_at)  # type: ignore[arg-type]
+    )
+    return list(rows)
+
+
+async def get_credential(
+    session: AsyncSession, *, owner_id: uuid.UUID, credential_id: uuid.UUID, kind: str
+) -> Credential:
+    """The owner's credential of ``kind``.
+
+    Raises:
+        NotFoundError: no such credential of that kind for this owner.
+    """
+    credential = await session.scalar(
+        select(Credential).where(
+            Credential.id == credential_id, Credential.owner_id == owner_id, Credential.kind == kind
+        )
+    )
+    if credential is None:
+        raise NotFoundError(f"credential {credential_id} of kind {kind!r} not found")
+    return credential
