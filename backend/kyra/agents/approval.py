@@ -30,6 +30,16 @@ async def node_approval(ctx: Any, request: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def pending_in(rows: list[Any]) -> list[dict[str, Any]]:
+    """Pending approvals among node runs held in memory (a ``sync`` run that just paused)."""
+    waiting = [
+        r for r in rows
+        if r.status == "paused" and "approval" in ((r.error or {}).get("details") or {})
+    ]  # fmt: skip
+    parents = {r.parent_node_run_id for r in waiting}
+    return [pending_view(r) for r in waiting if r.id not in parents]
+
+
 def pending_view(row: Any) -> dict[str, Any]:
     """A pending approval as ``GET /api/runs/{id}`` shows it."""
     return {

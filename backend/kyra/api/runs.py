@@ -16,6 +16,7 @@ from litestar.types import SSEData
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kyra.agents.approval import pending_in
 from kyra.api.auth import Principal
 from kyra.db.models import TERMINAL_RUN, Run
 from kyra.db.queries import graphs as graph_queries
@@ -92,6 +93,7 @@ class RunController(Controller):
         if started.result is not None:
             nodes = [n for n in started.result.node_runs if n.parent_node_run_id is None]
             view = queries.run_view(started.run, version=version.version, node_runs=nodes)
+            view["pending_approval"] = pending_in(started.result.node_runs)
             return Response(view, status_code=200)
         async with services.session_factory() as session:
             run = await session.get(Run, started.run.id) or started.run

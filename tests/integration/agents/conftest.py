@@ -76,7 +76,10 @@ class User:
 
 @pytest.fixture
 async def user(
-    api: httpx.AsyncClient, other_owner: Any, catalogue: Any, fake_openai: FakeOpenAI
+    api: httpx.AsyncClient,
+    other_owner: Any,
+    catalogue: Any,
+    fake_openai: FakeOpenAI,  # noqa: F811
 ) -> User:
     headers = {"X-API-Key": other_owner.api_key}
     provider = await api.post(

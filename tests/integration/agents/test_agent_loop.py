@@ -127,4 +127,8 @@ async def test_an_agent_can_return_its_best_answer_at_max_iterations(
     answer = await user.run(agent, "Meaning of life?")
 
     assert answer["status"] == "succeeded"
-    assert (answer["answer"], answer["finished"], answer["iterations"]) == ("Probably 42.", False, 2)
+    assert (answer["answer"], answer["finished"], answer["iterations"]) == (
+        "Probably 42.",
+        False,
+        2,
+    )

@@ -1,4 +1,4 @@
-"""Sub-agents: saved agents offered as tools, nested in the trace, with depth and recursion limits."""
+"""Sub-agents: saved agents offered as tools, nested in the trace, with depth and recursion caps."""
 
 from __future__ import annotations
 
