@@ -98,7 +98,12 @@ class Runner:
         run = response.json()
         if mode == "queue" and run["status"] not in ("succeeded", "failed"):
             future = self.finished.setdefault(run["id"], asyncio.get_running_loop().create_future())
-            run = await asyncio.wait_for(future, 120)
+            # The run may have finished before we listened for it.
+            current = (await self.client.get(f"/api/runs/{run['id']}")).json()
+            if current["status"] in ("succeeded", "failed", "cancelled"):
+                run = current
+            else:
+                run = await asyncio.wait_for(future, 120)
             self.finished.pop(run["id"], None)
         if run["status"] != "succeeded":
             raise RuntimeError(f"run failed: {run.get('error')}")

@@ -153,42 +153,60 @@ def _finish(
     run.error = error
 
 
+@dataclass
+class Claimed:
+    """A node run this worker holds the lease of, with what its attempt needs."""
+
+    node_run: NodeRun
+    scope: RunScope
+
+
+async def _claim(
+    services: EngineServices, session: AsyncSession, node_run_id: uuid.UUID, worker_id: str
+) -> Claimed | None:
+    """Inside a transaction: take the node run's lease and load its run's finished outputs."""
+    node_run = await run_queries.claim_node_run(
+        session, node_run_id, owner=worker_id, lease_seconds=services.settings.lease_seconds
+    )
+    if node_run is None:
+        return None
+    run = await session.get(Run, node_run.run_id)
+    assert run is not None
+    rows = await run_queries.node_rows(session, node_run.run_id)
+    final = [r for r in rows if r.status in ("succeeded", "failed", "skipped")]
+    return Claimed(node_run, await _scope(services, session, run, final))
+
+
 async def execute_node_run(
     services: EngineServices, node_run_id: uuid.UUID, *, worker_id: str
-) -> uuid.UUID | None:
-    """Claim, execute and record one node run; a duplicate delivery finds nothing to claim.
-
-    Returns a node run this made ready and kept for the same worker to execute next.
-    """
-    settings = services.settings
+) -> None:
+    """Claim, execute and record a node run, then every node it makes ready that this worker
+    keeps (the rest go to the queue). A duplicate delivery finds nothing to claim."""
     async with services.session_factory() as session, session.begin():
-        claimed = await run_queries.claim_node_run(
-            session, node_run_id, owner=worker_id, lease_seconds=settings.lease_seconds
+        claimed = await _claim(services, session, node_run_id, worker_id)
+    while claimed is not None:
+        await services.hooks.node_changed(
+            claimed.node_run.run_id, run_queries.node_run_view(claimed.node_run)
         )
-        if claimed is None:
-            return None
-        run = await session.get(Run, claimed.run_id)
-        assert run is not None
-        rows = await run_queries.node_rows(session, claimed.run_id)
-        scope = await _scope(
-            services,
-            session,
-            run,
-            [r for r in rows if r.status in ("succeeded", "failed", "skipped")],
-        )
-    await services.hooks.node_changed(run.id, run_queries.node_run_view(claimed))
-    if claimed.attempt > settings.max_crash_attempts:
+        claimed = await _execute_claimed(services, claimed, worker_id)
+
+
+async def _execute_claimed(
+    services: EngineServices, claimed: Claimed, worker_id: str
+) -> Claimed | None:
+    node_run, scope = claimed.node_run, claimed.scope
+    if node_run.attempt > services.settings.max_crash_attempts:
         outcome = Outcome(status="failed", inputs={}, finished_at=datetime.now(UTC))
         outcome.error = {
             "type": "CrashLoopError",
-            "message": f"abandoned after {claimed.attempt - 1} attempts that never finished",
+            "message": f"abandoned after {node_run.attempt - 1} attempts that never finished",
             "details": {},
         }
     else:
-        outcome = await _attempt_under_lease(services, scope, claimed, worker_id)
+        outcome = await _attempt_under_lease(services, scope, node_run, worker_id)
         if outcome is None:
             return None
-    return await _record(services, scope, claimed, outcome, worker_id)
+    return await _record(services, scope, node_run, outcome, worker_id)
 
 
 async def _attempt_under_lease(
@@ -232,8 +250,9 @@ async def _mark_cancelled(services: EngineServices, claimed: NodeRun, worker_id:
 
 async def _record(
     services: EngineServices, scope: RunScope, claimed: NodeRun, outcome: Outcome, worker_id: str
-) -> uuid.UUID | None:
-    """Record the attempt and, once the node is final, advance the run in the same transaction."""
+) -> Claimed | None:
+    """Record the attempt and, once the node is final, advance the run and claim the next ready
+    node for this worker, all in one transaction (one commit per node)."""
     retry_in: float | None = None
     retryable = outcome.status == "failed" and outcome.retryable
     if retryable and claimed.attempt < max_attempts(scope, claimed.node_id):
@@ -241,6 +260,7 @@ async def _record(
         retry_in = backoff_seconds(backoff, claimed.attempt)
     values = _outcome_values(scope, claimed.node_id, outcome, retry_in)
     advanced: Advanced | None = None
+    following: Claimed | None = None
     async with services.session_factory() as session, session.begin():
         if not await run_queries.record_outcome(
             session, claimed.id, owner=worker_id, values=values
@@ -258,11 +278,15 @@ async def _record(
             await _pause_run(session, claimed.run_id, outcome.pause_reason)
         elif retry_in is None:
             advanced = await _advance_locked(services, session, claimed.run_id)
+            if advanced.ready:
+                following = await _claim(services, session, advanced.ready[0], worker_id)
     if row is not None:
         await services.hooks.node_changed(claimed.run_id, run_queries.node_run_view(row))
     if retry_in is not None:
         _dispatcher(services).execute_node(claimed.id, delay_s=retry_in)
-    return await _announce(services, advanced, keep_one=True) if advanced else None
+    if advanced is not None:
+        await _announce(services, advanced, keep_one=following is not None)
+    return following
 
 
 def _outcome_values(

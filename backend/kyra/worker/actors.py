@@ -26,11 +26,17 @@ _OPTIONS = {
 @dramatiq.actor(**_OPTIONS)
 async def advance_run(run_id: str) -> None:
     from kyra.engine.queue import advance_run as advance
+    from kyra.engine.queue import execute_node_run
 
     services = await runtime.services()
-    await runtime.drive(await advance(services, uuid.UUID(run_id), keep_one=True))
+    first = await advance(services, uuid.UUID(run_id), keep_one=True)
+    if first is not None:
+        await execute_node_run(services, first, worker_id=runtime.worker_id)
 
 
 @dramatiq.actor(**_OPTIONS)
 async def execute_node(node_run_id: str) -> None:
-    await runtime.drive(uuid.UUID(node_run_id))
+    from kyra.engine.queue import execute_node_run
+
+    services = await runtime.services()
+    await execute_node_run(services, uuid.UUID(node_run_id), worker_id=runtime.worker_id)

@@ -85,14 +85,6 @@ class WorkerRuntime:
                     self._reaper = asyncio.create_task(self._reap_forever())
         return self._services
 
-    async def drive(self, node_run_id: uuid.UUID | None) -> None:
-        """Execute a node run, then each one it made ready and kept for this worker."""
-        from kyra.engine.queue import execute_node_run
-
-        services = await self.services()
-        while node_run_id is not None:
-            node_run_id = await execute_node_run(services, node_run_id, worker_id=self.worker_id)
-
     async def _reap_forever(self) -> None:
         from kyra.engine.queue import reap
 
