@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     #: Dramatiq queue the actors consume (separate installations may share one Redis).
     queue_name: str = "kyra"
     #: Longest an idle worker waits between polls of Redis, in milliseconds (queue hop latency).
-    worker_poll_ms: int = 50
+    worker_poll_ms: int = 10
     worker_processes: int = 1
     worker_threads: int = 8
     #: Seconds a worker owns a node run before another may take it over.
