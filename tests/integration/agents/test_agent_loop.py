@@ -132,3 +132,27 @@ async def test_an_agent_can_return_its_best_answer_at_max_iterations(
         False,
         2,
     )
+
+
+async def test_reflect_as_a_tool_revises_an_answer_and_its_model_call_is_costed_on_the_step(
+    user: User, fake_openai: FakeOpenAI
+) -> None:
+    agent = await user.agent("self-critic", tools=["Core.reflect"])
+    draft = {"answer": "Paris is in Spain.", "goal": "Where is Paris?"}
+    fake_openai.script(
+        Reply(text="", tool_calls=[ToolUse("Core__reflect", draft)], usage=(100, 10)),
+        Reply(text='{"critique": "Wrong country.", "revised": "Paris is in France."}',
+              usage=(60, 20)),
+        Reply(text="Paris is in France.", usage=(200, 5)),
+    )  # fmt: skip
+
+    answer = await user.run(agent, "Where is Paris?")
+
+    assert answer["answer"] == "Paris is in France."
+    reflect = answer["steps"][1]
+    assert reflect["output"]["ports"]["out"] == {
+        "critique": "Wrong country.", "revised": "Paris is in France.", "changed": True,
+    }  # fmt: skip
+    assert reflect["cost_usd"] == 0.0001  # 60 * 0.001/1k + 20 * 0.002/1k
+    assert answer["cost_usd"] == 0.00043  # 0.00012 + 0.0001 + 0.00021
+    assert fake_openai.requests[1].body["response_format"] == {"type": "json_object"}

@@ -1,0 +1,114 @@
+"""/api/agents: CRUD over the seed's fields, ownership, validation; Anthropic agents; live steps."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.fakes.anthropic import FakeAnthropic
+from tests.fakes.openai import FakeOpenAI
+from tests.fakes.server import Reply, ToolUse
+from tests.integration.agents.conftest import User
+
+
+async def test_agents_are_created_read_updated_and_deleted_with_a_write_only_secret(
+    user: User, owner: Any
+) -> None:
+    created = await user.agent(
+        "crud", tools=["HTTP.request", "Core.think"], memory_schema={"short_window": 6},
+        temperature=0.2, max_iterations=7, webhook_secret="s3cret-value",
+    )  # fmt: skip
+
+    assert created["tools"] == ["HTTP.request", "Core.think"]
+    assert (created["model"], created["max_iterations"], created["temperature"]) == ("auto", 7, 0.2)
+    assert created["has_webhook_secret"] is True and "webhook_secret" not in created
+    assert created["settings"]["max_depth"] == 3
+    assert (await user.get("/api/agents/crud"))["id"] == created["id"]
+    assert [a["name"] for a in await user.get("/api/agents")] == ["crud"]
+
+    response = await user.api.patch(
+        f"/api/agents/{created['id']}", json={"temperature": 1.1, "settings": {"max_depth": 1}},
+        headers=user.headers,
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert response.json()["temperature"] == 1.1 and response.json()["settings"]["max_depth"] == 1
+
+    stranger = {"X-API-Key": owner.api_key}  # the user fixture is another, fresh owner
+    assert (await user.api.get(f"/api/agents/{created['id']}", headers=stranger)).status_code == 404
+    deleted = await user.api.delete(f"/api/agents/{created['id']}", headers=user.headers)
+    assert deleted.status_code == 204
+    assert (await user.api.get("/api/agents/crud", headers=user.headers)).status_code == 404
+
+
+async def test_agent_names_are_unique_and_tools_must_exist(user: User) -> None:
+    await user.agent("twin")
+
+    duplicate = await user.api.post("/api/agents", json={"name": "twin"}, headers=user.headers)
+    unknown = await user.api.post(
+        "/api/agents", json={"name": "fantasist", "tools": ["Core.think", "Nope.tool", "agent:x"]},
+        headers=user.headers,
+    )  # fmt: skip
+    trigger = await user.api.post(
+        "/api/agents", json={"name": "trigger-happy", "tools": ["Manual.trigger"]},
+        headers=user.headers,
+    )  # fmt: skip
+
+    assert duplicate.status_code == 409
+    assert unknown.status_code == 400
+    assert [e["field"] for e in unknown.json()["errors"]] == ["tools[1]", "tools[2]"]
+    assert trigger.status_code == 400
+
+
+async def test_an_agent_on_anthropic_gets_tool_results_in_anthropic_format(
+    user: User, fake_anthropic: FakeAnthropic
+) -> None:
+    provider = await user.post(
+        "/api/llm/providers",
+        {"name": "fake-anthropic", "kind": "anthropic", "base_url": fake_anthropic.base_url,
+         "api_key": "sk-ant"}, expect=201,
+    )  # fmt: skip
+    model = {"provider_id": provider["id"], "model_key": "claude-sonnet-4-5",
+             "input_cost_per_1k": "0.003", "output_cost_per_1k": "0.015",
+             "capabilities": {"tools": True}}  # fmt: skip
+    await user.post("/api/llm/models", model, expect=201)
+    agent = await user.agent("claude", tools=["Core.think"], model="claude-sonnet-4-5",
+                             provider="fake-anthropic")  # fmt: skip
+    fake_anthropic.script(
+        Reply(text="", tool_calls=[ToolUse("Core__think", {"thought": "hmm"}, id="toolu_1")],
+              usage=(100, 20)),
+        Reply(text="Thought it through.", usage=(130, 5)),
+    )  # fmt: skip
+
+    answer = await user.run(agent, "Reflect")
+
+    assert answer["answer"] == "Thought it through."
+    assert answer["cost_usd"] == 0.001065  # (230 * 0.003 + 25 * 0.015) / 1000
+    first, second = (r.body for r in fake_anthropic.requests)
+    assert first["system"] == "You are claude." and first["tools"][0]["name"] == "Core__think"
+    result = second["messages"][-1]["content"][0]
+    assert (result["type"], result["tool_use_id"]) == ("tool_result", "toolu_1")
+
+
+async def test_agent_steps_stream_as_step_events_while_the_run_goes(
+    user: User, fake_openai: FakeOpenAI, worker: Any
+) -> None:
+    agent = await user.agent("streamer", tools=["Core.wait"])
+    fake_openai.script(
+        Reply(text="", tool_calls=[ToolUse("Core__wait", {"seconds": 1})]), Reply(text="waited")
+    )
+    started = await user.run(agent, "Wait a second", mode="queue")
+
+    steps: list[dict[str, Any]] = []
+    async with user.api.stream("GET", f"/api/runs/{started['run_id']}/events",
+                               headers=user.headers, timeout=60) as response:  # fmt: skip
+        event = ""
+        async for line in response.aiter_lines():
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event == "step":
+                steps.append(json.loads(line.split(":", 1)[1]))
+
+    seen = {(s["kind"], s["step_key"], s["status"]) for s in steps}
+    assert ("tool_call", "1.tool.0", "succeeded") in seen
+    assert {("llm_call", "2.llm", "running"), ("llm_call", "2.llm", "succeeded")} <= seen
+    assert all(s["parent_node_run_id"] for s in steps)
