@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
@@ -93,15 +94,20 @@ def _row(model: Any) -> dict[str, Any]:
     return {column.key: getattr(model, column.key) for column in model.__table__.columns}
 
 
+@lru_cache(maxsize=1)
+def _run_upsert() -> Any:
+    # Built once: ``excluded`` builds a column collection, which cost more than the INSERT itself.
+    table = Run.__table__  # type: ignore[attr-defined]
+    statement = pg_insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name != "id"},
+    )
+
+
 async def insert_finished(session: AsyncSession, run: Run, node_runs: list[NodeRun]) -> None:
     """Write a run executed in memory (inserted, or updated when a row already holds it)."""
-    row = _row(run)
-    statement = pg_insert(Run).values(row)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[Run.id], set_={k: statement.excluded[k] for k in row if k != "id"}
-        )
-    )
+    await session.execute(_run_upsert(), _row(run))
     if node_runs:
         await session.execute(insert(NodeRun), [_row(n) for n in node_runs])
 

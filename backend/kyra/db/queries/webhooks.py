@@ -14,7 +14,11 @@ from kyra.db.models import Graph, Run, Webhook
 
 
 async def find_route(session: AsyncSession, path: str) -> tuple[Webhook, Graph] | None:
-    """The webhook at ``path`` with its graph, fetched in one round trip."""
+    """The webhook at ``path`` with its graph, fetched in one round trip.
+
+    Call it first in a fresh session: it reads in autocommit (no BEGIN/ROLLBACK round trips).
+    """
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     row = (
         await session.execute(
             select(Webhook, Graph)
