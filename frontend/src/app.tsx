@@ -1,15 +1,42 @@
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
+import { AgentsPage } from "./agents/agents-page";
 import { SignIn } from "./auth/sign-in";
+import { CredentialsPage } from "./credentials/credentials-page";
 import { CatalogueProvider } from "./api/catalogue";
 import { api, ApiError, getApiKey, onUnauthorized, setApiKey } from "./api/client";
 import type { Me } from "./api/types";
 import { EditorPage } from "./editor/editor-page";
 import { GraphList } from "./graphs/graph-list";
+import { AllRunsPage } from "./runs/all-runs-page";
 import { RunView } from "./runs/run-view";
 import { RunsPage } from "./runs/runs-page";
 import { Link } from "./ui/link";
-import { useRoute } from "./ui/router";
+import { type Route, useRoute } from "./ui/router";
 import { Toasts } from "./ui/toasts";
+
+// Charts (recharts) load only with the Models & costs page.
+const ModelsPage = lazy(() => import("./models/models-page"));
+
+const NAV: { to: string; label: string; pages: Route["page"][] }[] = [
+  { to: "/", label: "Graphs", pages: ["graphs", "editor", "new", "runs"] },
+  { to: "/runs", label: "Runs", pages: ["all-runs", "run"] },
+  { to: "/agents", label: "Agents", pages: ["agents"] },
+  { to: "/credentials", label: "Credentials", pages: ["credentials"] },
+  { to: "/models", label: "Models & costs", pages: ["models"] },
+];
+
+function Nav() {
+  const route = useRoute();
+  return (
+    <nav className="main-nav" aria-label="Main">
+      {NAV.map((n) => (
+        <Link key={n.to} to={n.to} className={n.pages.includes(route.page) ? "active" : undefined}>
+          {n.label}
+        </Link>
+      ))}
+    </nav>
+  );
+}
 
 type Auth = { state: "checking" } | { state: "signed-out"; notice?: string } | { state: "signed-in"; me: Me };
 
@@ -30,6 +57,18 @@ function Pages() {
       return <RunsPage key={route.graphId} graphId={route.graphId} />;
     case "run":
       return <RunView key={route.runId} runId={route.runId} />;
+    case "all-runs":
+      return <AllRunsPage />;
+    case "agents":
+      return <AgentsPage agentId={route.agentId} />;
+    case "credentials":
+      return <CredentialsPage />;
+    case "models":
+      return (
+        <Suspense fallback={<p className="page-message">Loading models…</p>}>
+          <ModelsPage />
+        </Suspense>
+      );
     default:
       return (
         <main className="page">
@@ -90,9 +129,7 @@ export function App() {
         <Link to="/" className="brand">
           Kyra Flow
         </Link>
-        <nav>
-          <Link to="/">Graphs</Link>
-        </nav>
+        <Nav />
         <span className="spacer" />
         <span className="muted">{auth.me.name}</span>
         <button

@@ -1,5 +1,7 @@
 /** Wire types of the Kyra Flow HTTP API (docs/API.md). */
 
+import type { PendingApproval, ScheduleInfo, WebhookInfo } from "./platform-types";
+
 export type PortType = "any" | "json" | "object" | "list" | "text" | "number" | "boolean";
 
 export interface PortSpec {
@@ -85,7 +87,9 @@ export interface GraphSummary {
 
 export interface GraphRead extends GraphSummary {
   document: GraphDocument;
-  webhooks?: { node_id: string; path: string; url: string; methods: string[] }[];
+  webhooks?: WebhookInfo[];
+  schedules?: ScheduleInfo[];
+  has_webhook_secret?: boolean;
 }
 
 export interface VersionSummary {
@@ -123,6 +127,12 @@ export interface NodeRunRead {
   cost_usd: number | string | null;
   input_tokens: number | null;
   output_tokens: number | null;
+  /** "node" for graph nodes; "llm_call", "tool_call" or "agent" for agent steps. */
+  kind?: string;
+  /** The node run (or step) that started this step; null for graph nodes. */
+  parent_node_run_id?: string | null;
+  step_key?: string | null;
+  sequence?: number | null;
 }
 
 export interface RunRead {
@@ -145,6 +155,8 @@ export interface RunRead {
   finished_at: string | null;
   duration_ms: number | null;
   node_runs?: NodeRunRead[];
+  /** Calls a paused run waits on a human for (agents work; absent on older servers). */
+  pending_approval?: PendingApproval[];
 }
 
 export interface FieldError {

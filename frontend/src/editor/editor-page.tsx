@@ -11,9 +11,12 @@ import { isKyraNode } from "../lib/graph";
 import { layoutPositions } from "../lib/layout";
 import Palette from "../palette/palette";
 import { useRunEvents } from "../runs/use-run-events";
+import { useTraceLoader } from "../runs/use-run-trace";
 import { EditorStoresProvider, useEditorStore, useRunStore, useStoreApis } from "../store/editor-context";
 import { createEditorStore, emptyDocument } from "../store/editor-store";
 import { createRunStore } from "../store/run-store";
+import { TriggerStoreProvider, useTriggerStoreApi } from "../store/trigger-context";
+import { createTriggerStore } from "../store/trigger-store";
 import { navigate, setNavigationGuard } from "../ui/router";
 import { toast } from "../ui/toasts";
 import { downloadDocument, readDocumentFile } from "./file-io";
@@ -26,6 +29,7 @@ function errorText(e: unknown): string {
 
 function Toolbar() {
   const { editor } = useStoreApis();
+  const triggers = useTriggerStoreApi();
   const { fitView } = useReactFlow();
   const { graphId, name, dirty, canUndo, canRedo } = useEditorStore(
     useShallow((s) => ({
@@ -47,6 +51,7 @@ function Toolbar() {
     try {
       const saved = s.graphId ? await api.saveGraph(s.graphId, doc) : await api.createGraph(doc);
       editor.getState().markSaved(saved.id, doc);
+      triggers?.getState().setFromGraph(saved);
       toast("success", `Saved version ${saved.version}`);
       if (!s.graphId) navigate(`/graphs/${encodeURIComponent(saved.id)}`, true);
       return saved.id;
@@ -66,7 +71,7 @@ function Toolbar() {
     } finally {
       setSaving(false);
     }
-  }, [editor]);
+  }, [editor, triggers]);
 
   const ensureSaved = useCallback(async () => {
     const s = editor.getState();
@@ -231,7 +236,9 @@ function DynamicPorts() {
 function RunFollower() {
   const { run: runStore } = useStoreApis();
   const runId = useRunStore((s) => s.run?.id ?? null);
+  const status = useRunStore((s) => s.run?.status ?? null);
   useRunEvents(runStore, runId);
+  useTraceLoader(runStore, runId, status);
   return null;
 }
 
@@ -258,6 +265,7 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
   const { specs } = useCatalogue();
   const [editor] = useState(() => createEditorStore(specs, emptyDocument()));
   const [run] = useState(() => createRunStore());
+  const [triggers] = useState(() => createTriggerStore());
   const [state, setState] = useState<"loading" | "ready" | "error">(graphId ? "loading" : "ready");
   const [error, setError] = useState("");
 
@@ -284,6 +292,7 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
       (g) => {
         if (cancelled) return;
         editor.getState().load(g.document, { graphId: g.id });
+        triggers.getState().setFromGraph(g);
         setState("ready");
       },
       (e: unknown) => {
@@ -295,7 +304,7 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
     return () => {
       cancelled = true;
     };
-  }, [graphId, editor]);
+  }, [graphId, editor, triggers]);
 
   if (state === "error")
     return (
@@ -306,21 +315,23 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
   if (state === "loading") return <p className="page-message">Loading graph…</p>;
   return (
     <EditorStoresProvider editor={editor} run={run}>
-      <ReactFlowProvider>
-        <div className="editor">
-          <Toolbar />
-          <div className="editor-main">
-            <Palette />
-            <div className="canvas-wrap">
-              <EditorCanvas />
+      <TriggerStoreProvider store={triggers}>
+        <ReactFlowProvider>
+          <div className="editor">
+            <Toolbar />
+            <div className="editor-main">
+              <Palette />
+              <div className="canvas-wrap">
+                <EditorCanvas />
+              </div>
+              <Inspector />
             </div>
-            <Inspector />
           </div>
-        </div>
-        <DynamicPorts />
-        <RunFollower />
-        <UnsavedGuard />
-      </ReactFlowProvider>
+          <DynamicPorts />
+          <RunFollower />
+          <UnsavedGuard />
+        </ReactFlowProvider>
+      </TriggerStoreProvider>
     </EditorStoresProvider>
   );
 }

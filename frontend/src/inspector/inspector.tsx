@@ -6,6 +6,9 @@ import type { JsonObject, NodeSpec } from "../api/types";
 import { isKyraNode, type KyraNodeData, templateSuggestions } from "../lib/graph";
 import { NodeResult } from "../runs/node-result";
 import { useEditorStore, useRunStore, useStoreApis } from "../store/editor-context";
+import { ApprovalPanel } from "../runs/approval-panel";
+import { RunPanel } from "../runs/run-panel";
+import { TriggerSection } from "./trigger-section";
 
 const ParamsForm = lazy(() => import("./params-form"));
 
@@ -178,6 +181,7 @@ function NodeInspector({ id }: { id: string }) {
           <p className="muted small">
             Id <code>{id}</code> — reference its output as <code>{`{{ nodes.${id}.output }}`}</code>
           </p>
+          {spec?.trigger && <TriggerSection id={id} type={data.doc.type} />}
           {spec ? (
             <Suspense fallback={<p className="muted">Loading form…</p>}>
               <ParamsForm
@@ -239,6 +243,7 @@ function GraphInspector() {
           ))}
         </ul>
       )}
+      <RunPanel />
       <h3>Shortcuts</h3>
       <dl className="shortcuts">
         <dt>Drag from palette</dt>
@@ -267,6 +272,7 @@ export function Inspector() {
   const id = useSelectedNodeId();
   return (
     <aside className="inspector" aria-label="Inspector">
+      <ApprovalPanel />
       {id ? <NodeInspector key={id} id={id} /> : <GraphInspector />}
     </aside>
   );

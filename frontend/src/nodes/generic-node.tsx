@@ -4,6 +4,7 @@ import { useCatalogue } from "../api/catalogue";
 import type { PortSpec } from "../api/types";
 import { type KyraNode, portsOf } from "../lib/graph";
 import { useEditorStore, useRunStore } from "../store/editor-context";
+import { TriggerInfo } from "./trigger-info";
 
 function PortRow({ port, side }: { port: PortSpec; side: "in" | "out" }) {
   const isError = side === "out" && port.name === "error";
@@ -52,6 +53,7 @@ function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
           </span>
         )}
       </div>
+      {spec?.trigger && <TriggerInfo id={id} type={data.doc.type} />}
       <div className="kyra-node-ports">
         {Array.from({ length: rows }, (_, i) => (
           <div className="port-line" key={i}>

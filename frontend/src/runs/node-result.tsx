@@ -4,7 +4,23 @@ import { useEditorStore, useRunStore, useStoreApis } from "../store/editor-conte
 import { FINAL_STATUSES } from "../store/run-store";
 import { navigate } from "../ui/router";
 import { toast } from "../ui/toasts";
+import { findTraceNode } from "../lib/trace";
 import { formatCost, formatDuration, formatTime, toJsonText } from "./format";
+import { TraceTree } from "./trace-tree";
+import { useRunTraceTree } from "./use-run-trace";
+
+/** The agent steps below one node run, when it has any. */
+function NodeSteps({ nodeRunId }: { nodeRunId: string }) {
+  const tree = useRunTraceTree();
+  const node = findTraceNode(tree, nodeRunId);
+  if (!node?.children.length) return null;
+  return (
+    <section className="result-block">
+      <h3>Steps</h3>
+      <TraceTree tree={node.children} />
+    </section>
+  );
+}
 
 function JsonBlock({ label, value }: { label: string; value: unknown }) {
   if (value === undefined || value === null) return null;
@@ -67,6 +83,7 @@ export function NodeResult({ nodeId }: { nodeId: string }) {
           {nr.error.details !== undefined && nr.error.details !== null && <pre>{toJsonText(nr.error.details)}</pre>}
         </section>
       )}
+      <NodeSteps nodeRunId={nr.id} />
       <JsonBlock label="Output" value={nr.output} />
       <JsonBlock label="Inputs" value={nr.inputs} />
       <JsonBlock label="Params" value={nr.params} />

@@ -12,6 +12,7 @@ import { Link } from "../ui/link";
 import { formatCost, formatDuration, formatTime, toJsonText } from "./format";
 import { RunActions } from "./run-actions";
 import { useRunEvents } from "./use-run-events";
+import { useTraceLoader } from "./use-run-trace";
 
 function RunHeader() {
   const { run, live } = useRunStore(useShallow((s) => ({ run: s.run, live: s.live })));
@@ -47,7 +48,9 @@ function RunHeader() {
 function Follow() {
   const { run: runStore } = useStoreApis();
   const runId = useRunStore((s) => s.run?.id ?? null);
+  const status = useRunStore((s) => s.run?.status ?? null);
   useRunEvents(runStore, runId);
+  useTraceLoader(runStore, runId, status);
   return null;
 }
 

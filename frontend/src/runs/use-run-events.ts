@@ -7,7 +7,7 @@ import { FINAL_STATUSES } from "../store/run-store";
 
 /**
  * Follow a run live: open `GET /api/runs/{id}/events` (fetch + stream, so the API key travels
- * in a header), apply snapshot/node/run events to the run store, and re-read the run when the
+ * in a header), apply snapshot/node/run/step events to the run store, and re-read the run when the
  * stream ends. Does nothing for a run that already finished.
  */
 export function useRunEvents(runStore: RunStoreApi, runId: string | null) {
@@ -28,6 +28,7 @@ export function useRunEvents(runStore: RunStoreApi, runId: string | null) {
       if (msg.event === "snapshot") st.setRun(payload as RunRead);
       else if (msg.event === "node") st.upsertNodeRun(payload as NodeRunRead);
       else if (msg.event === "run") st.patchRun(payload as Partial<RunRead>);
+      else if (msg.event === "step") st.upsertStep(payload as NodeRunRead);
     };
     const finish = async () => {
       if (controller.signal.aborted) return;

@@ -7,6 +7,8 @@ export interface RunState {
   nodeRuns: Record<string, NodeRunRead>;
   /** True while the event stream of the shown run is open. */
   live: boolean;
+  /** Agent steps (LLM calls, tool calls, sub-agents) of the shown run by node-run id, from `step` events. */
+  steps: Record<string, NodeRunRead>;
 }
 
 export interface RunActions {
@@ -16,6 +18,8 @@ export interface RunActions {
   patchRun: (run: Partial<RunRead>) => void;
   /** Record one node run from an `event: node` message. */
   upsertNodeRun: (nodeRun: NodeRunRead) => void;
+  /** Record one agent step from an `event: step` message (or a child row in an `event: node`). */
+  upsertStep: (step: NodeRunRead) => void;
   setLive: (live: boolean) => void;
 }
 
@@ -35,13 +39,28 @@ export const createRunStore = () =>
     run: null,
     nodeRuns: {},
     live: false,
-    setRun: (run) => set({ run, nodeRuns: run?.node_runs ? byNode(run.node_runs) : run ? get().nodeRuns : {} }),
+    steps: {},
+    setRun: (run) =>
+      set({
+        run,
+        nodeRuns: run?.node_runs ? byNode(run.node_runs) : run ? get().nodeRuns : {},
+        steps: run && run.id === get().run?.id ? get().steps : {},
+      }),
     patchRun: (patch) => {
       const run = get().run;
       if (run && (patch.id === undefined || patch.id === run.id))
         set({ run: { ...run, ...patch, node_runs: run.node_runs } });
     },
-    upsertNodeRun: (nr) => set({ nodeRuns: { ...get().nodeRuns, [nr.node_id]: nr } }),
+    upsertNodeRun: (nr) => {
+      if (nr.parent_node_run_id) get().upsertStep(nr);
+      else set({ nodeRuns: { ...get().nodeRuns, [nr.node_id]: nr } });
+    },
+    upsertStep: (step) => {
+      const prev = get().steps[step.id];
+      // A finished step is not replaced by an older, unfinished copy that arrived late.
+      if (prev?.finished_at && !step.finished_at) return;
+      set({ steps: { ...get().steps, [step.id]: prev ? { ...prev, ...step } : step } });
+    },
     setLive: (live) => set({ live }),
   }));
 

@@ -6,6 +6,10 @@ export type Route =
   | { page: "new" }
   | { page: "runs"; graphId: string }
   | { page: "run"; runId: string }
+  | { page: "all-runs" }
+  | { page: "agents"; agentId: string | null }
+  | { page: "credentials" }
+  | { page: "models" }
   | { page: "not-found" };
 
 function subscribe(cb: () => void): () => void {
@@ -20,6 +24,10 @@ export function parseRoute(path: string): Route {
   if (parts[0] === "graphs" && parts.length === 2) return { page: "editor", graphId: parts[1] };
   if (parts[0] === "graphs" && parts[2] === "runs" && parts.length === 3) return { page: "runs", graphId: parts[1] };
   if (parts[0] === "runs" && parts.length === 2) return { page: "run", runId: parts[1] };
+  if (parts[0] === "runs" && parts.length === 1) return { page: "all-runs" };
+  if (parts[0] === "agents" && parts.length <= 2) return { page: "agents", agentId: parts[1] ?? null };
+  if (parts[0] === "credentials" && parts.length === 1) return { page: "credentials" };
+  if (parts[0] === "models" && parts.length === 1) return { page: "models" };
   return { page: "not-found" };
 }
 

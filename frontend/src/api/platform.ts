@@ -1,0 +1,86 @@
+import { ApiError, request } from "./client";
+import type {
+  Agent,
+  AgentAnswer,
+  AgentInput,
+  AgentQueued,
+  AgentRunMode,
+  AgentRunRow,
+  BudgetTier,
+  Credential,
+  LlmModel,
+  LlmProvider,
+  ModelUpdate,
+  ProviderCreate,
+  Recommendation,
+  RunStatsGroup,
+  RunStatsRead,
+  RunTrace,
+  ScheduleInfo,
+  ToolDefinition,
+  UsageGroup,
+  UsageRead,
+  UseCase,
+  WebhookSecret,
+} from "./platform-types";
+import type { JsonObject, RunRead } from "./types";
+
+const enc = encodeURIComponent;
+
+/** True when an error means the server has no such endpoint (yet): 404 or 405 on the route. */
+export function isUnavailable(e: unknown): boolean {
+  return e instanceof ApiError && (e.status === 404 || e.status === 405);
+}
+
+/** The message of any thrown value. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError && e.errors.length)
+    return `${e.message}: ${e.errors.map((x) => (x.field ? `${x.field}: ${x.message}` : x.message)).join("; ")}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/** Client for the endpoints beyond the graph editor: triggers, credentials, LLMs, analytics, agents. */
+export const platformApi = {
+  rotateWebhookSecret: (graphId: string) =>
+    request<WebhookSecret>("POST", `/api/graphs/${enc(graphId)}/webhook-secret`),
+  deleteWebhookSecret: (graphId: string) => request<void>("DELETE", `/api/graphs/${enc(graphId)}/webhook-secret`),
+  schedules: () => request<ScheduleInfo[]>("GET", "/api/schedules"),
+
+  credentials: () => request<Credential[]>("GET", "/api/credentials"),
+  createCredential: (body: { name: string; kind: string; data: JsonObject }) =>
+    request<Credential>("POST", "/api/credentials", body),
+  deleteCredential: (id: string) => request<void>("DELETE", `/api/credentials/${enc(id)}`),
+
+  providers: () => request<LlmProvider[]>("GET", "/api/llm/providers"),
+  createProvider: (body: ProviderCreate) => request<LlmProvider>("POST", "/api/llm/providers", body),
+  models: () => request<LlmModel[]>("GET", "/api/llm/models"),
+  updateModel: (id: string, body: ModelUpdate) => request<LlmModel>("PUT", `/api/llm/models/${enc(id)}`, body),
+  recommendations: (useCase: UseCase, budget: BudgetTier, limit = 5) =>
+    request<Recommendation[]>("GET", `/api/llm/recommendations${query({ use_case: useCase, budget, limit })}`),
+
+  usage: (groupBy: UsageGroup, since?: string) =>
+    request<UsageRead>("GET", `/api/analytics/usage${query({ group_by: groupBy, since })}`),
+  runStats: (groupBy: RunStatsGroup, since?: string) =>
+    request<RunStatsRead>("GET", `/api/analytics/runs${query({ group_by: groupBy, since })}`),
+
+  tools: () => request<ToolDefinition[]>("GET", "/api/tools"),
+  agents: () => request<Agent[]>("GET", "/api/agents"),
+  createAgent: (body: AgentInput) => request<Agent>("POST", "/api/agents", body),
+  updateAgent: (ref: string, body: Partial<AgentInput>) => request<Agent>("PATCH", `/api/agents/${enc(ref)}`, body),
+  deleteAgent: (ref: string) => request<void>("DELETE", `/api/agents/${enc(ref)}`),
+  runAgent: (ref: string, body: { goal: string; mode: AgentRunMode; budget_usd?: number }) =>
+    request<AgentAnswer | AgentQueued>("POST", `/api/agents/${enc(ref)}/run`, body),
+  agentRuns: (ref: string, limit = 20) =>
+    request<AgentRunRow[]>("GET", `/api/agents/${enc(ref)}/runs${query({ limit })}`),
+
+  trace: (runId: string) => request<RunTrace>("GET", `/api/runs/${enc(runId)}/trace`),
+  approve: (runId: string, comment = "") => request<RunRead>("POST", `/api/runs/${enc(runId)}/approve`, { comment }),
+  reject: (runId: string, comment = "") => request<RunRead>("POST", `/api/runs/${enc(runId)}/reject`, { comment }),
+};

@@ -1,0 +1,86 @@
+/** The agent form's state, its validation and its conversion to the `/api/agents` body. */
+
+import type { Agent, AgentInput } from "../api/platform-types";
+import type { JsonObject } from "../api/types";
+
+export interface AgentFormState {
+  name: string;
+  defaultPrompt: string;
+  tools: string[];
+  /** "auto" or a model key. */
+  model: string;
+  temperature: string;
+  maxIterations: string;
+  memorySchema: string;
+}
+
+export const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$/;
+/** Prefix of a tools entry that names a saved agent offered as a sub-agent. */
+export const AGENT_TOOL_PREFIX = "agent:";
+
+export function emptyAgentForm(): AgentFormState {
+  return {
+    name: "",
+    defaultPrompt: "",
+    tools: [],
+    model: "auto",
+    temperature: "0.7",
+    maxIterations: "3",
+    memorySchema: "{}",
+  };
+}
+
+export function agentToForm(a: Agent): AgentFormState {
+  return {
+    name: a.name,
+    defaultPrompt: a.default_prompt,
+    tools: [...a.tools],
+    model: a.model || "auto",
+    temperature: String(a.temperature),
+    maxIterations: String(a.max_iterations),
+    memorySchema: JSON.stringify(a.memory_schema ?? {}, null, 2),
+  };
+}
+
+export type AgentFormResult = { ok: true; body: AgentInput } | { ok: false; errors: Record<string, string> };
+
+/** Validate the form the way the server will, and build the request body. */
+export function formToAgentInput(f: AgentFormState): AgentFormResult {
+  const errors: Record<string, string> = {};
+  const name = f.name.trim();
+  if (!AGENT_NAME_PATTERN.test(name))
+    errors.name = "1–100 letters, digits, spaces, _ . or -, starting with a letter or digit";
+  const temperature = Number(f.temperature);
+  if (f.temperature.trim() === "" || !Number.isFinite(temperature) || temperature < 0 || temperature > 2)
+    errors.temperature = "a number from 0 to 2";
+  const maxIterations = Number(f.maxIterations);
+  if (!Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > 100)
+    errors.maxIterations = "a whole number from 1 to 100";
+  let memorySchema: JsonObject = {};
+  try {
+    const parsed: unknown = f.memorySchema.trim() ? JSON.parse(f.memorySchema) : {};
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) errors.memorySchema = "a JSON object";
+    else memorySchema = parsed as JsonObject;
+  } catch (e) {
+    errors.memorySchema = `not valid JSON: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (f.tools.includes(`${AGENT_TOOL_PREFIX}${name}`)) errors.tools = "an agent cannot be its own sub-agent";
+  if (Object.keys(errors).length) return { ok: false, errors };
+  return {
+    ok: true,
+    body: {
+      name,
+      default_prompt: f.defaultPrompt,
+      tools: [...new Set(f.tools)],
+      memory_schema: memorySchema,
+      model: f.model.trim() || "auto",
+      temperature,
+      max_iterations: maxIterations,
+    },
+  };
+}
+
+/** Toggle one entry of a tools list, keeping its order. */
+export function toggleTool(tools: readonly string[], tool: string): string[] {
+  return tools.includes(tool) ? tools.filter((t) => t !== tool) : [...tools, tool];
+}
