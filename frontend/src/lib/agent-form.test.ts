@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import type { Agent } from "../api/platform-types";
+import { agentToForm, emptyAgentForm, formToAgentInput, toggleTool } from "./agent-form";
+
+describe("agent form", () => {
+  it("builds the request body from a valid form", () => {
+    const form = {
+      ...emptyAgentForm(),
+      name: " researcher ",
+      defaultPrompt: "Find facts.",
+      tools: ["Core.think", "Core.think", "agent:writer"],
+      temperature: "0.2",
+      maxIterations: "5",
+      memorySchema: '{"backend": "buffer"}',
+    };
+    expect(formToAgentInput(form)).toEqual({
+      ok: true,
+      body: {
+        name: "researcher",
+        default_prompt: "Find facts.",
+        tools: ["Core.think", "agent:writer"],
+        memory_schema: { backend: "buffer" },
+        model: "auto",
+        temperature: 0.2,
+        max_iterations: 5,
+      },
+    });
+  });
+
+  it("reports every invalid field", () => {
+    const result = formToAgentInput({
+      ...emptyAgentForm(),
+      name: "-bad",
+      temperature: "3",
+      maxIterations: "0",
+      memorySchema: "[]",
+    });
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(Object.keys(result.errors).sort()).toEqual(["maxIterations", "memorySchema", "name", "temperature"]);
+  });
+
+  it("refuses an agent as its own sub-agent", () => {
+    const result = formToAgentInput({ ...emptyAgentForm(), name: "loop", tools: ["agent:loop"] });
+    expect(result).toMatchObject({ ok: false, errors: { tools: expect.any(String) } });
+  });
+
+  it("round-trips a saved agent and toggles tools in order", () => {
+    const agent = {
+      name: "a",
+      default_prompt: "p",
+      tools: ["Core.think"],
+      memory_schema: {},
+      model: "gpt-4o-mini",
+      temperature: 0.7,
+      max_iterations: 3,
+    } as unknown as Agent;
+    const form = agentToForm(agent);
+    expect(form.model).toBe("gpt-4o-mini");
+    expect(formToAgentInput(form)).toMatchObject({ ok: true, body: { model: "gpt-4o-mini", tools: ["Core.think"] } });
+    expect(toggleTool(["a", "b"], "a")).toEqual(["b"]);
+    expect(toggleTool(["a"], "c")).toEqual(["a", "c"]);
+  });
+});
