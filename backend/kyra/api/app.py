@@ -60,9 +60,8 @@ def create_app(
         if services is not None:  # owned by the caller
             yield
             return
-        from kyra.worker.runtime import DramatiqDispatcher, build_services
-
         import kyra.worker.actors  # noqa: F401  (builds the broker the dispatcher sends to)
+        from kyra.worker.runtime import DramatiqDispatcher, build_services
 
         app.state.services = await build_services(settings, dispatcher=DramatiqDispatcher())
         try:
@@ -76,10 +75,9 @@ def create_app(
             NodesController,
             GraphController,
             RunController,
+            HookController,
             TriggerController,
             ChannelController,
-            TriggerController,
-            HookController,
             CredentialController,
             *_optional_routes(),
             WebController,

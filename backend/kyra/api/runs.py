@@ -21,10 +21,10 @@ from kyra.api.auth import Principal
 from kyra.db.models import TERMINAL_RUN, Run
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as queries
+from kyra.engine import control
 from kyra.engine.hooks import run_channel
 from kyra.engine.services import EngineServices
 from kyra.engine.start import start_run
-from kyra.engine import control
 from kyra.errors import ConflictError
 
 

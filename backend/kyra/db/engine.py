@@ -31,7 +31,9 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> A
         to_async_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per transaction; a connection found dead is
+        # invalidated on first use and the pool reconnects.
+        pool_recycle=3600,
         json_serializer=_dumps,
     )
 

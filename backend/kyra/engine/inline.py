@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from kyra.db.models import Graph, GraphVersion, NodeRun, Run
+from kyra.db.models import Graph, GraphVersion, NodeRun, NodeRunRow, Run
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as run_queries
 from kyra.engine.runner import (
@@ -36,7 +36,7 @@ class RunResult:
     """A finished inline run with its records (persisted or not, per the graph's settings)."""
 
     run: Run
-    node_runs: list[NodeRun]
+    node_runs: list[NodeRun | NodeRunRow]
     children: list[RunResult] = field(default_factory=list)
 
     @property
@@ -58,8 +58,8 @@ class RunResult:
 
 def node_run_record(
     run_id: uuid.UUID, node_id: str, node_type: str, outcome: Outcome, attempt: int
-) -> NodeRun:
-    return NodeRun(
+) -> NodeRunRow:
+    return NodeRunRow(
         run_id=run_id,
         node_id=node_id,
         node_type=node_type,
@@ -110,14 +110,14 @@ def run_output(scope: RunScope) -> dict[str, Any]:
 
 async def execute_scope(services: EngineServices, scope: RunScope, run: Run) -> RunResult:
     """Drive ``scope`` to completion in memory, filling ``run`` with the final status."""
-    records: list[NodeRun] = []
+    records: list[NodeRun | NodeRunRow] = []
     children: list[RunResult] = []
     while True:
         step = plan(scope.graph, scope.states)
         for node_id in step.skipped:
             scope.states[node_id] = NodeState("skipped")
             records.append(
-                NodeRun(
+                NodeRunRow(
                     run_id=run.id,
                     node_id=node_id,
                     node_type=scope.graph.nodes[node_id].type,
@@ -151,7 +151,9 @@ async def execute_scope(services: EngineServices, scope: RunScope, run: Run) -> 
     return RunResult(run, records, children)
 
 
-def _finish(run: Run, scope: RunScope, failed_nodes: list[str], records: list[NodeRun]) -> None:
+def _finish(
+    run: Run, scope: RunScope, failed_nodes: list[str], records: list[NodeRun | NodeRunRow]
+) -> None:
     run.finished_at = datetime.now(UTC)
     paused = [r for r in records if r.status == "paused"]
     if failed_nodes:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kyra.db.models import Graph, GraphVersion, NodeRun, Run
+from kyra.db.models import Graph, NodeRun, Run
 from kyra.db.queries import runs as run_queries
 from kyra.engine.inline import RunResult, _save_child, run_output
 from kyra.engine.runner import (
@@ -34,7 +34,7 @@ from kyra.engine.runner import (
 )
 from kyra.engine.scheduler import NodeState, plan
 from kyra.engine.services import EngineServices
-from kyra.engine.versions import compiled_version
+from kyra.engine.versions import load_compiled
 
 _log = logging.getLogger("kyra.engine")
 _REAPER_LOCK = 726173
@@ -47,13 +47,12 @@ def _dispatcher(services: EngineServices) -> Any:
 
 
 async def _scope(
-    services: EngineServices, session: AsyncSession, run: Run, rows: list[NodeRun]
+    services: EngineServices, session: AsyncSession, run: Run, rows: list[Any]
 ) -> RunScope:
-    version = await session.get(GraphVersion, run.graph_version_id)
-    assert version is not None
-    compiled = compiled_version(services, version)
+    """The run's scope with the states and outputs of ``rows`` (from ``node_states``)."""
+    compiled, number = await load_compiled(services, session, run.graph_version_id)
     scope = RunScope(
-        run.id, run.owner_id, run.graph_id, version.version, run.mode, run.trigger or {}, compiled,
+        run.id, run.owner_id, run.graph_id, number, run.mode, run.trigger or {}, compiled,
         run.started_at or run.created_at, root_run_id=run.parent_run_id, budget_usd=run.budget_usd,
     )  # fmt: skip
     for row in rows:
@@ -77,6 +76,8 @@ class Advanced:
     ready: list[uuid.UUID] = field(default_factory=list)
     changed: list[NodeRun] = field(default_factory=list)
     view: dict[str, Any] | None = None
+    #: The run's scope as of this advance (reused to claim the next node without reloading).
+    scope: RunScope | None = None
 
 
 async def _advance_locked(
@@ -87,7 +88,7 @@ async def _advance_locked(
     run = await run_queries.lock_run(session, run_id)
     if run is None or run.status not in ("queued", "running"):
         return advanced
-    rows = await run_queries.node_rows(session, run_id)
+    rows = await run_queries.node_states(session, run_id)
     scope = await _scope(services, session, run, rows)
     step = plan(scope.graph, scope.states)
     types = {n: scope.graph.nodes[n].type for n in scope.graph.order}
@@ -113,6 +114,7 @@ async def _advance_locked(
         rows = await run_queries.node_rows(session, run_id)
         advanced.changed = [r for r in rows if r.node_id in step.skipped]
     advanced.view = run_queries.run_view(run, version=scope.version)
+    advanced.scope = scope
     return advanced
 
 
@@ -162,19 +164,27 @@ class Claimed:
 
 
 async def _claim(
-    services: EngineServices, session: AsyncSession, node_run_id: uuid.UUID, worker_id: str
+    services: EngineServices,
+    session: AsyncSession,
+    node_run_id: uuid.UUID,
+    worker_id: str,
+    *,
+    scope: RunScope | None = None,
 ) -> Claimed | None:
-    """Inside a transaction: take the node run's lease and load its run's finished outputs."""
+    """Inside a transaction: take the node run's lease and load its run's finished outputs
+    (or reuse ``scope``, loaded in the same transaction)."""
     node_run = await run_queries.claim_node_run(
         session, node_run_id, owner=worker_id, lease_seconds=services.settings.lease_seconds
     )
     if node_run is None:
         return None
-    run = await session.get(Run, node_run.run_id)
-    assert run is not None
-    rows = await run_queries.node_rows(session, node_run.run_id)
-    final = [r for r in rows if r.status in ("succeeded", "failed", "skipped")]
-    return Claimed(node_run, await _scope(services, session, run, final))
+    if scope is None:
+        run = await session.get(Run, node_run.run_id)
+        assert run is not None
+        rows = await run_queries.node_states(session, node_run.run_id)
+        final = [r for r in rows if r.status in ("succeeded", "failed", "skipped")]
+        scope = await _scope(services, session, run, final)
+    return Claimed(node_run, scope)
 
 
 async def execute_node_run(
@@ -279,7 +289,9 @@ async def _record(
         elif retry_in is None:
             advanced = await _advance_locked(services, session, claimed.run_id)
             if advanced.ready:
-                following = await _claim(services, session, advanced.ready[0], worker_id)
+                following = await _claim(
+                    services, session, advanced.ready[0], worker_id, scope=advanced.scope
+                )
     if row is not None:
         await services.hooks.node_changed(claimed.run_id, run_queries.node_run_view(row))
     if retry_in is not None:

@@ -96,7 +96,10 @@ async def _claim_key(
     services: EngineServices, graph: Graph, version: GraphVersion, trigger: dict[str, Any],
     mode: str, trigger_kind: str, budget: Decimal | None, key: str, run_id: uuid.UUID | None,
 ) -> tuple[Run | None, Run | None]:  # fmt: skip
-    """Insert the run row holding ``key``: ``(first run, None)`` if taken, else ``(None, new row)``."""
+    """Insert the run row holding ``key``.
+
+    Returns ``(first run, None)`` when the key is taken, else ``(None, the new row)``.
+    """
     async with services.session_factory() as session:
         found = await run_queries.find_by_idempotency_key(session, owner_id=graph.owner_id, key=key)
         if found is not None:

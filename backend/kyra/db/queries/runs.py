@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kyra.db.models import GraphVersion, NodeRun, Run
+from kyra.db.models import GraphVersion, NodeRun, NodeRunRow, Run
 from kyra.errors import NotFoundError
 
 _ACTIVE_NODE = ("queued", "running")
@@ -91,6 +91,8 @@ def run_view(
 
 
 def _row(model: Any) -> dict[str, Any]:
+    if isinstance(model, NodeRunRow):
+        return model.as_row()
     return {column.key: getattr(model, column.key) for column in model.__table__.columns}
 
 
@@ -162,10 +164,16 @@ async def lock_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
     return await session.scalar(select(Run).where(Run.id == run_id).with_for_update())
 
 
+async def node_states(session: AsyncSession, run_id: uuid.UUID) -> list[Any]:
+    """``(node_id, status, output, error)`` of a run's node runs: what scheduling needs, without
+    loading inputs and params."""
+    columns = (NodeRun.node_id, NodeRun.status, NodeRun.output, NodeRun.error)
+    rows = await session.execute(select(*columns).where(NodeRun.run_id == run_id, _TOP_LEVEL))
+    return list(rows)
+
+
 async def node_rows(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
-    return list(
-        await session.scalars(select(NodeRun).where(NodeRun.run_id == run_id, _TOP_LEVEL))
-    )
+    return list(await session.scalars(select(NodeRun).where(NodeRun.run_id == run_id, _TOP_LEVEL)))
 
 
 async def add_node_runs(
@@ -316,7 +324,9 @@ async def stalled_runs(
 ) -> list[uuid.UUID]:
     """Live queue runs with no node run in flight that nobody advanced for a while."""
     stale = func.now() - timedelta(seconds=stale_after)
-    in_flight = select(NodeRun.id).where(NodeRun.run_id == Run.id, NodeRun.status.in_(_ACTIVE_NODE), _TOP_LEVEL)  # type: ignore[attr-defined]
+    in_flight = select(NodeRun.id).where(
+        NodeRun.run_id == Run.id, NodeRun.status.in_(_ACTIVE_NODE), _TOP_LEVEL
+    )  # type: ignore[attr-defined]
     rows = await session.scalars(
         select(Run.id)
         .where(
