@@ -25,7 +25,7 @@ async def cancel_run(services: EngineServices, run_id: uuid.UUID) -> None:
         if run is None or run.status in ("succeeded", "failed", "cancelled"):
             return
         run.status, run.finished_at = "cancelled", datetime.now(UTC)
-        await run_queries.cancel_pending(session, run_id)
+        await run_queries.cancel_pending(session, run_id, running=True)
         view = run_queries.run_view(run)
     await services.hooks.run_changed(view)
 
