@@ -78,3 +78,16 @@ async def test_other_owners_get_404_for_every_resource(
     assert (await api.get("/api/graphs", headers=other)).json() == []
     assert (await api.get("/api/credentials", headers=other)).json() == []
     assert (await api.get(f"/api/graphs/{graph['id']}")).status_code == 200
+
+
+async def test_the_admin_key_from_settings_is_accepted(services: Any) -> None:
+    settings = services.settings.model_copy(update={"admin_api_key": "kyra_admin_from_env"})
+    app = create_app(settings, services=services)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        me = await client.get("/api/me", headers={"X-API-Key": "kyra_admin_from_env"})
+        assert me.status_code == 200
+        assert me.json()["is_admin"] is True
+        assert (
+            await client.get("/api/me", headers={"X-API-Key": "kyra_admin_other"})
+        ).status_code == 401
