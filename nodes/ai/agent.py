@@ -61,6 +61,8 @@ SPEC = NodeSpec(
     outputs=[
         Port("out", PortType.object, description="{answer, result, steps, cost_usd}"),
     ],
+    # Agents reach other agents as sub-agents ("agent:<name>"), with depth and recursion checks.
+    tool=False,
     timeout_s=1800,
 )
 

@@ -290,6 +290,10 @@ async def _resume_recording(ctx: Any) -> Recording | None:
     earlier = [s.attempt for s in mine if s.attempt < ctx.attempt]
     if not earlier:
         return None
+    stale = [s.id for s in mine if s.status == "running" and s.attempt < ctx.attempt]
+    if stale:  # steps of an attempt whose worker died
+        async with ctx.services.session_factory() as session, session.begin():
+            await queries.cancel_steps(session, stale)
     last = max(earlier)
     return Recording([s for s in mine if s.attempt == last], strict=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.db.models import AgentRun, AiAgent, Credential, NodeRun
@@ -94,6 +94,15 @@ async def insert_step(session: AsyncSession, step: NodeRun) -> None:
 
 async def update_step(session: AsyncSession, step_id: uuid.UUID, values: dict[str, Any]) -> None:
     await session.execute(update(NodeRun).where(NodeRun.id == step_id).values(**values))
+
+
+async def cancel_steps(session: AsyncSession, step_ids: list[uuid.UUID]) -> None:
+    """Close steps left running by an attempt that will never finish them."""
+    await session.execute(
+        update(NodeRun)
+        .where(NodeRun.id.in_(step_ids), NodeRun.status == "running")  # type: ignore[attr-defined]
+        .values(status="cancelled", finished_at=func.now())
+    )
 
 
 async def run_steps(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:

@@ -1,0 +1,87 @@
+"""A worker killed in the middle of an agent: another worker finishes it without repeating steps."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import uuid
+from typing import Any
+
+from kyra.db.models import Graph
+from kyra.db.queries import agents as agent_queries
+from kyra.db.queries import graphs as graph_queries
+from kyra.engine.services import EngineServices
+from kyra.engine.start import start_run
+from tests.conftest import start_worker, stop_process_group
+from tests.fakes.openai import FakeOpenAI
+from tests.fakes.server import Reply, ToolUse
+from tests.integration.agents.conftest import User
+from tests.integration.test_durability import on_queue, run_status
+
+
+def _graph(name: str) -> dict[str, Any]:
+    agent = {"tools": ["Core.wait"], "goal": "Wait, then answer."}
+    return {
+        "schema": "kyra.graph/1",
+        "name": name,
+        "nodes": [{"id": "start", "type": "Manual.trigger"},
+                  {"id": "agent", "type": "AI.agent", "params": agent}],
+        "edges": [{"source": "start", "target": "agent"}],
+    }  # fmt: skip
+
+
+async def _steps(services: EngineServices, run_id: uuid.UUID) -> list[Any]:
+    async with services.session_factory() as session:
+        return await agent_queries.run_steps(session, run_id)
+
+
+async def test_an_agent_survives_its_worker_being_killed_mid_tool_call(
+    user: User, services: EngineServices, fake_openai: FakeOpenAI
+) -> None:
+    # Given an agent on a worker alone on its queue, inside a tool call that takes seconds
+    queue = f"agent-kill-{uuid.uuid4().hex[:8]}"
+    first_worker = start_worker(env={"KYRA_QUEUE_NAME": queue})
+    second_worker = None
+    fake_openai.script(
+        Reply(text="", tool_calls=[ToolUse("Core__wait", {"seconds": 4})]), Reply(text="survived")
+    )
+    try:
+        created = await user.post("/api/graphs", _graph(queue), expect=201)
+        async with services.session_factory() as session:
+            graph = await session.get(Graph, uuid.UUID(created["id"]))
+            assert graph is not None
+            version = await graph_queries.latest_version(session, graph.id)
+        started = await start_run(
+            on_queue(services, queue), graph=graph, version=version, trigger={}, mode="queue"
+        )
+        run_id = started.run.id
+        for _ in range(600):
+            if any(s.kind == "tool_call" for s in await _steps(services, run_id)):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the tool call never started")
+
+        # When that worker is SIGKILLed and another one starts
+        os.killpg(first_worker.pid, signal.SIGKILL)
+        first_worker.wait()
+        second_worker = start_worker(env={"KYRA_QUEUE_NAME": queue})
+
+        # Then the agent finishes; the model call made before the crash is not made again
+        for _ in range(1200):
+            if await run_status(services, run_id) in ("succeeded", "failed"):
+                break
+            await asyncio.sleep(0.1)
+        run = await user.get(f"/api/runs/{run_id}")
+        assert run["status"] == "succeeded", run
+        assert run["node_runs"][1]["output"]["out"]["answer"] == "survived"
+        assert len(fake_openai.requests) == 2
+        steps = {(s.attempt, s.step_key): s.status for s in await _steps(services, run_id)}
+        assert steps[(1, "1.llm")] == "succeeded"
+        assert steps[(1, "1.tool.0")] == "cancelled"  # closed when the next attempt began
+        assert steps[(2, "1.tool.0")] == "succeeded"
+    finally:
+        stop_process_group(first_worker)
+        if second_worker is not None:
+            stop_process_group(second_worker)
