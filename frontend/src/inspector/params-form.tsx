@@ -111,6 +111,8 @@ interface Props {
   onChange: (params: JsonObject) => void;
 }
 
+const ARRAY_DEFAULTS = { arrayMinItems: { populate: "requiredOnly" as const } };
+
 /** The parameter form generated from a node's `params_schema`. */
 function ParamsForm({ spec, params, suggestions, readOnly, onChange }: Props) {
   const schema = useMemo(() => simplifySchema(inlineRefs(spec.params_schema)) as RJSFSchema, [spec]);
@@ -143,6 +145,9 @@ function ParamsForm({ spec, params, suggestions, readOnly, onChange }: Props) {
         showErrorList={false}
         noHtml5Validate
         idPrefix="param"
+        // Optional arrays with minItems (Webhook.trigger methods) keep the server's default
+        // instead of getting an empty, invalid first item.
+        experimental_defaultFormStateBehavior={ARRAY_DEFAULTS}
         onChange={(e) => {
           if (touched.current && !readOnly) onChange((e.formData ?? {}) as JsonObject);
         }}
