@@ -43,8 +43,6 @@ class Settings(BaseSettings):
     max_graph_nodes: int = 5000
     max_graph_bytes: int = 2_000_000
     max_request_bytes: int = 4_000_000
-    #: Longest a `sync` run may take in the API process before it answers 202.
-    sync_timeout_seconds: float = 30.0
 
     #: Largest webhook body accepted; bigger requests get 413.
     webhook_max_body_bytes: int = 1_000_000
