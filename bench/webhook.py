@@ -50,7 +50,12 @@ wrk.body = '{"name": "bench"}'
 local requests = nil
 local index = 0
 function init(args)
-  if args[1] ~= nil then requests = dofile(args[1]) end
+  if args[1] == nil then return end
+  requests = {}
+  for line in io.lines(args[1]) do
+    local stamp, signature, body = line:match("^(%S+) (%S+) (.*)$")
+    requests[#requests + 1] = {stamp, signature, body}
+  end
 end
 function request()
   if requests == nil then return wrk.format() end
@@ -103,19 +108,15 @@ def prepare(stack: Stack, scenario: Scenario) -> tuple[str, str | None]:
 
 
 def signed_requests(secret: str, count: int, folder: Path) -> Path:
-    """A Lua file returning ``count`` distinct signed requests ``{timestamp, signature, body}``."""
+    """A file of ``count`` distinct signed requests, one ``timestamp signature body`` a line."""
     stamp = int(time.time())
-    lines = ["return {"]
+    lines = []
     for i in range(count):
         body = json.dumps({"name": f"bench-{i}"}).encode()
         headers = sign(secret, body, stamp)
-        lines.append(
-            f'{{"{headers["X-Kyra-Timestamp"]}","{headers["X-Kyra-Signature"]}",'
-            f"'{body.decode()}'}},"
-        )
-    lines.append("}")
-    path = folder / f"signed-{uuid.uuid4().hex[:6]}.lua"
-    path.write_text("\n".join(lines))
+        lines.append(f"{stamp} {headers['X-Kyra-Signature']} {body.decode()}")
+    path = folder / f"signed-{uuid.uuid4().hex[:6]}.txt"
+    path.write_text("\n".join(lines) + "\n")
     return path
 
 
