@@ -129,7 +129,9 @@ async def test_a_call_over_the_budget_pauses_the_run_until_the_budget_is_raised(
     assert ask["status"] == "paused"
     assert ask["error"]["details"]["reason"] == "budget_exceeded"
 
-    resumed = await api.post(f"/api/runs/{run['id']}/resume", json={"budget_usd": 1}, headers=as_user)
+    resumed = await api.post(
+        f"/api/runs/{run['id']}/resume", json={"budget_usd": 1}, headers=as_user
+    )
     assert resumed.status_code == 200, resumed.text
     run = await _final(api, as_user, run["id"])
     assert run["status"] == "succeeded", run

@@ -276,16 +276,16 @@ async def add_run_cost(
     )
 
 
-async def cancel_pending(session: AsyncSession, run_id: uuid.UUID, *, running: bool = False) -> None:
+async def cancel_pending(
+    session: AsyncSession, run_id: uuid.UUID, *, running: bool = False
+) -> None:
     """Mark node runs that have not started (or are paused) as cancelled; with ``running``, the
     ones in flight too (their workers lose the lease and stop at the next renewal)."""
     statuses = ("queued", "paused", "running") if running else ("queued", "paused")
     await session.execute(
         update(NodeRun)
         .where(NodeRun.run_id == run_id, NodeRun.status.in_(statuses))  # type: ignore[attr-defined]
-        .values(
-            status="cancelled", finished_at=func.now(), updated_at=func.now(), lease_owner=None
-        )
+        .values(status="cancelled", finished_at=func.now(), updated_at=func.now(), lease_owner=None)
     )
 
 
