@@ -14,6 +14,7 @@ Our exception hierarchy::
     │   ├── BlockedAddressError  outbound HTTP to an internal address was refused
     │   ├── SandboxError         user code failed or broke a sandbox limit
     │   ├── ReplayDivergedError  a replayed run asked for something the recording does not hold
+    │   ├── ApprovalRejectedError a human rejected a node that requires approval
     │   └── PauseRequested       the node asks to pause the run (approval, budget exceeded)
     │       └── ApprovalRequired a node or agent tool call waits for a human decision
     └── RunCancelledError        the run was cancelled while a node ran
@@ -96,5 +97,11 @@ class ApprovalRequired(PauseRequested):
 
 class ReplayDivergedError(NodeError):
     """Replay met a request (LLM call, tool call, node input) that differs from the recording."""
+
+    retryable = False
+
+
+class ApprovalRejectedError(NodeError):
+    """A human rejected a node marked ``requires_approval`` (its error port may handle it)."""
 
     retryable = False

@@ -22,7 +22,13 @@ from pydantic import ValidationError
 from kyra.engine import templating
 from kyra.engine.scheduler import CompiledGraph, NodeState, collect_inputs, primary_output
 from kyra.engine.services import EngineServices
-from kyra.errors import NodeError, NodeTimeoutError, ParamsInvalidError, PauseRequested
+from kyra.errors import (
+    ApprovalRejectedError,
+    NodeError,
+    NodeTimeoutError,
+    ParamsInvalidError,
+    PauseRequested,
+)
 from kyra.spec import NodeSpec
 
 _log = logging.getLogger("kyra.engine")
@@ -155,6 +161,8 @@ async def attempt_node(
         rendered = render_params(spec, node.params, scope.template_context())
         outcome.params = rendered
         params = validate_params(spec, rendered)
+        if node.settings.requires_approval and scope.replay is None:
+            await _approved(ctx, spec, rendered)
         timeout = node.settings.timeout_s or spec.timeout_s
         assert spec.execute is not None
         run = spec.execute if scope.replay is None else scope.replay.executor(spec, node_id)
@@ -188,6 +196,16 @@ async def attempt_node(
     outcome.children = ctx.children
     outcome.steps = ctx.steps
     return outcome
+
+
+async def _approved(ctx: Any, spec: NodeSpec, params: dict[str, Any]) -> None:
+    """Wait for a human decision on a node marked ``requires_approval`` (pauses the run)."""
+    decision = await ctx.request_approval({"node_type": spec.type, "params": params})
+    if not decision["approved"]:
+        raise ApprovalRejectedError(
+            f"rejected by {decision.get('decided_by') or 'a human'}",
+            details={"comment": decision.get("comment", "")},
+        )
 
 
 def routed_ports(outcome: Outcome, graph: CompiledGraph, node_id: str) -> dict[str, Any] | None:

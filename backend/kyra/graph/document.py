@@ -30,6 +30,8 @@ class NodeSettings(_Model):
     retries: int | None = Field(None, ge=0, le=20)
     retry_backoff_s: float = Field(1.0, ge=0, le=3600)
     timeout_s: float | None = Field(None, gt=0, le=86_400)
+    #: Pause the run for a human decision before the node executes (rejected: the node fails).
+    requires_approval: bool = False
 
 
 class GraphNode(_Model):

@@ -115,3 +115,40 @@ async def test_approving_a_run_that_waits_for_nothing_is_a_conflict(user: User) 
     response = await user.api.post(f"/api/runs/{run['id']}/approve", headers=user.headers)
 
     assert response.status_code == 409
+
+
+def _guarded_graph(name: str) -> dict[str, Any]:
+    guarded = {"id": "send", "type": "Core.set", "params": {"values": {"sent": "{{ trigger.to }}"}},
+               "settings": {"requires_approval": True}}  # fmt: skip
+    return {
+        "schema": "kyra.graph/1",
+        "name": name,
+        "nodes": [{"id": "start", "type": "Manual.trigger"}, guarded],
+        "edges": [{"source": "start", "sourcePort": "out", "target": "send", "targetPort": "in"}],
+    }
+
+
+async def test_a_node_marked_requires_approval_runs_only_once_approved(
+    user: User, worker: Any
+) -> None:
+    graph = await user.post("/api/graphs", _guarded_graph("guarded"), expect=201)
+    runs = [
+        await user.post(f"/api/graphs/{graph['id']}/runs",
+                        {"inputs": {"to": "bob"}, "mode": "queue"}, expect=202)
+        for _ in range(2)
+    ]  # fmt: skip
+    paused = [await user.final(r["id"]) for r in runs]
+    assert [p["status"] for p in paused] == ["paused", "paused"]
+    assert paused[0]["pending_approval"][0]["request"] == {
+        "node_id": "send", "node_type": "Core.set", "params": {"values": {"sent": "bob"}},
+    }  # fmt: skip
+
+    await user.post(f"/api/runs/{paused[0]['id']}/approve", expect=200)
+    await user.post(f"/api/runs/{paused[1]['id']}/reject", {"comment": "not bob"}, expect=200)
+    approved, rejected = [await user.final(p["id"], statuses=("succeeded", "failed"))
+                          for p in paused]  # fmt: skip
+
+    assert approved["status"] == "succeeded" and approved["output"] == {"send": {"sent": "bob"}}
+    assert rejected["status"] == "failed"
+    assert rejected["error"]["type"] == "ApprovalRejectedError"
+    assert rejected["error"]["details"]["comment"] == "not bob"
