@@ -13,6 +13,35 @@ import {
 import { toast } from "../ui/toasts";
 import { useLoad } from "../ui/use-load";
 
+function ApprovalPicker({
+  tools,
+  approvals,
+  onChange,
+}: {
+  tools: string[];
+  approvals: string[];
+  onChange: (approvals: string[]) => void;
+}) {
+  if (!tools.length) return null;
+  return (
+    <fieldset className="tool-picker">
+      <legend>Human in the loop</legend>
+      <p className="muted small">A call of a checked tool pauses the run until someone approves or rejects it.</p>
+      {tools.map((t) => (
+        <label key={t} className="check">
+          <input
+            type="checkbox"
+            aria-label={`${t} requires approval`}
+            checked={approvals.includes(t)}
+            onChange={() => onChange(toggleTool(approvals, t))}
+          />
+          <code>{t}</code> requires approval
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 function ToolPicker({
   tools,
   agents,
@@ -58,6 +87,7 @@ function ToolPicker({
               <label key={s.type} className="check" title={s.description}>
                 <input
                   type="checkbox"
+                  aria-label={`Tool ${s.type}`}
                   checked={tools.includes(s.type)}
                   onChange={() => onChange(toggleTool(tools, s.type))}
                 />
@@ -75,6 +105,7 @@ function ToolPicker({
                 <label key={a.id} className="check">
                   <input
                     type="checkbox"
+                    aria-label={`Tool ${entry}`}
                     checked={tools.includes(entry)}
                     onChange={() => onChange(toggleTool(tools, entry))}
                   />
@@ -198,6 +229,21 @@ export function AgentForm({
       </div>
       <ToolPicker tools={form.tools} agents={agents} self={form.name.trim()} onChange={(tools) => set({ tools })} />
       <FieldError error={errors.tools} />
+      <ApprovalPicker
+        tools={form.tools}
+        approvals={form.approvalTools}
+        onChange={(approvalTools) => set({ approvalTools })}
+      />
+      <label className="field">
+        <span>At max iterations</span>
+        <select
+          value={form.onMaxIterations}
+          onChange={(e) => set({ onMaxIterations: e.target.value as AgentFormState["onMaxIterations"] })}
+        >
+          <option value="fail">fail clearly</option>
+          <option value="best_answer">return the best answer so far</option>
+        </select>
+      </label>
       <label className="field">
         <span>Memory schema (JSON)</span>
         <textarea

@@ -23,6 +23,7 @@ describe("agent form", () => {
         model: "auto",
         temperature: 0.2,
         max_iterations: 5,
+        settings: { on_max_iterations: "fail", tool_settings: {} },
       },
     });
   });
@@ -38,6 +39,39 @@ describe("agent form", () => {
     expect(result.ok).toBe(false);
     if (!result.ok)
       expect(Object.keys(result.errors).sort()).toEqual(["maxIterations", "memorySchema", "name", "temperature"]);
+  });
+
+  it("marks chosen tools that need approval and keeps other saved settings", () => {
+    const agent = {
+      name: "careful",
+      default_prompt: "",
+      tools: ["Core.think", "Core.code"],
+      memory_schema: {},
+      model: "auto",
+      temperature: 0.7,
+      max_iterations: 3,
+      settings: {
+        max_depth: 2,
+        on_max_iterations: "best_answer",
+        tool_settings: {
+          "Core.think": { requires_approval: true },
+          "Core.code": { requires_approval: false, timeout_s: 5 },
+        },
+      },
+    } as unknown as Agent;
+    const form = agentToForm(agent);
+    expect(form.approvalTools).toEqual(["Core.think"]);
+    const result = formToAgentInput({ ...form, approvalTools: ["Core.code"], tools: ["Core.code", "Web.research"] });
+    expect(result).toMatchObject({
+      ok: true,
+      body: {
+        settings: {
+          max_depth: 2,
+          on_max_iterations: "best_answer",
+          tool_settings: { "Core.code": { requires_approval: true, timeout_s: 5 } },
+        },
+      },
+    });
   });
 
   it("refuses an agent as its own sub-agent", () => {

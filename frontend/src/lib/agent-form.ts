@@ -1,6 +1,6 @@
 /** The agent form's state, its validation and its conversion to the `/api/agents` body. */
 
-import type { Agent, AgentInput } from "../api/platform-types";
+import type { Agent, AgentInput, AgentSettings } from "../api/platform-types";
 import type { JsonObject } from "../api/types";
 
 export interface AgentFormState {
@@ -12,6 +12,11 @@ export interface AgentFormState {
   temperature: string;
   maxIterations: string;
   memorySchema: string;
+  /** Tools whose calls wait for a human's approval. */
+  approvalTools: string[];
+  onMaxIterations: "fail" | "best_answer";
+  /** Settings of the saved agent, kept for the fields this form does not show. */
+  baseSettings: AgentSettings;
 }
 
 export const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$/;
@@ -27,6 +32,9 @@ export function emptyAgentForm(): AgentFormState {
     temperature: "0.7",
     maxIterations: "3",
     memorySchema: "{}",
+    approvalTools: [],
+    onMaxIterations: "fail",
+    baseSettings: {},
   };
 }
 
@@ -39,6 +47,11 @@ export function agentToForm(a: Agent): AgentFormState {
     temperature: String(a.temperature),
     maxIterations: String(a.max_iterations),
     memorySchema: JSON.stringify(a.memory_schema ?? {}, null, 2),
+    approvalTools: Object.entries(a.settings?.tool_settings ?? {})
+      .filter(([, t]) => t.requires_approval)
+      .map(([name]) => name),
+    onMaxIterations: a.settings?.on_max_iterations ?? "fail",
+    baseSettings: a.settings ?? {},
   };
 }
 
@@ -66,18 +79,34 @@ export function formToAgentInput(f: AgentFormState): AgentFormResult {
   }
   if (f.tools.includes(`${AGENT_TOOL_PREFIX}${name}`)) errors.tools = "an agent cannot be its own sub-agent";
   if (Object.keys(errors).length) return { ok: false, errors };
+  const tools = [...new Set(f.tools)];
   return {
     ok: true,
     body: {
       name,
       default_prompt: f.defaultPrompt,
-      tools: [...new Set(f.tools)],
+      tools,
       memory_schema: memorySchema,
       model: f.model.trim() || "auto",
       temperature,
       max_iterations: maxIterations,
+      settings: agentSettings(f, tools),
     },
   };
+}
+
+/** The agent's settings: the saved ones, with the approval flags of the chosen tools and the max-iterations policy. */
+function agentSettings(f: AgentFormState, tools: readonly string[]): AgentSettings {
+  const saved = f.baseSettings.tool_settings ?? {};
+  const toolSettings: NonNullable<AgentSettings["tool_settings"]> = {};
+  for (const tool of tools) {
+    const requiresApproval = f.approvalTools.includes(tool);
+    const entry = { ...saved[tool], requires_approval: requiresApproval };
+    // Keep an entry only when it says something beyond the defaults.
+    if (requiresApproval || Object.keys(saved[tool] ?? {}).some((k) => k !== "requires_approval"))
+      toolSettings[tool] = entry;
+  }
+  return { ...f.baseSettings, on_max_iterations: f.onMaxIterations, tool_settings: toolSettings };
 }
 
 /** Toggle one entry of a tools list, keeping its order. */
