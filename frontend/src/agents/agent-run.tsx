@@ -83,7 +83,7 @@ function RecentRuns({ agent, version }: { agent: Agent; version: number }) {
 }
 
 /** Run an agent with a goal in direct, tracked or queue mode and show the answer, steps and cost. */
-export function AgentRun({ agent }: { agent: Agent }) {
+export function AgentRun({ agent, onRan }: { agent: Agent; onRan?: () => void }) {
   const [goal, setGoal] = useState("");
   const [mode, setMode] = useState<AgentRunMode>("direct");
   const [budget, setBudget] = useState("");
@@ -106,6 +106,7 @@ export function AgentRun({ agent }: { agent: Agent }) {
     } finally {
       setBusy(false);
       setVersion((v) => v + 1);
+      onRan?.();
     }
   };
   return (

@@ -135,7 +135,7 @@ export function AgentsPage({ agentId }: { agentId: string | null }) {
                     )}
                   </p>
                 </div>
-                <AgentRun key={selected.id} agent={selected} />
+                <AgentRun key={selected.id} agent={selected} onRan={reload} />
               </>
             )}
             {!creating && !agentId && agents.length > 0 && <p className="muted">Choose an agent to run or edit it.</p>}

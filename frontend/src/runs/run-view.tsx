@@ -8,6 +8,7 @@ import { Inspector } from "../inspector/inspector";
 import { EditorStoresProvider, useRunStore, useStoreApis } from "../store/editor-context";
 import { createEditorStore, emptyDocument } from "../store/editor-store";
 import { createRunStore } from "../store/run-store";
+import { layoutPositions } from "../lib/layout";
 import { Link } from "../ui/link";
 import { formatCost, formatDuration, formatTime, toJsonText } from "./format";
 import { RunActions } from "./run-actions";
@@ -66,6 +67,13 @@ export function RunView({ runId }: { runId: string }) {
       const version = await api.version(run.graph_id, run.graph_version);
       if (cancelled) return;
       stores.editor.getState().load(version.document, { graphId: run.graph_id, readOnly: true });
+      // Graphs made by the server (an agent's run) carry no positions: lay them out once.
+      if (version.document.nodes.length > 1 && version.document.nodes.every((n) => !n.position)) {
+        const ed = stores.editor.getState();
+        const positions = await layoutPositions(ed.nodes, ed.edges);
+        if (cancelled) return;
+        stores.editor.getState().setPositions(positions);
+      }
       stores.run.getState().setRun(run);
       setState("ready");
     })().catch((e: unknown) => !cancelled && setState(e instanceof Error ? e.message : String(e)));

@@ -87,8 +87,9 @@ export function TraceTree({ tree, emptyText = "No steps yet." }: { tree: TraceNo
   return (
     <div className="trace" data-testid="trace">
       <p className="muted small" data-testid="trace-totals">
-        {t.agents} agents · {t.llm_calls} LLM calls · {t.tool_calls} tool calls · {t.input_tokens + t.output_tokens}{" "}
-        tokens · {formatCost(t.cost_usd)}
+        {t.agents > 0 && `${t.agents} sub-agents · `}
+        {t.llm_calls} LLM calls · {t.tool_calls} tool calls · {t.input_tokens + t.output_tokens} tokens ·{" "}
+        {formatCost(t.cost_usd)}
       </p>
       <ul className="trace-list trace-root">
         {tree.map((n) => (
