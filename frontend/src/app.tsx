@@ -1,21 +1,23 @@
 import { lazy, Suspense, useEffect, useState } from "react";
-import { AgentsPage } from "./agents/agents-page";
 import { SignIn } from "./auth/sign-in";
-import { CredentialsPage } from "./credentials/credentials-page";
 import { CatalogueProvider } from "./api/catalogue";
 import { api, ApiError, getApiKey, onUnauthorized, setApiKey } from "./api/client";
 import type { Me } from "./api/types";
 import { EditorPage } from "./editor/editor-page";
 import { GraphList } from "./graphs/graph-list";
-import { AllRunsPage } from "./runs/all-runs-page";
 import { RunView } from "./runs/run-view";
 import { RunsPage } from "./runs/runs-page";
 import { Link } from "./ui/link";
 import { type Route, useRoute } from "./ui/router";
 import { Toasts } from "./ui/toasts";
 
-// Charts (recharts) load only with the Models & costs page.
+// The platform pages load on first visit; charts (recharts) only with Models & costs.
 const ModelsPage = lazy(() => import("./models/models-page"));
+const AgentsPage = lazy(() => import("./agents/agents-page").then((m) => ({ default: m.AgentsPage })));
+const CredentialsPage = lazy(() =>
+  import("./credentials/credentials-page").then((m) => ({ default: m.CredentialsPage })),
+);
+const AllRunsPage = lazy(() => import("./runs/all-runs-page").then((m) => ({ default: m.AllRunsPage })));
 
 const NAV: { to: string; label: string; pages: Route["page"][] }[] = [
   { to: "/", label: "Graphs", pages: ["graphs", "editor", "new", "runs"] },
@@ -58,14 +60,26 @@ function Pages() {
     case "run":
       return <RunView key={route.runId} runId={route.runId} />;
     case "all-runs":
-      return <AllRunsPage />;
+      return (
+        <Suspense fallback={<p className="page-message">Loading…</p>}>
+          <AllRunsPage />
+        </Suspense>
+      );
     case "agents":
-      return <AgentsPage agentId={route.agentId} />;
+      return (
+        <Suspense fallback={<p className="page-message">Loading…</p>}>
+          <AgentsPage agentId={route.agentId} />
+        </Suspense>
+      );
     case "credentials":
-      return <CredentialsPage />;
+      return (
+        <Suspense fallback={<p className="page-message">Loading…</p>}>
+          <CredentialsPage />
+        </Suspense>
+      );
     case "models":
       return (
-        <Suspense fallback={<p className="page-message">Loading models…</p>}>
+        <Suspense fallback={<p className="page-message">Loading…</p>}>
           <ModelsPage />
         </Suspense>
       );

@@ -161,3 +161,78 @@ def test_a_saved_webhook_trigger_shows_its_url_and_a_secret_once(
     editor.select(hook)
     expect(editor.inspector.get_by_test_id("webhook-secret-state")).to_contain_text("required")
     expect(editor.inspector.get_by_test_id("webhook-secret")).to_have_count(0)
+
+
+def test_a_saved_schedule_trigger_shows_its_next_fire_time(
+    editor: Editor, api_client: httpx.Client
+) -> None:
+    editor.new_graph()
+
+    # Given a Schedule.trigger node with a yearly cron expression
+    node = editor.drop("Schedule.trigger", 160, 220)
+    editor.select(node)
+    editor.inspector.get_by_label("Cron").fill("0 9 1 1 *")
+
+    # When the graph is saved
+    graph_id = editor.save()
+
+    # Then the next fire time from the API is on the node and in the inspector
+    (schedule,) = api_client.get(f"/api/graphs/{graph_id}").json()["schedules"]
+    assert schedule["next_fire_at"] and schedule["cron"] == "0 9 1 1 *"
+    year = schedule["next_fire_at"][:4]
+    expect(editor.node(node).get_by_test_id("node-next-fire")).to_contain_text(year)
+    editor.select(node)
+    facts = editor.inspector.get_by_test_id("schedule-facts")
+    expect(facts).to_contain_text("0 9 1 1 *")
+    expect(facts.get_by_test_id("schedule-next")).to_contain_text(year)
+
+    # And the Runs page lists it among the schedules
+    editor.page.get_by_role("navigation", name="Main").get_by_role("link", name="Runs").click()
+    expect(editor.page.get_by_test_id("schedules-table")).to_contain_text("0 9 1 1 *")
+
+
+def test_a_provider_added_on_the_models_page_and_an_edited_price(
+    editor: Editor, api_client: httpx.Client
+) -> None:
+    page = editor.page
+    name = f"local-{uuid.uuid4().hex[:6]}"
+    page.goto(f"{editor.url}/models")
+
+    # When an OpenAI-compatible provider is added with a key
+    form = page.get_by_role("form", name="New provider")
+    form.get_by_label("Name", exact=True).fill(name)
+    form.get_by_label("Kind").select_option("openai_compatible")
+    form.get_by_label("Base URL").fill("http://127.0.0.1:9/v1")
+    form.get_by_label("API key").fill("sk-never-shown")
+    form.get_by_role("button", name="Add provider").click()
+
+    # Then it is listed with its URL and "set" for the key, which is never shown
+    row = page.get_by_test_id("providers-table").locator("tr").filter(has_text=name)
+    expect(row).to_contain_text("http://127.0.0.1:9/v1")
+    expect(row).to_contain_text("set")
+    assert "sk-never-shown" not in page.content()
+
+    # Given a model of that provider
+    provider = next(p for p in api_client.get("/api/llm/providers").json() if p["name"] == name)
+    key = f"m-{uuid.uuid4().hex[:6]}"
+    created = api_client.post(
+        "/api/llm/models",
+        json={"provider_id": provider["id"], "model_key": key, "input_cost_per_1k": "0.5",
+              "output_cost_per_1k": "1"},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    page.reload()
+
+    # When its prices are edited in place
+    model_row = page.locator(f'[data-testid="model-row"][data-model-key="{key}"]')
+    expect(model_row.get_by_test_id("input-price")).to_have_text("$0.50")
+    model_row.get_by_role("button", name=f"Edit prices of {key}").click()
+    model_row.get_by_label(f"Input price of {key}").fill("0.25")
+    model_row.get_by_label(f"Output price of {key}").fill("0.75")
+    model_row.get_by_role("button", name="Save").click()
+
+    # Then the table and the API show the new prices
+    expect(model_row.get_by_test_id("input-price")).to_have_text("$0.25")
+    expect(model_row.get_by_test_id("output-price")).to_have_text("$0.75")
+    stored = next(m for m in api_client.get("/api/llm/models").json() if m["model_key"] == key)
+    assert (stored["input_cost_per_1k"], stored["output_cost_per_1k"]) == (0.25, 0.75)
