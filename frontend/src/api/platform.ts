@@ -81,6 +81,9 @@ export const platformApi = {
     request<AgentRunRow[]>("GET", `/api/agents/${enc(ref)}/runs${query({ limit })}`),
 
   trace: (runId: string) => request<RunTrace>("GET", `/api/runs/${enc(runId)}/trace`),
+  /** Resume a run paused with `budget_exceeded`, raising its budget. */
+  resumeWithBudget: (runId: string, budgetUsd: number) =>
+    request<RunRead>("POST", `/api/runs/${enc(runId)}/resume`, { budget_usd: budgetUsd }),
   approve: (runId: string, comment = "") => request<RunRead>("POST", `/api/runs/${enc(runId)}/approve`, { comment }),
   reject: (runId: string, comment = "") => request<RunRead>("POST", `/api/runs/${enc(runId)}/reject`, { comment }),
 };
