@@ -106,3 +106,42 @@ def test_an_agent_made_on_the_agents_page_runs_and_waits_for_approval(
     trace = editor.inspector.get_by_test_id("trace")
     expect(trace.locator('[data-kind="tool_call"]').first).to_be_visible()
     expect(trace.locator('[data-kind="llm_call"]').first).to_be_visible()
+
+
+def test_the_editor_run_panel_shows_the_agent_trace(
+    editor: Editor, api_client: httpx.Client, fake_model: str, _openai_server: FakeOpenAI  # noqa: F811
+) -> None:
+    page = editor.page
+    document = {
+        "schema": "kyra.graph/1",
+        "name": f"agent graph {uuid.uuid4().hex[:6]}",
+        "nodes": [
+            {"id": "start", "type": "Manual.trigger", "position": {"x": 0, "y": 0}},
+            {"id": "agent", "type": "AI.agent", "position": {"x": 320, "y": 0},
+             "params": {"goal": "Plan my day", "tools": ["Core.think"], "model": "gpt-4o-mini",
+                        "provider": fake_model}},
+        ],
+        "edges": [{"source": "start", "sourcePort": "out", "target": "agent", "targetPort": "in"}],
+    }  # fmt: skip
+    created = api_client.post("/api/graphs", json=document)
+    assert created.status_code == 201, created.text
+    editor.open_graph(created.json()["id"])
+
+    # When the graph runs on a worker from the editor
+    _script(_openai_server)
+    editor.button("Run").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute(
+        "data-run-status", "succeeded", timeout=30_000
+    )
+
+    # Then the run panel shows the agent's steps below its node, with tokens and cost
+    trace = editor.inspector.get_by_test_id("trace")
+    expect(trace.locator('[data-kind="llm_call"]')).to_have_count(2)
+    expect(trace.locator('[data-kind="tool_call"]')).to_have_count(1)
+    expect(trace.get_by_test_id("trace-totals")).to_contain_text("2 LLM calls · 1 tool calls")
+
+    # And the agent node's result lists the same steps
+    editor.select("agent")
+    steps = editor.inspector.get_by_test_id("node-result").get_by_test_id("trace")
+    expect(steps.locator('[data-kind="llm_call"]')).to_have_count(2)
+    expect(editor.inspector.get_by_test_id("node-result")).to_contain_text("All done for today")
