@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,10 @@ def test_a_running_kyra_up_provides_the_server_urls(tmp_path: Path) -> None:
     # Given a live process whose command line names kyra, recorded as a running `kyra up`
     with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "kyra"]) as proc:
         try:
+            # Until the child has exec'd, its command line is still this process's.
+            cmdline = Path(f"/proc/{proc.pid}/cmdline")
+            while cmdline.exists() and b"kyra" not in cmdline.read_bytes():
+                time.sleep(0.01)
             info = {"pid": proc.pid, "database_url": "postgresql://db", "redis_url": "redis://r"}
             (tmp_path / "runtime.json").write_text(json.dumps(info))
 
