@@ -41,6 +41,7 @@ def test_api_serves_the_app_factory_where_settings_say() -> None:
     assert argv[argv.index("--host") + 1] == "0.0.0.0"
     assert argv[argv.index("--port") + 1] == "9001"
     assert argv[argv.index("--log-level") + 1] == "warning"
+    assert argv[argv.index("--workers") + 1] == "1"
     assert build_parser().parse_args(["api"]).command == "api"
 
 

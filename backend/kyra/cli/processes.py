@@ -22,6 +22,7 @@ def api_argv(settings: Settings) -> list[str]:
         sys.executable, "-m", "uvicorn", "--factory", "kyra.api.app:create_app",
         "--host", settings.host, "--port", str(settings.port),
         "--no-access-log", "--log-level", settings.log_level.lower(),
+        "--workers", str(settings.api_workers),
         # Open event streams must not hold a restart or a deploy for long.
         "--timeout-graceful-shutdown", "5",
     ]  # fmt: skip
