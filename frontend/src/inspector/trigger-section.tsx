@@ -83,6 +83,8 @@ export function TriggerSection({ id, type }: { id: string; type: string }) {
     useShallow((s) => ({ hooks: s.webhooks[id], schedules: s.schedules[id], known: s.known })),
   );
   if (type !== "Webhook.trigger" && type !== "Schedule.trigger") return null;
+  // The read-only run view has no trigger facts of its own.
+  if (readOnly && !known) return null;
   const unsaved = !graphId || !known;
   return (
     <fieldset className="inspector-section trigger-section" data-testid="trigger-section">

@@ -6,6 +6,7 @@ const TriggerContext = createContext<TriggerStoreApi | null>(null);
 /** Stands in where no editor provides trigger facts (the read-only run view). */
 const EMPTY = createTriggerStore();
 
+/** Provide an editor's trigger store to its nodes and inspector. */
 export function TriggerStoreProvider({ store, children }: { store: TriggerStoreApi; children: ReactNode }) {
   return <TriggerContext.Provider value={store}>{children}</TriggerContext.Provider>;
 }
