@@ -127,7 +127,7 @@ function NodeInspector({ id }: { id: string }) {
   if (!data) return null;
   const spec = specs.get(data.doc.type);
   const settings = data.doc.settings ?? {};
-  const setSetting = (key: string, v: number | undefined) => {
+  const setSetting = (key: string, v: number | boolean | undefined) => {
     const next: JsonObject = { ...settings };
     if (v === undefined) delete next[key];
     else next[key] = v;
@@ -219,6 +219,21 @@ function NodeInspector({ id }: { id: string }) {
               readOnly={readOnly}
               onChange={(v) => setSetting("timeout_s", v)}
             />
+            {!spec?.trigger && (
+              <label
+                className="field inline"
+                title="The run pauses before this node until someone approves or rejects it"
+              >
+                <input
+                  type="checkbox"
+                  className="nodrag"
+                  checked={settings.requires_approval === true}
+                  disabled={readOnly}
+                  onChange={(e) => setSetting("requires_approval", e.target.checked || undefined)}
+                />
+                <span>Requires approval (human in the loop)</span>
+              </label>
+            )}
           </fieldset>
         </>
       )}
