@@ -18,7 +18,7 @@ class Params(BaseModel):
         description="URL path after /hooks/ (letters, digits, - _ /)",
     )
     methods: list[Literal["GET", "POST", "PUT", "PATCH", "DELETE"]] = Field(
-        default_factory=lambda: ["POST"], min_length=1
+        default=["POST"], min_length=1
     )
     reply: Literal["sync", "async"] = Field(
         "sync", description="sync: answer with Webhook.respond; async: 202 with the run id at once"

@@ -112,7 +112,23 @@ class RunController(Controller):
         graph = await graph_queries.get_graph(
             db_session, owner_id=principal.user_id, graph_id=graph_id
         )
-        runs = await queries.list_runs(db_session, graph_id=graph.id, limit=limit, offset=offset)
+        runs = await queries.list_runs(
+            db_session, owner_id=principal.user_id, graph_id=graph.id, limit=limit, offset=offset
+        )
+        return [queries.run_view(r) for r in runs]
+
+    @get("/api/runs")
+    async def list_all_runs(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        limit: int = Parameter(default=50, ge=1, le=500),
+        offset: int = Parameter(default=0, ge=0),
+    ) -> list[dict[str, Any]]:
+        """The caller's runs across all graphs, newest first."""
+        runs = await queries.list_runs(
+            db_session, owner_id=principal.user_id, limit=limit, offset=offset
+        )
         return [queries.run_view(r) for r in runs]
 
     @get("/api/runs/{run_id:uuid}")

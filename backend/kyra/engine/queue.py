@@ -284,8 +284,9 @@ async def _record(
         for child in outcome.children:
             await _save_child(session, child)
         row = await session.get(NodeRun, claimed.id)
+        paused_view = None
         if outcome.status == "paused":
-            await _pause_run(session, claimed.run_id, outcome.pause_reason)
+            paused_view = await _pause_run(session, claimed.run_id, outcome.pause_reason)
         elif retry_in is None:
             advanced = await _advance_locked(services, session, claimed.run_id)
             if advanced.ready:
@@ -294,6 +295,8 @@ async def _record(
                 )
     if row is not None:
         await services.hooks.node_changed(claimed.run_id, run_queries.node_run_view(row))
+    if paused_view is not None:
+        await services.hooks.run_changed(paused_view)
     if retry_in is not None:
         _dispatcher(services).execute_node(claimed.id, delay_s=retry_in)
     if advanced is not None:
@@ -327,10 +330,15 @@ def _outcome_values(
     return values
 
 
-async def _pause_run(session: AsyncSession, run_id: uuid.UUID, reason: str | None) -> None:
+async def _pause_run(
+    session: AsyncSession, run_id: uuid.UUID, reason: str | None
+) -> dict[str, Any] | None:
+    """Pause the run; its view to announce, or None if it was no longer live."""
     run = await run_queries.lock_run(session, run_id)
-    if run is not None and run.status in ("queued", "running"):
-        run.status, run.pause_reason = "paused", reason or "paused"
+    if run is None or run.status not in ("queued", "running"):
+        return None
+    run.status, run.pause_reason = "paused", reason or "paused"
+    return run_queries.run_view(run)
 
 
 async def reap(services: EngineServices) -> int:

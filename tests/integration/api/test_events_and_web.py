@@ -72,3 +72,19 @@ async def test_web_files_have_their_media_type_and_no_traversal(api: httpx.Async
     assert "kyra-flow" not in escape.text
     unknown_api = await api.get("/api/nothing")
     assert unknown_api.status_code == 404
+
+
+async def test_runs_are_listed_across_graphs_for_their_owner_only(
+    api: httpx.AsyncClient, other_owner: Any
+) -> None:
+    document = {
+        "schema": "kyra.graph/1",
+        "name": f"listed-{uuid.uuid4().hex[:6]}",
+        "nodes": [{"id": "s", "type": "Manual.trigger"}],
+    }
+    graph = (await api.post("/api/graphs", json=document)).json()
+    run = (await api.post(f"/api/graphs/{graph['id']}/runs", json={"mode": "sync"})).json()
+    mine = [r["id"] for r in (await api.get("/api/runs", params={"limit": 500})).json()]
+    assert run["id"] in mine
+    theirs = (await api.get("/api/runs", headers={"X-API-Key": other_owner.api_key})).json()
+    assert run["id"] not in [r["id"] for r in theirs]

@@ -136,11 +136,20 @@ async def list_node_runs(session: AsyncSession, run_id: uuid.UUID) -> list[NodeR
 
 
 async def list_runs(
-    session: AsyncSession, *, graph_id: uuid.UUID, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    owner_id: uuid.UUID,
+    graph_id: uuid.UUID | None = None,
+    limit: int,
+    offset: int,
 ) -> list[Run]:
+    """The owner's top-level runs, newest first (of one graph when ``graph_id`` is given)."""
+    where = [Run.owner_id == owner_id, Run.parent_run_id.is_(None)]  # type: ignore[union-attr]
+    if graph_id is not None:
+        where.append(Run.graph_id == graph_id)
     rows = await session.scalars(
         select(Run)
-        .where(Run.graph_id == graph_id, Run.parent_run_id.is_(None))  # type: ignore[union-attr]
+        .where(*where)
         .order_by(Run.created_at.desc())  # type: ignore[attr-defined]
         .limit(limit)
         .offset(offset)
