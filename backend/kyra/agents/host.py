@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from kyra.agents import bookkeeping
 from kyra.agents.config import AGENT_TOOL_PREFIX, AgentConfig, agent_tool_name, config_of
 from kyra.agents.loop import Frame, Tool, run_agent
+from kyra.agents.model_calls import Catalogue
 from kyra.agents.recording import Recording, request_record
 from kyra.agents.steps import StepLog
 from kyra.agents.tools import ToolContext, execute_tool
@@ -83,6 +84,7 @@ class EngineAgentRuntime:
         self.steps = StepLog(ctx)
         self.recording = recording
         self._agents: dict[str, AgentConfig] = {}
+        self._catalogue = Catalogue()
 
     # --- tools ---------------------------------------------------------------------------------
 
@@ -119,10 +121,11 @@ class EngineAgentRuntime:
     # --- model calls ---------------------------------------------------------------------------
 
     def _llm(self, frame: Frame, step: Any) -> Any:
-        from kyra.services.llm import RunLLM
+        from kyra.agents.model_calls import StepLLM
 
         scope = self.ctx.scope
-        return RunLLM(
+        return StepLLM(
+            catalogue=self._catalogue,
             session_factory=self.services.session_factory,
             owner_id=scope.owner_id,
             run_id=scope.root_run_id or scope.run_id,

@@ -8,7 +8,9 @@ import signal
 import uuid
 from typing import Any
 
-from kyra.db.models import Graph
+from sqlalchemy import select
+
+from kyra.db.models import Graph, NodeRun
 from kyra.db.queries import agents as agent_queries
 from kyra.db.queries import graphs as graph_queries
 from kyra.engine.services import EngineServices
@@ -36,6 +38,41 @@ async def _steps(services: EngineServices, run_id: uuid.UUID) -> list[Any]:
         return await agent_queries.run_steps(session, run_id)
 
 
+async def _start(
+    services: EngineServices, user: User, queue: str, document: dict[str, Any]
+) -> uuid.UUID:
+    created = await user.post("/api/graphs", document, expect=201)
+    async with services.session_factory() as session:
+        graph = await session.get(Graph, uuid.UUID(created["id"]))
+        assert graph is not None
+        version = await graph_queries.latest_version(session, graph.id)
+    started = await start_run(
+        on_queue(services, queue), graph=graph, version=version, trigger={}, mode="queue"
+    )
+    return started.run.id
+
+
+async def _finished(
+    services: EngineServices, user: User, queue: str, document: dict[str, Any]
+) -> None:
+    run_id = await _start(services, user, queue, document)
+    for _ in range(600):
+        if await run_status(services, run_id) == "succeeded":
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the worker did not start")
+
+
+async def _executed_by(services: EngineServices, run_id: uuid.UUID, group: int) -> bool:
+    """Whether the agent node run's lease is held by a process of the process group ``group``."""
+    async with services.session_factory() as session:
+        owner = await session.scalar(
+            select(NodeRun.lease_owner).where(NodeRun.run_id == run_id, NodeRun.node_id == "agent")
+        )
+    pid = int(str(owner).split(":")[1])
+    return os.getpgid(pid) == group
+
+
 async def test_an_agent_survives_its_worker_being_killed_mid_tool_call(
     user: User, services: EngineServices, fake_openai: FakeOpenAI
 ) -> None:
@@ -47,21 +84,18 @@ async def test_an_agent_survives_its_worker_being_killed_mid_tool_call(
         Reply(text="", tool_calls=[ToolUse("Core__wait", {"seconds": 4})]), Reply(text="survived")
     )
     try:
-        created = await user.post("/api/graphs", _graph(queue), expect=201)
-        async with services.session_factory() as session:
-            graph = await session.get(Graph, uuid.UUID(created["id"]))
-            assert graph is not None
-            version = await graph_queries.latest_version(session, graph.id)
-        started = await start_run(
-            on_queue(services, queue), graph=graph, version=version, trigger={}, mode="queue"
-        )
-        run_id = started.run.id
+        # (a first run waits for the worker to boot: a run left queued for a lease period would
+        # be re-sent by the reaper of any other worker, and executed there)
+        await _finished(services, user, queue, {"schema": "kyra.graph/1", "name": f"{queue}-up",
+                        "nodes": [{"id": "start", "type": "Manual.trigger"}]})  # fmt: skip
+        run_id = await _start(services, user, queue, _graph(queue))
         for _ in range(600):
             if any(s.kind == "tool_call" for s in await _steps(services, run_id)):
                 break
             await asyncio.sleep(0.05)
         else:
             raise AssertionError("the tool call never started")
+        assert await _executed_by(services, run_id, first_worker.pid)
 
         # When that worker is SIGKILLed and another one starts
         os.killpg(first_worker.pid, signal.SIGKILL)
