@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kyra.agents.config import AGENT_TOOL_PREFIX, AgentSettings
 from kyra.agents.service import run_agent, run_answer
 from kyra.api.auth import Principal
+from kyra.crypto import encrypt_text
 from kyra.db.models import AgentRun, AiAgent
 from kyra.db.queries import agents as queries
 from kyra.engine.services import EngineServices
@@ -36,7 +37,9 @@ class AgentCreate(BaseModel):
     temperature: float = Field(0.7, ge=0, le=2)
     max_iterations: int = Field(3, ge=1, le=100)
     settings: AgentSettings = Field(default_factory=AgentSettings)
-    webhook_secret: str | None = Field(None, min_length=8, max_length=200, description="Write-only")
+    webhook_secret: str | None = Field(
+        None, min_length=8, max_length=64, description="Write-only; stored encrypted"
+    )
 
 
 class AgentUpdate(BaseModel):
@@ -51,7 +54,9 @@ class AgentUpdate(BaseModel):
     temperature: float | None = Field(None, ge=0, le=2)
     max_iterations: int | None = Field(None, ge=1, le=100)
     settings: AgentSettings | None = None
-    webhook_secret: str | None = Field(None, min_length=8, max_length=200, description="Write-only")
+    webhook_secret: str | None = Field(
+        None, min_length=8, max_length=64, description="Write-only; stored encrypted"
+    )
 
 
 class AgentRunCreate(BaseModel):
@@ -60,6 +65,11 @@ class AgentRunCreate(BaseModel):
     goal: str = Field(min_length=1, max_length=100_000)
     mode: Literal["direct", "tracked", "queue"] = "direct"
     budget_usd: Decimal | None = Field(None, ge=0, le=1_000_000)
+
+
+def _sealed(secret: str | None) -> str | None:
+    """The webhook secret as stored: Fernet-encrypted (never returned by the API)."""
+    return encrypt_text(secret).decode() if secret else None
 
 
 def agent_read(agent: AiAgent) -> dict[str, Any]:
@@ -136,8 +146,9 @@ class AgentController(Controller):
     ) -> dict[str, Any]:  # fmt: skip
         await _check_tools(db_session, services, principal.user_id, data.name, data.tools)
         agent = AiAgent(
-            owner_id=principal.user_id, **data.model_dump(exclude={"settings"}),
+            owner_id=principal.user_id, **data.model_dump(exclude={"settings", "webhook_secret"}),
             settings=data.settings.model_dump(mode="json"),
+            webhook_secret=_sealed(data.webhook_secret),
         )  # fmt: skip
         db_session.add(agent)
         try:
@@ -173,6 +184,8 @@ class AgentController(Controller):
         if "tools" in changes or "name" in changes:
             await _check_tools(db_session, services, principal.user_id, name,
                                changes.get("tools", list(agent.tools)))  # fmt: skip
+        if "webhook_secret" in changes:
+            changes["webhook_secret"] = _sealed(changes["webhook_secret"])
         for key, value in changes.items():
             setattr(agent, key, value)
         if data.settings is not None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
+from kyra.crypto import decrypt_text
+from kyra.db.models import AiAgent
 from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import Reply, ToolUse
@@ -12,7 +15,7 @@ from tests.integration.agents.conftest import User
 
 
 async def test_agents_are_created_read_updated_and_deleted_with_a_write_only_secret(
-    user: User, owner: Any
+    user: User, owner: Any, session_factory: Any
 ) -> None:
     created = await user.agent(
         "crud", tools=["HTTP.request", "Core.think"], memory_schema={"short_window": 6},
@@ -23,6 +26,9 @@ async def test_agents_are_created_read_updated_and_deleted_with_a_write_only_sec
     assert (created["model"], created["max_iterations"], created["temperature"]) == ("auto", 7, 0.2)
     assert created["has_webhook_secret"] is True and "webhook_secret" not in created
     assert created["settings"]["max_depth"] == 3
+    async with session_factory() as session:
+        stored = (await session.get(AiAgent, uuid.UUID(created["id"]))).webhook_secret
+    assert "s3cret" not in stored and decrypt_text(stored.encode()) == "s3cret-value"
     assert (await user.get("/api/agents/crud"))["id"] == created["id"]
     assert [a["name"] for a in await user.get("/api/agents")] == ["crud"]
 
