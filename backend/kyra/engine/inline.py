@@ -210,10 +210,6 @@ async def run_graph_inline(
 
 
 async def _save(services: EngineServices, result: RunResult) -> None:
-    if not result.children:
-        async with services.session_factory() as session:
-            await run_queries.store_finished(session, result.run, result.node_runs)
-        return
     async with services.session_factory() as session, session.begin():
         await run_queries.insert_finished(session, result.run, result.node_runs)
         for child in result.children:

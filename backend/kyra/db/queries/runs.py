@@ -107,23 +107,6 @@ def _run_upsert() -> Any:
     )
 
 
-#: Node runs written together with their run in one statement (bound parameters are limited).
-_ONE_STATEMENT_ROWS = 200
-
-
-async def store_finished(session: AsyncSession, run: Run, node_runs: list[Any]) -> None:
-    """Write a run executed in memory with its node runs as ONE statement (a data-modifying CTE),
-    atomic without a transaction round trip; falls back to a transaction for big runs."""
-    if not node_runs or len(node_runs) > _ONE_STATEMENT_ROWS:
-        async with session.begin():
-            await insert_finished(session, run, node_runs)
-        return
-    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    stored_run = _run_upsert().values(_row(run)).returning(Run.__table__.c.id).cte("stored_run")  # type: ignore[attr-defined]
-    statement = insert(NodeRun.__table__).values([_row(n) for n in node_runs]).add_cte(stored_run)  # type: ignore[attr-defined]
-    await session.execute(statement)
-
-
 async def insert_finished(session: AsyncSession, run: Run, node_runs: list[NodeRun]) -> None:
     """Write a run executed in memory (inserted, or updated when a row already holds it)."""
     await session.execute(_run_upsert(), _row(run))
