@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from kyra.context import NodeContext
 from kyra.errors import NodeError
@@ -46,6 +46,17 @@ class Params(BaseModel):
     tool_settings: dict[str, ToolSettings] = Field(
         default_factory=dict, description="Per tool type: approval, credentials, timeout"
     )
+
+    @field_validator("tools")
+    @classmethod
+    def _tools_exist(cls, tools: list[str], info: ValidationInfo) -> list[str]:
+        # Graph validation passes the registry; at run time the agent host checks again.
+        registry = (info.context or {}).get("registry")
+        for entry in tools if registry is not None else []:
+            spec = None if entry.startswith("agent:") else registry.get(entry)
+            if not entry.startswith("agent:") and (spec is None or not spec.tool):
+                raise ValueError(f"{entry!r} is not a node type that can be a tool")
+        return tools
 
 
 SPEC = NodeSpec(

@@ -75,10 +75,15 @@ def _value_at(params: Any, loc: tuple[int | str, ...]) -> Any:
     return value
 
 
-def params_errors(spec: NodeSpec, node_id: str, params: dict[str, Any]) -> list[GraphError]:
-    """Param problems that templates cannot fix later (templated values are checked at run time)."""
+def params_errors(
+    spec: NodeSpec, node_id: str, params: dict[str, Any], *, registry: Registry | None = None
+) -> list[GraphError]:
+    """Param problems that templates cannot fix later (templated values are checked at run time).
+
+    Params models see ``{"registry": registry}`` as validation context (e.g. to check tool names).
+    """
     try:
-        spec.params.model_validate(params)
+        spec.params.model_validate(params, context={"registry": registry} if registry else None)
     except ValidationError as exc:
         errors = []
         for item in exc.errors():
@@ -106,7 +111,7 @@ def _node_errors(document: GraphDocument, registry: Registry) -> list[GraphError
                 GraphError(node.id, "type", "unknown_type", f"unknown node type {node.type!r}")
             )
             continue
-        errors.extend(params_errors(spec, node.id, node.params))
+        errors.extend(params_errors(spec, node.id, node.params, registry=registry))
         for kind in node.credentials:
             if kind not in {c.kind for c in spec.credentials}:
                 message = f"{node.type} does not use credentials of kind {kind!r}"

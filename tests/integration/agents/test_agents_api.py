@@ -118,3 +118,21 @@ async def test_agent_steps_stream_as_step_events_while_the_run_goes(
     assert ("tool_call", "1.tool.0", "succeeded") in seen
     assert {("llm_call", "2.llm", "running"), ("llm_call", "2.llm", "succeeded")} <= seen
     assert all(s["parent_node_run_id"] for s in steps)
+
+
+async def test_a_graph_whose_inline_agent_names_an_unknown_tool_is_refused_on_save(
+    user: User,
+) -> None:
+    document = {
+        "schema": "kyra.graph/1",
+        "name": "bad-agent",
+        "nodes": [{"id": "agent", "type": "AI.agent",
+                   "params": {"goal": "x", "tools": ["Core.think", "Gmail.send", "agent:any"]}}],
+    }  # fmt: skip
+
+    response = await user.api.post("/api/graphs", json=document, headers=user.headers)
+
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert (error["node_id"], error["field"]) == ("agent", "params.tools")
+    assert "'Gmail.send' is not a node type that can be a tool" in error["message"]
