@@ -82,6 +82,13 @@ async def test_a_run_survives_its_worker_being_killed(
                 session, owner_id=owner.id, graph_id=uuid.UUID(created.json()["id"])
             )
             version = await graph_queries.latest_version(session, graph.id)
+        # The worker has booted once a run on its queue completes (otherwise another worker's
+        # reaper could hand our run to a worker we do not kill).
+        warm_up = await start_run(isolated, graph=graph, version=version, trigger={}, mode="queue")
+        for _ in range(1200):
+            if await run_status(services, warm_up.run.id) in ("succeeded", "failed"):
+                break
+            await asyncio.sleep(0.05)
         run = (
             await start_run(isolated, graph=graph, version=version, trigger={}, mode="queue")
         ).run
@@ -93,6 +100,8 @@ async def test_a_run_survives_its_worker_being_killed(
             await asyncio.sleep(0.05)
         else:
             raise AssertionError("the slow node never started")
+        holder_pid = int(str(slow.lease_owner).split(":")[1])
+        assert os.getpgid(holder_pid) == first_worker.pid, "the node runs on the worker we kill"
 
         # When that worker is SIGKILLed mid-node and another one starts
         os.killpg(first_worker.pid, signal.SIGKILL)
