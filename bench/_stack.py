@@ -124,6 +124,29 @@ class Stack:
         self.postgres.stop()
 
 
+def start_fake_provider(module: str, *args: object) -> tuple[subprocess.Popen[bytes], str]:
+    """Run ``bench.<module>.serve_fake(port, *args)`` in a child process (so the fake's work is
+    not billed to the measured process); returns it and its OpenAI-style base URL."""
+    from kyra.infra.embedded import free_port
+
+    port = free_port()
+    call = ", ".join(repr(a) for a in (port, *args))
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+        f"import bench.{module} as b; b.serve_fake({call})"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=0.5)
+            return proc, f"http://127.0.0.1:{port}/v1"
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("fake server did not start")
+
+
 def print_table(title: str, header: list[str], rows: list[list[object]]) -> None:
     """A Markdown table (pastes into the README as is)."""
     print(f"\n### {title}\n")

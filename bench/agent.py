@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,8 +22,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._stack import Stack, print_table  # noqa: E402
-from kyra.infra.embedded import free_port  # noqa: E402
+from bench._stack import Stack, print_table, start_fake_provider  # noqa: E402
 
 
 def serve_fake(port: int, tools: int) -> None:
@@ -45,22 +43,6 @@ def serve_fake(port: int, tools: int) -> None:
             return super().respond(recorded, reply)
 
     uvicorn.run(Thinker()._app, host="127.0.0.1", port=port, log_level="error", interface="asgi3")
-
-
-def start_fake(tools: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); import bench.agent as b; "
-            f"b.serve_fake({port}, {tools})")  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=0.5)
-            return proc, f"http://127.0.0.1:{port}/v1"
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("fake server did not start")
 
 
 async def model_latency_ms(base_url: str, samples: int) -> float:
@@ -173,7 +155,7 @@ def main() -> None:
     parser.add_argument("--tools", type=int, default=3, help="think calls before answering")
     parser.add_argument("--samples", type=int, default=20)
     args = parser.parse_args()
-    fake, base_url = start_fake(args.tools)
+    fake, base_url = start_fake_provider("agent", args.tools)
     stack = Stack(durable=False).start()
     try:
         asyncio.run(measure(stack, base_url, args))

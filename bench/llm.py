@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,16 +19,15 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._stack import start_fake_provider  # noqa: E402
 from kyra.db.engine import create_engine, create_session_factory  # noqa: E402
 from kyra.db.migrate import upgrade  # noqa: E402
 from kyra.db.models import Graph, GraphVersion, Run, User  # noqa: E402
 from kyra.db.queries.llm import create_model, create_provider, seed_catalogue  # noqa: E402
-from kyra.infra.embedded import EmbeddedPostgres, free_port  # noqa: E402
+from kyra.infra.embedded import EmbeddedPostgres  # noqa: E402
 from kyra.llm.clients.base import ClientConfig  # noqa: E402
 from kyra.llm.factory import LLMClientFactory  # noqa: E402
 from kyra.llm.types import ChatMessage, ChatRequest  # noqa: E402
@@ -50,21 +48,6 @@ def serve_fake(port: int) -> None:
 
     fake = FakeOpenAI()
     uvicorn.run(fake._app, host="127.0.0.1", port=port, log_level="error", interface="asgi3")
-
-
-def start_fake() -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); import bench.llm as b; b.serve_fake({port})"  # noqa: E501
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=0.5)
-            return proc, f"http://127.0.0.1:{port}/v1"
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("fake server did not start")
 
 
 async def prepare(url: str, base_url: str) -> tuple[object, uuid.UUID, uuid.UUID]:
@@ -161,7 +144,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=20)
     args = parser.parse_args()
-    fake, base_url = start_fake()
+    fake, base_url = start_fake_provider("llm")
     url, server = get_settings().database_url, None
     try:
         if not url:
