@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
+from kyra.api.hooks import forget_targets
 from kyra.api.triggers import graph_schedules
 from kyra.db.models import Graph
 from kyra.db.queries import graphs as queries
@@ -125,6 +126,7 @@ class GraphController(Controller):
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
         await queries.save_version(db_session, graph, document)
         await db_session.refresh(graph)
+        forget_targets()
         return await graph_read(db_session, request, graph)
 
     @patch("/{graph_id:uuid}")
@@ -142,6 +144,7 @@ class GraphController(Controller):
         ):
             await queries.save_version(db_session, graph, document)
             await db_session.refresh(graph)
+            forget_targets()
         return await graph_read(db_session, request, graph)
 
     @delete("/{graph_id:uuid}")
@@ -150,6 +153,7 @@ class GraphController(Controller):
     ) -> None:
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
         await queries.delete_graph(db_session, graph)
+        forget_targets()
 
     @get("/{graph_id:uuid}/versions")
     async def versions(

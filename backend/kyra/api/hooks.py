@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,10 @@ _HIDDEN_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "proxy-auth
 #: Newest version per graph as (version number, version, reply timeouts by node); versions are
 #: immutable, and the number comes fresh with every request, so an entry is never stale.
 _versions: dict[uuid.UUID, tuple[int, GraphVersion, dict[str, float]]] = {}
+#: Resolved webhooks by path. A saved graph, a rotated secret or a deleted webhook reaches
+#: every API process within this many seconds; only found paths are kept.
+TARGET_TTL_S = 1.0
+_targets: dict[str, tuple[float, HookTarget]] = {}
 #: Decrypted secrets by their ciphertext (rotation changes the ciphertext).
 _secrets: dict[bytes, str] = {}
 _CACHE_LIMIT = 10_000
@@ -124,11 +129,22 @@ class HookTarget:
 
 
 async def find_target(services: EngineServices, path: str) -> HookTarget:
-    """Resolve ``path`` with one query when the graph's newest version is already cached.
+    """Resolve ``path``: from a cache entry younger than :data:`TARGET_TTL_S`, else with one
+    query (two when the graph has a version this process has not seen).
 
     Raises:
         NotFoundError: no webhook at this path.
     """
+    now = time.monotonic()
+    hit = _targets.get(path)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    target = await _load_target(services, path)
+    _remember(_targets, path, (now + TARGET_TTL_S, target))
+    return target
+
+
+async def _load_target(services: EngineServices, path: str) -> HookTarget:
     async with services.session_factory() as session:
         found = await webhook_queries.find_route(session, path)
         if found is None:
@@ -146,6 +162,11 @@ async def find_target(services: EngineServices, path: str) -> HookTarget:
             secret = decrypt_text(graph.webhook_secret_enc)
             _remember(_secrets, graph.webhook_secret_enc, secret)
     return HookTarget(hook, graph, cached[1], cached[2].get(hook.node_id, 30.0), secret)
+
+
+def forget_targets() -> None:
+    """Drop cached webhook routes; called when this process changes a graph or its secret."""
+    _targets.clear()
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:

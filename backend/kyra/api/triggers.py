@@ -9,6 +9,7 @@ from litestar import Controller, delete, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
+from kyra.api.hooks import forget_targets
 from kyra.crypto import encrypt_text
 from kyra.db.models import Schedule
 from kyra.db.queries import graphs as graph_queries
@@ -54,6 +55,7 @@ class TriggerController(Controller):
         )
         secret = new_secret()
         await webhook_queries.set_secret(db_session, graph, encrypt_text(secret))
+        forget_targets()
         return {
             "secret": secret,
             "headers": [TIMESTAMP_HEADER, SIGNATURE_HEADER],
@@ -68,6 +70,7 @@ class TriggerController(Controller):
             db_session, owner_id=principal.user_id, graph_id=graph_id
         )
         await webhook_queries.set_secret(db_session, graph, None)
+        forget_targets()
 
     @get("/api/schedules")
     async def list_schedules(
