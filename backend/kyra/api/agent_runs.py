@@ -13,6 +13,7 @@ from kyra.agents.approval import decide_run, pending_view
 from kyra.agents.replay import replay_run
 from kyra.agents.trace import build_trace, trace_totals
 from kyra.api.auth import Principal
+from kyra.api.runs import run_read
 from kyra.db.models import Run
 from kyra.db.queries import agents as agent_queries
 from kyra.db.queries import runs as queries
@@ -36,15 +37,6 @@ async def pending_approval(session: AsyncSession, run: Run) -> list[dict[str, An
     if run.status != "paused":
         return []
     return [pending_view(r) for r in await agent_queries.pending_approvals(session, run.id)]
-
-
-async def _view(session: AsyncSession, run: Run) -> dict[str, Any]:
-    version = await queries.version_number(session, run.graph_version_id)
-    view = queries.run_view(
-        run, version=version, node_runs=await queries.list_node_runs(session, run.id)
-    )
-    view["pending_approval"] = await pending_approval(session, run)
-    return view
 
 
 class AgentRunController(Controller):
@@ -83,7 +75,7 @@ class AgentRunController(Controller):
             decided_by=principal.name,
         )  # fmt: skip
         await db_session.refresh(run)
-        return await _view(db_session, run)
+        return await run_read(db_session, run)
 
     @post("/api/runs/{run_id:uuid}/replay", status_code=200)
     async def replay(
@@ -92,7 +84,7 @@ class AgentRunController(Controller):
     ) -> dict[str, Any]:  # fmt: skip
         source = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
         result = await replay_run(services, source, version=data.version if data else None)
-        view = await _view(db_session, await db_session.get(Run, result.run.id) or result.run)
+        view = await run_read(db_session, await db_session.get(Run, result.run.id) or result.run)
         error = result.run.error or {}
         diverged = error.get("type") == "ReplayDivergedError"
         view["replay"] = {"source_run_id": str(source.id), "diverged": diverged,
