@@ -109,6 +109,7 @@ export const api = {
     request<RunRead>("POST", `/api/graphs/${enc(id)}/runs`, body),
   listRuns: (id: string, limit = 50, offset = 0) =>
     request<RunRead[]>("GET", `/api/graphs/${enc(id)}/runs?limit=${limit}&offset=${offset}`),
+  listAllRuns: (limit = 50, offset = 0) => request<RunRead[]>("GET", `/api/runs?limit=${limit}&offset=${offset}`),
   getRun: (id: string) => request<RunRead>("GET", `/api/runs/${enc(id)}`),
   cancelRun: (id: string) => request<RunRead>("POST", `/api/runs/${enc(id)}/cancel`),
   resumeRun: (id: string) => request<RunRead>("POST", `/api/runs/${enc(id)}/resume`),

@@ -6,24 +6,15 @@ import type { GraphSummary, RunRead } from "../api/types";
 import { SectionState } from "../ui/section-state";
 import { Link } from "../ui/link";
 import { useLoad } from "../ui/use-load";
-import { formatCost, formatDuration, formatTime } from "./format";
+import { formatTime } from "./format";
+import { RunsTable } from "./runs-table";
 
-const GRAPHS_READ = 40;
-const RUNS_PER_GRAPH = 20;
 const SHOWN = 100;
 
-/** Newest runs over the user's graphs (the API lists runs per graph), a few graphs at a time. */
+/** The newest runs across the user's graphs, with the graphs to name them. */
 async function recentRuns(): Promise<{ runs: RunRead[]; graphs: Map<string, GraphSummary> }> {
-  const graphs = (await api.listGraphs()).sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1)).slice(0, GRAPHS_READ);
-  const runs: RunRead[] = [];
-  for (let i = 0; i < graphs.length; i += 4) {
-    const batch = await Promise.all(
-      graphs.slice(i, i + 4).map((g) => api.listRuns(g.id, RUNS_PER_GRAPH).catch(() => [] as RunRead[])),
-    );
-    batch.forEach((b) => runs.push(...b));
-  }
-  runs.sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
-  return { runs: runs.slice(0, SHOWN), graphs: new Map(graphs.map((g) => [g.id, g])) };
+  const [runs, graphs] = await Promise.all([api.listAllRuns(SHOWN), api.listGraphs()]);
+  return { runs, graphs: new Map(graphs.map((g) => [g.id, g])) };
 }
 
 function Schedules({ graphs }: { graphs: Map<string, GraphSummary> | undefined }) {
@@ -88,42 +79,18 @@ export function AllRunsPage() {
       <SectionState what="Runs" error={error} loading={loading && !data} />
       {data && data.runs.length === 0 && <p className="muted">No runs yet.</p>}
       {data && data.runs.length > 0 && (
-        <table className="table" data-testid="all-runs-table">
-          <thead>
-            <tr>
-              <th>Run</th>
-              <th>Graph</th>
-              <th>Status</th>
-              <th>Trigger</th>
-              <th>Started</th>
-              <th>Duration</th>
-              <th>Cost</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.runs.map((r) => (
-              <tr key={r.id} data-testid="run-row">
-                <td>
-                  <Link to={`/runs/${encodeURIComponent(r.id)}`}>
-                    <code>{r.id.slice(0, 8)}</code>
-                  </Link>
-                </td>
-                <td>
-                  <Link to={`/graphs/${encodeURIComponent(r.graph_id)}/runs`}>
-                    {data.graphs.get(r.graph_id)?.name ?? "graph"}
-                  </Link>
-                </td>
-                <td>
-                  <span className={`status-badge status-${r.status}`}>{r.status}</span>
-                </td>
-                <td>{r.trigger_kind}</td>
-                <td>{formatTime(r.started_at ?? r.created_at)}</td>
-                <td>{formatDuration(r.duration_ms)}</td>
-                <td>{formatCost(r.cost_usd)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RunsTable
+          runs={data.runs}
+          testId="all-runs-table"
+          column={{
+            header: "Graph",
+            cell: (r) => (
+              <Link to={`/graphs/${encodeURIComponent(r.graph_id)}/runs`}>
+                {data.graphs.get(r.graph_id)?.name ?? "graph"}
+              </Link>
+            ),
+          }}
+        />
       )}
       <Schedules graphs={graphs} />
     </main>

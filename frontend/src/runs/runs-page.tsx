@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { GraphRead, RunRead } from "../api/types";
 import { Link } from "../ui/link";
-import { formatCost, formatDuration, formatTime } from "./format";
+import { RunsTable } from "./runs-table";
 
 const PAGE = 50;
 
@@ -36,38 +36,7 @@ export function RunsPage({ graphId }: { graphId: string }) {
       {error && <p role="alert">Could not list runs: {error}</p>}
       {runs && runs.length === 0 && offset === 0 && <p className="muted">This graph has not run yet.</p>}
       {runs && runs.length > 0 && (
-        <table className="table" data-testid="runs-table">
-          <thead>
-            <tr>
-              <th>Run</th>
-              <th>Status</th>
-              <th>Version</th>
-              <th>Trigger</th>
-              <th>Started</th>
-              <th>Duration</th>
-              <th>Cost</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.map((r) => (
-              <tr key={r.id} data-testid="run-row">
-                <td>
-                  <Link to={`/runs/${encodeURIComponent(r.id)}`}>
-                    <code>{r.id.slice(0, 8)}</code>
-                  </Link>
-                </td>
-                <td>
-                  <span className={`status-badge status-${r.status}`}>{r.status}</span>
-                </td>
-                <td>v{r.graph_version}</td>
-                <td>{r.trigger_kind}</td>
-                <td>{formatTime(r.started_at ?? r.created_at)}</td>
-                <td>{formatDuration(r.duration_ms)}</td>
-                <td>{formatCost(r.cost_usd)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RunsTable runs={runs} testId="runs-table" column={{ header: "Version", cell: (r) => `v${r.graph_version}` }} />
       )}
       <div className="pager">
         <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>

@@ -1,0 +1,48 @@
+import type { ReactNode } from "react";
+import type { RunRead } from "../api/types";
+import { Link } from "../ui/link";
+import { formatCost, formatDuration, formatTime } from "./format";
+
+/** An extra column shown right after the run id (the graph on the all-runs page, the version on a graph's page). */
+export interface RunsColumn {
+  header: string;
+  cell: (run: RunRead) => ReactNode;
+}
+
+/** Runs as a table: id (links to the run), one extra column, status, trigger, start, duration, cost. */
+export function RunsTable({ runs, column, testId }: { runs: RunRead[]; column: RunsColumn; testId: string }) {
+  return (
+    <table className="table" data-testid={testId}>
+      <thead>
+        <tr>
+          <th>Run</th>
+          <th>{column.header}</th>
+          <th>Status</th>
+          <th>Trigger</th>
+          <th>Started</th>
+          <th>Duration</th>
+          <th>Cost</th>
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((r) => (
+          <tr key={r.id} data-testid="run-row">
+            <td>
+              <Link to={`/runs/${encodeURIComponent(r.id)}`}>
+                <code>{r.id.slice(0, 8)}</code>
+              </Link>
+            </td>
+            <td>{column.cell(r)}</td>
+            <td>
+              <span className={`status-badge status-${r.status}`}>{r.status}</span>
+            </td>
+            <td>{r.trigger_kind}</td>
+            <td>{formatTime(r.started_at ?? r.created_at)}</td>
+            <td>{formatDuration(r.duration_ms)}</td>
+            <td>{formatCost(r.cost_usd)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
