@@ -17,7 +17,7 @@ from kyra.agents.recording import Recording
 from kyra.db.models import GraphVersion, NodeRun, Run
 from kyra.db.queries import agents as queries
 from kyra.db.queries import graphs as graph_queries
-from kyra.engine.inline import RunResult, _save, execute_scope
+from kyra.engine.inline import RunResult, execute_scope, save_run_result
 from kyra.engine.runner import RunScope
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import compiled_version
@@ -118,5 +118,5 @@ async def replay_run(
         compiled_version(services, graph_version), now, replay=ReplaySource(top, steps),
     )  # fmt: skip
     result = await execute_scope(services, scope, run)
-    await _save(services, result)
+    await save_run_result(services, result)
     return result

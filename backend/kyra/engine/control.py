@@ -9,7 +9,7 @@ from decimal import Decimal
 from kyra.db.models import GraphVersion, NodeRun, Run
 from kyra.db.queries import runs as run_queries
 from kyra.db.queries.llm import recount_budget
-from kyra.engine.inline import _save, cancel_inline, execute_scope
+from kyra.engine.inline import cancel_inline, execute_scope, save_run_result
 from kyra.engine.runner import RunScope
 from kyra.engine.scheduler import NodeState
 from kyra.engine.services import EngineServices
@@ -90,7 +90,7 @@ async def rerun_from(services: EngineServices, source: Run, from_node: str, *, m
         run.status, run.started_at = "running", now
         result = await execute_scope(services, scope, run)
         result.node_runs[:0] = copies
-        await _save(services, result)
+        await save_run_result(services, result)
         return result.run
     if services.dispatcher is None:
         raise ConflictError("no queue is configured to run on")

@@ -200,26 +200,28 @@ async def run_graph_inline(
         result = await execute_scope(services, scope, run)
     except asyncio.CancelledError:
         run.status, run.finished_at = "cancelled", datetime.now(UTC)
-        await _save(services, RunResult(run, []))
+        await save_run_result(services, RunResult(run, []))
         raise
     finally:
         _running.pop(run.id, None)
     if persisted or _should_save(graph, result):
-        await _save(services, result)
+        await save_run_result(services, result)
     return result
 
 
-async def _save(services: EngineServices, result: RunResult) -> None:
+async def save_run_result(services: EngineServices, result: RunResult) -> None:
+    """Store a finished inline run with its node runs and child runs, in one transaction."""
     async with services.session_factory() as session, session.begin():
         await run_queries.insert_finished(session, result.run, result.node_runs)
         for child in result.children:
-            await _save_child(session, child)
+            await save_child_run(session, child)
 
 
-async def _save_child(session: Any, result: RunResult) -> None:
+async def save_child_run(session: Any, result: RunResult) -> None:
+    """Store a finished child run (sub-graph, loop item) and its own children, in ``session``."""
     await run_queries.insert_finished(session, result.run, result.node_runs)
     for child in result.children:
-        await _save_child(session, child)
+        await save_child_run(session, child)
 
 
 def cancel_inline(run_id: uuid.UUID) -> bool:

@@ -15,7 +15,6 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
@@ -23,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.db.models import Graph, NodeRun, Run
 from kyra.db.queries import runs as run_queries
-from kyra.engine.inline import RunResult, _save_child, run_output
+from kyra.engine.inline import run_output, save_child_run
 from kyra.engine.runner import (
     Outcome,
     RunScope,
@@ -282,7 +281,7 @@ async def _record(
             input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens,
         )  # fmt: skip
         for child in outcome.children:
-            await _save_child(session, child)
+            await save_child_run(session, child)
         row = await session.get(NodeRun, claimed.id)
         paused_view = None
         if outcome.status == "paused":
@@ -370,4 +369,4 @@ async def start_queued_run(services: EngineServices, session: AsyncSession, run:
     _dispatcher(services).advance_run(run.id)
 
 
-__all__ = ["Decimal", "RunResult", "advance_run", "execute_node_run", "reap", "start_queued_run"]
+__all__ = ["advance_run", "execute_node_run", "reap", "start_queued_run"]
