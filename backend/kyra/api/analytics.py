@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
-from kyra.db.queries import llm as queries
+from kyra.db.queries import analytics as queries
 
 UsageGroup = Literal["user", "agent", "model", "graph", "day", "hour"]
 RunGroup = Literal["none", "graph", "day"]
