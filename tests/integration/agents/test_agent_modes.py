@@ -50,6 +50,9 @@ async def test_tracked_mode_keeps_the_run_its_node_runs_and_steps(
     assert agent_node["children"][0]["summary"] == {"text": None, "tool_calls": ["Core__think"]}
     (row,) = await user.get(f"/api/agents/{agent['id']}/runs")
     assert (row["mode"], row["status"], row["run_id"]) == ("tracked", "succeeded", answer["run_id"])
+    graph_names = [g["name"] for g in await user.get("/api/graphs")]
+    assert not any(name.startswith("agent: ") for name in graph_names), "agents list their own"
+    assert (await user.get(f"/api/graphs/{run['graph_id']}"))["name"] == "agent: tracked-one"
 
 
 async def test_queue_mode_runs_the_agent_on_a_worker(

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kyra.db.models import Graph, GraphVersion, Webhook
+from kyra.db.models import AiAgent, Graph, GraphVersion, Webhook
 from kyra.db.queries.schedules import sync_schedules
 from kyra.errors import ConflictError, NotFoundError
 
@@ -111,8 +111,10 @@ async def find_graph_by_name(
 
 
 async def list_graphs(session: AsyncSession, *, owner_id: uuid.UUID) -> list[Graph]:
+    """The owner's graphs, except those that only back a saved agent (listed as agents)."""
+    backs_an_agent = select(AiAgent.agent_id).where(AiAgent.graph_id == Graph.id).exists()
     rows = await session.scalars(
-        select(Graph).where(Graph.owner_id == owner_id).order_by(Graph.name)
+        select(Graph).where(Graph.owner_id == owner_id, ~backs_an_agent).order_by(Graph.name)
     )
     return list(rows)
 
