@@ -271,9 +271,8 @@ async def _record(
     advanced: Advanced | None = None
     following: Claimed | None = None
     async with services.session_factory() as session, session.begin():
-        if not await run_queries.record_outcome(
-            session, claimed.id, owner=worker_id, values=values
-        ):
+        row = await run_queries.record_outcome(session, claimed.id, owner=worker_id, values=values)
+        if row is None:
             _log.info("node run %s: lease lost, result discarded", claimed.id)
             return None
         await run_queries.add_run_cost(
@@ -282,7 +281,6 @@ async def _record(
         )  # fmt: skip
         for child in outcome.children:
             await save_child_run(session, child)
-        row = await session.get(NodeRun, claimed.id)
         paused_view = None
         if outcome.status == "paused":
             paused_view = await _pause_run(session, claimed.run_id, outcome.pause_reason)
@@ -292,8 +290,7 @@ async def _record(
                 following = await _claim(
                     services, session, advanced.ready[0], worker_id, scope=advanced.scope
                 )
-    if row is not None:
-        await services.hooks.node_changed(claimed.run_id, run_queries.node_run_view(row))
+    await services.hooks.node_changed(claimed.run_id, run_queries.node_run_view(row))
     if paused_view is not None:
         await services.hooks.run_changed(paused_view)
     if retry_in is not None:

@@ -259,14 +259,16 @@ async def renew_leases(
 
 async def record_outcome(
     session: AsyncSession, node_run_id: uuid.UUID, *, owner: str, values: dict[str, Any]
-) -> bool:
-    """Write an attempt's result if we still hold the lease (fencing); False if we lost it."""
+) -> NodeRun | None:
+    """Write an attempt's result if we still hold the lease (fencing); the updated node run, or
+    None if the lease was lost."""
     result = await session.execute(
         update(NodeRun)
         .where(NodeRun.id == node_run_id, NodeRun.lease_owner == owner, NodeRun.status == "running")
         .values(**values, lease_owner=None, lease_expires_at=None, updated_at=func.now())
+        .returning(NodeRun)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return result.scalar_one_or_none()
 
 
 async def add_run_cost(
