@@ -26,7 +26,12 @@ def fake_model(api_client: httpx.Client, _openai_server: FakeOpenAI) -> Any:  # 
     name = f"fake-{uuid.uuid4().hex[:6]}"
     provider = api_client.post(
         "/api/llm/providers",
-        json={"name": name, "kind": "openai", "base_url": _openai_server.base_url, "api_key": "sk-x"},
+        json={
+            "name": name,
+            "kind": "openai",
+            "base_url": _openai_server.base_url,
+            "api_key": "sk-x",
+        },
     )
     assert provider.status_code == 201, provider.text
     model = api_client.post(
@@ -48,7 +53,9 @@ def _script(fake: FakeOpenAI) -> None:
 
 
 def test_an_agent_made_on_the_agents_page_runs_and_waits_for_approval(
-    editor: Editor, fake_model: str, _openai_server: FakeOpenAI  # noqa: F811
+    editor: Editor,
+    fake_model: str,
+    _openai_server: FakeOpenAI,  # noqa: F811
 ) -> None:
     page = editor.page
     name = f"planner-{uuid.uuid4().hex[:6]}"
@@ -109,7 +116,10 @@ def test_an_agent_made_on_the_agents_page_runs_and_waits_for_approval(
 
 
 def test_the_editor_run_panel_shows_the_agent_trace(
-    editor: Editor, api_client: httpx.Client, fake_model: str, _openai_server: FakeOpenAI  # noqa: F811
+    editor: Editor,
+    api_client: httpx.Client,
+    fake_model: str,
+    _openai_server: FakeOpenAI,  # noqa: F811
 ) -> None:
     page = editor.page
     document = {

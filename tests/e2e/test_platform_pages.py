@@ -108,9 +108,7 @@ def test_the_models_page_shows_seeded_models_with_prices(
 
     # Then every seeded model is listed with its prices per 1k tokens
     expect(page.get_by_test_id("model-row")).to_have_count(len(models))
-    row = page.locator(
-        f'[data-testid="model-row"][data-model-key="{model["model_key"]}"]'
-    ).first
+    row = page.locator(f'[data-testid="model-row"][data-model-key="{model["model_key"]}"]').first
     expect(row.get_by_test_id("input-price")).to_have_text(_price(model["input_cost_per_1k"]))
     expect(row.get_by_test_id("output-price")).to_have_text(_price(model["output_cost_per_1k"]))
 

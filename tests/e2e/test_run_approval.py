@@ -44,7 +44,5 @@ def test_a_node_requiring_approval_is_approved_from_the_editor(
     expect(page.get_by_test_id("run-status")).to_have_attribute(
         "data-run-status", "succeeded", timeout=30_000
     )
-    expect(editor.node(pay).locator("[data-status]")).to_have_attribute(
-        "data-status", "succeeded"
-    )
+    expect(editor.node(pay).locator("[data-status]")).to_have_attribute("data-status", "succeeded")
     expect(page.get_by_test_id("approval-panel")).to_have_count(0)
