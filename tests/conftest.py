@@ -211,7 +211,7 @@ def start_api_server(env: dict[str, str] | None = None) -> tuple[subprocess.Pope
         preexec_fn=die_with_parent,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # generous: the machine may be busy
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
