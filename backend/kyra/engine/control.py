@@ -62,9 +62,9 @@ async def announce_resumed(services: EngineServices, resumed: Resumed) -> None:
     assert services.dispatcher is not None
     run_id = uuid.UUID(resumed.view["id"])
     for node_run_id in resumed.node_run_ids:
-        services.dispatcher.execute_node(node_run_id)
+        await services.dispatcher.execute_node(node_run_id)
     if not resumed.node_run_ids:
-        services.dispatcher.advance_run(run_id)
+        await services.dispatcher.advance_run(run_id)
     await services.hooks.run_changed(resumed.view)
 
 
@@ -125,7 +125,7 @@ async def rerun_from(services: EngineServices, source: Run, from_node: str, *, m
         session.add(run)
         await session.flush()
         session.add_all(copies)
-    services.dispatcher.advance_run(run.id)
+    await services.dispatcher.advance_run(run.id)
     return run
 
 

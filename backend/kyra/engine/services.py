@@ -62,6 +62,8 @@ class EngineServices:
         return create_http_client(allow_hosts=self.settings.allowed_hosts)
 
     async def close(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.close()
         if "sync_leases" in self.__dict__:
             await self.sync_leases.close()
         if "http" in self.__dict__:

@@ -71,7 +71,7 @@ async def start_run(
         return Started(result.run, result)
     if existing_row is not None:  # committed as queued when the key was claimed
         assert services.dispatcher is not None
-        services.dispatcher.advance_run(existing_row.id)
+        await services.dispatcher.advance_run(existing_row.id)
         return Started(existing_row)
     run = _new_run(graph, version, trigger, "queue", trigger_kind, budget, None, run_id)
     async with services.session_factory() as session:
