@@ -33,6 +33,9 @@ class QueueStats:
 class Dispatcher(Protocol):
     """Sends ids (never payloads) to whoever executes queue-mode runs."""
 
+    #: The queue this dispatcher sends to (stored on the runs it starts).
+    queue_name: str
+
     async def advance_run(self, run_id: uuid.UUID) -> bool:
         """Ask a worker to schedule the run's next nodes; False if it could not be sent now."""
 

@@ -409,11 +409,10 @@ async def reap(services: EngineServices) -> int:
         locked = await session.scalar(text(f"SELECT pg_try_advisory_xact_lock({_REAPER_LOCK})"))
         if not locked:
             return 0
-        expired = await run_queries.expired_node_runs(session, stale_after=settings.lease_seconds)
-        queued = await run_queries.stale_queued_node_runs(
-            session, stale_after=settings.lease_seconds
-        )
-        stalled = await run_queries.stalled_runs(session, stale_after=settings.lease_seconds)
+        lease, queue = settings.lease_seconds, dispatcher.queue_name
+        expired = await run_queries.expired_node_runs(session, queue=queue, stale_after=lease)
+        queued = await run_queries.stale_queued_node_runs(session, queue=queue, stale_after=lease)
+        stalled = await run_queries.stalled_runs(session, queue=queue, stale_after=lease)
         abandoned = await run_queries.fail_abandoned_sync_runs(
             session, stale_after=settings.lease_seconds
         )
@@ -441,13 +440,9 @@ async def reap(services: EngineServices) -> int:
 
 
 async def start_queued_run(services: EngineServices, session: AsyncSession, run: Run) -> None:
-    """Commit the run row, then send its first message (never enqueue before commit).
-
-    Raises:
-        QueueFullError: the queue's backlog is over its limit (nothing is stored).
-    """
+    """Commit the run row, then send its first message (never enqueue before commit)."""
     dispatcher = _dispatcher(services)
-    await dispatcher.check_capacity()
+    run.queue = dispatcher.queue_name
     session.add(run)
     await session.commit()
     await dispatcher.advance_run(run.id)

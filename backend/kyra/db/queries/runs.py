@@ -323,7 +323,7 @@ async def requeue_paused(session: AsyncSession, run_id: uuid.UUID) -> list[uuid.
 
 
 async def expired_node_runs(
-    session: AsyncSession, *, stale_after: float, limit: int = 500
+    session: AsyncSession, *, queue: str, stale_after: float, limit: int = 500
 ) -> list[uuid.UUID]:
     """Node runs of live runs whose worker died (lease expired), not looked at for a lease."""
     stale = func.now() - timedelta(seconds=stale_after)
@@ -331,6 +331,7 @@ async def expired_node_runs(
         select(NodeRun.id)
         .join(Run, Run.id == NodeRun.run_id)
         .where(
+            Run.queue == queue,
             Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
             NodeRun.status == "running",
             NodeRun.lease_expires_at < func.now(),  # type: ignore[operator]
@@ -343,7 +344,7 @@ async def expired_node_runs(
 
 
 async def stale_queued_node_runs(
-    session: AsyncSession, *, stale_after: float, limit: int = 500
+    session: AsyncSession, *, queue: str, stale_after: float, limit: int = 500
 ) -> list[uuid.UUID]:
     """Queued node runs of live runs, due, that nobody claimed for a lease period (their
     message may be waiting behind a backlog, or lost)."""
@@ -352,6 +353,7 @@ async def stale_queued_node_runs(
         select(NodeRun.id)
         .join(Run, Run.id == NodeRun.run_id)
         .where(
+            Run.queue == queue,
             Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
             NodeRun.status == "queued",
             NodeRun.updated_at < stale,  # type: ignore[operator]
@@ -382,7 +384,7 @@ async def touch_runs(session: AsyncSession, run_ids: list[uuid.UUID]) -> None:
 
 
 async def stalled_runs(
-    session: AsyncSession, *, stale_after: float, limit: int = 500
+    session: AsyncSession, *, queue: str, stale_after: float, limit: int = 500
 ) -> list[uuid.UUID]:
     """Live queue runs with no node run in flight that nobody advanced for a while."""
     stale = func.now() - timedelta(seconds=stale_after)
@@ -392,6 +394,7 @@ async def stalled_runs(
     rows = await session.scalars(
         select(Run.id)
         .where(
+            Run.queue == queue,
             Run.mode == "queue",
             Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
             Run.updated_at < stale,  # type: ignore[operator]
