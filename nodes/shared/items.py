@@ -8,6 +8,7 @@ The empty path is the item itself. Handlers never mutate their inputs: ``with_pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 from kyra.errors import NodeError
@@ -125,3 +126,23 @@ def _kind(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return "a number"
     return names.get(type(value), type(value).__name__)
+
+
+def map_field(
+    items: list[Any], field: str, output: str, transform: Callable[[Any], Any]
+) -> list[dict[str, Any]]:
+    """Each item with ``transform(value at field)`` written to ``output`` (default: ``field``).
+
+    Raises:
+        NodeError: naming the item and field when ``transform`` raises ``ValueError``.
+    """
+    out = []
+    for index, raw in enumerate(items):
+        item = require_object(raw, index)
+        value = get_path(item, field)
+        try:
+            result = transform(None if value is MISSING else value)
+        except ValueError as exc:
+            raise item_error(index, field, str(exc)) from None
+        out.append(with_path(item, output or field, result))
+    return out
