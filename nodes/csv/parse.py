@@ -94,7 +94,8 @@ def _read(lines: Iterable[str], params: Params) -> Iterator[dict[str, Any]]:
         if params.skip_empty_rows and not any(cell.strip() for cell in row):
             continue
         keys = names + [f"col_{i + 1}" for i in range(len(names), len(row))]
-        yield {key: _cell(cell, params) for key, cell in zip(keys, row, strict=False)}
+        cells = row + [""] * (len(keys) - len(row))  # short rows: empty cells
+        yield {key: _cell(cell, params) for key, cell in zip(keys, cells, strict=True)}
 
 
 def _cell(cell: str, params: Params) -> Any:

@@ -73,7 +73,8 @@ def _read(handle: BinaryIO, params: Params) -> list[dict[str, Any]]:
             if len(out) >= params.max_rows:
                 raise NodeError(f"more than {params.max_rows} rows (raise max_rows)")
             keys = names + [f"col_{i + 1}" for i in range(len(names), len(row))]
-            out.append({key: _json(value) for key, value in zip(keys, row, strict=False)})
+            cells = list(row) + [None] * (len(keys) - len(row))  # short rows: empty cells
+            out.append({key: _json(value) for key, value in zip(keys, cells, strict=True)})
         return out
     finally:
         book.close()
