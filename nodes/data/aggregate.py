@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import NoneType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -70,11 +71,10 @@ SPEC = NodeSpec(
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
     items = items_from(pick(params.items, inputs))
-    groups: dict[str, tuple[list[Any], list[tuple[int, Any]]]] = {}
+    groups: dict[Any, tuple[list[Any], list[tuple[int, Any]]]] = {}
     for index, item in enumerate(items):
         keys = [_present(get_path(item, path)) for path in params.group_by]
-        identity = json.dumps(keys, sort_keys=True, ensure_ascii=False, default=str)
-        groups.setdefault(identity, (keys, []))[1].append((index, item))
+        groups.setdefault(_identity(keys), (keys, []))[1].append((index, item))
     if not groups and not params.group_by:
         groups[""] = ([], [])
     out = []
@@ -86,6 +86,14 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
             row[aggregation.key] = _compute(aggregation, members)
         out.append(row)
     return {"out": out}
+
+
+def _identity(keys: list[Any]) -> Any:
+    """A dict key for a group: the values themselves when they are plain scalars (the type is
+    part of it, so that true and 1 stay apart), else their JSON text."""
+    if all(isinstance(key, str | int | float | NoneType) for key in keys):
+        return tuple((type(key), key) for key in keys)
+    return json.dumps(keys, sort_keys=True, ensure_ascii=False)
 
 
 def _present(value: Any) -> Any:

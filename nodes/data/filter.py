@@ -92,11 +92,15 @@ SPEC = NodeSpec(
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
     tests = [_compile(i, c, params.strict) for i, c in enumerate(params.conditions)]
-    combine = all if params.combine == "and" else any
+    wanted = params.combine == "or"  # the answer that decides early: any true, or any false
     kept: list[Any] = []
     rejected: list[Any] = []
     for index, item in enumerate(items_from(pick(params.items, inputs))):
-        matched = combine(test(index, item) for test in tests) if tests else True
+        matched = not wanted
+        for test in tests:
+            if test(index, item) == wanted:
+                matched = wanted
+                break
         (kept if matched else rejected).append(item)
     return {"out": kept, "rejected": rejected}
 

@@ -62,7 +62,7 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
 def _key(item: Any, *, key: SortKey) -> tuple[bool, tuple[int, Any]]:
     descending = key.order == "desc"
     raw = get_path(item, key.field)
-    value = None if raw is MISSING else coerce(raw, key.type)
+    value = None if raw is MISSING else raw if key.type == "auto" else coerce(raw, key.type)
     if isinstance(value, str) and not key.case_sensitive:
         value = value.casefold()
     absent = value is None
