@@ -114,20 +114,24 @@ def _compile(position: int, cond: Condition, strict: bool) -> Test:
         kind = "date" if cond.op in ("before", "after") else infer_type(cond.value)
     if cond.op in _TEXT:
         kind = "string"
+    # Plain locals: the closures run once per item and condition.
+    op, field, fold = cond.op, cond.field, not cond.case_sensitive
+    if op in _UNARY:
+        return lambda index, item: _unary(op, get_path(item, field))
     expected = _expected(position, cond, kind)
-    compare = bool if cond.op in _UNARY else _comparison(cond, expected)
+    compare = _comparison(cond, expected)
 
     def test(index: int, item: Any) -> bool:
-        raw = get_path(item, cond.field)
-        if cond.op in _UNARY:
-            return _unary(cond.op, raw)
+        raw = get_path(item, field)
         if raw is MISSING or raw is None:
-            return _absent(cond.op, expected)
-        actual = _normalise(coerce(raw, kind), cond)
+            return _absent(op, expected)
+        actual = raw if kind == "auto" else coerce(raw, kind)
+        if fold and isinstance(actual, str):
+            actual = actual.casefold()
         if actual is None:
             if strict:
-                raise item_error(index, cond.field, f"{raw!r} is not a {kind}")
-            return cond.op in _NEGATED
+                raise item_error(index, field, f"{raw!r} is not a {kind}")
+            return op in _NEGATED
         try:
             return compare(actual)
         except TypeError:  # auto-typed values of different kinds (3 > "a") do not match

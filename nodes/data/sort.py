@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,16 +55,25 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
     items = list(items_from(pick(params.items, inputs)))
     # Stable sorts from the least significant key to the most significant one.
     for key in reversed(params.keys or [SortKey(field="")]):
-        items.sort(key=partial(_key, key=key), reverse=key.order == "desc")
+        items.sort(key=_key_function(key), reverse=key.order == "desc")
     return {"out": items}
 
 
-def _key(item: Any, *, key: SortKey) -> tuple[bool, tuple[int, Any]]:
-    descending = key.order == "desc"
-    raw = get_path(item, key.field)
-    value = None if raw is MISSING else raw if key.type == "auto" else coerce(raw, key.type)
-    if isinstance(value, str) and not key.case_sensitive:
-        value = value.casefold()
-    absent = value is None
+def _key_function(key: SortKey) -> Callable[[Any], tuple[bool, tuple[int, Any]]]:
+    field, kind, fold = key.field, key.type, not key.case_sensitive
     # reverse=True flips the whole key, so nulls must sort first there to end up last.
-    return (absent != descending, (0, 0) if absent else sort_key(value))
+    null = (key.order == "asc", (0, 0))
+
+    def sort_by(item: Any) -> tuple[bool, tuple[int, Any]]:
+        value = get_path(item, field)
+        if value is MISSING or value is None:
+            return null
+        if kind != "auto":
+            value = coerce(value, kind)
+            if value is None:
+                return null
+        if fold and isinstance(value, str):
+            value = value.casefold()
+        return (not null[0], sort_key(value))
+
+    return sort_by

@@ -65,8 +65,10 @@ def get_path(value: Any, path: str) -> Any:
     """The value at ``path`` inside ``value``, or ``MISSING``."""
     if not path:
         return value
-    if isinstance(value, dict) and path in value:
-        return value[path]
+    if isinstance(value, dict):
+        found = value.get(path, MISSING)
+        if found is not MISSING or "." not in path:
+            return found
     for part in split_path(path):
         if isinstance(value, dict):
             if part not in value:
