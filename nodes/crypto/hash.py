@@ -18,7 +18,8 @@ class Params(DigestParams):
 SPEC = NodeSpec(
     type="Crypto.hash",
     title="Hash",
-    category="Crypto",
+    category="Data",
+    icon="hash",
     description=(
         "Compute the SHA-256 (or SHA-512, SHA-1, MD5) hash of text, JSON or a file and output "
         "it as hex or base64; with `field`, add a hash field to every incoming item."

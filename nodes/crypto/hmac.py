@@ -26,7 +26,8 @@ class Params(DigestParams):
 SPEC = NodeSpec(
     type="Crypto.hmac",
     title="HMAC signature",
-    category="Crypto",
+    category="Data",
+    icon="key",
     description=(
         "Compute the HMAC (SHA-256, SHA-512, SHA-1 or MD5) of text, JSON or a file with the "
         "secret of an `hmac_secret` credential (field `secret`) and output it as hex or base64, "

@@ -41,6 +41,7 @@ SPEC = NodeSpec(
     type="CSV.build",
     title="Build CSV",
     category="Files",
+    icon="table",
     description=(
         "Write a list of objects as CSV (one row per item; nested values as JSON) and output "
         "the text or a stored file."

@@ -49,6 +49,7 @@ SPEC = NodeSpec(
     type="CSV.parse",
     title="Parse CSV",
     category="Files",
+    icon="table",
     description=(
         "Read CSV text or a stored CSV file into a list of objects, one per row, keyed by the "
         "header row (or given column names; col_1, col_2 … otherwise)."

@@ -56,6 +56,7 @@ SPEC = NodeSpec(
     type="Data.aggregate",
     title="Aggregate items",
     category="Data",
+    icon="sum",
     description=(
         "Group the items of a list by fields and output one item per group (in order of first "
         "appearance) with the group's values and the chosen sum, avg, count, count_distinct, "

@@ -29,6 +29,7 @@ SPEC = NodeSpec(
     type="Data.compare",
     title="Compare lists",
     category="Data",
+    icon="compare",
     description=(
         "Match the items of list A and list B by key fields and output four lists: items only "
         "in A, only in B, in both and equal (`same`), and in both but different "

@@ -29,6 +29,7 @@ SPEC = NodeSpec(
     type="Data.deduplicate",
     title="Remove duplicates",
     category="Data",
+    icon="dedupe",
     description=(
         "Remove items that repeat an earlier item, comparing the given fields (or the whole "
         "item); output the remaining items in order and the removed ones on `duplicates`."

@@ -74,6 +74,7 @@ SPEC = NodeSpec(
     type="Data.filter",
     title="Filter items",
     category="Data",
+    icon="filter",
     description=(
         "Keep the items of a list that match conditions (equals, contains, regex, >, <, "
         "in list, date before/after, exists …) combined with AND or OR; output the kept items "

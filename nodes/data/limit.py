@@ -23,6 +23,7 @@ SPEC = NodeSpec(
     type="Data.limit",
     title="Limit items",
     category="Data",
+    icon="limit",
     description="Keep only the first (or last) N items of a list, in their order.",
     params=Params,
     inputs=[Port("in", PortType.list, description="Items")],

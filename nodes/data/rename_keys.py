@@ -36,6 +36,7 @@ SPEC = NodeSpec(
     type="Data.rename_keys",
     title="Rename keys",
     category="Data",
+    icon="rename",
     description=(
         "Rename keys in every item of a list; dotted paths reach into nested objects and may "
         "move a value to another place. Items without the key are left as they are."

@@ -39,6 +39,7 @@ SPEC = NodeSpec(
     type="Data.sort",
     title="Sort items",
     category="Data",
+    icon="sort",
     description=(
         "Sort the items of a list by one or more fields (ascending or descending, as text, "
         "numbers or dates); missing and null values go last. The sort is stable."

@@ -43,6 +43,7 @@ SPEC = NodeSpec(
     type="Data.split_out",
     title="Split out items",
     category="Data",
+    icon="split",
     description=(
         "Output one item per element of a list field of each item (e.g. one per order line), "
         "optionally copying other fields of the original item into each new item. A field "

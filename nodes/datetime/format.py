@@ -17,6 +17,7 @@ SPEC = NodeSpec(
     type="DateTime.format",
     title="Format date",
     category="Date & time",
+    icon="calendar",
     description=(
         "Read a date (ISO 8601, epoch seconds, a custom pattern or 'now') and output it in "
         "another format (ISO, epoch, RFC 2822 or a strftime pattern) and time zone; with "

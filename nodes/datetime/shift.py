@@ -21,6 +21,7 @@ SPEC = NodeSpec(
     type="DateTime.shift",
     title="Shift date",
     category="Date & time",
+    icon="clock",
     description=(
         "Add or subtract seconds, minutes, hours, days, weeks, months or years to a date and "
         "output it (ISO by default). Days and longer follow the calendar in the date's zone; "

@@ -46,6 +46,7 @@ SPEC = NodeSpec(
     type="HTML.extract",
     title="Extract from HTML",
     category="Data",
+    icon="html",
     description=(
         "Extract values from an HTML page with CSS selectors (text, inner HTML or an attribute "
         "such as href; the first match or all matches) and output them as one object."

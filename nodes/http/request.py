@@ -54,6 +54,7 @@ SPEC = NodeSpec(
     type="HTTP.request",
     title="HTTP request",
     category="Core",
+    icon="globe",
     description=(
         "Send an HTTP request and output its status, headers and body; the request may change "
         "data on the remote server. Can upload a stored file and save the response as a file. "

@@ -32,6 +32,7 @@ SPEC = NodeSpec(
     type="RSS.read",
     title="Read RSS feed",
     category="Web",
+    icon="rss",
     description=(
         "Fetch an RSS or Atom feed and output its entries as items {id, title, link, published, "
         "updated, author, summary, content, categories, enclosures} (dates in UTC ISO 8601), "

@@ -31,6 +31,7 @@ SPEC = NodeSpec(
     type="Spreadsheet.read",
     title="Read spreadsheet",
     category="Files",
+    icon="sheet",
     description=(
         "Read a sheet of a stored Excel (.xlsx) file into a list of objects, one per row, keyed "
         "by the header row (col_1, col_2 … without one); dates become ISO 8601 text."

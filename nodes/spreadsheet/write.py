@@ -35,6 +35,7 @@ SPEC = NodeSpec(
     type="Spreadsheet.write",
     title="Write spreadsheet",
     category="Files",
+    icon="sheet",
     description=(
         "Write a list of objects as an Excel (.xlsx) file, one row per item and one column per "
         "key (nested values as JSON), and output the stored file's reference."

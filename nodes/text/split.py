@@ -45,6 +45,7 @@ SPEC = NodeSpec(
     type="Text.split",
     title="Split text",
     category="AI",
+    icon="scissors",
     description=(
         "Split text into chunks of at most chunk_size characters or tokens, overlapping by "
         "chunk_overlap, cutting at paragraphs, then lines, sentences and words; output a list "

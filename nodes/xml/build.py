@@ -34,6 +34,7 @@ SPEC = NodeSpec(
     type="XML.build",
     title="Build XML",
     category="Data",
+    icon="tags",
     description=(
         "Write an object as XML text: keys become elements, @name keys attributes, #text the "
         "element's text and lists repeated elements (the reverse of XML.parse)."

@@ -34,6 +34,7 @@ SPEC = NodeSpec(
     type="XML.parse",
     title="Parse XML",
     category="Data",
+    icon="tags",
     description=(
         "Parse XML text into an object: {root: {...}}, attributes as @name keys, text as "
         "#text (or the value itself when an element has only text), repeated tags as lists. "
