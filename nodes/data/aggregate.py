@@ -10,13 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kyra.context import NodeContext
 from kyra.spec import NodeSpec, Port, PortType
-from kyra_nodes.shared.items import MISSING, get_path, item_error, items_from, pick, with_path
+from kyra_nodes.shared.items import MISSING, getter, item_error, items_from, pick, with_path
 from kyra_nodes.shared.values import sort_key, to_number, to_text
 
 Operation = Literal[
     "count", "count_distinct", "sum", "avg", "min", "max", "concatenate", "list", "first", "last"
 ]
 _NUMERIC = frozenset({"sum", "avg"})
+_SCALARS = frozenset({str, int, float, NoneType})
 
 
 class Aggregation(BaseModel):
@@ -73,8 +74,9 @@ SPEC = NodeSpec(
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
     items = items_from(pick(params.items, inputs))
     groups: dict[Any, tuple[list[Any], list[tuple[int, Any]]]] = {}
+    getters = [getter(path) for path in params.group_by]
     for index, item in enumerate(items):
-        keys = [_present(get_path(item, path)) for path in params.group_by]
+        keys = [_present(get(item)) for get in getters]
         groups.setdefault(_identity(keys), (keys, []))[1].append((index, item))
     if not groups and not params.group_by:
         groups[""] = ([], [])
@@ -92,7 +94,7 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
 def _identity(keys: list[Any]) -> Any:
     """A dict key for a group: the values themselves when they are plain scalars (the type is
     part of it, so that true and 1 stay apart), else their JSON text."""
-    if all(isinstance(key, str | int | float | NoneType) for key in keys):
+    if all(type(key) in _SCALARS for key in keys):
         return tuple((type(key), key) for key in keys)
     return json.dumps(keys, sort_keys=True, ensure_ascii=False)
 
@@ -105,10 +107,11 @@ def _compute(aggregation: Aggregation, members: list[tuple[int, Any]]) -> Any:
     op = aggregation.op
     if op == "count" and not aggregation.field:
         return len(members)
+    get = getter(aggregation.field)
     values = [
         (index, value)
         for index, item in members
-        if (value := _present(get_path(item, aggregation.field))) is not None
+        if (value := get(item)) is not None and value is not MISSING
     ]
     if op in _NUMERIC:
         numbers = [_number(index, aggregation.field, value) for index, value in values]
@@ -122,7 +125,10 @@ def _compute(aggregation: Aggregation, members: list[tuple[int, Any]]) -> Any:
         return len({json.dumps(v, sort_keys=True, ensure_ascii=False) for v in plain})
     if op in ("min", "max"):
         pick_one = min if op == "min" else max
-        return pick_one(plain, key=_order) if plain else None
+        if not plain:
+            return None
+        numbers = all(type(v) in (int, float) for v in plain)
+        return pick_one(plain) if numbers else pick_one(plain, key=_order)
     if op == "concatenate":
         return aggregation.separator.join(to_text(v) for v in plain)
     if op == "list":
@@ -133,6 +139,8 @@ def _compute(aggregation: Aggregation, members: list[tuple[int, Any]]) -> Any:
 
 
 def _number(index: int, field: str, value: Any) -> int | float:
+    if type(value) in (int, float):
+        return value  # type: ignore[no-any-return]
     number = to_number(value)
     if number is None:
         raise item_error(index, field, f"{value!r} is not a number")

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from kyra.context import NodeContext
 from kyra.errors import NodeError
 from kyra.spec import NodeSpec, Port, PortType
-from kyra_nodes.shared.items import MISSING, get_path, item_error, items_from, pick
-from kyra_nodes.shared.values import ValueType, coerce, infer_type, to_text
+from kyra_nodes.shared.items import MISSING, getter, item_error, items_from, pick
+from kyra_nodes.shared.values import ValueType, coerce, converter, infer_type, to_text
 
 Operator = Literal[
     "equals", "not_equals", "contains", "not_contains", "starts_with", "ends_with", "regex",
@@ -117,16 +117,17 @@ def _compile(position: int, cond: Condition, strict: bool) -> Test:
         kind = "string"
     # Plain locals: the closures run once per item and condition.
     op, field, fold = cond.op, cond.field, not cond.case_sensitive
+    get, convert = getter(field), converter(kind)
     if op in _UNARY:
-        return lambda index, item: _unary(op, get_path(item, field))
+        return lambda index, item: _unary(op, get(item))
     expected = _expected(position, cond, kind)
     compare = _comparison(cond, expected)
 
     def test(index: int, item: Any) -> bool:
-        raw = get_path(item, field)
+        raw = get(item)
         if raw is MISSING or raw is None:
             return _absent(op, expected)
-        actual = raw if kind == "auto" else coerce(raw, kind)
+        actual = convert(raw)
         if fold and isinstance(actual, str):
             actual = actual.casefold()
         if actual is None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kyra.context import NodeContext
 from kyra.spec import NodeSpec, Port, PortType
-from kyra_nodes.shared.items import MISSING, get_path, items_from, pick
-from kyra_nodes.shared.values import ValueType, coerce, sort_key
+from kyra_nodes.shared.items import MISSING, getter, items_from, pick
+from kyra_nodes.shared.values import ValueType, converter, sort_key
 
 
 class SortKey(BaseModel):
@@ -56,25 +56,32 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
     items = list(items_from(pick(params.items, inputs)))
     # Stable sorts from the least significant key to the most significant one.
     for key in reversed(params.keys or [SortKey(field="")]):
-        items.sort(key=_key_function(key), reverse=key.order == "desc")
+        items = _sorted(items, key)
     return {"out": items}
 
 
-def _key_function(key: SortKey) -> Callable[[Any], tuple[bool, tuple[int, Any]]]:
-    field, kind, fold = key.field, key.type, not key.case_sensitive
-    # reverse=True flips the whole key, so nulls must sort first there to end up last.
-    null = (key.order == "asc", (0, 0))
-
-    def sort_by(item: Any) -> tuple[bool, tuple[int, Any]]:
-        value = get_path(item, field)
-        if value is MISSING or value is None:
-            return null
-        if kind != "auto":
-            value = coerce(value, kind)
-            if value is None:
-                return null
+def _sorted(items: list[Any], key: SortKey) -> list[Any]:
+    get, convert, fold = getter(key.field), converter(key.type), not key.case_sensitive
+    present: list[tuple[Any, Any]] = []
+    absent: list[Any] = []
+    for item in items:
+        value = get(item)
+        value = None if value is MISSING or value is None else convert(value)
         if fold and isinstance(value, str):
             value = value.casefold()
-        return (not null[0], sort_key(value))
+        if value is None:
+            absent.append(item)
+        else:
+            present.append((value, item))
+    kinds = {type(value) for value, _ in present}
+    plain = kinds <= {int, float} or (len(kinds) == 1 and kinds <= {str, datetime})
+    present.sort(key=_first if plain else _mixed, reverse=key.order == "desc")
+    return [item for _, item in present] + absent
 
-    return sort_by
+
+def _first(pair: tuple[Any, Any]) -> Any:
+    return pair[0]
+
+
+def _mixed(pair: tuple[Any, Any]) -> tuple[int, Any]:
+    return sort_key(pair[0])

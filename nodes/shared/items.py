@@ -61,6 +61,15 @@ def split_path(path: str) -> list[str]:
     return [part for part in path.split(".") if part != ""] if path else []
 
 
+def getter(path: str) -> Callable[[Any], Any]:
+    """``get_path`` for one path, made once and called per item (a plain key is one lookup)."""
+    if not path:
+        return lambda value: value
+    if "." not in path:
+        return lambda value: value.get(path, MISSING) if type(value) is dict else MISSING
+    return lambda value: get_path(value, path)
+
+
 def get_path(value: Any, path: str) -> Any:
     """The value at ``path`` inside ``value``, or ``MISSING``."""
     if not path:

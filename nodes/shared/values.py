@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -77,6 +78,15 @@ def to_date(value: Any) -> datetime | None:
         return parse_datetime(value)
     except ValueError:
         return None
+
+
+def converter(kind: ValueType) -> Callable[[Any], Any]:
+    """``coerce`` to one type, made once and called per item (numbers stay as they are)."""
+    if kind == "auto":
+        return lambda value: value
+    if kind == "number":
+        return lambda value: value if type(value) in (int, float) else to_number(value)
+    return lambda value: coerce(value, kind)
 
 
 def coerce(value: Any, kind: ValueType) -> Any:
