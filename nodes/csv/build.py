@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kyra.context import NodeContext
 from kyra.spec import NodeSpec, Port
-from kyra_nodes.shared.items import MISSING, get_path, items_from, pick, require_object
+from kyra_nodes.shared.items import MISSING, get_path, pick, table_from
 from kyra_nodes.shared.values import to_text
 
 _QUOTING: dict[str, Literal[0, 1, 2, 3]] = {
@@ -54,9 +54,7 @@ SPEC = NodeSpec(
 
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
-    rows = items_from(pick(params.items, inputs))
-    items = [require_object(item, index) for index, item in enumerate(rows)]
-    columns = params.columns or list(dict.fromkeys(key for item in items for key in item))
+    items, columns = table_from(pick(params.items, inputs), params.columns)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=params.delimiter, quoting=_QUOTING[params.quoting])
     if params.header:

@@ -127,8 +127,8 @@ def _compute(aggregation: Aggregation, members: list[tuple[int, Any]]) -> Any:
         pick_one = min if op == "min" else max
         if not plain:
             return None
-        numbers = all(type(v) in (int, float) for v in plain)
-        return pick_one(plain) if numbers else pick_one(plain, key=_order)
+        all_numbers = all(type(v) in (int, float) for v in plain)
+        return pick_one(plain) if all_numbers else pick_one(plain, key=_order)
     if op == "concatenate":
         return aggregation.separator.join(to_text(v) for v in plain)
     if op == "list":

