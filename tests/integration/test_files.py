@@ -233,3 +233,35 @@ async def test_a_file_reference_of_another_owner_is_not_found(
     )
     assert stolen.json()["status"] == "failed"
     assert stolen.json()["error"]["message"].endswith(f"file {ref['$file']} not found")
+
+
+async def test_an_uploaded_file_feeds_a_graph(api: httpx.AsyncClient, services: Any) -> None:
+    uploaded = await api.post(
+        "/api/files",
+        params={"name": "people.csv"},
+        content="name,age\nZoë,31\n".encode(),
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    ref = uploaded.json()
+    assert (ref["name"], ref["mime"], ref["size"]) == ("people.csv", "text/csv", 17)
+    document = graph(
+        [
+            {"id": "start", "type": "Manual.trigger"},
+            {"id": "rows", "type": "CSV.parse", "params": {"source": ref, "numbers": True}},
+        ],
+        [("start", "rows")],
+    )
+    run = await api.post(f"/api/graphs/{await create(api, document)}/runs", json={"mode": "sync"})
+    assert run.json()["output"] == {"rows": [{"name": "Zoë", "age": 31}]}
+
+    limit = services.settings.max_file_bytes
+    services.settings.max_file_bytes = 10
+    try:
+        too_big = await api.post("/api/files", params={"name": "x.bin"}, content=b"x" * 11)
+    finally:
+        services.settings.max_file_bytes = limit
+    assert too_big.status_code == 413
+    assert too_big.json()["detail"] == "file is larger than 10 bytes"
+    missing_name = await api.post("/api/files", content=b"x")
+    assert missing_name.status_code == 400

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from kyra.errors import FileTooLargeError
 from kyra.files.owned import clean_name
-from kyra.files.store import DiskBlobStore, FileTooLargeError
+from kyra.files.store import DiskBlobStore
 
 
 async def chunks(*parts: bytes) -> AsyncIterator[bytes]:

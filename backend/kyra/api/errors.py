@@ -10,7 +10,13 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from pydantic import ValidationError
 
-from kyra.errors import ConflictError, GraphInvalidError, KyraError, NotFoundError
+from kyra.errors import (
+    ConflictError,
+    FileTooLargeError,
+    GraphInvalidError,
+    KyraError,
+    NotFoundError,
+)
 
 _log = logging.getLogger("kyra.api")
 
@@ -55,6 +61,8 @@ def handle_kyra(_: Request[Any, Any, Any], exc: KyraError) -> Response[Any]:
         return _json(404, str(exc))
     if isinstance(exc, ConflictError):
         return _json(409, str(exc))
+    if isinstance(exc, FileTooLargeError):
+        return _json(413, str(exc))
     return _json(400, str(exc))
 
 

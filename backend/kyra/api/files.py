@@ -1,4 +1,4 @@
-"""Stored files: their facts and a download of their content, only for their owner."""
+"""Stored files: upload, their facts and a download of their content, only for their owner."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Controller, get
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +16,9 @@ from kyra.db.models import StoredFile
 from kyra.db.queries import files as queries
 from kyra.engine.services import EngineServices
 from kyra.errors import NotFoundError
-from kyra.files.owned import file_ref
+from kyra.files.owned import OwnerFiles, file_ref
+
+_UNTYPED = frozenset({"application/x-www-form-urlencoded", "application/octet-stream"})
 
 
 async def _owned(session: AsyncSession, principal: Principal, file_id: uuid.UUID) -> StoredFile:
@@ -28,6 +31,30 @@ async def _owned(session: AsyncSession, principal: Principal, file_id: uuid.UUID
 class FileController(Controller):
     path = "/api/files"
     tags = ["files"]
+
+    # No body limit here: the store stops the stream at KYRA_MAX_FILE_BYTES (413).
+    @post("/", request_max_body_size=None)
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Principal,
+        services: EngineServices,
+        name: str = Parameter(query="name", min_length=1, max_length=255),
+    ) -> dict[str, Any]:
+        """Store the raw request body (streamed) as a file a graph can use, e.g. in
+        ``Spreadsheet.read``'s ``file`` param; its type is the request's Content-Type."""
+        files = OwnerFiles(
+            services.files,
+            services.session_factory,
+            owner_id=principal.user_id,
+            run_id=None,
+            node_id=None,
+            max_bytes=services.settings.max_file_bytes,
+        )
+        mime = request.headers.get("content-type", "")
+        if mime.split(";")[0].strip() in _UNTYPED:
+            mime = ""  # what curl and browsers send when nobody said: guess from the name
+        return dict(await files.save(request.stream(), name=name, mime=mime))
 
     @get("/{file_id:uuid}")
     async def describe(

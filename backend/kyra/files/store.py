@@ -18,17 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from kyra.errors import NodeError
+from kyra.errors import FileTooLargeError
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 #: Bytes read or written per step; small enough to keep memory flat, large enough to be quick.
 CHUNK_BYTES = 1 << 16
-
-
-class FileTooLargeError(NodeError):
-    """A file grew past the configured limit while it was being stored."""
-
-    retryable = False
 
 
 @dataclass(frozen=True)
