@@ -11,7 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kyra.context import NodeContext, is_file_ref
 from kyra.errors import NodeError
-from kyra_nodes.shared.items import MISSING, get_path, items_from, pick, require_object, with_path
+from kyra_nodes.shared.items import (
+    MISSING,
+    get_path,
+    items_from,
+    pick,
+    require_object,
+    response_body,
+    with_path,
+)
 
 Algorithm = Literal["sha256", "sha512", "sha1", "md5"]
 
@@ -44,7 +52,7 @@ async def digest_input(
 ) -> dict[str, Any]:
     """The ``out`` port: one digest, or the items with a digest field added."""
     if not params.field:
-        value = pick(params.value, inputs)
+        value = response_body(pick(params.value, inputs))
         if value is None:
             raise NodeError("value is empty: give text or a file, or set field")
         return {"out": await _digest(ctx, value, new_hasher, params.encoding)}

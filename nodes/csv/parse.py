@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from kyra.context import NodeContext, is_file_ref
 from kyra.errors import NodeError
 from kyra.spec import NodeSpec, Port, PortType
-from kyra_nodes.shared.items import pick
+from kyra_nodes.shared.items import pick, response_body
 from kyra_nodes.shared.values import to_number
 
 
@@ -55,7 +55,7 @@ SPEC = NodeSpec(
         "header row (or given column names; col_1, col_2 … otherwise)."
     ),
     params=Params,
-    inputs=[Port("in", description="CSV text or a file reference")],
+    inputs=[Port("in", description="CSV text, a file reference or an HTTP.request output")],
     outputs=[Port("out", PortType.list, description="One object per row")],
     pure=True,
 )
@@ -63,7 +63,7 @@ SPEC = NodeSpec(
 
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
-    source = pick(params.source, inputs)
+    source = response_body(pick(params.source, inputs))
     if is_file_ref(source):
         async with ctx.files.open(source) as handle:
             text = io.TextIOWrapper(handle, encoding=params.encoding, newline="")

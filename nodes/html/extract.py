@@ -10,7 +10,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 from kyra.context import NodeContext
 from kyra.errors import NodeError
 from kyra.spec import NodeSpec, Port, PortType
-from kyra_nodes.shared.items import pick, text_from
+from kyra_nodes.shared.items import pick, response_body, text_from
 
 
 class Extraction(BaseModel):
@@ -57,9 +57,7 @@ SPEC = NodeSpec(
 
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
-    html = pick(params.html, inputs)
-    if isinstance(html, dict) and isinstance(html.get("body"), str):
-        html = html["body"]
+    html = response_body(pick(params.html, inputs))
     page = LexborHTMLParser(text_from(html, field="html", what="HTML text"))
     out: dict[str, Any] = {}
     for position, extraction in enumerate(params.extractions):

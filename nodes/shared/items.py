@@ -42,6 +42,14 @@ def pick(param: Any, inputs: dict[str, Any], port: str = "in") -> Any:
     return param if param is not None else inputs.get(port)
 
 
+def response_body(value: Any) -> Any:
+    """The body of an ``HTTP.request`` output (``{status, headers, body}``), else ``value``:
+    a node wired after a download reads what was downloaded."""
+    if isinstance(value, dict) and {"status", "headers", "body"} <= value.keys():
+        return value["body"]
+    return value
+
+
 def require_object(item: Any, index: int, *, name: str = "items") -> dict[str, Any]:
     if not isinstance(item, dict):
         raise NodeError(

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kyra.context import NodeContext, is_file_ref
 from kyra.errors import NodeError
 from kyra.spec import NodeSpec, Port, PortType
-from kyra_nodes.shared.items import pick
+from kyra_nodes.shared.items import pick, response_body
 
 
 class Params(BaseModel):
@@ -37,7 +37,7 @@ SPEC = NodeSpec(
         "by the header row (col_1, col_2 … without one); dates become ISO 8601 text."
     ),
     params=Params,
-    inputs=[Port("in", description="File reference")],
+    inputs=[Port("in", description="File reference, or an HTTP.request that saved a file")],
     outputs=[Port("out", PortType.list, description="One object per row")],
     pure=True,
 )
@@ -45,7 +45,7 @@ SPEC = NodeSpec(
 
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
-    ref = pick(params.file, inputs)
+    ref = response_body(pick(params.file, inputs))
     if not is_file_ref(ref):
         raise NodeError('file must be a file reference {"$file": …}', details={"field": "file"})
     async with ctx.files.open(ref) as handle:

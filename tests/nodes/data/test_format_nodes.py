@@ -334,3 +334,12 @@ async def test_text_split_edge_cases(node_ctx: NodeCtx) -> None:
         split.Params.model_validate({"chunk_size": 10, "chunk_overlap": 10})
     with pytest.raises(NodeError, match="expected text, got list"):
         await node_ctx.run(split.SPEC, {"in": ["a"]})
+
+
+async def test_file_nodes_read_the_body_of_an_http_download(node_ctx: NodeCtx) -> None:
+    ref = await node_ctx.files.save(b"a;b\n1;2\n", name="x.csv")
+    downloaded = {"status": 200, "headers": {"content-type": "text/csv"}, "body": ref}
+    rows = await node_ctx.run(csv_parse.SPEC, {"in": downloaded}, delimiter=";")
+    assert rows["out"] == [{"a": "1", "b": "2"}]
+    digest = await node_ctx.run(crypto_hash.SPEC, {"in": downloaded})
+    assert digest["out"] == hashlib.sha256(b"a;b\n1;2\n").hexdigest()
