@@ -16,9 +16,12 @@ Our exception hierarchy::
     │   ├── FileTooLargeError    a stored file grew past the configured limit
     │   ├── ReplayDivergedError  a replayed run asked for something the recording does not hold
     │   ├── ApprovalRejectedError a human rejected a node that requires approval
+    │   ├── UnstorableValueError a value holds NUL or a lone surrogate (the database refuses it)
     │   └── PauseRequested       the node asks to pause the run (approval, budget exceeded)
     │       └── ApprovalRequired a node or agent tool call waits for a human decision
-    └── RunCancelledError        the run was cancelled while a node ran
+    ├── RunCancelledError        the run was cancelled while a node ran
+    └── UnavailableError         a server the product needs is down or overloaded (retry later)
+        └── QueueFullError       the queue's backlog is over its limit
 """
 
 from __future__ import annotations
@@ -110,3 +113,22 @@ class ApprovalRejectedError(NodeError):
     """A human rejected a node marked ``requires_approval`` (its error port may handle it)."""
 
     retryable = False
+
+
+class UnstorableValueError(NodeError):
+    """A value holds a NUL character or a lone surrogate, which the database cannot store."""
+
+    retryable = False
+
+
+class UnavailableError(KyraError):
+    """A server the product needs is unreachable or overloaded; the request may be retried."""
+
+    #: Seconds the client should wait before retrying.
+    retry_after_s = 5
+
+
+class QueueFullError(UnavailableError):
+    """The queue holds more waiting work than it may (``KYRA_MAX_QUEUE_BACKLOG``)."""
+
+    retry_after_s = 10

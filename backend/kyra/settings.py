@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     reaper_interval_seconds: float = 5.0
     #: Crashes of one node run after which it is failed instead of retried.
     max_crash_attempts: int = 5
+    #: Longest a call to Redis may take (a send, a publish) before it counts as failed.
+    redis_timeout_seconds: float = 5.0
+    #: Messages waiting in the queue beyond which new queue runs are refused (503 and
+    #: Retry-After) rather than accepted late; 0 accepts any backlog.
+    max_queue_backlog: int = 20_000
 
     max_graph_nodes: int = 5000
     max_graph_bytes: int = 2_000_000

@@ -23,6 +23,7 @@ class NodeCtx:
     files: OwnerFiles
     http: httpx.AsyncClient
     credentials: dict[str, dict[str, Any]] = field(default_factory=dict)
+    idempotency_key: str = "run-1:node"
 
     async def credential(self, kind: str) -> dict[str, Any]:
         return self.credentials.get(kind, {})

@@ -62,10 +62,9 @@ def create_app(
         if services is not None:  # owned by the caller
             yield
             return
-        import kyra.worker.actors  # noqa: F401  (builds the broker the dispatcher sends to)
-        from kyra.worker.runtime import DramatiqDispatcher, build_services
+        from kyra.wiring import build_services
 
-        app.state.services = await build_services(settings, dispatcher=DramatiqDispatcher())
+        app.state.services = build_services(settings)
         # Everything loaded so far lives as long as the process: keep the cyclic collector
         # from walking it again and again, which shows up as latency spikes under load.
         gc.collect()
