@@ -6,11 +6,12 @@ import csv
 import io
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from kyra.context import NodeContext
 from kyra.spec import NodeSpec, Port
-from kyra_nodes.shared.items import MISSING, get_path, pick, table_from
+from kyra_nodes.shared.items import MISSING, get_path, pick
+from kyra_nodes.shared.tables import TableParams, table_from
 from kyra_nodes.shared.values import to_text
 
 _QUOTING: dict[str, Literal[0, 1, 2, 3]] = {
@@ -20,16 +21,8 @@ _QUOTING: dict[str, Literal[0, 1, 2, 3]] = {
 }
 
 
-class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    items: Any = Field(None, description="List of objects; defaults to the incoming list")
-    columns: list[str] = Field(
-        default_factory=list,
-        description="Dotted paths to write, in order; empty writes every key (first seen first)",
-    )
+class Params(TableParams):
     delimiter: str = Field(",", min_length=1, max_length=1, description="Field separator")
-    header: bool = Field(True, description="Write a header row")
     quoting: Literal["minimal", "all", "nonnumeric"] = Field(
         "minimal", description="Which cells to quote"
     )

@@ -178,10 +178,3 @@ def text_from(value: Any, *, field: str, what: str = "text") -> str:
     if len(value) > MAX_TEXT_CHARS:
         raise NodeError(f"{what} is longer than {MAX_TEXT_CHARS} characters")
     return value
-
-
-def table_from(value: Any, columns: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Items that must be objects, and the columns to write: the given dotted paths, or every
-    key of every item (first seen first)."""
-    items = [require_object(item, index) for index, item in enumerate(items_from(value))]
-    return items, columns or list(dict.fromkeys(key for item in items for key in item))

@@ -9,25 +9,18 @@ from collections.abc import AsyncIterator
 from typing import IO, Any
 
 from openpyxl import Workbook
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from kyra.context import NodeContext
 from kyra.spec import NodeSpec, Port, PortType
-from kyra_nodes.shared.items import MISSING, get_path, pick, table_from
+from kyra_nodes.shared.items import MISSING, get_path, pick
+from kyra_nodes.shared.tables import TableParams, table_from
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    items: Any = Field(None, description="List of objects; defaults to the incoming list")
-    columns: list[str] = Field(
-        default_factory=list,
-        description="Dotted paths to write, in order; empty writes every key (first seen first)",
-    )
+class Params(TableParams):
     sheet: str = Field("Sheet1", min_length=1, max_length=31, description="Sheet name")
-    header: bool = Field(True, description="Write a header row")
     file_name: str = Field("data.xlsx", description="Name of the stored file")
 
 
