@@ -13,6 +13,7 @@ Our exception hierarchy::
     │   ├── CredentialError      a declared credential is missing or of the wrong kind
     │   ├── BlockedAddressError  outbound HTTP to an internal address was refused
     │   ├── SandboxError         user code failed or broke a sandbox limit
+    │   ├── FileTooLargeError    a stored file grew past the configured limit
     │   ├── ReplayDivergedError  a replayed run asked for something the recording does not hold
     │   ├── ApprovalRejectedError a human rejected a node that requires approval
     │   ├── UnstorableValueError a value holds NUL or a lone surrogate (the database refuses it)
@@ -77,6 +78,10 @@ class BlockedAddressError(NodeError):
 
 
 class SandboxError(NodeError):
+    retryable = False
+
+
+class FileTooLargeError(NodeError):
     retryable = False
 
 

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
 
     #: Hosts or CIDRs HTTP nodes may reach although they are private (comma separated).
     http_allow_hosts: str = ""
+    #: Where stored files (binary data between nodes) are kept; empty means data_dir/files.
+    files_dir: Path | None = None
+    #: Largest file a node may store.
+    max_file_bytes: int = 2 * 1024**3
+
     #: Code node sandbox: "auto" probes bubblewrap; "disabled" refuses code nodes.
     sandbox: str = "auto"
 
@@ -76,6 +81,10 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = 120.0
 
     log_level: str = "INFO"
+
+    @property
+    def files_path(self) -> Path:
+        return self.files_dir or self.data_dir / "files"
 
     @property
     def allowed_hosts(self) -> list[str]:

@@ -21,6 +21,7 @@ from kyra.api.channels import ChannelController
 from kyra.api.credentials import CredentialController
 from kyra.api.deps import provide_db_session, provide_principal, provide_services
 from kyra.api.errors import EXCEPTION_HANDLERS
+from kyra.api.files import FileController
 from kyra.api.graphs import GraphController
 from kyra.api.hooks import HookController
 from kyra.api.nodes import NodesController
@@ -83,6 +84,7 @@ def create_app(
             TriggerController,
             ChannelController,
             CredentialController,
+            FileController,
             *_optional_routes(),
             WebController,
         ],

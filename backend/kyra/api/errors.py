@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from kyra.db.errors import is_unavailable
 from kyra.errors import (
     ConflictError,
+    FileTooLargeError,
     GraphInvalidError,
     KyraError,
     NotFoundError,
@@ -84,6 +85,8 @@ def handle_kyra(_: Request[Any, Any, Any], exc: KyraError) -> Response[Any]:
         return _json(404, str(exc))
     if isinstance(exc, ConflictError):
         return _json(409, str(exc))
+    if isinstance(exc, FileTooLargeError):
+        return _json(413, str(exc))
     return _json(400, str(exc))
 
 
