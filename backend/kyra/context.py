@@ -13,6 +13,8 @@ from uuid import UUID
 
 import httpx
 
+from kyra.credentials import ServiceClient
+
 
 class NodeContext(Protocol):
     """The engine-side services available to one node execution."""
@@ -41,7 +43,13 @@ class NodeContext(Protocol):
         to the run's budget; see :class:`kyra.services.llm.RunLLM`."""
 
     async def credential(self, kind: str) -> dict[str, Any]:
-        """Decrypted fields of the credential of ``kind`` attached to this node."""
+        """Decrypted fields of the credential of ``kind`` attached to this node (OAuth2 tokens
+        refreshed when they are about to expire); ``{}`` for an optional kind left empty.
+        The engine masks these values in the node's outputs and errors and in logs."""
+
+    async def service(self, kind: str) -> ServiceClient:
+        """A client for the service of the credential of ``kind``: requests go to its base URL
+        (or the credential's override) with the secret injected; see :mod:`kyra.credentials`."""
 
     def add_cost(self, *, usd: float, input_tokens: int = 0, output_tokens: int = 0) -> None:
         """Account cost to this node run (and so to the run)."""

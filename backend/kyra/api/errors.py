@@ -10,7 +10,13 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from pydantic import ValidationError
 
-from kyra.errors import ConflictError, GraphInvalidError, KyraError, NotFoundError
+from kyra.errors import (
+    ConflictError,
+    CredentialInvalidError,
+    GraphInvalidError,
+    KyraError,
+    NotFoundError,
+)
 
 _log = logging.getLogger("kyra.api")
 
@@ -51,6 +57,12 @@ def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
 def handle_kyra(_: Request[Any, Any, Any], exc: KyraError) -> Response[Any]:
     if isinstance(exc, GraphInvalidError):
         return _json(422, "graph is invalid", [e.as_dict() for e in exc.errors])
+    if isinstance(exc, CredentialInvalidError):
+        errors = [
+            {"node_id": None, "field": p["field"], "code": "invalid_field", "message": p["message"]}
+            for p in exc.problems
+        ]
+        return _json(422, str(exc), errors)
     if isinstance(exc, NotFoundError):
         return _json(404, str(exc))
     if isinstance(exc, ConflictError):

@@ -10,13 +10,13 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from sqlalchemy import select
 
-from kyra.db.models import Credential
+from kyra.credentials import ServiceClient
 from kyra.engine import templating
+from kyra.engine.credentials import CredentialSource
 from kyra.engine.runner import RunScope, check_ports, render_params, validate_params
 from kyra.engine.services import EngineServices
-from kyra.errors import CredentialError, NodeError, SandboxError
+from kyra.errors import NodeError, SandboxError
 
 #: Deepest nesting of sub-graph runs (loops and sub-graphs inside sub-graphs).
 MAX_DEPTH = 5
@@ -50,6 +50,13 @@ class EngineNodeContext:
         self._cost = Decimal(0)
         self._input_tokens = 0
         self._output_tokens = 0
+        self.credentials = CredentialSource(
+            services,
+            owner_id=scope.owner_id,
+            spec=scope.graph.specs[node_id],
+            attached=scope.graph.nodes[node_id].credentials,
+            missing=f"node {node_id} needs a {{kind!r}} credential",
+        )
 
     @property
     def cost(self) -> tuple[Decimal, int, int]:
@@ -84,27 +91,10 @@ class EngineNodeContext:
         )
 
     async def credential(self, kind: str) -> dict[str, Any]:
-        from kyra.crypto import decrypt_json
+        return await self.credentials.fields(kind)
 
-        spec = self.scope.graph.specs[self.node_id]
-        declared = {c.kind: c for c in spec.credentials}
-        if kind not in declared:
-            raise CredentialError(f"{spec.type} does not declare credentials of kind {kind!r}")
-        credential_id = self.scope.graph.nodes[self.node_id].credentials.get(kind)
-        if not credential_id:
-            if declared[kind].required:
-                raise CredentialError(f"node {self.node_id} needs a {kind!r} credential")
-            return {}
-        async with self.services.session_factory() as session:
-            row = await session.scalar(
-                select(Credential).where(
-                    Credential.id == _as_uuid(credential_id),
-                    Credential.owner_id == self.scope.owner_id,
-                )
-            )
-        if row is None or row.kind != kind:
-            raise CredentialError(f"credential {credential_id} of kind {kind!r} not found")
-        return decrypt_json(row.data_enc)
+    async def service(self, kind: str) -> ServiceClient:
+        return await self.credentials.client(kind, self.http)
 
     def add_cost(
         self, *, usd: float | Decimal, input_tokens: int = 0, output_tokens: int = 0
@@ -169,10 +159,3 @@ class EngineNodeContext:
             )
         result = await run_python(code, data, limits=SandboxLimits(**dict(limits)))
         return result.result
-
-
-def _as_uuid(value: str) -> UUID | None:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return None

@@ -266,7 +266,7 @@ async def _record(
     retryable = outcome.status == "failed" and outcome.retryable
     if retryable and claimed.attempt < max_attempts(scope, claimed.node_id):
         backoff = scope.graph.nodes[claimed.node_id].settings.retry_backoff_s
-        retry_in = backoff_seconds(backoff, claimed.attempt)
+        retry_in = backoff_seconds(backoff, claimed.attempt, retry_after=outcome.retry_after)
     values = _outcome_values(scope, claimed.node_id, outcome, retry_in)
     advanced: Advanced | None = None
     following: Claimed | None = None

@@ -51,8 +51,10 @@ async def build_services(settings: Any, *, dispatcher: Any) -> EngineServices:
 
     from kyra.db.engine import create_engine, create_session_factory
     from kyra.engine.hooks import HookChain, RedisEventsHook
+    from kyra.masking import install_log_masking
     from kyra.registry import default_registry
 
+    install_log_masking()
     engine = create_engine(settings.database_url)
     hooks = HookChain([RedisEventsHook(aioredis.Redis.from_url(settings.redis_url))])
     return EngineServices(

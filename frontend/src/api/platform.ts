@@ -8,6 +8,8 @@ import type {
   AgentRunRow,
   BudgetTier,
   Credential,
+  CredentialKindSpec,
+  CredentialTest,
   LlmModel,
   LlmProvider,
   ModelUpdate,
@@ -23,7 +25,7 @@ import type {
   UseCase,
   WebhookSecret,
 } from "./platform-types";
-import type { JsonObject, RunRead } from "./types";
+import type { RunRead } from "./types";
 
 const enc = encodeURIComponent;
 
@@ -54,8 +56,12 @@ export const platformApi = {
   schedules: () => request<ScheduleInfo[]>("GET", "/api/schedules"),
 
   credentials: () => request<Credential[]>("GET", "/api/credentials"),
-  createCredential: (body: { name: string; kind: string; data: JsonObject }) =>
+  credentialKinds: () => request<CredentialKindSpec[]>("GET", "/api/credentials/kinds"),
+  createCredential: (body: { name: string; kind: string; data: Record<string, string | null> }) =>
     request<Credential>("POST", "/api/credentials", body),
+  updateCredential: (id: string, body: { name?: string; data: Record<string, string | null> }) =>
+    request<Credential>("PUT", `/api/credentials/${enc(id)}`, body),
+  testCredential: (id: string) => request<CredentialTest>("POST", `/api/credentials/${enc(id)}/test`),
   deleteCredential: (id: string) => request<void>("DELETE", `/api/credentials/${enc(id)}`),
 
   providers: () => request<LlmProvider[]>("GET", "/api/llm/providers"),
