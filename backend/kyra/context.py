@@ -51,6 +51,14 @@ class NodeContext(Protocol):
         """A client for the service of the credential of ``kind``: requests go to its base URL
         (or the credential's override) with the secret injected; see :mod:`kyra.credentials`."""
 
+    async def recorded_effect(self, key: str) -> Any:
+        """What an earlier attempt of this node in this run recorded under ``key`` (None if
+        nothing): a retry or a redelivered message must not repeat a side effect."""
+
+    async def record_effect(self, key: str, value: Any) -> None:
+        """Record a side effect's result (JSON, e.g. the sent message's id), committed at once,
+        before the handler returns; see ``kyra_nodes._service.once``."""
+
     def add_cost(self, *, usd: float, input_tokens: int = 0, output_tokens: int = 0) -> None:
         """Account cost to this node run (and so to the run)."""
 

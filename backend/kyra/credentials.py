@@ -454,11 +454,19 @@ class ServiceClient:
         return self.kind.secret_values(self._fields)
 
     def url(self, path: str) -> str:
-        """The absolute URL of ``path`` on this service."""
-        if not self.base_url:
+        """The absolute URL of ``path`` on this service; an absolute URL (a next-page link the
+        service gave) must lie under the service URL, so the secret stays with the service."""
+        base = self.base_url
+        if not base:
             raise CredentialError(f"the {self.kind.name} credential has no service URL")
+        if path.startswith(("http://", "https://")):
+            if path != base and not path.startswith(f"{base}/"):
+                raise CredentialError(
+                    f"refused to send the {self.kind.name} credential outside its service URL"
+                )
+            return path
         prefix = self.kind.injection.path_prefix(self._fields)
-        return f"{self.base_url}{prefix}/{path.lstrip('/')}"
+        return f"{base}{prefix}/{path.lstrip('/')}"
 
     async def request(
         self, method: str, path: str, *, timeout: float = 30.0, **kwargs: Any

@@ -94,6 +94,12 @@ class ToolContext:
     async def credential(self, kind: str) -> dict[str, Any]:
         return await self.credentials.fields(kind)
 
+    async def recorded_effect(self, key: str) -> Any:
+        return await self._parent.recorded_effect(f"{self._step.step_key}:{key}")
+
+    async def record_effect(self, key: str, value: Any) -> None:
+        await self._parent.record_effect(f"{self._step.step_key}:{key}", value)
+
     async def service(self, kind: str) -> ServiceClient:
         return await self.credentials.client(kind, self.http)
 

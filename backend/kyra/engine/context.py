@@ -12,6 +12,7 @@ from uuid import UUID
 import httpx
 
 from kyra.credentials import ServiceClient
+from kyra.db.queries import runs as run_queries
 from kyra.engine import templating
 from kyra.engine.credentials import CredentialSource
 from kyra.engine.runner import RunScope, check_ports, render_params, validate_params
@@ -50,6 +51,7 @@ class EngineNodeContext:
         self._cost = Decimal(0)
         self._input_tokens = 0
         self._output_tokens = 0
+        self._loaded_effects: dict[str, Any] | None = None
         self.credentials = CredentialSource(
             services,
             owner_id=scope.owner_id,
@@ -92,6 +94,24 @@ class EngineNodeContext:
 
     async def credential(self, kind: str) -> dict[str, Any]:
         return await self.credentials.fields(kind)
+
+    async def recorded_effect(self, key: str) -> Any:
+        return (await self._effects()).get(key)
+
+    async def record_effect(self, key: str, value: Any) -> None:
+        effects = await self._effects()
+        effects[key] = value
+        if self.node_run_id is not None:
+            async with self.services.session_factory() as session, session.begin():
+                await run_queries.record_node_run_effect(session, self.node_run_id, key, value)
+
+    async def _effects(self) -> dict[str, Any]:
+        if self.node_run_id is None:  # inline: the run lives in memory
+            return self.scope.effects.setdefault(self.node_id, {})
+        if self._loaded_effects is None:
+            async with self.services.session_factory() as session:
+                self._loaded_effects = await run_queries.node_run_effects(session, self.node_run_id)
+        return self._loaded_effects
 
     async def service(self, kind: str) -> ServiceClient:
         return await self.credentials.client(kind, self.http)

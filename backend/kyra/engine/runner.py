@@ -56,6 +56,9 @@ class RunScope:
     budget_usd: Decimal | None = None
     #: Serves recorded outputs instead of executing (``POST /api/runs/{id}/replay``).
     replay: Any = None
+    #: Side effects recorded by attempts of inline node runs (node id -> key -> value); queue
+    #: mode keeps them on the node run row.
+    effects: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def template_context(self) -> dict[str, Any]:
         nodes = {
