@@ -24,6 +24,7 @@ from kyra.api.errors import EXCEPTION_HANDLERS
 from kyra.api.graphs import GraphController
 from kyra.api.hooks import HookController
 from kyra.api.nodes import NodesController
+from kyra.api.oauth import OAuthController
 from kyra.api.runs import RunController
 from kyra.api.system import SystemController, WebController
 from kyra.api.triggers import TriggerController
@@ -84,6 +85,7 @@ def create_app(
             TriggerController,
             ChannelController,
             CredentialController,
+            OAuthController,
             *_optional_routes(),
             WebController,
         ],

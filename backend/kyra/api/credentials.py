@@ -16,14 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
-from kyra.credentials import CredentialKind, ServiceClient
+from kyra.credentials import CredentialKind
 from kyra.crypto import decrypt_json, encrypt_json
 from kyra.db.models import Credential
 from kyra.db.queries import credentials as queries
+from kyra.engine.credentials import open_client, open_fields
 from kyra.engine.services import EngineServices
 from kyra.errors import CredentialInvalidError, KyraError
 from kyra.registry import Registry
-from kyra.services.connection_test import check_connection
+from kyra.services.connection_test import TestResult, check_connection
 
 #: A field value of ``None`` in a PUT removes the field.
 FieldValue = str | int | float | None
@@ -51,15 +52,26 @@ class CredentialUpdate(BaseModel):
 
 def credential_read(credential: Credential, kind: CredentialKind | None) -> dict[str, Any]:
     data = decrypt_json(credential.data_enc) if kind is not None else {}
-    return {
+    read: dict[str, Any] = {
         "id": str(credential.id),
         "name": credential.name,
         "kind": credential.kind,
         "fields": kind.public_fields(data) if kind else {},
         "secrets_set": sorted(n for n in kind.secret_names if data.get(n)) if kind else [],
+        "problem": credential.problem,
+        "oauth": None,
         "created_at": credential.created_at.isoformat(),
         "updated_at": credential.updated_at.isoformat(),
     }
+    if kind is not None and kind.oauth2 is not None:
+        expires_at = data.get("expires_at")
+        read["oauth"] = {
+            "provider": kind.oauth2.provider,
+            "connected": bool(data.get("access_token")) and not credential.problem,
+            "expires_at": int(float(expires_at)) if expires_at else None,
+            "refreshable": bool(data.get("refresh_token")),
+        }
+    return read
 
 
 def _kind(registry: Registry, name: str) -> CredentialKind:
@@ -137,6 +149,7 @@ class CredentialController(Controller):
         kind = _kind(services.registry, credential.kind)
         merged: dict[str, Any] = {**decrypt_json(credential.data_enc), **data.data}
         credential.data_enc = encrypt_json(kind.validate(merged))
+        credential.problem = None
         if data.name is not None:
             credential.name = data.name
         await db_session.flush()
@@ -166,5 +179,9 @@ class CredentialController(Controller):
         kind = _kind(services.registry, credential.kind)
         if kind.test is None:
             raise KyraError(f"credentials of kind {kind.name} have no test request")
-        client = ServiceClient(kind, decrypt_json(credential.data_enc), services.http)
+        try:
+            fields = await open_fields(services, credential, kind)
+        except KyraError as exc:
+            return TestResult(False, str(exc)).as_dict()
+        client = open_client(services, credential, kind, fields, services.http)
         return (await check_connection(client)).as_dict()

@@ -37,6 +37,10 @@ export interface Credential {
   fields: Record<string, string>;
   /** Names of the secret fields that hold a value (the values are never returned). */
   secrets_set: string[];
+  /** Why it no longer works (e.g. its OAuth2 grant was revoked), or null. */
+  problem: string | null;
+  /** OAuth2 kinds: whether tokens are stored and when the access token expires (unix s). */
+  oauth: { provider: string; connected: boolean; expires_at: number | null; refreshable: boolean } | null;
   created_at: string;
   updated_at?: string;
 }
@@ -305,4 +309,14 @@ export interface PendingApproval {
   step_key: string | null;
   request: JsonObject | null;
   since: string | null;
+}
+
+/** `GET /api/oauth/providers`: whether the operator configured a client for each provider. */
+export interface OAuthProvider {
+  name: string;
+  title: string;
+  configured: boolean;
+  source: "admin" | "environment" | null;
+  client_id: string | null;
+  redirect_uri: string;
 }

@@ -10,6 +10,7 @@ import type {
   Credential,
   CredentialKindSpec,
   CredentialTest,
+  OAuthProvider,
   LlmModel,
   LlmProvider,
   ModelUpdate,
@@ -63,6 +64,10 @@ export const platformApi = {
     request<Credential>("PUT", `/api/credentials/${enc(id)}`, body),
   testCredential: (id: string) => request<CredentialTest>("POST", `/api/credentials/${enc(id)}/test`),
   deleteCredential: (id: string) => request<void>("DELETE", `/api/credentials/${enc(id)}`),
+  oauthProviders: () => request<OAuthProvider[]>("GET", "/api/oauth/providers"),
+  /** Start connecting an OAuth2 credential: the provider URL to send the browser to. */
+  authorizeCredential: (credentialId: string) =>
+    request<{ authorize_url: string }>("POST", "/api/oauth/authorize", { credential_id: credentialId }),
 
   providers: () => request<LlmProvider[]>("GET", "/api/llm/providers"),
   createProvider: (body: ProviderCreate) => request<LlmProvider>("POST", "/api/llm/providers", body),

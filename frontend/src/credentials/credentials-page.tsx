@@ -1,6 +1,12 @@
 import { type FormEvent, useCallback, useEffect, useMemo, useState } from "react";
 import { errorText, platformApi } from "../api/platform";
-import type { Credential, CredentialFieldSpec, CredentialKindSpec, CredentialTest } from "../api/platform-types";
+import type {
+  Credential,
+  CredentialFieldSpec,
+  CredentialKindSpec,
+  CredentialTest,
+  OAuthProvider,
+} from "../api/platform-types";
 import { credentialPayload, type FieldValues, initialValues, visibleFields } from "../lib/credential-form";
 import { formatTime } from "../runs/format";
 import { toast } from "../ui/toasts";
@@ -46,14 +52,33 @@ function FieldInput({
   );
 }
 
+/** Send the browser to the provider to connect an OAuth2 credential (it comes back here). */
+async function connect(credentialId: string): Promise<void> {
+  const { authorize_url } = await platformApi.authorizeCredential(credentialId);
+  window.location.assign(authorize_url);
+}
+
+function ProviderHint({ kind, provider }: { kind: CredentialKindSpec; provider: OAuthProvider | undefined }) {
+  if (!kind.oauth2 || provider?.configured) return null;
+  return (
+    <p className="muted small" data-testid="oauth-not-configured">
+      Connect needs an OAuth2 client for {provider?.title ?? kind.oauth2.provider}: an admin sets it with{" "}
+      <code>PUT /api/oauth/providers/{kind.oauth2.provider}</code> (redirect URI{" "}
+      <code>{provider?.redirect_uri ?? "/api/oauth/callback"}</code>). You can paste a token instead.
+    </p>
+  );
+}
+
 /** Create a credential of a chosen kind, or edit one: a form generated from the kind's fields. */
 function CredentialForm({
   kinds,
+  providers,
   editing,
   onSaved,
   onCancel,
 }: {
   kinds: CredentialKindSpec[];
+  providers: Map<string, OAuthProvider>;
   editing: Credential | null;
   onSaved: () => void;
   onCancel: () => void;
@@ -72,6 +97,10 @@ function CredentialForm({
     setError(null);
   };
 
+  const provider = kind?.oauth2 ? providers.get(kind.oauth2.provider) : undefined;
+  // A new OAuth2 credential without a pasted token is connected right after it is saved.
+  const connectsOnSave = !editing && !!provider?.configured && !(values.access_token ?? "").trim();
+
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!kind) return setError("kind: choose one");
@@ -84,7 +113,10 @@ function CredentialForm({
     setBusy(true);
     try {
       if (editing) await platformApi.updateCredential(editing.id, { name: name.trim(), data: payload.data });
-      else await platformApi.createCredential({ name: name.trim(), kind: kind.name, data: payload.data });
+      else {
+        const created = await platformApi.createCredential({ name: name.trim(), kind: kind.name, data: payload.data });
+        if (connectsOnSave) return await connect(created.id);
+      }
       toast("success", `Credential “${name.trim()}” saved`);
       // Secrets leave the page as soon as they are stored.
       setValues(initialValues(kind));
@@ -111,6 +143,7 @@ function CredentialForm({
         </select>
       </label>
       {kind?.description && <p className="muted small">{kind.description}</p>}
+      {kind && <ProviderHint kind={kind} provider={provider} />}
       <label className="field">
         <span>
           Name<span aria-hidden="true"> *</span>
@@ -135,7 +168,7 @@ function CredentialForm({
       )}
       <div className="actions">
         <button type="submit" className="primary" disabled={busy || !kind}>
-          Save credential
+          {connectsOnSave ? "Save and connect" : "Save credential"}
         </button>
         {editing && (
           <button type="button" onClick={onCancel}>
@@ -147,14 +180,31 @@ function CredentialForm({
   );
 }
 
+function OAuthStatus({ credential }: { credential: Credential }) {
+  if (credential.problem)
+    return (
+      <span className="error-text" data-testid="credential-problem">
+        {credential.problem}
+      </span>
+    );
+  if (!credential.oauth) return null;
+  return (
+    <span className={credential.oauth.connected ? "status-ok" : "muted"} data-testid="oauth-status">
+      {credential.oauth.connected ? "Connected" : "Not connected"}
+    </span>
+  );
+}
+
 function CredentialRow({
   credential,
   kind,
+  provider,
   onEdit,
   onDeleted,
 }: {
   credential: Credential;
   kind: CredentialKindSpec | undefined;
+  provider: OAuthProvider | undefined;
   onEdit: () => void;
   onDeleted: () => void;
 }) {
@@ -168,6 +218,13 @@ function CredentialRow({
       setResult({ ok: false, message: errorText(e), status: null, account: null });
     } finally {
       setTesting(false);
+    }
+  };
+  const startConnect = async () => {
+    try {
+      await connect(credential.id);
+    } catch (e) {
+      toast("error", `Connect failed: ${errorText(e)}`);
     }
   };
   const remove = async () => {
@@ -187,6 +244,7 @@ function CredentialRow({
       </td>
       <td>{formatTime(credential.updated_at ?? credential.created_at)}</td>
       <td>
+        <OAuthStatus credential={credential} />{" "}
         {result && (
           <span
             className={result.ok ? "status-ok" : "error-text"}
@@ -199,6 +257,16 @@ function CredentialRow({
       </td>
       <td>
         <div className="actions">
+          {kind?.oauth2 && (
+            <button
+              type="button"
+              onClick={() => void startConnect()}
+              disabled={!provider?.configured}
+              title={provider?.configured ? undefined : "No OAuth2 client is configured for this provider"}
+            >
+              {credential.oauth?.connected ? "Reconnect" : "Connect"}
+            </button>
+          )}
           {kind?.testable && (
             <button type="button" onClick={() => void test()} disabled={testing}>
               {testing ? "Testing…" : "Test"}
@@ -222,6 +290,7 @@ function CredentialRow({
 export function CredentialsPage() {
   const [items, setItems] = useState<Credential[] | null>(null);
   const [kinds, setKinds] = useState<CredentialKindSpec[]>([]);
+  const [providers, setProviders] = useState<Map<string, OAuthProvider>>(new Map());
   const [editing, setEditing] = useState<Credential | null>(null);
   const [error, setError] = useState<string | null>(null);
   const reload = useCallback(() => {
@@ -236,7 +305,17 @@ export function CredentialsPage() {
   useEffect(reload, [reload]);
   useEffect(() => {
     platformApi.credentialKinds().then(setKinds, (e: unknown) => setError(errorText(e)));
+    platformApi.oauthProviders().then(
+      (list) => setProviders(new Map(list.map((p) => [p.name, p]))),
+      () => setProviders(new Map()),
+    );
     document.title = "Credentials · Kyra Flow";
+    // Back from an OAuth2 provider: say how it went, then drop the query from the address.
+    const query = new URLSearchParams(window.location.search);
+    if (query.has("connected")) toast("success", "Credential connected");
+    const failed = query.get("oauth_error");
+    if (failed) toast("error", `Not connected: ${failed}`);
+    if (query.has("connected") || failed) window.history.replaceState(null, "", "/credentials");
   }, []);
   const byName = useMemo(() => new Map(kinds.map((k) => [k.name, k])), [kinds]);
   return (
@@ -265,6 +344,7 @@ export function CredentialsPage() {
                     key={c.id}
                     credential={c}
                     kind={byName.get(c.kind)}
+                    provider={providers.get(byName.get(c.kind)?.oauth2?.provider ?? "")}
                     onEdit={() => setEditing(c)}
                     onDeleted={() => {
                       if (editing?.id === c.id) setEditing(null);
@@ -280,6 +360,7 @@ export function CredentialsPage() {
           <CredentialForm
             key={editing?.id ?? "new"}
             kinds={kinds}
+            providers={providers}
             editing={editing}
             onSaved={() => {
               setEditing(null);

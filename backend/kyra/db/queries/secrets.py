@@ -32,6 +32,8 @@ ENCRYPTED_COLUMNS = (
     EncryptedColumn("channel_deployments", "id", "secret_enc"),
     EncryptedColumn("graphs", "id", "webhook_secret_enc"),
     EncryptedColumn("ai_agents", "agent_id", "webhook_secret", as_text=True),
+    EncryptedColumn("oauth_clients", "id", "client_secret_enc"),
+    EncryptedColumn("oauth_states", "id", "verifier_enc"),
 )
 #: Rows per transaction.
 BATCH = 200
