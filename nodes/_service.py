@@ -178,8 +178,10 @@ async def paginate(fetch: PageFetcher, *, limit: int) -> list[Any]:
     return items[:limit]
 
 
-async def once(ctx: NodeContext, key: str, effect: Callable[[], Awaitable[T]]) -> T:
-    """Run a side effect unless an earlier attempt of this node run already did.
+async def once(
+    ctx: NodeContext, key: str, effect: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
+) -> T:
+    """Run ``effect(*args, **kwargs)`` unless an earlier attempt of this node run already did.
 
     The effect's result (JSON: e.g. the sent message's id) is recorded on the node run before
     the handler goes on, so a retry after a later failure, or a redelivered queue message after
@@ -191,7 +193,7 @@ async def once(ctx: NodeContext, key: str, effect: Callable[[], Awaitable[T]]) -
     if recorded is not None:
         result: T = recorded
         return result
-    result = await effect()
+    result = await effect(*args, **kwargs)
     await ctx.record_effect(key, result)
     return result
 

@@ -103,6 +103,14 @@ class Registry:
     def __len__(self) -> int:
         return len(self._by_type)
 
+    def service_triggers(self) -> dict[str, NodeSpec]:
+        """Trigger types that poll a service or that a service calls, by type name."""
+        return {
+            spec.type: spec
+            for spec in self._by_type.values()
+            if spec.poll is not None or spec.receive is not None
+        }
+
     def catalogue(self) -> list[dict[str, Any]]:
         """Every spec as served by ``GET /api/nodes``."""
         return [spec.as_dict() for spec in self]

@@ -122,9 +122,21 @@ class FakeGmail(FakeServer):
         self.oldest_history_id = self.history_id
         #: Answers given before normal handling, one per request (rate limits, outages).
         self.failures: deque[Response] = deque()
+        #: Most items per page whatever maxResults asks (Gmail may return fewer).
+        self.page_size = 500
         self._guard = threading.RLock()
 
     # --- helpers for tests -------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """An empty mailbox and request log; no scripted failures."""
+        super().reset()
+        with self._guard:
+            self.messages.clear()
+            self.history.clear()
+            self.failures.clear()
+            self.page_size = 500
+            self.oldest_history_id = self.history_id
 
     def deliver(
         self, *, sender: str, subject: str, text: str, labels: tuple[str, ...] = ("INBOX", "UNREAD")
@@ -227,7 +239,7 @@ class FakeGmail(FakeServer):
                 or not {"SPAM", "TRASH"} & set(m.label_ids)
             )
         ]
-        size = min(int(r.query.get("maxResults") or 100), 500)
+        size = min(int(r.query.get("maxResults") or 100), 500, self.page_size)
         start = int(r.query.get("pageToken") or 0)
         page = found[start : start + size]
         answer: dict[str, Any] = {"resultSizeEstimate": len(found)}

@@ -99,6 +99,12 @@ class FakeOAuth(FakeServer):
         with self._guard:
             self._grants[refresh_token].revoked = True
 
+    def revoke_all(self) -> None:
+        """Every grant issued so far is revoked (later ones work)."""
+        with self._guard:
+            for grant in self._grants.values():
+                grant.revoked = True
+
     # --- the endpoints -----------------------------------------------------------------------
 
     def respond(self, recorded: Recorded, reply: Reply) -> Response:

@@ -101,6 +101,11 @@ class FakeServer:
             self._script.clear()
             self.requests.clear()
 
+    def reset_requests(self) -> None:
+        """Forget the requests recorded so far (the fake's state stays)."""
+        with self._lock:
+            self.requests.clear()
+
     def start(self) -> FakeServer:
         config = uvicorn.Config(
             self._app,

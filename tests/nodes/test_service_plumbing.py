@@ -119,12 +119,12 @@ class Journal:
 async def test_once_runs_a_side_effect_a_single_time_across_attempts() -> None:
     ctx, sent = Journal(), []
 
-    async def send() -> dict[str, str]:
-        sent.append("mail")
+    async def send(what: str) -> dict[str, str]:
+        sent.append(what)
         return {"id": f"m{len(sent)}"}
 
-    first = await once(ctx, "send", send)  # type: ignore[arg-type]
-    again = await once(ctx, "send", send)  # type: ignore[arg-type]
+    first = await once(ctx, "send", send, "mail")  # type: ignore[arg-type]
+    again = await once(ctx, "send", send, "mail")  # type: ignore[arg-type]
 
     assert first == again == {"id": "m1"}
     assert sent == ["mail"]

@@ -285,7 +285,7 @@ async def record_node_run_effect(
     await session.execute(
         text(
             "UPDATE node_runs SET effects = coalesce(effects, '{}'::jsonb) "
-            "|| jsonb_build_object(:key, CAST(:value AS jsonb)) WHERE id = :id"
+            "|| jsonb_build_object(CAST(:key AS text), CAST(:value AS jsonb)) WHERE id = :id"
         ),
         {"key": key, "value": json.dumps(value), "id": node_run_id},
     )
