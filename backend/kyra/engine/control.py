@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kyra.db.models import GraphVersion, NodeRun, Run
 from kyra.db.queries import runs as run_queries
 from kyra.db.queries.llm import recount_budget
-from kyra.engine.inline import cancel_inline, execute_scope, save_run_result
+from kyra.engine.inflight import cancel_inline
+from kyra.engine.inline import execute_scope, save_run_result
 from kyra.engine.runner import RunScope
 from kyra.engine.scheduler import NodeState
 from kyra.engine.services import EngineServices
