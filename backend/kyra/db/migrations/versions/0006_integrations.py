@@ -1,7 +1,7 @@
 """integrations: OAuth2 clients and authorizations, polling triggers, recorded side effects
 
 Revision ID: 0006
-Revises: 0003_channel_deployments
+Revises: 0004_sync_run_leases
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0006"
-down_revision: str | None = "0003_channel_deployments"
+down_revision: str | None = "0004_sync_run_leases"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
