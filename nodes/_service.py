@@ -66,6 +66,10 @@ class Service:
     name: str
     error_message: Callable[[Any], str | None] = standard_error
     refused: Callable[[Any], str | None] | None = None
+    #: Refusals another attempt may cure (Slack's ``internal_error``).
+    transient: frozenset[str] = frozenset()
+    #: Refusals that mean the credential does not work (Slack's ``invalid_auth``).
+    unauthorized: frozenset[str] = frozenset()
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -135,13 +139,20 @@ async def call(
     """
     answer = _json(await send(service, client, method, path, what=what, **kwargs))
     refused = service.refused(answer) if service.refused else None
-    if refused:
-        raise NodeError(
-            f"{service.name} {what} failed: {refused[:MAX_MESSAGE]}",
-            details={"service": service.name, "operation": what, "message": refused},
-            retryable=False,
+    if not refused:
+        return answer
+    details = {"service": service.name, "operation": what, "message": refused}
+    if refused in service.unauthorized:
+        raise CredentialError(
+            f"{service.name} refused the credential ({refused}); check or reconnect it on the "
+            "Credentials page",
+            details=details,
         )
-    return answer
+    raise NodeError(
+        f"{service.name} {what} failed: {refused[:MAX_MESSAGE]}",
+        details=details,
+        retryable=refused in service.transient,
+    )
 
 
 async def _read(response: httpx.Response) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from tests.fakes.gmail import FakeGmail
 from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth
+from tests.fakes.slack import PASTED_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.graphs.test_examples import wait_for_final
 
 
@@ -117,3 +118,45 @@ async def run_node(
     assert started.status_code in (200, 202), started.text
     run = started.json() if mode == "sync" else await wait_for_final(api, started.json()["id"])
     return dict(next(n for n in run["node_runs"] if n["node_id"] == "call"))
+
+
+@pytest.fixture(scope="session")
+def _slack_oauth_server() -> Iterator[FakeOAuth]:
+    fake = FakeOAuth("slack").start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+async def slack_oauth(
+    _slack_oauth_server: FakeOAuth, api: httpx.AsyncClient, admin_key: str
+) -> FakeOAuth:
+    await configure_provider(api, admin_key, "slack", _slack_oauth_server)
+    return _slack_oauth_server
+
+
+@pytest.fixture(scope="session")
+def _slack_server(_slack_oauth_server: FakeOAuth) -> Iterator[FakeSlack]:
+    fake = FakeSlack(_slack_oauth_server).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_slack(_slack_server: FakeSlack) -> FakeSlack:
+    """The fake Slack Web API: fresh channels, no requests, no scripted failures."""
+    _slack_server.reset()
+    return _slack_server
+
+
+@pytest.fixture
+async def slack_credential(api: httpx.AsyncClient, fake_slack: FakeSlack) -> str:
+    """A Slack credential with a pasted bot token and the app's signing secret."""
+    data = {"access_token": PASTED_TOKEN, "signing_secret": SIGNING_SECRET,
+            "base_url": f"{fake_slack.url}/api"}  # fmt: skip
+    created = await api.post(
+        "/api/credentials",
+        json={"name": f"slack-{uuid.uuid4().hex[:8]}", "kind": "slack", "data": data},
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
