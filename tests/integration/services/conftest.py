@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.fakes.gmail import FakeGmail
+from tests.fakes.graph import FakeGraph
 from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth
 from tests.fakes.slack import PASTED_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.graphs.test_examples import wait_for_final
@@ -160,3 +161,39 @@ async def slack_credential(api: httpx.AsyncClient, fake_slack: FakeSlack) -> str
     )
     assert created.status_code == 201, created.text
     return str(created.json()["id"])
+
+
+@pytest.fixture(scope="session")
+def _microsoft_server() -> Iterator[FakeOAuth]:
+    fake = FakeOAuth("microsoft").start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+async def microsoft_oauth(
+    _microsoft_server: FakeOAuth, api: httpx.AsyncClient, admin_key: str
+) -> FakeOAuth:
+    await configure_provider(api, admin_key, "microsoft", _microsoft_server)
+    return _microsoft_server
+
+
+@pytest.fixture(scope="session")
+def _graph_server(_microsoft_server: FakeOAuth) -> Iterator[FakeGraph]:
+    fake = FakeGraph(_microsoft_server).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_graph(_graph_server: FakeGraph, microsoft_oauth: FakeOAuth) -> FakeGraph:
+    """The fake Microsoft Graph with an empty mailbox and request log."""
+    _graph_server.reset()
+    return _graph_server
+
+
+@pytest.fixture
+async def outlook_credential(
+    api: httpx.AsyncClient, microsoft_oauth: FakeOAuth, fake_graph: FakeGraph
+) -> str:
+    return await oauth_credential(api, microsoft_oauth, "outlook", f"{fake_graph.url}/v1.0")
