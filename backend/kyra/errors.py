@@ -6,6 +6,7 @@ Our exception hierarchy::
     ├── NotFoundError            a resource does not exist or belongs to another owner
     ├── ConflictError            a unique name or state transition conflicts
     ├── GraphInvalidError        a graph document failed validation (carries GraphError list)
+    ├── CredentialInvalidError   credential data does not fit its kind (names every field)
     ├── NodeError                a node execution failed (reported on the node run)
     │   ├── NodeTimeoutError     the attempt took longer than its timeout
     │   ├── TemplateError        a parameter template did not render
@@ -47,14 +48,35 @@ class GraphInvalidError(KyraError):
         self.errors = errors
 
 
+class CredentialInvalidError(KyraError):
+    """Credential data does not fit its kind; ``problems`` are ``{field, message}`` dicts."""
+
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        fields = ", ".join(p["field"] for p in problems)
+        super().__init__(f"credential data is invalid: {fields}")
+        self.problems = problems
+
+
 class NodeError(KyraError):
-    """A failure inside a node; ``retryable`` tells the engine whether another attempt helps."""
+    """A failure inside a node; ``retryable`` tells the engine whether another attempt helps,
+    and ``retry_after`` (seconds) how long the next attempt must wait at least (a service's
+    ``Retry-After``)."""
 
     retryable = True
 
-    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: dict[str, Any] | None = None,
+        retryable: bool | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.details = details or {}
+        if retryable is not None:
+            self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class NodeTimeoutError(NodeError):

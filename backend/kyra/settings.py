@@ -62,6 +62,21 @@ class Settings(BaseSettings):
     #: Telegram Bot API base URL (tests point it at a local fake).
     telegram_api_base: str = "https://api.telegram.org"
 
+    #: The address users reach the app at (e.g. https://kyra.example.org); OAuth2 redirect
+    #: URIs are built from it. Empty: from each request's own URL.
+    public_url: str = ""
+    #: OAuth2 clients of the operator, per provider (an admin may also set them over the API).
+    google_client_id: str = ""
+    google_client_secret: str = ""
+    microsoft_client_id: str = ""
+    microsoft_client_secret: str = ""
+    #: Microsoft Entra tenant of the authorization endpoints: common, organizations or an id.
+    microsoft_tenant: str = "common"
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
+    #: Refresh an OAuth2 access token when it expires within this many seconds.
+    oauth_refresh_margin_seconds: float = 120.0
+
     #: Hosts or CIDRs HTTP nodes may reach although they are private (comma separated).
     http_allow_hosts: str = ""
     #: Where stored files (binary data between nodes) are kept; empty means data_dir/files.

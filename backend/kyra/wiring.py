@@ -9,6 +9,7 @@ from kyra.db.engine import create_engine, create_session_factory
 from kyra.engine.dispatch import Dispatcher
 from kyra.engine.hooks import HookChain, RedisEventsHook
 from kyra.engine.services import EngineServices
+from kyra.masking import install_log_masking
 from kyra.registry import default_registry
 from kyra.settings import Settings
 from kyra.worker.dispatcher import DramatiqDispatcher
@@ -16,6 +17,7 @@ from kyra.worker.dispatcher import DramatiqDispatcher
 
 def build_services(settings: Settings, *, dispatcher: Dispatcher | None = None) -> EngineServices:
     """Engine services for one process: database, registry, queue sender and run events."""
+    install_log_masking()
     events = aioredis.Redis.from_url(
         settings.redis_url,
         socket_timeout=settings.redis_timeout_seconds,

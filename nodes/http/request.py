@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from email.message import Message
 from typing import Any, Literal
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kyra.context import NodeContext, is_file_ref
 from kyra.errors import CredentialError, NodeError
 from kyra.spec import CredentialRef, NodeSpec, Port, PortType
+from kyra_nodes.http.credentials import HTTP_AUTH
 
 #: Largest response body read; more fails the node instead of filling memory.
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
@@ -80,17 +80,18 @@ SPEC = NodeSpec(
 
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
-    secret = _auth_headers(await ctx.credential("http_auth"))
+    credential = await ctx.credential("http_auth")
     body, body_headers = await _body(ctx, params.body)
     try:
         request = ctx.http.build_request(
             params.method,
             params.url,
-            headers={**body_headers, **_idempotency(ctx, params), **params.headers, **secret},
+            headers={**body_headers, **_idempotency(ctx, params), **params.headers},
             params=params.query or None,
             timeout=params.timeout_s,
             **body,
         )
+        secret = _authenticate(request, credential)
         response = await _send(ctx.http, request, secret, follow=params.follow_redirects)
         try:
             if params.response_format == "file" and response.is_success:
@@ -121,18 +122,17 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
     }
 
 
-def _auth_headers(credential: dict[str, Any]) -> dict[str, str]:
-    kind = credential.get("type")
+def _authenticate(request: httpx.Request, credential: dict[str, Any]) -> set[str]:
+    """Inject the credential; returns the names of the headers that carry it."""
     if not credential:
-        return {}
-    if kind == "bearer" and credential.get("token"):
-        return {"Authorization": f"Bearer {credential['token']}"}
-    if kind == "basic" and credential.get("username") is not None:
-        pair = f"{credential['username']}:{credential.get('password', '')}".encode()
-        return {"Authorization": f"Basic {base64.b64encode(pair).decode()}"}
-    if kind == "header" and credential.get("header_name"):
-        return {str(credential["header_name"]): str(credential.get("header_value", ""))}
-    raise CredentialError(f"http_auth credential of type {kind!r} is incomplete or unknown.")
+        return set()
+    before = dict(request.headers)
+    HTTP_AUTH.injection.apply(request, credential)
+    added = {name for name, value in request.headers.items() if before.get(name) != value}
+    if not added:
+        kind = credential.get("type")
+        raise CredentialError(f"http_auth credential of type {kind!r} is incomplete or unknown.")
+    return added
 
 
 def _idempotency(ctx: NodeContext, params: Params) -> dict[str, str]:
@@ -171,7 +171,7 @@ def _served_name(response: httpx.Response) -> str:
 
 
 async def _send(
-    client: httpx.AsyncClient, request: httpx.Request, secret: dict[str, str], *, follow: bool
+    client: httpx.AsyncClient, request: httpx.Request, secret: set[str], *, follow: bool
 ) -> httpx.Response:
     # Redirects by hand so credential headers never travel to another origin.
     origin = _origin(request.url)

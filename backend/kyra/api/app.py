@@ -25,6 +25,7 @@ from kyra.api.files import FileController
 from kyra.api.graphs import GraphController
 from kyra.api.hooks import HookController
 from kyra.api.nodes import NodesController
+from kyra.api.oauth import OAuthController
 from kyra.api.runs import RunController
 from kyra.api.system import SystemController, WebController
 from kyra.api.triggers import TriggerController
@@ -85,6 +86,7 @@ def create_app(
             ChannelController,
             CredentialController,
             FileController,
+            OAuthController,
             *_optional_routes(),
             WebController,
         ],

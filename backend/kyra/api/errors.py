@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from kyra.db.errors import is_unavailable
 from kyra.errors import (
     ConflictError,
+    CredentialInvalidError,
     FileTooLargeError,
     GraphInvalidError,
     KyraError,
@@ -81,6 +82,12 @@ def handle_kyra(_: Request[Any, Any, Any], exc: KyraError) -> Response[Any]:
         return _unavailable(str(exc), exc.retry_after_s)
     if isinstance(exc, GraphInvalidError):
         return _json(422, "graph is invalid", [e.as_dict() for e in exc.errors])
+    if isinstance(exc, CredentialInvalidError):
+        errors = [
+            {"node_id": None, "field": p["field"], "code": "invalid_field", "message": p["message"]}
+            for p in exc.problems
+        ]
+        return _json(422, str(exc), errors)
     if isinstance(exc, NotFoundError):
         return _json(404, str(exc))
     if isinstance(exc, ConflictError):

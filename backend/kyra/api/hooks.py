@@ -19,11 +19,13 @@ from typing import Any
 from litestar import Controller, Request, Response, route
 from litestar.enums import HttpMethod
 
+from kyra.api.inbound import receive_inbound
 from kyra.crypto import decrypt_text
 from kyra.db.models import TERMINAL_RUN, Graph, GraphVersion, Run, Webhook
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as run_queries
 from kyra.db.queries import webhooks as webhook_queries
+from kyra.db.queries.graphs import INBOUND
 from kyra.engine.inline import save_run_result
 from kyra.engine.services import EngineServices
 from kyra.engine.start import Started, start_run
@@ -242,6 +244,8 @@ class HookController(Controller):
             raw = await read_body(request, settings.webhook_max_body_bytes)
         except PayloadTooLargeError:
             return _error(413, f"body is larger than {settings.webhook_max_body_bytes} bytes")
+        if target.hook.reply_mode == INBOUND:
+            return await receive_inbound(services, target, request, raw)
         try:
             key = _run_key(target, request, raw, settings.webhook_tolerance_seconds)
         except SignatureError as exc:

@@ -94,7 +94,7 @@ async def _attempt_with_retries(
         outcome = await attempt_node(services, scope, node_id, attempt=attempt)
         if outcome.status != "failed" or not outcome.retryable or attempt >= attempts:
             return outcome, attempt
-        await asyncio.sleep(backoff_seconds(backoff, attempt))
+        await asyncio.sleep(backoff_seconds(backoff, attempt, retry_after=outcome.retry_after))
         attempt += 1
 
 

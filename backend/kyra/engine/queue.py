@@ -285,7 +285,7 @@ async def _record(
     retryable = outcome.status == "failed" and outcome.retryable
     if retryable and claimed.attempt < max_attempts(scope, claimed.node_id):
         backoff = scope.graph.nodes[claimed.node_id].settings.retry_backoff_s
-        retry_in = backoff_seconds(backoff, claimed.attempt)
+        retry_in = backoff_seconds(backoff, claimed.attempt, retry_after=outcome.retry_after)
     deadline = asyncio.get_running_loop().time() + services.settings.lease_seconds / 2
     pause, refused = 0.2, False
     while True:

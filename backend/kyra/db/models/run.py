@@ -134,6 +134,9 @@ class NodeRun(SQLModel, table=True):
     error: dict[str, Any] | None = Field(default=None, sa_column=jsonb_column())
     #: Copied from an earlier run instead of executed (re-run from a node).
     reused: bool = False
+    #: Side effects an attempt recorded (e.g. the id of a sent message), so that a retry or a
+    #: redelivered message does not repeat them; key -> JSON value.
+    effects: dict[str, Any] | None = Field(default=None, sa_column=jsonb_column())
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_expires_at: datetime | None = Field(
         default=None, sa_column=timestamp_column(nullable=True)

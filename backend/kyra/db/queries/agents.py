@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kyra.db.models import AgentRun, AiAgent, Credential, NodeRun
+from kyra.db.models import AgentRun, AiAgent, NodeRun
 from kyra.errors import NotFoundError
 
 
@@ -49,19 +49,6 @@ async def agents_named(
         select(AiAgent).where(AiAgent.owner_id == owner_id, AiAgent.name.in_(names))  # type: ignore[attr-defined]
     )
     return list(rows)
-
-
-async def credential_data(
-    session: AsyncSession, *, owner_id: uuid.UUID, credential_id: str
-) -> tuple[str, bytes] | None:
-    """``(kind, encrypted data)`` of the owner's credential, or None."""
-    key = _as_uuid(credential_id)
-    if key is None:
-        return None
-    row = await session.scalar(
-        select(Credential).where(Credential.id == key, Credential.owner_id == owner_id)
-    )
-    return (row.kind, row.data_enc) if row is not None else None
 
 
 # --- agent runs -------------------------------------------------------------------------------

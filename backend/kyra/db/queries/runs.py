@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -281,6 +282,25 @@ async def record_outcome(
         .returning(NodeRun)
     )
     return result.scalar_one_or_none()
+
+
+async def node_run_effects(session: AsyncSession, node_run_id: uuid.UUID) -> dict[str, Any]:
+    """The side effects earlier attempts of a node run recorded (key -> value)."""
+    value = await session.scalar(select(NodeRun.effects).where(NodeRun.id == node_run_id))  # type: ignore[call-overload]
+    return dict(value or {})
+
+
+async def record_node_run_effect(
+    session: AsyncSession, node_run_id: uuid.UUID, key: str, value: Any
+) -> None:
+    """Add one recorded side effect to a node run (whoever holds its lease)."""
+    await session.execute(
+        text(
+            "UPDATE node_runs SET effects = coalesce(effects, '{}'::jsonb) "
+            "|| jsonb_build_object(CAST(:key AS text), CAST(:value AS jsonb)) WHERE id = :id"
+        ),
+        {"key": key, "value": json.dumps(value), "id": node_run_id},
+    )
 
 
 async def add_run_cost(
