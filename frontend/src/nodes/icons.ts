@@ -18,10 +18,13 @@ export const ICONS: Record<string, string> = {
   globe: "🌐",
   hash: "#",
   hook: "🪝",
+  inbox: "📥",
   html: "🧩",
   key: "🔑",
   limit: "✂",
+  list: "☰",
   loop: "🔁",
+  mail: "✉",
   merge: "⇉",
   play: "▶",
   reflect: "🪞",
@@ -40,6 +43,7 @@ export const ICONS: Record<string, string> = {
   table: "📄",
   tags: "‹›",
   think: "💭",
+  upload: "⤴",
   wait: "⏳",
 };
 
