@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
+from kyra.agents.host import EngineAgentHost
 from kyra.db.engine import create_engine, create_session_factory
 from kyra.engine.dispatch import Dispatcher
 from kyra.engine.hooks import HookChain, RedisEventsHook
@@ -29,4 +30,5 @@ def build_services(settings: Settings, *, dispatcher: Dispatcher | None = None) 
         session_factory=create_session_factory(create_engine(settings.database_url)),
         hooks=HookChain([RedisEventsHook(events)]),
         dispatcher=dispatcher or DramatiqDispatcher(settings),
+        agent_host=EngineAgentHost(),
     )

@@ -51,6 +51,7 @@ def on_queue(services: EngineServices, queue: str) -> EngineServices:
         session_factory=services.session_factory,
         hooks=services.hooks,
         dispatcher=DramatiqDispatcher(services.settings, queue_name=queue),
+        agent_host=services.agent_host,
     )
 
 

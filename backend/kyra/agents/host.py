@@ -1,8 +1,8 @@
-"""The engine's agent runtime: model calls through RunLLM, tool calls like node runs, all recorded.
+"""The engine's agent host: model calls through RunLLM, tool calls like node runs, all recorded.
 
-``run_agent_node`` is what ``ctx.run_agent`` does for the ``AI.agent`` node: resolve the agent,
-pick up the recording of an earlier attempt (resume) or of a replayed run, drive the loop and
-book the agent run.
+:class:`EngineAgentHost` is what ``ctx.run_agent`` reaches for the ``AI.agent`` node (the
+composition root hands it to the engine): resolve the agent, pick up the recording of an earlier
+attempt (resume) or of a replayed run, drive the loop and book the agent run.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from kyra.agents.loop import Frame, Tool, run_agent
 from kyra.agents.model_calls import Catalogue
 from kyra.agents.recording import Recording, request_record
 from kyra.agents.steps import StepLog
-from kyra.agents.tools import ToolContext, execute_tool
+from kyra.agents.tools import execute_tool
 from kyra.db.queries import agents as queries
-from kyra.engine.runner import error_dict
+from kyra.engine.invoke import error_dict
+from kyra.engine.ports import AttemptContext
 from kyra.errors import (
     ApprovalRequired,
     NodeError,
@@ -123,18 +124,18 @@ class EngineAgentRuntime:
     def _llm(self, frame: Frame, step: Any) -> Any:
         from kyra.agents.model_calls import StepLLM
 
-        scope = self.ctx.scope
+        ctx = self.ctx
         return StepLLM(
             catalogue=self._catalogue,
             session_factory=self.services.session_factory,
-            owner_id=scope.owner_id,
-            run_id=scope.root_run_id or scope.run_id,
-            graph_id=scope.graph_id,
+            owner_id=ctx.owner_id,
+            run_id=ctx.root_run_id,
+            graph_id=ctx.graph_id,
             node_run_id=step.id if self.steps.live else None,
             agent_id=frame.config.agent_id,
             settings=self.services.settings,
-            on_cost=self.ctx.add_cost,
-            budget_usd=scope.budget_usd,
+            on_cost=ctx.add_cost,
+            budget_usd=ctx.budget_usd,
         )
 
     async def chat(self, frame: Frame, key: str, request: ChatRequest) -> ChatResponse:
@@ -215,16 +216,18 @@ class EngineAgentRuntime:
             return await self._delegate(frame, key, step, tool.agent, arguments)
         assert tool.spec is not None
         settings = frame.config.tool_settings_for(tool.spec.type)
-        tool_ctx = ToolContext(
-            self.ctx, step=step, settings=settings, spec=tool.spec,
-            agent_id=frame.config.agent_id, live=self.steps.live,
+        tool_ctx = self.ctx.for_tool(
+            spec=tool.spec, node_id=step.node_id, step_key=step.step_key,
+            step_id=step.id if self.steps.live else None, attached=settings.credentials,
+            agent_id=frame.config.agent_id,
         )  # fmt: skip
         params, ports = await execute_tool(tool_ctx, tool.spec, arguments, settings)
+        cost, input_tokens, output_tokens = tool_ctx.cost
         content = _content(ports.get("out", ports) if len(ports) == 1 else ports)
         return content, {
             "params": params, "output": {"content": content, "ports": ports},
-            "cost_usd": tool_ctx.cost, "input_tokens": tool_ctx.input_tokens,
-            "output_tokens": tool_ctx.output_tokens, "approval": step.approval,
+            "cost_usd": cost, "input_tokens": input_tokens, "output_tokens": output_tokens,
+            "approval": step.approval,
         }  # fmt: skip
 
     async def _check_approval(
@@ -312,25 +315,35 @@ def descendants(steps: list[Any], root_id: uuid.UUID) -> list[Any]:
     return found
 
 
-async def run_agent_node(ctx: Any, config: Mapping[str, Any], goal: str) -> dict[str, Any]:
-    """Run an agent for a node (see the module docstring); returns the node's output."""
-    agent = await _config(ctx, config)
-    recording = getattr(ctx, "recording", None) or await _resume_recording(ctx)
-    runtime = EngineAgentRuntime(ctx, recording)
-    frame = Frame(config=agent, max_depth=agent.max_depth)
-    agent_run_id = await bookkeeping.start(ctx, agent, goal, key="")
-    try:
-        result = await run_agent(runtime, frame, goal)
-    except BaseException as exc:
-        await bookkeeping.fail(ctx, agent_run_id, exc, cost=runtime.steps.total_cost())
-        raise
-    output = {
-        "answer": result.answer,
-        "result": result.result,
-        "finished": result.finished,
-        "iterations": result.iterations,
-        "steps": runtime.steps.summary(),
-        "cost_usd": float(runtime.steps.total_cost()),
-    }
-    await bookkeeping.succeed(ctx, agent_run_id, output, cost=runtime.steps.total_cost())
-    return output
+class EngineAgentHost:
+    """The engine's :class:`~kyra.engine.ports.AgentHost`: agents for ``AI.agent`` nodes."""
+
+    async def run_agent(
+        self, ctx: AttemptContext, config: Mapping[str, Any], goal: str
+    ) -> dict[str, Any]:
+        """Run an agent for a node (see the module docstring); returns the node's output."""
+        agent = await _config(ctx, config)
+        recorded = ctx.recorded
+        recording = (
+            Recording(list(recorded.records), strict=recorded.strict, where=recorded.where)
+            if recorded is not None
+            else await _resume_recording(ctx)
+        )
+        runtime = EngineAgentRuntime(ctx, recording)
+        frame = Frame(config=agent, max_depth=agent.max_depth)
+        agent_run_id = await bookkeeping.start(ctx, agent, goal, key="")
+        try:
+            result = await run_agent(runtime, frame, goal)
+        except BaseException as exc:
+            await bookkeeping.fail(ctx, agent_run_id, exc, cost=runtime.steps.total_cost())
+            raise
+        output = {
+            "answer": result.answer,
+            "result": result.result,
+            "finished": result.finished,
+            "iterations": result.iterations,
+            "steps": runtime.steps.summary(),
+            "cost_usd": float(runtime.steps.total_cost()),
+        }
+        await bookkeeping.succeed(ctx, agent_run_id, output, cost=runtime.steps.total_cost())
+        return output

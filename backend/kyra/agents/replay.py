@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kyra.agents.host import descendants
-from kyra.agents.recording import Recording
 from kyra.db.models import GraphVersion, NodeRun, Run
 from kyra.db.queries import agents as queries
 from kyra.db.queries import graphs as graph_queries
 from kyra.engine.inline import RunResult, execute_scope, save_run_result
+from kyra.engine.ports import RecordedChildren
 from kyra.engine.runner import RunScope
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import compiled_version
@@ -29,35 +29,30 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-class ReplaySource:
-    """The records of the replayed run, handed to the engine as ``RunScope.replay``."""
+class RecordedRun:
+    """The records of the replayed run: the engine's :class:`~kyra.engine.ports.ReplaySource`."""
 
     def __init__(self, node_runs: list[NodeRun], steps: list[NodeRun]) -> None:
         self.nodes = {n.node_id: n for n in node_runs}
         self.steps = steps
 
     def executor(self, spec: NodeSpec, node_id: str) -> Execute:
-        """What runs in place of ``spec.execute`` for ``node_id``."""
+        """What runs in place of ``spec.execute`` for ``node_id``: the handler itself for
+        triggers, pure nodes and nodes with recorded children (they replay those), else the
+        recorded output."""
         assert spec.execute is not None
-        source = self.nodes.get(node_id)
-        if spec.trigger or spec.pure:
+        if spec.trigger or spec.pure or self.recorded_children(node_id) is not None:
             return spec.execute
+        return self._recorded_output(spec, node_id, self.nodes.get(node_id))
+
+    def recorded_children(self, node_id: str) -> RecordedChildren | None:
+        source = self.nodes.get(node_id)
         below = descendants(self.steps, source.id) if source is not None else []
-        if below:
-            last = max(s.attempt for s in below)
-            recording = Recording(
-                [s for s in below if s.attempt == last], strict=True, where=f"node {node_id}"
-            )
-            return self._with_recording(spec.execute, recording)
-        return self._recorded_output(spec, node_id, source)
-
-    @staticmethod
-    def _with_recording(execute: Execute, recording: Recording) -> Execute:
-        async def run(ctx: Any, params: Any, inputs: dict[str, Any]) -> dict[str, Any]:
-            ctx.recording = recording
-            return await execute(ctx, params, inputs)
-
-        return run
+        if not below:
+            return None
+        last = max(s.attempt for s in below)
+        latest = [s for s in below if s.attempt == last]
+        return RecordedChildren(latest, strict=True, where=f"node {node_id}")
 
     @staticmethod
     def _recorded_output(spec: NodeSpec, node_id: str, source: NodeRun | None) -> Execute:
@@ -115,7 +110,7 @@ async def replay_run(
     )  # fmt: skip
     scope = RunScope(
         run.id, run.owner_id, run.graph_id, graph_version.version, "sync", run.trigger,
-        compiled_version(services, graph_version), now, replay=ReplaySource(top, steps),
+        compiled_version(services, graph_version), now, replay=RecordedRun(top, steps),
     )  # fmt: skip
     result = await execute_scope(services, scope, run)
     await save_run_result(services, result)

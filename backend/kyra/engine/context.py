@@ -15,17 +15,26 @@ from kyra.credentials import ServiceClient
 from kyra.db.queries import runs as run_queries
 from kyra.engine import templating
 from kyra.engine.credentials import CredentialSource
-from kyra.engine.runner import RunScope, check_ports, render_params, validate_params
+from kyra.engine.invoke import check_ports, render_params, validate_params
+from kyra.engine.ports import RecordedChildren
+from kyra.engine.runner import RunScope
 from kyra.engine.services import EngineServices
 from kyra.errors import NodeError, SandboxError
 from kyra.files.owned import OwnerFiles
+from kyra.spec import NodeSpec
 
 #: Deepest nesting of sub-graph runs (loops and sub-graphs inside sub-graphs).
 MAX_DEPTH = 5
 
 
 class EngineNodeContext:
-    """Services for one attempt of one node; cost added here rolls up to the node run."""
+    """Services for one attempt of one node, or for one tool call an agent makes inside it.
+
+    A node and a tool call differ only in where their credentials come from (the node's
+    attached credentials, or the agent's tool settings) and where their cost goes (the node
+    run, or the tool's step and on to the node run): a tool call's context is made from its
+    node's with :meth:`for_tool`.
+    """
 
     def __init__(
         self,
@@ -35,6 +44,11 @@ class EngineNodeContext:
         *,
         attempt: int,
         node_run_id: UUID | None,
+        parent: EngineNodeContext | None = None,
+        step_key: str = "",
+        spec: NodeSpec | None = None,
+        attached: Mapping[str, str] | None = None,
+        agent_id: UUID | None = None,
     ) -> None:
         self.services = services
         self.scope = scope
@@ -43,8 +57,15 @@ class EngineNodeContext:
         self.attempt = attempt
         self.run_id = scope.run_id
         self.owner_id = scope.owner_id
-        self.log = logging.LoggerAdapter(
-            logging.getLogger("kyra.node"), {"run_id": str(scope.run_id), "node_id": node_id}
+        self.parent = parent
+        self.step_key = step_key
+        self.agent_id = agent_id
+        self.log = (
+            parent.log
+            if parent is not None
+            else logging.LoggerAdapter(
+                logging.getLogger("kyra.node"), {"run_id": str(scope.run_id), "node_id": node_id}
+            )
         )
         self.children: list[Any] = []
         #: Agent steps kept in memory until the engine records them (see ``kyra.agents``).
@@ -53,20 +74,63 @@ class EngineNodeContext:
         self._input_tokens = 0
         self._output_tokens = 0
         self._loaded_effects: dict[str, Any] | None = None
+        spec = spec or scope.graph.specs[node_id]
+        missing = (
+            f"the agent's settings for {spec.type} name no {{kind!r}} credential"
+            if parent is not None
+            else f"node {node_id} needs a {{kind!r}} credential"
+        )
         self.credentials = CredentialSource(
             services,
             owner_id=scope.owner_id,
-            spec=scope.graph.specs[node_id],
-            attached=scope.graph.nodes[node_id].credentials,
-            missing=f"node {node_id} needs a {{kind!r}} credential",
+            spec=spec,
+            attached=attached if attached is not None else scope.graph.nodes[node_id].credentials,
+            missing=missing,
         )
+
+    def for_tool(
+        self,
+        *,
+        spec: NodeSpec,
+        node_id: str,
+        step_key: str,
+        step_id: UUID | None,
+        attached: Mapping[str, str],
+        agent_id: UUID | None,
+    ) -> EngineNodeContext:
+        """The context of a tool call an agent makes in this attempt (see the class docstring);
+        ``step_id`` is the tool step's stored id, None while the run lives in memory."""
+        return EngineNodeContext(
+            self.services, self.scope, node_id, attempt=1, node_run_id=step_id, parent=self,
+            step_key=step_key, spec=spec, attached=attached, agent_id=agent_id,
+        )  # fmt: skip
 
     @property
     def cost(self) -> tuple[Decimal, int, int]:
         return self._cost, self._input_tokens, self._output_tokens
 
     @property
+    def root_run_id(self) -> UUID:
+        return self.scope.root_run_id or self.scope.run_id
+
+    @property
+    def graph_id(self) -> UUID:
+        return self.scope.graph_id
+
+    @property
+    def budget_usd(self) -> Decimal | None:
+        return self.scope.budget_usd
+
+    @property
+    def recorded(self) -> RecordedChildren | None:
+        if self.scope.replay is None:
+            return None
+        return self.scope.replay.recorded_children(self.node_id)
+
+    @property
     def idempotency_key(self) -> str:
+        if self.parent is not None:
+            return f"{self.parent.idempotency_key}:{self.step_key}"
         return f"{self.scope.run_id}:{self.node_id}"
 
     @property
@@ -79,6 +143,8 @@ class EngineNodeContext:
 
     @cached_property
     def files(self) -> OwnerFiles:
+        if self.parent is not None:
+            return self.parent.files
         return OwnerFiles(
             self.services.files,
             self.services.session_factory,
@@ -99,6 +165,7 @@ class EngineNodeContext:
             run_id=self.scope.root_run_id or self.scope.run_id,
             graph_id=self.scope.graph_id,
             node_run_id=self.node_run_id,
+            agent_id=self.agent_id,
             settings=self.services.settings,
             on_cost=self.add_cost,
             budget_usd=self.scope.budget_usd,
@@ -108,9 +175,14 @@ class EngineNodeContext:
         return await self.credentials.fields(kind)
 
     async def recorded_effect(self, key: str) -> Any:
+        if self.parent is not None:
+            return await self.parent.recorded_effect(f"{self.step_key}:{key}")
         return (await self._effects()).get(key)
 
     async def record_effect(self, key: str, value: Any) -> None:
+        if self.parent is not None:
+            await self.parent.record_effect(f"{self.step_key}:{key}", value)
+            return
         effects = await self._effects()
         effects[key] = value
         if self.node_run_id is not None:
@@ -134,6 +206,8 @@ class EngineNodeContext:
         self._cost += Decimal(str(usd))
         self._input_tokens += input_tokens
         self._output_tokens += output_tokens
+        if self.parent is not None:
+            self.parent.add_cost(usd=usd, input_tokens=input_tokens, output_tokens=output_tokens)
 
     def render(self, value: Any, extra: Mapping[str, Any] | None = None) -> Any:
         context = self.scope.template_context()
@@ -146,6 +220,8 @@ class EngineNodeContext:
     ) -> dict[str, Any]:
         from kyra.engine.inline import run_child_graph
 
+        if self.parent is not None:
+            return await self.parent.run_graph(graph_id, trigger, key=f"{self.step_key}:{key}")
         if self.scope.depth >= MAX_DEPTH:
             raise NodeError(f"sub-graphs are nested deeper than {MAX_DEPTH} levels")
         child = await run_child_graph(
@@ -160,6 +236,8 @@ class EngineNodeContext:
     async def run_node(
         self, type_name: str, params: Mapping[str, Any], inputs: Mapping[str, Any]
     ) -> dict[str, Any]:
+        if self.parent is not None:
+            return await self.parent.run_node(type_name, params, inputs)
         spec = self.services.registry.get(type_name)
         if spec is None:
             raise NodeError(f"unknown node type {type_name!r}")
@@ -172,13 +250,17 @@ class EngineNodeContext:
         return check_ports(spec, params, result)
 
     async def run_agent(self, config: Mapping[str, Any], goal: str) -> dict[str, Any]:
-        from kyra.agents.host import run_agent_node
-
-        return await run_agent_node(self, config, goal)
+        if self.parent is not None:
+            raise NodeError("a tool cannot start an agent; offer the agent as a sub-agent instead")
+        if self.services.agent_host is None:
+            raise NodeError("agents are not enabled in this process")
+        return await self.services.agent_host.run_agent(self, config, goal)
 
     async def request_approval(self, request: Mapping[str, Any]) -> dict[str, Any]:
         from kyra.engine.approval import node_approval
 
+        if self.parent is not None:
+            raise NodeError("mark the tool requires_approval in the agent's tool settings instead")
         return await node_approval(self.services, self.node_run_id, self.node_id, dict(request))
 
     async def run_code(self, code: str, data: Any, *, limits: Mapping[str, Any]) -> Any:

@@ -18,15 +18,8 @@ from kyra.db.models import Graph, GraphVersion, NodeRun, NodeRunRow, Run
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as run_queries
 from kyra.engine.inflight import InlineControl, register, unregister
-from kyra.engine.runner import (
-    Outcome,
-    RunScope,
-    attempt_node,
-    backoff_seconds,
-    error_dict,
-    max_attempts,
-    routed_ports,
-)
+from kyra.engine.invoke import error_dict, retrying
+from kyra.engine.runner import Outcome, RunScope, attempt_node, retry_policy, routed_ports
 from kyra.engine.scheduler import NodeState, plan, primary_output
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import compiled_version
@@ -87,15 +80,10 @@ def node_run_record(
 async def _attempt_with_retries(
     services: EngineServices, scope: RunScope, node_id: str
 ) -> tuple[Outcome, int]:
-    attempts = max_attempts(scope, node_id)
-    backoff = scope.graph.nodes[node_id].settings.retry_backoff_s
-    attempt = 1
-    while True:
-        outcome = await attempt_node(services, scope, node_id, attempt=attempt)
-        if outcome.status != "failed" or not outcome.retryable or attempt >= attempts:
-            return outcome, attempt
-        await asyncio.sleep(backoff_seconds(backoff, attempt, retry_after=outcome.retry_after))
-        attempt += 1
+    async def attempt(number: int) -> Outcome:
+        return await attempt_node(services, scope, node_id, attempt=number)
+
+    return await retrying(retry_policy(scope, node_id), attempt, Outcome.failure)
 
 
 def adopt_steps(record: NodeRun, steps: list[NodeRun]) -> list[NodeRun]:

@@ -25,15 +25,8 @@ from kyra.db.models import Graph, NodeRun, Run
 from kyra.db.queries import runs as run_queries
 from kyra.engine.dispatch import Dispatcher
 from kyra.engine.inline import run_output, save_child_run
-from kyra.engine.runner import (
-    Outcome,
-    RunScope,
-    attempt_node,
-    backoff_seconds,
-    error_dict,
-    max_attempts,
-    routed_ports,
-)
+from kyra.engine.invoke import error_dict
+from kyra.engine.runner import Outcome, RunScope, attempt_node, retry_policy, routed_ports
 from kyra.engine.scheduler import NodeState, plan
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import load_compiled
@@ -281,11 +274,9 @@ async def _record(
     unreachable the write is retried for up to half a lease, after which the lease expires and
     the node runs again elsewhere (at least once, with the same idempotency key).
     """
-    retry_in: float | None = None
-    retryable = outcome.status == "failed" and outcome.retryable
-    if retryable and claimed.attempt < max_attempts(scope, claimed.node_id):
-        backoff = scope.graph.nodes[claimed.node_id].settings.retry_backoff_s
-        retry_in = backoff_seconds(backoff, claimed.attempt, retry_after=outcome.retry_after)
+    failure = outcome.failure()
+    policy = retry_policy(scope, claimed.node_id)
+    retry_in = policy.delay(claimed.attempt, failure) if failure is not None else None
     deadline = asyncio.get_running_loop().time() + services.settings.lease_seconds / 2
     pause, refused = 0.2, False
     while True:

@@ -1,35 +1,26 @@
-"""Run ONE attempt of one node: render params, call the handler, capture outputs, cost and errors.
+"""Run ONE attempt of one graph node: the handler call (:mod:`kyra.engine.invoke`) with the
+node's inputs, settings, approval and replay, captured as an :class:`Outcome` with its cost.
 
-Both dispatchers (inline and queue) call :func:`attempt_node`; retries, persistence and
-scheduling are theirs.
+Both dispatchers (inline and queue) call :func:`attempt_node`; retries (after
+:func:`retry_policy`), persistence and scheduling are theirs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-import traceback
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from uuid import UUID
 
-from pydantic import ValidationError
-
-from kyra.engine import templating
+from kyra.engine.invoke import Failure, RetryPolicy, attempt_handler
+from kyra.engine.ports import ReplaySource
 from kyra.engine.scheduler import CompiledGraph, NodeState, collect_inputs, primary_output
 from kyra.engine.services import EngineServices
-from kyra.engine.storable import check_storable, storable_text, unstorable
-from kyra.errors import (
-    ApprovalRejectedError,
-    NodeError,
-    NodeTimeoutError,
-    ParamsInvalidError,
-    PauseRequested,
-)
+from kyra.errors import ApprovalRejectedError
 from kyra.spec import NodeSpec
 
 _log = logging.getLogger("kyra.engine")
@@ -56,7 +47,7 @@ class RunScope:
     #: The top-level run's budget (inline runs are not stored while they run).
     budget_usd: Decimal | None = None
     #: Serves recorded outputs instead of executing (``POST /api/runs/{id}/replay``).
-    replay: Any = None
+    replay: ReplaySource | None = None
     #: Side effects recorded by attempts of inline node runs (node id -> key -> value); queue
     #: mode keeps them on the node run row.
     effects: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -103,48 +94,11 @@ class Outcome:
     #: Agent steps (child node runs) recorded in memory while the run is not stored.
     steps: list[Any] = field(default_factory=list)
 
-
-def error_dict(exc: BaseException) -> dict[str, Any]:
-    """An exception as a node run records it (always storable: messages are diagnostics)."""
-    details = getattr(exc, "details", None) or {}
-    return {
-        "type": type(exc).__name__,
-        "message": storable_text(str(exc) or type(exc).__name__),
-        "details": details if unstorable(details) is None else {},
-    }
-
-
-def render_params(
-    spec: NodeSpec, raw: Mapping[str, Any], context: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Render every param except the spec's ``raw_params`` (left for the handler)."""
-    return {
-        key: value if key in spec.raw_params else templating.render(value, context)
-        for key, value in raw.items()
-    }
-
-
-def validate_params(spec: NodeSpec, rendered: dict[str, Any]) -> Any:
-    try:
-        return spec.params.model_validate(rendered)
-    except ValidationError as exc:
-        problems = [
-            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
-        ]
-        fields = ", ".join(p["field"] or "params" for p in problems)
-        raise ParamsInvalidError(
-            f"invalid parameters: {fields}", details={"errors": problems}
-        ) from None
-
-
-def check_ports(spec: NodeSpec, raw_params: Mapping[str, Any], result: Any) -> dict[str, Any]:
-    if not isinstance(result, dict):
-        raise NodeError(f"{spec.type} returned {type(result).__name__}, expected a dict of ports")
-    allowed = {p.name for p in spec.output_ports(raw_params)}
-    unknown = set(result) - allowed
-    if unknown:
-        raise NodeError(f"{spec.type} emitted unknown output ports: {sorted(unknown)}")
-    return result
+    def failure(self) -> Failure | None:
+        """The attempt's failure, for the retry policy (None unless it failed)."""
+        if self.status != "failed":
+            return None
+        return Failure(self.error or {}, self.retryable, self.retry_after)
 
 
 async def attempt_node(
@@ -161,46 +115,28 @@ async def attempt_node(
     spec = scope.graph.specs[node_id]
     node = scope.graph.nodes[node_id]
     inputs = collect_inputs(scope.graph, node_id, scope.outputs, scope.states)
-    outcome = Outcome(status="running", inputs=inputs)
     ctx = EngineNodeContext(services, scope, node_id, attempt=attempt, node_run_id=node_run_id)
-    started = time.perf_counter()
-    try:
-        rendered = render_params(spec, node.params, scope.template_context())
-        check_storable(rendered, what="params")
-        outcome.params = rendered
-        params = validate_params(spec, rendered)
-        if node.settings.requires_approval and scope.replay is None:
-            await _approved(ctx, spec, rendered)
-        timeout = node.settings.timeout_s or spec.timeout_s
-        assert spec.execute is not None
-        run = spec.execute if scope.replay is None else scope.replay.executor(spec, node_id)
-        try:
-            result = await asyncio.wait_for(run(ctx, params, inputs), timeout)
-        except TimeoutError:
-            raise NodeTimeoutError(f"timed out after {timeout:g}s") from None
-        ports = check_ports(spec, node.params, result)
-        check_storable(ports, what="output")
-        outcome.ports = ports
-        outcome.status = "succeeded"
-    except PauseRequested as exc:
-        outcome.error = error_dict(exc)
-        if (
-            exc.reason == "budget_exceeded"
-            and scope.graph.document.settings.on_budget_exceeded == "fail"
-        ):
-            outcome.status = "failed"
+    approval = node.settings.requires_approval and scope.replay is None
+    started_at, started = datetime.now(UTC), time.perf_counter()
+    called = await attempt_handler(
+        spec, ctx, node.params, inputs,
+        context=scope.template_context(),
+        timeout=node.settings.timeout_s or spec.timeout_s,
+        execute=scope.replay.executor(spec, node_id) if scope.replay is not None else None,
+        before=partial(_approved, ctx, spec) if approval else None,
+    )  # fmt: skip
+    outcome = Outcome(
+        "succeeded", inputs, params=called.params, ports=called.ports, started_at=started_at
+    )
+    failure = called.failure
+    if failure is not None:
+        outcome.error = failure.error
+        fails = scope.graph.document.settings.on_budget_exceeded == "fail"
+        if failure.pause_reason and not (failure.pause_reason == "budget_exceeded" and fails):
+            outcome.status, outcome.pause_reason = "paused", failure.pause_reason
         else:
-            outcome.status, outcome.pause_reason = "paused", exc.reason
-    except NodeError as exc:
-        outcome.status, outcome.retryable, outcome.error = "failed", exc.retryable, error_dict(exc)
-        outcome.retry_after = exc.retry_after
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
-        # A handler bug: keep the run alive, record what happened, allow retries.
-        _log.warning("node %s (%s) raised %r", node_id, spec.type, exc)
-        outcome.status, outcome.retryable = "failed", True
-        outcome.error = error_dict(exc) | {"traceback": traceback.format_exc(limit=5)[-2000:]}
+            outcome.status, outcome.retryable = "failed", failure.retryable
+            outcome.retry_after = failure.retry_after
     if ctx.credentials.secrets:
         outcome.ports = ctx.credentials.mask(outcome.ports)
         outcome.error = ctx.credentials.mask(outcome.error)
@@ -231,18 +167,10 @@ def routed_ports(outcome: Outcome, graph: CompiledGraph, node_id: str) -> dict[s
     return None
 
 
-def backoff_seconds(
-    base: float, attempt: int, *, cap: float = 600.0, retry_after: float | None = None
-) -> float:
-    """Exponential backoff with jitter between half and all of the step, and never sooner than
-    ``retry_after`` (what the service asked for, capped too)."""
-    import random
-
-    step = min(cap, base * 2.0 ** max(0, attempt - 1))
-    return max(step * random.uniform(0.5, 1.0), min(cap, retry_after or 0.0))
-
-
-def max_attempts(scope: RunScope, node_id: str) -> int:
-    node = scope.graph.nodes[node_id]
-    retries = node.settings.retries
-    return 1 + (retries if retries is not None else scope.graph.specs[node_id].retries)
+def retry_policy(scope: RunScope, node_id: str) -> RetryPolicy:
+    """The node's attempts and backoff: its settings, else its spec's defaults."""
+    settings = scope.graph.nodes[node_id].settings
+    retries = settings.retries
+    if retries is None:
+        retries = scope.graph.specs[node_id].retries
+    return RetryPolicy(attempts=1 + retries, backoff_s=settings.retry_backoff_s)

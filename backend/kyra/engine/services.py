@@ -18,6 +18,7 @@ from kyra.settings import Settings
 if TYPE_CHECKING:
     from kyra.engine.dispatch import Dispatcher
     from kyra.engine.leases import SyncRunLeases
+    from kyra.engine.ports import AgentHost
     from kyra.files.store import BlobStore
 
 
@@ -36,6 +37,7 @@ class EngineServices:
         session_factory: async_sessionmaker[AsyncSession],
         hooks: EngineHook | None = None,
         dispatcher: Dispatcher | None = None,
+        agent_host: AgentHost | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
@@ -43,6 +45,8 @@ class EngineServices:
         self.hooks = hooks or EngineHook()
         #: Sends queue messages; None where only inline runs happen.
         self.dispatcher = dispatcher
+        #: Runs agent loops for AI.agent nodes; None where agents are not enabled.
+        self.agent_host = agent_host
         #: Compiled graphs by version id (versions are immutable, so this never goes stale).
         self.graph_cache: dict[Any, Any] = {}
         #: Names this process as the owner of leases (host, pid and a random part).
