@@ -129,10 +129,9 @@ async def other_owner(session_factory: Any) -> Owner:
 @pytest.fixture(scope="session")
 async def services(settings: Any) -> AsyncIterator[Any]:
     """Engine services as the API process builds them (queue messages go to the test Redis)."""
-    import kyra.worker.actors  # noqa: F401
-    from kyra.worker.runtime import DramatiqDispatcher, build_services
+    from kyra.wiring import build_services
 
-    built = await build_services(settings, dispatcher=DramatiqDispatcher())
+    built = build_services(settings)
     yield built
     await built.close()
 

@@ -14,12 +14,15 @@ Our exception hierarchy::
     │   ├── CredentialError      a declared credential is missing or of the wrong kind
     │   ├── BlockedAddressError  outbound HTTP to an internal address was refused
     │   ├── SandboxError         user code failed or broke a sandbox limit
+    │   ├── FileTooLargeError    a stored file grew past the configured limit
     │   ├── ReplayDivergedError  a replayed run asked for something the recording does not hold
     │   ├── ApprovalRejectedError a human rejected a node that requires approval
     │   ├── UnstorableValueError a value holds NUL or a lone surrogate (the database refuses it)
     │   └── PauseRequested       the node asks to pause the run (approval, budget exceeded)
     │       └── ApprovalRequired a node or agent tool call waits for a human decision
-    └── RunCancelledError        the run was cancelled while a node ran
+    ├── RunCancelledError        the run was cancelled while a node ran
+    └── UnavailableError         a server the product needs is down or overloaded (retry later)
+        └── QueueFullError       the queue's backlog is over its limit
 """
 
 from __future__ import annotations
@@ -100,6 +103,10 @@ class SandboxError(NodeError):
     retryable = False
 
 
+class FileTooLargeError(NodeError):
+    retryable = False
+
+
 class RunCancelledError(KyraError):
     pass
 
@@ -134,3 +141,16 @@ class UnstorableValueError(NodeError):
     """A value holds a NUL character or a lone surrogate, which the database cannot store."""
 
     retryable = False
+
+
+class UnavailableError(KyraError):
+    """A server the product needs is unreachable or overloaded; the request may be retried."""
+
+    #: Seconds the client should wait before retrying.
+    retry_after_s = 5
+
+
+class QueueFullError(UnavailableError):
+    """The queue holds more waiting work than it may (``KYRA_MAX_QUEUE_BACKLOG``)."""
+
+    retry_after_s = 10

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     reaper_interval_seconds: float = 5.0
     #: Crashes of one node run after which it is failed instead of retried.
     max_crash_attempts: int = 5
+    #: Longest a call to Redis may take (a send, a publish) before it counts as failed.
+    redis_timeout_seconds: float = 5.0
+    #: Messages waiting in the queue beyond which new queue runs are refused (503 and
+    #: Retry-After) rather than accepted late; 0 accepts any backlog.
+    max_queue_backlog: int = 20_000
 
     max_graph_nodes: int = 5000
     max_graph_bytes: int = 2_000_000
@@ -74,6 +79,11 @@ class Settings(BaseSettings):
 
     #: Hosts or CIDRs HTTP nodes may reach although they are private (comma separated).
     http_allow_hosts: str = ""
+    #: Where stored files (binary data between nodes) are kept; empty means data_dir/files.
+    files_dir: Path | None = None
+    #: Largest file a node may store.
+    max_file_bytes: int = 2 * 1024**3
+
     #: Code node sandbox: "auto" probes bubblewrap; "disabled" refuses code nodes.
     sandbox: str = "auto"
 
@@ -86,6 +96,10 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = 120.0
 
     log_level: str = "INFO"
+
+    @property
+    def files_path(self) -> Path:
+        return self.files_dir or self.data_dir / "files"
 
     @property
     def allowed_hosts(self) -> list[str]:

@@ -111,6 +111,8 @@ class NodeSpec:
         type: ``Category.action`` type name, unique across the registry.
         title: short name shown in the palette.
         category: palette group.
+        icon: name of the palette and canvas icon (``frontend/src/nodes/icons.ts``); empty
+            shows the category's.
         description: imperative, 1-2 sentences, naming side effects; also the tool description.
         params: pydantic model; its JSON Schema drives forms, validation and the tool schema.
         inputs: input ports.
@@ -135,6 +137,7 @@ class NodeSpec:
     inputs: list[Port] = field(default_factory=list)
     outputs: list[Port] = field(default_factory=lambda: [Port("out")])
     credentials: list[CredentialRef] = field(default_factory=list)
+    icon: str = ""
     pure: bool = False
     trigger: bool = False
     tool: bool = True
@@ -208,6 +211,7 @@ class NodeSpec:
             "type": self.type,
             "title": self.title,
             "category": self.category,
+            "icon": self.icon,
             "description": self.description,
             "params_schema": self.params_schema(),
             "inputs": [p.as_dict() for p in self.inputs],

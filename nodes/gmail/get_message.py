@@ -24,6 +24,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Gmail.get_message",
+    icon="mail",
     title="Gmail: get message",
     category="Communication",
     description="Read one message of the connected Gmail account: sender, recipients, subject, "

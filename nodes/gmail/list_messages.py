@@ -39,6 +39,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Gmail.list_messages",
+    icon="inbox",
     title="Gmail: list messages",
     category="Communication",
     description="Find messages in the connected Gmail account with a Gmail search and/or "

@@ -30,6 +30,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Gmail.modify_labels",
+    icon="tags",
     title="Gmail: modify labels",
     category="Communication",
     description="Add or remove labels of a Gmail message (remove UNREAD to mark it read, INBOX "

@@ -33,6 +33,7 @@ class Params(Body):
 
 SPEC = NodeSpec(
     type="Gmail.reply",
+    icon="reply",
     title="Gmail: reply",
     category="Communication",
     description="Reply to a Gmail message in its thread, to its sender (or everyone with "

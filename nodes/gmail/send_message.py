@@ -25,6 +25,7 @@ class Params(Body):
 
 SPEC = NodeSpec(
     type="Gmail.send_message",
+    icon="mail",
     title="Gmail: send message",
     category="Communication",
     description="Send an email from the connected Gmail account to the given recipients; "

@@ -30,6 +30,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Gmail.trigger",
+    icon="inbox",
     title="Gmail: new message",
     category="Triggers",
     description="Start the graph once for every new message that arrives in a Gmail label "

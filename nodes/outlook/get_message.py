@@ -21,6 +21,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Outlook.get_message",
+    icon="mail",
     title="Outlook: get message",
     category="Communication",
     description="Read one message of the connected Outlook account: sender, recipients, "

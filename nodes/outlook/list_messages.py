@@ -31,6 +31,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Outlook.list_messages",
+    icon="inbox",
     title="Outlook: list messages",
     category="Communication",
     description="List messages of a folder of the connected Outlook account, newest first, with "

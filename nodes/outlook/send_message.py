@@ -28,6 +28,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Outlook.send_message",
+    icon="mail",
     title="Outlook: send message",
     category="Communication",
     description="Send an email from the connected Outlook / Microsoft 365 account (it is kept "

@@ -27,6 +27,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Slack.list_channels",
+    icon="list",
     title="Slack: list channels",
     category="Communication",
     description="List the Slack workspace's channels with their ids, names and topics, up to a "

@@ -27,6 +27,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Slack.post_message",
+    icon="chat",
     title="Slack: post message",
     category="Communication",
     description="Post a message to a Slack channel, or reply in a thread, as the app's bot; "

@@ -32,6 +32,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Slack.trigger",
+    icon="hook",
     title="Slack: event",
     category="Triggers",
     description="Start the graph for each Slack event the app receives (Events API); set the "

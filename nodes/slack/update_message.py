@@ -23,6 +23,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Slack.update_message",
+    icon="edit",
     title="Slack: update message",
     category="Communication",
     description="Replace the text (or blocks) of a Slack message the app posted, e.g. to show "

@@ -35,6 +35,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Slack.upload_file",
+    icon="upload",
     title="Slack: upload file",
     category="Communication",
     description="Upload a file (text or base64) to Slack and share it in a channel or thread "

@@ -19,6 +19,20 @@ EXPECTED_OUTPUT = {
     "branching": {"result": {"decision": "approved", "amount": 0}},
     "loop": {"sum": {"lines": 2, "total": 17.0}},
     "fan-out": {"count": {"branches": 8}},
+    "data-report": {
+        "csv": "customer,orders,total,last_order\r\nÇelik,1,300,03 May 2024\r\n"
+        "Ana,1,120.5,01 May 2024\r\nBo,2,99.5,03 May 2024\r\n"
+    },
+    "spreadsheet-roundtrip": {
+        "first": [
+            {
+                "sku": "A-1",
+                "name": "Café",
+                "tags": "hot,drink",
+                "sku_sha1": "04807be371964d6005a11a740bc53a2c6bbb2ce5",
+            }
+        ]
+    },
 }
 
 

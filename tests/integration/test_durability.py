@@ -17,7 +17,7 @@ from kyra.db.queries import graphs as graph_queries
 from kyra.engine.queue import advance_run, execute_node_run
 from kyra.engine.services import EngineServices
 from kyra.engine.start import start_run
-from kyra.worker.runtime import DramatiqDispatcher
+from kyra.worker.dispatcher import DramatiqDispatcher
 from tests.conftest import start_worker, stop_process_group
 from tests.waiting import eventually
 
@@ -50,7 +50,7 @@ def on_queue(services: EngineServices, queue: str) -> EngineServices:
         registry=services.registry,
         session_factory=services.session_factory,
         hooks=services.hooks,
-        dispatcher=DramatiqDispatcher(queue_name=queue),
+        dispatcher=DramatiqDispatcher(services.settings, queue_name=queue),
     )
 
 

@@ -74,6 +74,10 @@ class ToolContext:
     def http(self) -> httpx.AsyncClient:
         return self._parent.http  # type: ignore[no-any-return]
 
+    @property
+    def files(self) -> Any:
+        return self._parent.files
+
     @cached_property
     def llm(self) -> Any:
         from kyra.services.llm import RunLLM

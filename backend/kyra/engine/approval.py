@@ -103,5 +103,7 @@ async def decide_run(
         if not pending:
             raise ConflictError("nothing in this run waits for approval")
         await queries.decide(session, [row.id for row in pending], decision)
-        resumed = await resume_locked(session, run)
+        if services.dispatcher is None:
+            raise ConflictError("no queue is configured to resume runs on")
+        resumed = await resume_locked(session, run, queue=services.dispatcher.queue_name)
     await announce_resumed(services, resumed)

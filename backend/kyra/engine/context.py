@@ -18,6 +18,7 @@ from kyra.engine.credentials import CredentialSource
 from kyra.engine.runner import RunScope, check_ports, render_params, validate_params
 from kyra.engine.services import EngineServices
 from kyra.errors import NodeError, SandboxError
+from kyra.files.owned import OwnerFiles
 
 #: Deepest nesting of sub-graph runs (loops and sub-graphs inside sub-graphs).
 MAX_DEPTH = 5
@@ -75,6 +76,17 @@ class EngineNodeContext:
     @property
     def http(self) -> httpx.AsyncClient:
         return self.services.http
+
+    @cached_property
+    def files(self) -> OwnerFiles:
+        return OwnerFiles(
+            self.services.files,
+            self.services.session_factory,
+            owner_id=self.scope.owner_id,
+            run_id=self.scope.run_id,
+            node_id=self.node_id,
+            max_bytes=self.services.settings.max_file_bytes,
+        )
 
     @cached_property
     def llm(self) -> Any:

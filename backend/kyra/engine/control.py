@@ -44,11 +44,12 @@ class Resumed:
 
 
 async def resume_locked(
-    session: AsyncSession, run: Run, *, budget_usd: Decimal | None = None
+    session: AsyncSession, run: Run, *, queue: str, budget_usd: Decimal | None = None
 ) -> Resumed:
     """Inside the transaction holding ``run``'s lock: set the paused run running on the workers
-    (optionally with a new budget); paused node runs start a fresh attempt."""
+    of ``queue`` (optionally with a new budget); paused node runs start a fresh attempt."""
     run.status, run.pause_reason, run.mode, run.finished_at = "running", None, "queue", None
+    run.queue = queue
     if budget_usd is not None:
         run.budget_usd = budget_usd
     node_run_ids = await run_queries.requeue_paused(session, run.id)
@@ -62,9 +63,9 @@ async def announce_resumed(services: EngineServices, resumed: Resumed) -> None:
     assert services.dispatcher is not None
     run_id = uuid.UUID(resumed.view["id"])
     for node_run_id in resumed.node_run_ids:
-        services.dispatcher.execute_node(node_run_id)
+        await services.dispatcher.execute_node(node_run_id)
     if not resumed.node_run_ids:
-        services.dispatcher.advance_run(run_id)
+        await services.dispatcher.advance_run(run_id)
     await services.hooks.run_changed(resumed.view)
 
 
@@ -78,7 +79,9 @@ async def resume_run(
         run = await run_queries.lock_run(session, run_id)
         if run is None or run.status != "paused":
             raise ConflictError("only paused runs can be resumed")
-        resumed = await resume_locked(session, run, budget_usd=budget_usd)
+        resumed = await resume_locked(
+            session, run, queue=services.dispatcher.queue_name, budget_usd=budget_usd
+        )
     await announce_resumed(services, resumed)
 
 
@@ -103,6 +106,7 @@ async def rerun_from(services: EngineServices, source: Run, from_node: str, *, m
         owner_id=source.owner_id, graph_id=source.graph_id, graph_version_id=version.id,
         status="queued", mode=mode, trigger_kind="rerun", trigger=source.trigger,
         budget_usd=source.budget_usd, source_run_id=source.id, created_at=now,
+        queue=services.dispatcher.queue_name if mode == "queue" and services.dispatcher else None,
     )  # fmt: skip
     copies = [_copy(run.id, n) for n in kept]
     if mode == "sync":
@@ -125,7 +129,7 @@ async def rerun_from(services: EngineServices, source: Run, from_node: str, *, m
         session.add(run)
         await session.flush()
         session.add_all(copies)
-    services.dispatcher.advance_run(run.id)
+    await services.dispatcher.advance_run(run.id)
     return run
 
 

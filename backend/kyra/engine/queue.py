@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kyra.db.errors import is_unavailable
 from kyra.db.models import Graph, NodeRun, Run
 from kyra.db.queries import runs as run_queries
+from kyra.engine.dispatch import Dispatcher
 from kyra.engine.inline import run_output, save_child_run
 from kyra.engine.runner import (
     Outcome,
@@ -42,7 +43,7 @@ _log = logging.getLogger("kyra.engine")
 _REAPER_LOCK = 726173
 
 
-def _dispatcher(services: EngineServices) -> Any:
+def _dispatcher(services: EngineServices) -> Dispatcher:
     if services.dispatcher is None:
         raise RuntimeError("queue mode needs a dispatcher (is a broker configured?)")
     return services.dispatcher
@@ -127,7 +128,7 @@ async def _announce(
     kept = advanced.ready[0] if keep_one and advanced.ready else None
     for node_run_id in advanced.ready:
         if node_run_id != kept:
-            _dispatcher(services).execute_node(node_run_id)
+            await _dispatcher(services).execute_node(node_run_id)
     for row in advanced.changed:
         await services.hooks.node_changed(advanced.run_id, run_queries.node_run_view(row))
     if advanced.view is not None:
@@ -309,7 +310,7 @@ async def _record(
     if stored.paused_view is not None:
         await services.hooks.run_changed(stored.paused_view)
     if retry_in is not None:
-        _dispatcher(services).execute_node(claimed.id, delay_s=retry_in)
+        await _dispatcher(services).execute_node(claimed.id, delay_s=retry_in)
     if stored.advanced is not None:
         await _announce(services, stored.advanced, keep_one=stored.following is not None)
     return stored.following
@@ -393,42 +394,58 @@ async def _pause_run(
 
 
 async def reap(services: EngineServices) -> int:
-    """Re-send work lost to dead workers or lost messages, and fail stored sync runs whose
-    process let the lease expire; returns how many runs and node runs it touched.
+    """Recover lost work and fail stored sync runs whose process let their lease expire;
+    returns how many runs and node runs it touched.
 
-    Only one process reaps at a time (a Postgres advisory lock).
+    A node run whose lease expired (its worker died) is sent again. A queued node run or run
+    that nobody advanced for a lease period is sent again only if the broker holds no message
+    for it (a backlog waiting in Redis is left alone). Whatever is looked at is marked, so it is
+    looked at again, and sent again, at most once per lease. Only one process reaps at a time
+    (a Postgres advisory lock).
     """
     settings = services.settings
+    dispatcher = _dispatcher(services)
     async with services.session_factory() as session, session.begin():
         locked = await session.scalar(text(f"SELECT pg_try_advisory_xact_lock({_REAPER_LOCK})"))
         if not locked:
             return 0
-        node_ids = await run_queries.expired_node_runs(session, stale_after=settings.lease_seconds)
-        run_ids = await run_queries.stalled_runs(session, stale_after=settings.lease_seconds)
+        lease, queue = settings.lease_seconds, dispatcher.queue_name
+        expired = await run_queries.expired_node_runs(session, queue=queue, stale_after=lease)
+        queued = await run_queries.stale_queued_node_runs(session, queue=queue, stale_after=lease)
+        stalled = await run_queries.stalled_runs(session, queue=queue, stale_after=lease)
         abandoned = await run_queries.fail_abandoned_sync_runs(
             session, stale_after=settings.lease_seconds
         )
         views = [run_queries.run_view(run) for run in abandoned]
-    dispatcher = _dispatcher(services)
-    for node_run_id in node_ids:
-        dispatcher.execute_node(node_run_id)
-    for run_id in run_ids:
-        dispatcher.advance_run(run_id)
+    await dispatcher.repair()
+    waiting = await dispatcher.waiting([*queued, *stalled])
+    lost_nodes = [*expired, *(n for n in queued if n not in waiting)]
+    lost_runs = [r for r in stalled if r not in waiting]
+    if expired or queued or stalled:
+        async with services.session_factory() as session, session.begin():
+            await run_queries.touch_node_runs(session, [*expired, *queued])
+            await run_queries.touch_runs(session, stalled)
+    for node_run_id in lost_nodes:
+        await dispatcher.execute_node(node_run_id)
+    for run_id in lost_runs:
+        await dispatcher.advance_run(run_id)
     for view in views:
         await services.hooks.run_changed(view)
-    if node_ids or run_ids or views:
+    if lost_nodes or lost_runs or views:
         _log.warning(
             "reaper re-sent %d node runs and %d runs, failed %d abandoned sync runs",
-            len(node_ids), len(run_ids), len(views),
+            len(lost_nodes), len(lost_runs), len(views),
         )  # fmt: skip
-    return len(node_ids) + len(run_ids) + len(views)
+    return len(lost_nodes) + len(lost_runs) + len(views)
 
 
 async def start_queued_run(services: EngineServices, session: AsyncSession, run: Run) -> None:
     """Commit the run row, then send its first message (never enqueue before commit)."""
+    dispatcher = _dispatcher(services)
+    run.queue = dispatcher.queue_name
     session.add(run)
     await session.commit()
-    _dispatcher(services).advance_run(run.id)
+    await dispatcher.advance_run(run.id)
 
 
 __all__ = ["advance_run", "execute_node_run", "reap", "start_queued_run"]

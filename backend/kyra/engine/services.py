@@ -18,6 +18,7 @@ from kyra.settings import Settings
 if TYPE_CHECKING:
     from kyra.engine.dispatch import Dispatcher
     from kyra.engine.leases import SyncRunLeases
+    from kyra.files.store import BlobStore
 
 
 class EngineServices:
@@ -61,7 +62,16 @@ class EngineServices:
 
         return create_http_client(allow_hosts=self.settings.allowed_hosts)
 
+    @cached_property
+    def files(self) -> BlobStore:
+        """Where node files are stored (the same folder for the API and every local worker)."""
+        from kyra.files.store import DiskBlobStore
+
+        return DiskBlobStore(self.settings.files_path)
+
     async def close(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.close()
         if "sync_leases" in self.__dict__:
             await self.sync_leases.close()
         if "http" in self.__dict__:

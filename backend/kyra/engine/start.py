@@ -52,6 +52,9 @@ async def start_run(
         UnstorableValueError: the trigger holds a value the database cannot store.
     """
     check_storable(trigger, what="trigger")
+    if mode == "queue":
+        assert services.dispatcher is not None
+        await services.dispatcher.check_capacity()
     budget = _budget(graph, budget_usd)
     existing_row: Run | None = None
     if idempotency_key:
@@ -71,7 +74,7 @@ async def start_run(
         return Started(result.run, result)
     if existing_row is not None:  # committed as queued when the key was claimed
         assert services.dispatcher is not None
-        services.dispatcher.advance_run(existing_row.id)
+        await services.dispatcher.advance_run(existing_row.id)
         return Started(existing_row)
     run = _new_run(graph, version, trigger, "queue", trigger_kind, budget, None, run_id)
     async with services.session_factory() as session:
@@ -111,6 +114,9 @@ async def _claim_key(
         if found is not None:
             return found, None
         run = _new_run(graph, version, trigger, mode, trigger_kind, budget, key, run_id)
+        if mode == "queue":
+            assert services.dispatcher is not None
+            run.queue = services.dispatcher.queue_name
         if mode == "sync":  # stored while it runs: this process holds its lease
             now = datetime.now(UTC)
             run.status, run.started_at = "running", now

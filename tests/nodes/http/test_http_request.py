@@ -262,3 +262,28 @@ async def test_unreachable_host_is_a_node_error(ctx: FakeContext) -> None:
 def test_spec_declares_an_optional_http_auth_credential() -> None:
     assert [(c.kind, c.required) for c in SPEC.credentials] == [("http_auth", False)]
     assert SPEC.tool_name == "HTTP__request"
+
+
+async def test_a_response_is_saved_as_a_file_and_a_file_is_uploaded(
+    node_ctx: Any, base: str
+) -> None:
+    saved = await node_ctx.run(SPEC, url=f"{base}/text", response_format="file")
+    ref = saved["out"]["body"]
+    assert (ref["name"], ref["mime"], ref["size"]) == ("text", "text/plain", 11)
+
+    sent = await node_ctx.run(SPEC, method="POST", url=f"{base}/echo", body=ref)
+    echo = sent["out"]["body"]
+    assert echo["body"] == "plain words"
+    assert (echo["headers"]["content-type"], echo["headers"]["content-length"]) == (
+        "text/plain",
+        "11",
+    )
+    named = await node_ctx.run(
+        SPEC, url=f"{base}/text", response_format="file", file_name="words.txt"
+    )
+    assert named["out"]["body"]["name"] == "words.txt"
+
+
+async def test_a_failed_download_is_not_stored(node_ctx: Any, base: str) -> None:
+    with pytest.raises(NodeError, match="HTTP 404"):
+        await node_ctx.run(SPEC, url=f"{base}/status/404", response_format="file")

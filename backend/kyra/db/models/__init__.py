@@ -3,6 +3,7 @@
 from kyra.db.models.agent import AgentMemory, AgentRun, AgentStatus, AiAgent, MemoryKind
 from kyra.db.models.channel import ChannelDeployment
 from kyra.db.models.credential import Credential
+from kyra.db.models.file import StoredFile
 from kyra.db.models.graph import Graph, GraphVersion
 from kyra.db.models.llm import LlmModel, LlmModelPrice, LlmProvider, LlmUsageLog
 from kyra.db.models.oauth import OAuthClient, OAuthState
@@ -43,6 +44,7 @@ __all__ = [
     "Run",
     "RunStatus",
     "Schedule",
+    "StoredFile",
     "TriggerPoll",
     "User",
     "Webhook",

@@ -73,6 +73,8 @@ class Run(SQLModel, table=True):
     status: str = Field(default=RunStatus.queued, max_length=16)
     #: "queue" (Dramatiq workers) or "sync" (inline in the API process).
     mode: str = Field(default="queue", max_length=8)
+    #: The Dramatiq queue of a queue run: only the reapers of that queue recover it.
+    queue: str | None = Field(default=None, max_length=64)
     #: What started it: manual, api, webhook, schedule, channel, subgraph.
     trigger_kind: str = Field(default="manual", max_length=16)
     trigger: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column(default=dict))

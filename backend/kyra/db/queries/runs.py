@@ -343,31 +343,68 @@ async def requeue_paused(session: AsyncSession, run_id: uuid.UUID) -> list[uuid.
 
 
 async def expired_node_runs(
-    session: AsyncSession, *, stale_after: float, limit: int = 500
+    session: AsyncSession, *, queue: str, stale_after: float, limit: int = 500
 ) -> list[uuid.UUID]:
-    """Node runs whose worker died (lease expired) or whose message was lost (queued too long)."""
+    """Node runs of live runs whose worker died (lease expired), not looked at for a lease."""
     stale = func.now() - timedelta(seconds=stale_after)
     rows = await session.scalars(
         select(NodeRun.id)
         .join(Run, Run.id == NodeRun.run_id)
         .where(
+            Run.queue == queue,
             Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
-            or_(
-                and_(NodeRun.status == "running", NodeRun.lease_expires_at < func.now()),  # type: ignore[operator]
-                and_(
-                    NodeRun.status == "queued",
-                    NodeRun.updated_at < stale,  # type: ignore[operator]
-                    or_(NodeRun.next_attempt_at.is_(None), NodeRun.next_attempt_at < stale),  # type: ignore[union-attr,operator]
-                ),
-            ),
+            NodeRun.status == "running",
+            NodeRun.lease_expires_at < func.now(),  # type: ignore[operator]
+            NodeRun.updated_at < stale,  # type: ignore[operator]
         )
+        .order_by(NodeRun.updated_at)
         .limit(limit)
     )
     return list(rows)
 
 
+async def stale_queued_node_runs(
+    session: AsyncSession, *, queue: str, stale_after: float, limit: int = 500
+) -> list[uuid.UUID]:
+    """Queued node runs of live runs, due, that nobody claimed for a lease period (their
+    message may be waiting behind a backlog, or lost)."""
+    stale = func.now() - timedelta(seconds=stale_after)
+    rows = await session.scalars(
+        select(NodeRun.id)
+        .join(Run, Run.id == NodeRun.run_id)
+        .where(
+            Run.queue == queue,
+            Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
+            NodeRun.status == "queued",
+            NodeRun.updated_at < stale,  # type: ignore[operator]
+            or_(NodeRun.next_attempt_at.is_(None), NodeRun.next_attempt_at < stale),  # type: ignore[union-attr,operator]
+        )
+        .order_by(NodeRun.updated_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def touch_node_runs(session: AsyncSession, node_run_ids: list[uuid.UUID]) -> None:
+    """Mark node runs as looked at by the reaper now (it looks again a lease later)."""
+    if node_run_ids:
+        await session.execute(
+            update(NodeRun)
+            .where(NodeRun.id.in_(node_run_ids))  # type: ignore[attr-defined]
+            .values(updated_at=func.now())
+        )
+
+
+async def touch_runs(session: AsyncSession, run_ids: list[uuid.UUID]) -> None:
+    """Mark runs as looked at by the reaper now (it looks again a lease later)."""
+    if run_ids:
+        await session.execute(
+            update(Run).where(Run.id.in_(run_ids)).values(updated_at=func.now())  # type: ignore[attr-defined]
+        )
+
+
 async def stalled_runs(
-    session: AsyncSession, *, stale_after: float, limit: int = 500
+    session: AsyncSession, *, queue: str, stale_after: float, limit: int = 500
 ) -> list[uuid.UUID]:
     """Live queue runs with no node run in flight that nobody advanced for a while."""
     stale = func.now() - timedelta(seconds=stale_after)
@@ -377,11 +414,13 @@ async def stalled_runs(
     rows = await session.scalars(
         select(Run.id)
         .where(
+            Run.queue == queue,
             Run.mode == "queue",
             Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
             Run.updated_at < stale,  # type: ignore[operator]
             ~in_flight.exists(),
         )
+        .order_by(Run.updated_at)
         .limit(limit)
     )
     return list(rows)
