@@ -43,8 +43,6 @@ _KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _FIELD_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 #: Longest value of one field (keys, tokens and PEM blocks fit comfortably).
 MAX_VALUE_CHARS = 20_000
-#: Fields an OAuth2 kind stores besides its declared ones (written by the connect flow).
-OAUTH2_FIELDS = ("access_token", "refresh_token", "expires_at", "scope", "token_type")
 
 FieldType = Literal["text", "url", "choice"]
 
@@ -259,7 +257,8 @@ class CredentialKind:
         name: the kind's name, used by ``CredentialRef`` and stored on credentials.
         title: shown on the Credentials page.
         fields: the form's fields. OAuth2 kinds also store the token fields
-            (:data:`OAUTH2_FIELDS`); ``access_token`` may be pasted instead of connecting.
+            (``access_token``, ``refresh_token``, ``expires_at``, ``scope``, ``token_type``);
+            ``access_token`` may be pasted instead of connecting.
         injection: how the fields go into requests (Bearer for OAuth2 kinds).
         base_url: the service's API root; a credential overrides it with ``base_url_field``.
         base_url_field: the optional non-secret field holding the override (added if absent).
@@ -317,11 +316,11 @@ class CredentialKind:
         problems = [
             {"field": f"data.{name}", "message": f"unknown field for a {self.name} credential"}
             for name in data
-            if name not in known and name not in OAUTH2_FIELDS
+            if name not in known
         ]
         clean: dict[str, str] = {}
         for name, value in data.items():
-            if value is None or (name not in known and name not in OAUTH2_FIELDS):
+            if value is None or name not in known:
                 continue
             if not isinstance(value, str | int | float) or isinstance(value, bool):
                 problems.append({"field": f"data.{name}", "message": "must be a string"})
@@ -442,12 +441,6 @@ class ServiceClient:
     @property
     def base_url(self) -> str:
         return self.kind.service_url(self._fields)
-
-    def field(self, name: str) -> str:
-        """A non-secret field of the credential (e.g. a default channel), or ``""``."""
-        if name in self.kind.secret_names:
-            raise CredentialError(f"{name!r} is a secret field of {self.kind.name}")
-        return _value(self._fields, name)
 
     def secret_values(self) -> list[str]:
         """The secret values this client sends (to mask them in messages)."""
