@@ -125,7 +125,7 @@ async def send(
             f"{service.name} {what} failed: {type(exc).__name__}", retryable=True
         ) from None
     if not response.is_success:
-        raise service_error(service, what, response, _json(response))
+        raise service_error(service, what, response, _answer(response))
     return response
 
 
@@ -163,6 +163,12 @@ async def _read(response: httpx.Response) -> None:
     await response.aread()
 
 
+def _answer(response: httpx.Response) -> Any:
+    """An error answer: its JSON, else its text (XML services such as S3 word errors so)."""
+    answer = _json(response)
+    return response.text[: MAX_MESSAGE * 4] if answer is None else answer
+
+
 def _json(response: httpx.Response) -> Any:
     if not response.content:
         return None
@@ -194,7 +200,7 @@ async def download(
         async with client.stream(method, path, **kwargs) as response:
             if not response.is_success:
                 await _read(response)
-                raise service_error(service, what, response, _json(response))
+                raise service_error(service, what, response, _answer(response))
             filename = name(response) if callable(name) else name
             kind = mime or response.headers.get("content-type", "")
             return await ctx.files.save(response.aiter_bytes(), name=filename, mime=kind)
