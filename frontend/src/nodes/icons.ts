@@ -24,6 +24,7 @@ export const ICONS: Record<string, string> = {
   hash: "#",
   hook: "🪝",
   html: "🧩",
+  inbox: "📥",
   key: "🔑",
   limit: "✂",
   list: "☰",
@@ -49,7 +50,7 @@ export const ICONS: Record<string, string> = {
   table: "📄",
   tags: "‹›",
   think: "💭",
-  upload: "⬆",
+  upload: "⤴",
   wait: "⏳",
 };
 
