@@ -13,7 +13,7 @@ from kyra_nodes.airtable._airtable import AIRTABLE, TableParams, in_batches, rec
 
 
 class Params(TableParams):
-    record_ids: list[str] | None = Field(
+    record_ids: list[str | dict[str, Any]] | None = Field(
         None,
         description="Ids of the records to delete (rec…); else the items on in (ids, "
         "or records with an id)",
