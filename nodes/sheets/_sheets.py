@@ -79,3 +79,10 @@ async def header_of(client: ServiceClient, spreadsheet_id: str, a1: str) -> list
     sheet = sheet_of(a1) or (a1 if "!" not in a1 and not re.match(r"^[A-Za-z]{1,3}\d", a1) else "")
     first = await read_values(client, spreadsheet_id, f"{sheet}!1:1" if sheet else "1:1")
     return [str(h) for h in (first[0] if first else [])]
+
+
+def update_summary(updates: dict[str, Any]) -> dict[str, Any]:
+    """What a write changed, from Google's ``UpdateValuesResponse``."""
+    return {"updated_range": updates.get("updatedRange"),
+            "updated_rows": updates.get("updatedRows", 0),
+            "updated_cells": updates.get("updatedCells", 0)}  # fmt: skip

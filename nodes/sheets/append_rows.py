@@ -16,6 +16,7 @@ from kyra_nodes.sheets._sheets import (
     ValueInput,
     as_rows,
     header_of,
+    update_summary,
     values_path,
 )
 
@@ -65,7 +66,4 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
     answer = await once(ctx, "append", call, SHEETS, client, "POST", path, what="values.append",
                         params=query, json={"majorDimension": "ROWS",
                                             "values": as_rows(items, header)})  # fmt: skip
-    updates = answer.get("updates") or {}
-    return {"out": {"updated_range": updates.get("updatedRange"),
-                    "updated_rows": updates.get("updatedRows", 0),
-                    "updated_cells": updates.get("updatedCells", 0)}}  # fmt: skip
+    return {"out": update_summary(answer.get("updates") or {})}

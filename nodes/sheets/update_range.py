@@ -10,7 +10,7 @@ from kyra.context import NodeContext
 from kyra.spec import CredentialRef, NodeSpec, Port, PortType
 from kyra_nodes._service import call, param_error
 from kyra_nodes.shared.items import items_from, pick
-from kyra_nodes.sheets._sheets import SHEETS, RangeParams, ValueInput, values_path
+from kyra_nodes.sheets._sheets import SHEETS, RangeParams, ValueInput, update_summary, values_path
 
 
 class Params(RangeParams):
@@ -50,6 +50,4 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
     answer = await call(SHEETS, client, "PUT", values_path(params.spreadsheet_id, params.range),
                         what="values.update", params={"valueInputOption": params.value_input},
                         json=body)  # fmt: skip
-    return {"out": {"updated_range": answer.get("updatedRange"),
-                    "updated_rows": answer.get("updatedRows", 0),
-                    "updated_cells": answer.get("updatedCells", 0)}}  # fmt: skip
+    return {"out": update_summary(answer)}
