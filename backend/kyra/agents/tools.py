@@ -107,6 +107,9 @@ class ToolContext:
     async def service(self, kind: str) -> ServiceClient:
         return await self.credentials.client(kind, self.http)
 
+    async def connect_address(self, host: str, port: int) -> str:
+        return await self._parent.connect_address(host, port)  # type: ignore[no-any-return]
+
     def add_cost(
         self, *, usd: float | Decimal, input_tokens: int = 0, output_tokens: int = 0
     ) -> None:
