@@ -93,6 +93,15 @@ class NodeContext(Protocol):
         """A client for the service of the credential of ``kind``: requests go to its base URL
         (or the credential's override) with the secret injected; see :mod:`kyra.credentials`."""
 
+    async def connect_address(self, host: str, port: int) -> str:
+        """The IP address a direct TCP connection to ``host`` (a database) must use: resolved
+        once and checked like outbound HTTP (private hosts refused unless
+        ``KYRA_HTTP_ALLOW_HOSTS`` allows them).
+
+        Raises:
+            NodeError: the host is refused (BlockedAddressError) or does not resolve.
+        """
+
     async def recorded_effect(self, key: str) -> Any:
         """What an earlier attempt of this node in this run recorded under ``key`` (None if
         nothing): a retry or a redelivered message must not repeat a side effect."""

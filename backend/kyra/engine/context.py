@@ -200,6 +200,9 @@ class EngineNodeContext:
     async def service(self, kind: str) -> ServiceClient:
         return await self.credentials.client(kind, self.http)
 
+    async def connect_address(self, host: str, port: int) -> str:
+        return await self.services.connect_address(host, port)
+
     def add_cost(
         self, *, usd: float | Decimal, input_tokens: int = 0, output_tokens: int = 0
     ) -> None:

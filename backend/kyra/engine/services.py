@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kyra.engine.hooks import EngineHook
+from kyra.errors import NodeError
 from kyra.registry import Registry
 from kyra.settings import Settings
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from kyra.engine.leases import SyncRunLeases
     from kyra.engine.ports import AgentHost
     from kyra.files.store import BlobStore
+    from kyra.net import AddressPolicy
 
 
 class EngineServices:
@@ -65,6 +67,25 @@ class EngineServices:
         from kyra.net import create_http_client
 
         return create_http_client(allow_hosts=self.settings.allowed_hosts)
+
+    @cached_property
+    def address_policy(self) -> AddressPolicy:
+        """Which addresses nodes may connect to (HTTP and database connections alike)."""
+        from kyra.net import AddressPolicy
+
+        return AddressPolicy(self.settings.allowed_hosts)
+
+    async def connect_address(self, host: str, port: int) -> str:
+        """The checked IP address a node's direct TCP connection to ``host`` must use."""
+        from kyra.net import permitted_addresses
+
+        try:
+            addresses = await permitted_addresses(self.address_policy, host, port, timeout=10)
+        except TimeoutError:
+            raise NodeError(f"timed out resolving {host}", retryable=True) from None
+        except (OSError, ValueError) as exc:
+            raise NodeError(f"could not resolve {host}: {exc}", retryable=True) from None
+        return str(addresses[0])
 
     @cached_property
     def files(self) -> BlobStore:

@@ -9,6 +9,21 @@ export interface WebhookInfo {
   methods: string[];
 }
 
+/** A polling trigger of a saved graph (e.g. Gmail.trigger): when it looks, how it went. */
+export interface PollInfo {
+  node_id: string;
+  node_type: string;
+  interval_seconds: number;
+  enabled: boolean;
+  next_poll_at: string | null;
+  last_polled_at: string | null;
+  /** The last poll's failure; null when it worked. */
+  last_error: string | null;
+  runs_started: number;
+  /** Whether a first poll stored a cursor (only mail newer than that starts runs). */
+  started: boolean;
+}
+
 export interface ScheduleInfo {
   id: string;
   graph_id: string;
