@@ -116,6 +116,10 @@ class FakeServer:
             self._server.should_exit = True
             self._thread.join(10)
 
+    def scripted(self, recorded: Recorded) -> bool:
+        """Whether ``recorded`` takes the next scripted reply (other requests get the default)."""
+        return True
+
     def respond(self, recorded: Recorded, reply: Reply) -> Response:
         raise NotImplementedError("The 'respond' method must be implemented.")
 
@@ -137,7 +141,8 @@ class FakeServer:
         recorded = Recorded(scope["method"], scope["path"], headers, body)
         with self._lock:
             self.requests.append(recorded)
-        await _send(send, self.respond(recorded, self._next_reply()))
+        reply = self._next_reply() if self.scripted(recorded) else Reply()
+        await _send(send, self.respond(recorded, reply))
 
 
 async def _send(send: Send, response: Response) -> None:

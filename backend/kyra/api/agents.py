@@ -21,6 +21,7 @@ from kyra.db.models import AgentRun, AiAgent
 from kyra.db.queries import agents as queries
 from kyra.engine.services import EngineServices
 from kyra.errors import ConflictError
+from kyra.memory.schema import MemorySchemaError, parse_memory_schema
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$"
 
@@ -135,6 +136,15 @@ async def _check_tools(
         raise ValidationException(detail="agent is invalid", extra=errors)
 
 
+def _memory_schema(raw: dict[str, Any], services: EngineServices) -> dict[str, Any]:
+    """The validated schema with its defaults filled in, or 400 naming each bad key."""
+    try:
+        schema = parse_memory_schema(raw, default_short=services.settings.memory_short_backend)
+    except MemorySchemaError as exc:
+        raise ValidationException(detail="memory_schema is invalid", extra=exc.errors) from None
+    return schema.model_dump(mode="json")
+
+
 class AgentController(Controller):
     path = "/api/agents"
     tags = ["agents"]
@@ -145,8 +155,10 @@ class AgentController(Controller):
         services: EngineServices,
     ) -> dict[str, Any]:  # fmt: skip
         await _check_tools(db_session, services, principal.user_id, data.name, data.tools)
+        fields = data.model_dump(exclude={"settings", "webhook_secret", "memory_schema"})
         agent = AiAgent(
-            owner_id=principal.user_id, **data.model_dump(exclude={"settings", "webhook_secret"}),
+            owner_id=principal.user_id, **fields,
+            memory_schema=_memory_schema(data.memory_schema, services),
             settings=data.settings.model_dump(mode="json"),
             webhook_secret=_sealed(data.webhook_secret),
         )  # fmt: skip
@@ -184,6 +196,8 @@ class AgentController(Controller):
         if "tools" in changes or "name" in changes:
             await _check_tools(db_session, services, principal.user_id, name,
                                changes.get("tools", list(agent.tools)))  # fmt: skip
+        if "memory_schema" in changes:
+            changes["memory_schema"] = _memory_schema(changes["memory_schema"] or {}, services)
         if "webhook_secret" in changes:
             changes["webhook_secret"] = _sealed(changes["webhook_secret"])
         for key, value in changes.items():

@@ -48,7 +48,18 @@ class EngineServices:
 
         return create_http_client(allow_hosts=self.settings.allowed_hosts)
 
+    @cached_property
+    def memory(self) -> Any:
+        """Agent memory backends and the embedding cache of this process (``kyra.memory``)."""
+        from kyra.memory.backends import BackendResources
+        from kyra.memory.manager import MemoryServices
+
+        resources = BackendResources(self.settings, self.session_factory)
+        return MemoryServices(resources, embedding_threads=self.settings.embedding_threads or None)
+
     async def close(self) -> None:
         if "http" in self.__dict__:
             await self.http.aclose()
+        if "memory" in self.__dict__:
+            await self.memory.close()
         await self.hooks.close()
