@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.agents.config import AGENT_TOOL_PREFIX, AgentSettings
+from kyra.agents.memory import SESSION_ID
 from kyra.agents.service import run_agent, run_answer
 from kyra.api.auth import Principal
 from kyra.crypto import encrypt_text
@@ -66,6 +67,10 @@ class AgentRunCreate(BaseModel):
     goal: str = Field(min_length=1, max_length=100_000)
     mode: Literal["direct", "tracked", "queue"] = "direct"
     budget_usd: Decimal | None = Field(None, ge=0, le=1_000_000)
+    session_id: str | None = Field(
+        None, pattern=SESSION_ID.pattern, description="Continue this conversation"
+    )
+    temperature: float | None = Field(None, ge=0, le=2, description="Overrides the agent's")
 
 
 def _sealed(secret: str | None) -> str | None:
@@ -219,8 +224,9 @@ class AgentController(Controller):
     ) -> Response[dict[str, Any]]:  # fmt: skip
         agent = await queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
         started = await run_agent(
-            services, db_session, agent, goal=data.goal, mode=data.mode, budget_usd=data.budget_usd
-        )
+            services, db_session, agent, goal=data.goal, mode=data.mode,
+            budget_usd=data.budget_usd, session_id=data.session_id, temperature=data.temperature,
+        )  # fmt: skip
         if data.mode == "queue":
             body = {"agent_run_id": str(started.agent_run.run_id), "run_id": str(started.run.id),
                     "mode": "queue", "status": started.run.status}  # fmt: skip
