@@ -213,8 +213,14 @@ class AgentController(Controller):
         return agent_read(agent)
 
     @delete("/{agent_ref:str}")
-    async def remove(self, agent_ref: str, db_session: AsyncSession, principal: Principal) -> None:
+    async def remove(
+        self, agent_ref: str, db_session: AsyncSession, principal: Principal,
+        services: EngineServices,
+    ) -> None:  # fmt: skip
         agent = await queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
+        # Memories and postgres windows go with the row; other windows are dropped here.
+        short = agent.memory_schema.get("short_backend") or services.settings.memory_short_backend
+        await services.memory.forget_agent(agent.agent_id, short)
         await db_session.delete(agent)
 
     @post("/{agent_ref:str}/run")

@@ -20,7 +20,7 @@ from kyra.memory.backends import (
     create_long_backend,
     create_short_backend,
 )
-from kyra.memory.backends.base import MemoryRecord, NewMemory
+from kyra.memory.backends.base import MemoryRecord, NewMemory, SessionInfo
 from kyra.memory.embeddings import EmbeddingCache, build_embedder
 from kyra.memory.embeddings.base import Embedder
 from kyra.memory.schema import MemorySchema
@@ -113,6 +113,12 @@ class MemoryManager:
             await self._window.append(
                 self.agent_id, session_id, entries, window=self.schema.short_window
             )
+
+    async def sessions(self) -> list[SessionInfo]:
+        return await self._window.sessions(self.agent_id)
+
+    async def clear_session(self, session_id: str) -> None:
+        await self._window.clear(self.agent_id, session_id)
 
     # --- core facts -----------------------------------------------------------------------------
 

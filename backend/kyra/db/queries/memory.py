@@ -38,6 +38,12 @@ async def ensure_vector_index(session: AsyncSession, dims: int) -> None:
         return  # searched exactly, without an index
     kind = "vector" if dims <= _VECTOR_MAX else "halfvec"
     ops = f"{kind}_cosine_ops"
+    name = f"ix_agent_memories_hnsw_{int(dims)}"
+    exists = await session.scalar(
+        text("SELECT 1 FROM pg_indexes WHERE indexname = :name"), {"name": name}
+    )
+    if exists:  # CREATE INDEX IF NOT EXISTS would still lock the table against writes
+        return
     await session.execute(
         text(
             f"CREATE INDEX IF NOT EXISTS ix_agent_memories_hnsw_{int(dims)} ON agent_memories "
