@@ -15,6 +15,7 @@ Our exception hierarchy::
     │   ├── SandboxError         user code failed or broke a sandbox limit
     │   ├── ReplayDivergedError  a replayed run asked for something the recording does not hold
     │   ├── ApprovalRejectedError a human rejected a node that requires approval
+    │   ├── UnstorableValueError a value holds NUL or a lone surrogate (the database refuses it)
     │   └── PauseRequested       the node asks to pause the run (approval, budget exceeded)
     │       └── ApprovalRequired a node or agent tool call waits for a human decision
     └── RunCancelledError        the run was cancelled while a node ran
@@ -103,5 +104,11 @@ class ReplayDivergedError(NodeError):
 
 class ApprovalRejectedError(NodeError):
     """A human rejected a node marked ``requires_approval`` (its error port may handle it)."""
+
+    retryable = False
+
+
+class UnstorableValueError(NodeError):
+    """A value holds a NUL character or a lone surrogate, which the database cannot store."""
 
     retryable = False

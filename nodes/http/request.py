@@ -17,6 +17,8 @@ from kyra.spec import CredentialRef, NodeSpec, Port, PortType
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
 _RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: Methods that read only: they never carry an idempotency key.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 Scalar = str | int | float | bool | None
 
 
@@ -40,6 +42,14 @@ class Params(BaseModel):
         True, description="Fail the node (retry / error port) unless the status is 2xx"
     )
     follow_redirects: bool = Field(True, description=f"Follow up to {MAX_REDIRECTS} redirects")
+    idempotency_header: str = Field(
+        "Idempotency-Key",
+        max_length=100,
+        description=(
+            "Header carrying this node's idempotency key on POST, PUT, PATCH and DELETE, the "
+            "same on every retry and redelivery so the server can drop repeats; empty sends none"
+        ),
+    )
 
 
 SPEC = NodeSpec(
@@ -65,7 +75,7 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
         request = ctx.http.build_request(
             params.method,
             params.url,
-            headers={**params.headers, **secret},
+            headers={**_idempotency(ctx, params), **params.headers, **secret},
             params=params.query or None,
             timeout=params.timeout_s,
             **_body(params.body),
@@ -110,6 +120,12 @@ def _auth_headers(credential: dict[str, Any]) -> dict[str, str]:
     if kind == "header" and credential.get("header_name"):
         return {str(credential["header_name"]): str(credential.get("header_value", ""))}
     raise CredentialError(f"http_auth credential of type {kind!r} is incomplete or unknown.")
+
+
+def _idempotency(ctx: NodeContext, params: Params) -> dict[str, str]:
+    if params.method in _SAFE_METHODS or not params.idempotency_header:
+        return {}
+    return {params.idempotency_header: ctx.idempotency_key}
 
 
 def _body(body: Any) -> dict[str, Any]:

@@ -16,12 +16,12 @@ from litestar.types import SSEData
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kyra.agents.approval import pending_in
 from kyra.api.auth import Principal
 from kyra.db.models import TERMINAL_RUN, Run
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as queries
 from kyra.engine import control
+from kyra.engine.approval import pending_approval, pending_in
 from kyra.engine.hooks import run_channel
 from kyra.engine.services import EngineServices
 from kyra.engine.start import start_run
@@ -53,8 +53,6 @@ class RerunCreate(BaseModel):
 
 
 async def run_read(session: AsyncSession, run: Run) -> dict[str, Any]:
-    from kyra.api.agent_runs import pending_approval
-
     version = await queries.version_number(session, run.graph_version_id)
     view = queries.run_view(
         run, version=version, node_runs=await queries.list_node_runs(session, run.id)

@@ -164,9 +164,9 @@ class EngineNodeContext:
         return await run_agent_node(self, config, goal)
 
     async def request_approval(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        from kyra.agents.approval import node_approval
+        from kyra.engine.approval import node_approval
 
-        return await node_approval(self, dict(request))
+        return await node_approval(self.services, self.node_run_id, self.node_id, dict(request))
 
     async def run_code(self, code: str, data: Any, *, limits: Mapping[str, Any]) -> Any:
         from kyra.sandbox import SandboxLimits, run_python, sandbox_backend

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from kyra.engine import templating
 from kyra.engine.scheduler import CompiledGraph, NodeState, collect_inputs, primary_output
 from kyra.engine.services import EngineServices
+from kyra.engine.storable import check_storable, storable_text, unstorable
 from kyra.errors import (
     ApprovalRejectedError,
     NodeError,
@@ -99,11 +100,12 @@ class Outcome:
 
 
 def error_dict(exc: BaseException) -> dict[str, Any]:
+    """An exception as a node run records it (always storable: messages are diagnostics)."""
     details = getattr(exc, "details", None) or {}
     return {
         "type": type(exc).__name__,
-        "message": str(exc) or type(exc).__name__,
-        "details": details,
+        "message": storable_text(str(exc) or type(exc).__name__),
+        "details": details if unstorable(details) is None else {},
     }
 
 
@@ -159,6 +161,7 @@ async def attempt_node(
     started = time.perf_counter()
     try:
         rendered = render_params(spec, node.params, scope.template_context())
+        check_storable(rendered, what="params")
         outcome.params = rendered
         params = validate_params(spec, rendered)
         if node.settings.requires_approval and scope.replay is None:
@@ -170,7 +173,9 @@ async def attempt_node(
             result = await asyncio.wait_for(run(ctx, params, inputs), timeout)
         except TimeoutError:
             raise NodeTimeoutError(f"timed out after {timeout:g}s") from None
-        outcome.ports = check_ports(spec, node.params, result)
+        ports = check_ports(spec, node.params, result)
+        check_storable(ports, what="output")
+        outcome.ports = ports
         outcome.status = "succeeded"
     except PauseRequested as exc:
         outcome.error = error_dict(exc)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +17,7 @@ from kyra.settings import Settings
 
 if TYPE_CHECKING:
     from kyra.engine.dispatch import Dispatcher
+    from kyra.engine.leases import SyncRunLeases
 
 
 class EngineServices:
@@ -40,6 +44,15 @@ class EngineServices:
         self.dispatcher = dispatcher
         #: Compiled graphs by version id (versions are immutable, so this never goes stale).
         self.graph_cache: dict[Any, Any] = {}
+        #: Names this process as the owner of leases (host, pid and a random part).
+        self.instance_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    @cached_property
+    def sync_leases(self) -> SyncRunLeases:
+        """Leases of the sync runs this process stored while they run."""
+        from kyra.engine.leases import SyncRunLeases
+
+        return SyncRunLeases(self)
 
     @cached_property
     def http(self) -> httpx.AsyncClient:
@@ -58,6 +71,8 @@ class EngineServices:
         return MemoryServices(resources, embedding_threads=self.settings.embedding_threads or None)
 
     async def close(self) -> None:
+        if "sync_leases" in self.__dict__:
+            await self.sync_leases.close()
         if "http" in self.__dict__:
             await self.http.aclose()
         if "memory" in self.__dict__:

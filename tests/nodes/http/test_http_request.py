@@ -88,6 +88,7 @@ class FakeContext:
 
     http: httpx.AsyncClient
     credentials: dict[str, dict[str, Any]] = field(default_factory=dict)
+    idempotency_key: str = "run-1:call"
 
     async def credential(self, kind: str) -> dict[str, Any]:
         return self.credentials.get(kind, {})
@@ -127,6 +128,31 @@ async def test_object_body_is_sent_as_json(ctx: FakeContext, base: str) -> None:
     out = await run(ctx, method="POST", url=f"{base}/echo", body={"a": [1, 2]})
     assert out["body"]["headers"]["content-type"] == "application/json"
     assert json.loads(out["body"]["body"]) == {"a": [1, 2]}
+
+
+async def test_changes_carry_the_idempotency_key(ctx: FakeContext, base: str) -> None:
+    first = await run(ctx, method="POST", url=f"{base}/echo", body={"a": 1})
+    again = await run(ctx, method="POST", url=f"{base}/echo", body={"a": 1})
+    keys = [out["body"]["headers"]["idempotency-key"] for out in (first, again)]
+    assert keys == ["run-1:call", "run-1:call"]
+
+
+async def test_reads_carry_no_idempotency_key(ctx: FakeContext, base: str) -> None:
+    out = await run(ctx, url=f"{base}/echo")
+    assert "idempotency-key" not in out["body"]["headers"]
+
+
+async def test_idempotency_header_is_configurable(ctx: FakeContext, base: str) -> None:
+    out = await run(ctx, method="DELETE", url=f"{base}/echo", idempotency_header="X-Request-Id")
+    assert out["body"]["headers"]["x-request-id"] == "run-1:call"
+    off = await run(ctx, method="PUT", url=f"{base}/echo", idempotency_header="")
+    assert "idempotency-key" not in off["body"]["headers"]
+
+
+async def test_an_explicit_header_wins_over_the_key(ctx: FakeContext, base: str) -> None:
+    headers = {"Idempotency-Key": "mine"}
+    out = await run(ctx, method="POST", url=f"{base}/echo", headers=headers)
+    assert out["body"]["headers"]["idempotency-key"] == "mine"
 
 
 async def test_string_body_is_sent_as_is(ctx: FakeContext, base: str) -> None:

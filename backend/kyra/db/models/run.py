@@ -90,6 +90,12 @@ class Run(SQLModel, table=True):
         default=None, foreign_key="runs.id", ondelete="SET NULL"
     )
     budget_usd: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 6)))
+    #: The API process executing a sync run stored while it runs, and until when it owns it
+    #: (renewed while it runs; an expired lease fails the run).
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_expires_at: datetime | None = Field(
+        default=None, sa_column=timestamp_column(nullable=True)
+    )
     cost_usd: Decimal = Field(default=Decimal(0), sa_column=_money())
     reserved_usd: Decimal = Field(default=Decimal(0), sa_column=_money())
     input_tokens: int = Field(default=0, sa_column=_tokens())

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,17 +101,29 @@ def _run_upsert() -> Any:
     # Built once: ``excluded`` builds a column collection, which cost more than the INSERT itself.
     table = Run.__table__  # type: ignore[attr-defined]
     statement = pg_insert(table)
+    values = {c.name: statement.excluded[c.name] for c in table.columns if c.name != "id"}
+    # A cancel recorded by another process while the run finished here still wins.
+    values["status"] = case(
+        (table.c.status == "cancelled", table.c.status), else_=statement.excluded.status
+    )
     return statement.on_conflict_do_update(
         index_elements=[table.c.id],
-        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name != "id"},
-    )
+        set_=values,
+        # A row the reaper already failed (its lease expired) is never overwritten.
+        where=table.c.status.in_(("queued", "running", "cancelled")),
+    ).returning(table.c.id, table.c.status)
 
 
-async def insert_finished(session: AsyncSession, run: Run, node_runs: list[NodeRun]) -> None:
-    """Write a run executed in memory (inserted, or updated when a row already holds it)."""
-    await session.execute(_run_upsert(), _row(run))
+async def insert_finished(session: AsyncSession, run: Run, node_runs: list[NodeRun]) -> bool:
+    """Write a run executed in memory (inserted, or updated when a stored row still waits for
+    it); False when the stored row was already final, and nothing was written."""
+    written = (await session.execute(_run_upsert(), _row(run))).first()
+    if written is None:
+        return False
+    run.status = written.status
     if node_runs:
         await session.execute(insert(NodeRun), [_row(n) for n in node_runs])
+    return True
 
 
 async def get_run(session: AsyncSession, *, owner_id: uuid.UUID, run_id: uuid.UUID) -> Run:
@@ -353,3 +365,66 @@ async def stalled_runs(
         .limit(limit)
     )
     return list(rows)
+
+
+# --- sync runs stored while they run ------------------------------------------------------------
+
+
+async def renew_run_leases(
+    session: AsyncSession, run_ids: list[uuid.UUID], *, owner: str, lease_seconds: float
+) -> dict[uuid.UUID, str]:
+    """Extend ``owner``'s leases on these live runs; their statuses (missing: not ours any more)."""
+    result = await session.execute(
+        update(Run)
+        .where(
+            Run.id.in_(run_ids),  # type: ignore[attr-defined]
+            Run.lease_owner == owner,
+            Run.status.in_(("queued", "running", "cancelled")),  # type: ignore[attr-defined]
+        )
+        .values(lease_expires_at=func.now() + timedelta(seconds=lease_seconds))
+        .returning(Run.id, Run.status)  # type: ignore[arg-type]
+    )
+    return {row.id: row.status for row in result}
+
+
+#: What an abandoned sync run records as its error.
+ABANDONED = {
+    "type": "RunAbandonedError",
+    "message": (
+        "the process executing this sync run stopped, or could not record its result, before "
+        "the run finished (its lease expired); start it again"
+    ),
+    "details": {},
+}
+
+
+async def fail_abandoned_sync_runs(
+    session: AsyncSession, *, stale_after: float, limit: int = 500
+) -> list[Run]:
+    """Fail stored sync runs whose process let the lease expire; the runs failed."""
+    now = func.now()
+    expired = or_(
+        Run.lease_expires_at < now,  # type: ignore[operator]
+        # Rows stored before sync runs had leases.
+        and_(Run.lease_expires_at.is_(None), Run.updated_at < now - timedelta(seconds=stale_after)),  # type: ignore[union-attr,operator]
+    )
+    candidates = (
+        select(Run.id)
+        .where(Run.mode == "sync", Run.status.in_(("queued", "running")), expired)  # type: ignore[attr-defined]
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.scalars(
+        update(Run)
+        .where(Run.id.in_(candidates.scalar_subquery()))  # type: ignore[attr-defined]
+        .values(
+            status="failed",
+            error=ABANDONED,
+            finished_at=now,
+            updated_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        .returning(Run)
+    )
+    return list(result)
