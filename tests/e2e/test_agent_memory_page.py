@@ -87,4 +87,3 @@ def test_the_memory_tab_edits_core_facts_searches_memories_and_shows_sessions(
     window = memory.get_by_test_id("session-window")
     expect(window).to_contain_text("Hi, I am Ada.")
     expect(window).to_contain_text("Hello Ada.")
-

@@ -2,7 +2,7 @@
 core keys, semantic triples, session windows; ai_agents loses the model ids nothing wrote
 
 Revision ID: 0007
-Revises: 0003_channel_deployments
+Revises: 0004_sync_run_leases
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pgvector.sqlalchemy import Vector
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0007"
-down_revision: str | None = "0003_channel_deployments"
+down_revision: str | None = "0004_sync_run_leases"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
