@@ -8,6 +8,16 @@ import { useLoad } from "../ui/use-load";
 
 const KINDS = ["episodic", "semantic", "note", "summary"] as const;
 
+/** Delete one memory of `agent`, then `reload`; failures become a toast. */
+async function forget(agent: Agent, memory: MemoryItem, reload: () => void): Promise<void> {
+  try {
+    await platformApi.deleteMemory(agent.id, memory.id);
+    reload();
+  } catch (e) {
+    toast("error", `Delete failed: ${errorText(e)}`);
+  }
+}
+
 /** Core facts: always in the agent's system prompt. Edit, add and delete them in place. */
 function CoreFacts({ agent }: { agent: Agent }) {
   const fetcher = useCallback(() => platformApi.memories(agent.id, { kind: "core", limit: 500 }), [agent.id]);
@@ -22,14 +32,6 @@ function CoreFacts({ agent }: { agent: Agent }) {
       reload();
     } catch (e) {
       toast("error", `Saving ${factKey} failed: ${errorText(e)}`);
-    }
-  };
-  const remove = async (fact: MemoryItem) => {
-    try {
-      await platformApi.deleteMemory(agent.id, fact.id);
-      reload();
-    } catch (e) {
-      toast("error", `Delete failed: ${errorText(e)}`);
     }
   };
   const add = async (e: FormEvent) => {
@@ -67,7 +69,7 @@ function CoreFacts({ agent }: { agent: Agent }) {
                     <button type="button" disabled={draft === fact.content} onClick={() => void save(factKey, draft)}>
                       Save
                     </button>{" "}
-                    <button type="button" className="danger" onClick={() => void remove(fact)}>
+                    <button type="button" className="danger" onClick={() => void forget(agent, fact, reload)}>
                       Delete
                     </button>
                   </td>
@@ -113,14 +115,8 @@ function LongTerm({ agent }: { agent: Agent }) {
     e.preventDefault();
     setAsked((a) => ({ kind, query: text.trim(), strategy, tick: a.tick + 1 }));
   };
-  const remove = async (m: MemoryItem) => {
-    if (!window.confirm("Delete this memory?")) return;
-    try {
-      await platformApi.deleteMemory(agent.id, m.id);
-      reload();
-    } catch (e) {
-      toast("error", `Delete failed: ${errorText(e)}`);
-    }
+  const remove = (m: MemoryItem) => {
+    if (window.confirm("Delete this memory?")) void forget(agent, m, reload);
   };
   const shown = data?.filter((m) => m.kind !== "core");
   return (
@@ -182,7 +178,7 @@ function LongTerm({ agent }: { agent: Agent }) {
                 </td>
                 <td>{formatTime(m.occurred_at)}</td>
                 <td>
-                  <button type="button" className="danger" onClick={() => void remove(m)}>
+                  <button type="button" className="danger" onClick={() => remove(m)}>
                     Delete
                   </button>
                 </td>
