@@ -113,17 +113,19 @@ class AgentMemory:
         if manager is None:
             return Remembered()
         key = frame.key("memory")
-        if self.recording is not None and not self.recording.live:
-            recorded = self.recording.recalled(key)
-            return _remembered(recorded) if recorded else Remembered()
-        recall = await manager.recall(goal, self._session(frame))
-        if recall.empty:
-            return Remembered()
-        output = {"system": _system_text(recall), **recall.as_dict()}
         inputs = {"goal": goal, "session_id": self._session(frame)}
+        if self.recording is not None and not self.recording.live:
+            output = self.recording.recalled(key)
+            replayed = {"replayed": True}
+        else:
+            recall = await manager.recall(goal, self._session(frame))
+            output = None if recall.empty else {"system": _system_text(recall), **recall.as_dict()}
+            replayed = {}
+        if not output:
+            return Remembered()
         step = await self.steps.open(frame.parent, key, kind="memory", name="recall",
                                      inputs=inputs)  # fmt: skip
-        await self.steps.close(step, "succeeded", output=output)
+        await self.steps.close(step, "succeeded", output={**output, **replayed})
         return _remembered(output)
 
     async def remember(self, frame: Frame, key: str, messages: list[ChatMessage]) -> None:

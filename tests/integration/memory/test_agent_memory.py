@@ -3,6 +3,7 @@ processes too), episodes are stored and recalled, core facts reach the system pr
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -90,3 +91,26 @@ async def test_two_worker_processes_continue_one_session(
     assert [(m["role"], m.get("content")) for m in second[1:]] == [
         ("user", "Start a story."), ("assistant", "First answer."), ("user", "Go on."),
     ]  # fmt: skip
+
+
+async def test_a_replay_is_given_the_memories_the_original_run_recalled(
+    memory_user: User, fake_openai: FakeOpenAI
+) -> None:
+    agent = await memory_user.agent("witness", memory_schema=MEMORY)
+    memories = f"/api/agents/{agent['id']}/memories"
+    await memory_user.post(memories, {"content": "The meeting moved to room 4."}, expect=201)
+    fake_openai.script(Reply(text="Room 4."))
+    original = await memory_user.run(agent, "Where is the meeting?", mode="tracked")
+    await memory_user.post(memories, {"content": "The meeting is in room 9 now."}, expect=201)
+    sent = len(_chats(fake_openai))
+
+    replayed = await memory_user.post(f"/api/runs/{original['run_id']}/replay", expect=200)
+
+    assert replayed["status"] == "succeeded" and replayed["replay"]["diverged"] is False
+    assert len(_chats(fake_openai)) == sent
+    trace = await memory_user.get(f"/api/runs/{replayed['id']}/trace")
+    recall = trace["tree"][1]["children"][0]
+    assert recall["kind"] == "memory"
+    assert "room 4" in json.dumps(recall) and "room 9" not in json.dumps(recall)
+    episodes = await memory_user.get(f"{memories}?kind=episodic")
+    assert len(episodes) == 1  # the replay stored no episode of its own

@@ -6,6 +6,8 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from kyra.memory.backends.base import NewMemory
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import Reply, ToolUse
@@ -15,8 +17,10 @@ from tests.integration.memory.conftest import FAKE_EMBEDDING, ManagerFactory
 MEMORY = {"long_backend": "postgres", "embedding": FAKE_EMBEDDING}
 
 
-async def _run(user: User, name: str, nodes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Run trigger → nodes (a chain) in sync mode; the node outputs by id."""
+async def _run(
+    user: User, name: str, nodes: list[dict[str, Any]], *, mode: str = "sync"
+) -> dict[str, Any]:
+    """Run trigger → nodes (a chain) in ``mode``; the node outputs by id."""
     chain = [{"id": "start", "type": "Manual.trigger", "params": {}}, *nodes]
     document = {
         "schema": "kyra.graph/1", "name": name,
@@ -25,13 +29,18 @@ async def _run(user: User, name: str, nodes: list[dict[str, Any]]) -> dict[str, 
                   for a, b in itertools.pairwise(chain)],
     }  # fmt: skip
     graph = await user.post("/api/graphs", document, expect=201)
-    run = await user.post(f"/api/graphs/{graph['id']}/runs", {"mode": "sync"}, expect=200)
+    run = await user.post(
+        f"/api/graphs/{graph['id']}/runs", {"mode": mode}, expect=200 if mode == "sync" else 202
+    )
+    if mode == "queue":
+        run = await user.final(run["id"])
     assert run["status"] == "succeeded", run
     return {n["node_id"]: (n["output"] or {}).get("out") for n in run["node_runs"]}
 
 
+@pytest.mark.parametrize("mode", ["sync", "queue"])
 async def test_the_memory_nodes_store_and_find_memories_of_a_named_agent(
-    memory_user: User,
+    memory_user: User, mode: str, worker: Any
 ) -> None:
     await memory_user.agent("keeper", memory_schema=MEMORY)
     nodes = [
@@ -50,7 +59,7 @@ async def test_the_memory_nodes_store_and_find_memories_of_a_named_agent(
          "params": {"agent": "keeper", "query": "green tea", "strategy": "fused"}},
     ]  # fmt: skip
 
-    out = await _run(memory_user, "memory nodes", nodes)
+    out = await _run(memory_user, "memory nodes", nodes, mode=mode)
 
     assert out["name"] == {"facts": {"user_name": "Ada"}, "changed": True}
     assert out["recall"]["episodes"][0]["content"] == "Ada ordered green tea"
