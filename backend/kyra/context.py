@@ -22,6 +22,8 @@ class AgentMemory(Protocol):
 
     agent_id: UUID
     agent_name: str
+    #: The agent's ``memory_schema.compression_strategy`` (none, summarize, importance_based).
+    compression_strategy: str
 
     async def core(self) -> dict[str, str]:
         """Core facts by key (always placed in the agent's context)."""

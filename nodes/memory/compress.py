@@ -24,9 +24,10 @@ Mergeable = Literal["episodic", "note", "summary"]
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    strategy: Literal["summarize", "importance_based"] = Field(
-        "importance_based",
-        description="summarize: the oldest memories; importance_based: the least important",
+    strategy: Literal["summarize", "importance_based"] | None = Field(
+        None,
+        description="summarize: the oldest memories; importance_based: the least important; "
+        "empty: the agent's compression_strategy",
     )
     kinds: list[Mergeable] = Field(
         default_factory=lambda: list[Mergeable](["episodic", "note"]),
@@ -58,7 +59,13 @@ SPEC = NodeSpec(
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
     memory = await ctx.memory.agent(params.agent)
-    ceiling = params.max_importance if params.strategy == "importance_based" else 1.0
+    strategy = params.strategy or memory.compression_strategy
+    if strategy == "none":
+        raise NodeError(
+            f"agent {memory.agent_name!r} has compression_strategy 'none': set it in its "
+            "memory_schema or give this node a strategy"
+        )
+    ceiling = params.max_importance if strategy == "importance_based" else 1.0
     candidates = await memory.candidates(
         kinds=params.kinds, older_than_days=params.older_than_days, max_importance=ceiling,
         limit=params.max_items,
@@ -80,7 +87,7 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
     summary = await memory.replace(
         [m["id"] for m in candidates], response.message.text.strip(),
         importance=max(m["importance"] for m in candidates),
-        metadata={"merged_from": links, "strategy": params.strategy, "model": response.model},
+        metadata={"merged_from": links, "strategy": strategy, "model": response.model},
     )  # fmt: skip
     if summary is None:
         raise NodeError("some memories changed while compressing; try again")

@@ -43,6 +43,7 @@ class EngineAgentMemory:
     def __init__(self, agent_id: uuid.UUID, agent_name: str, manager: MemoryManager) -> None:
         self.agent_id = agent_id
         self.agent_name = agent_name
+        self.compression_strategy: str = manager.schema.compression_strategy
         self._manager = manager
 
     async def core(self) -> dict[str, str]:

@@ -34,7 +34,7 @@ async def _run(
     )
     if mode == "queue":
         run = await user.final(run["id"])
-    assert run["status"] == "succeeded", run
+    assert run["status"] == "succeeded", [n["error"] for n in run["node_runs"] if n["error"]]
     return {n["node_id"]: (n["output"] or {}).get("out") for n in run["node_runs"]}
 
 
@@ -72,7 +72,7 @@ async def test_the_memory_nodes_store_and_find_memories_of_a_named_agent(
 async def test_compression_replaces_old_memories_with_a_costed_summary_keeping_links(
     memory_user: User, managers: ManagerFactory, fake_openai: FakeOpenAI
 ) -> None:
-    _, manager = await managers("hoarder")
+    _, manager = await managers("hoarder", compression_strategy="importance_based")
     long_ago = datetime.now(UTC) - timedelta(days=30)
     old = await manager.store([
         NewMemory(kind="note", content=f"Minor detail {i}", importance=0.1, occurred_at=long_ago)
