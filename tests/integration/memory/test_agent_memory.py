@@ -114,3 +114,33 @@ async def test_a_replay_is_given_the_memories_the_original_run_recalled(
     assert "room 4" in json.dumps(recall) and "room 9" not in json.dumps(recall)
     episodes = await memory_user.get(f"{memories}?kind=episodic")
     assert len(episodes) == 1  # the replay stored no episode of its own
+
+
+async def test_the_agent_node_takes_a_templated_session_id(
+    memory_user: User, fake_openai: FakeOpenAI
+) -> None:
+    await memory_user.agent("bot", memory_schema={"short_backend": "redis"})
+    document = {
+        "schema": "kyra.graph/1", "name": "chat bot",
+        "nodes": [
+            {"id": "start", "type": "Manual.trigger", "position": {"x": 0, "y": 0}},
+            {"id": "agent", "type": "AI.agent", "position": {"x": 240, "y": 0},
+             "params": {"agent": "bot", "goal": "{{ trigger.text }}",
+                        "session_id": "chat-{{ trigger.chat_id }}"}},
+        ],
+        "edges": [{"source": "start", "sourcePort": "out", "target": "agent", "targetPort": "in"}],
+    }  # fmt: skip
+    graph = await memory_user.post("/api/graphs", document, expect=201)
+    fake_openai.script(Reply(text="Hi!"), Reply(text="Bye!"), Reply(text="Who are you?"))
+    runs = f"/api/graphs/{graph['id']}/runs"
+
+    for chat_id, text in ((7, "Hello"), (7, "Goodbye"), (8, "Hello")):
+        run = await memory_user.post(
+            runs, {"mode": "sync", "inputs": {"chat_id": chat_id, "text": text}}, expect=200
+        )
+        assert run["status"] == "succeeded", run
+
+    chats = [[m.get("content") for m in c.body["messages"][1:]] for c in _chats(fake_openai)]
+    assert chats == [["Hello"], ["Hello", "Hi!", "Goodbye"], ["Hello"]]
+    sessions = await memory_user.get("/api/agents/bot/sessions")
+    assert sorted(s["session_id"] for s in sessions) == ["chat-7", "chat-8"]
