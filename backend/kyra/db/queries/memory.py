@@ -16,6 +16,7 @@ from pgvector.sqlalchemy import HALFVEC, Vector
 from sqlalchemy import cast, delete, func, literal_column, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 from sqlmodel import col
 
 from kyra.db.models import AgentMemory, AgentSessionMessage
@@ -24,6 +25,16 @@ from kyra.db.models import AgentMemory, AgentSessionMessage
 _VECTOR_MAX, _HALFVEC_MAX = 2000, 4000
 #: Candidates an HNSW scan looks at (pgvector's default is 40); more is better recall.
 _EF_SEARCH = 100
+#: Columns a memory is read with: never the vector (parsing it back costs more than the search)
+#: nor the generated tsvector.
+_HEAVY = ("embedding", "content_tsv")
+_LIGHT = [defer(getattr(AgentMemory, name)) for name in _HEAVY]
+#: Scan more candidates, and keep scanning while the agent and kind filters reject them
+#: (pgvector 0.8 iterative scans), so a small agent among many still gets ``limit`` results.
+_HNSW_SETTINGS = text(
+    "SELECT set_config('hnsw.ef_search', :ef, true), "
+    "set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CORE = "core"
 
@@ -53,10 +64,15 @@ async def ensure_vector_index(session: AsyncSession, dims: int) -> None:
     )
 
 
+def _returned() -> list[Any]:
+    return [c for c in AgentMemory.__table__.c if c.name not in _HEAVY]  # type: ignore[attr-defined]
+
+
 async def insert_memories(
     session: AsyncSession, agent_id: uuid.UUID, rows: list[dict[str, Any]]
-) -> list[AgentMemory]:
-    """Insert memories; rows whose (kind, key) the agent already has are skipped."""
+) -> list[Any]:
+    """Insert memories; rows whose (kind, key) the agent already has are skipped. Returns the
+    stored rows without their vectors."""
     if not rows:
         return []
     values = [{"agent_id": agent_id, **row} for row in rows]
@@ -66,9 +82,9 @@ async def insert_memories(
         .on_conflict_do_nothing(
             index_elements=["agent_id", "kind", "key"], index_where=text("key IS NOT NULL")
         )
-        .returning(AgentMemory)
+        .returning(*_returned())
     )
-    return list((await session.scalars(statement)).all())
+    return list((await session.execute(statement)).all())
 
 
 def _scoped(agent_id: uuid.UUID, kinds: list[str]) -> list[Any]:
@@ -90,11 +106,11 @@ async def search_vector(
     """The ``limit`` memories nearest to ``vector`` among those embedded by ``model``."""
     dims = len(vector)
     distance = cast(col(AgentMemory.embedding), _vector_type(dims)).cosine_distance(vector)
-    if dims <= _HALFVEC_MAX:
-        await session.execute(text(f"SET LOCAL hnsw.ef_search = {_EF_SEARCH}"))
-        await session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+    if dims <= _HALFVEC_MAX:  # for this transaction; one round trip
+        await session.execute(_HNSW_SETTINGS, {"ef": str(_EF_SEARCH)})
     rows = await session.execute(
         select(AgentMemory, distance.label("distance"))
+        .options(*_LIGHT)
         .where(
             *_scoped(agent_id, kinds),
             col(AgentMemory.embedding_dims) == dims,
@@ -123,6 +139,7 @@ async def search_keyword(
     rank = func.ts_rank_cd(col(AgentMemory.content_tsv), tsquery)
     rows = await session.execute(
         select(AgentMemory, rank.label("rank"))
+        .options(*_LIGHT)
         .where(*_scoped(agent_id, kinds), col(AgentMemory.content_tsv).op("@@")(tsquery))
         .order_by(rank.desc(), col(AgentMemory.occurred_at).desc())
         .limit(limit)
@@ -135,6 +152,7 @@ async def recent_memories(
 ) -> list[AgentMemory]:
     rows = await session.scalars(
         select(AgentMemory)
+        .options(*_LIGHT)
         .where(*_scoped(agent_id, kinds))
         .order_by(col(AgentMemory.occurred_at).desc(), col(AgentMemory.id).desc())
         .limit(limit)
@@ -161,9 +179,7 @@ async def core_facts(session: AsyncSession, agent_id: uuid.UUID) -> dict[str, st
     return {str(key): content for key, content in rows}
 
 
-async def set_core_fact(
-    session: AsyncSession, agent_id: uuid.UUID, key: str, value: str
-) -> AgentMemory:
+async def set_core_fact(session: AsyncSession, agent_id: uuid.UUID, key: str, value: str) -> Any:
     values = insert(AgentMemory).values(
         agent_id=agent_id, kind=_CORE, key=key, content=value, importance=1.0,
         metadatas={}, occurred_at=func.now(), created_at=func.now(),
@@ -172,9 +188,8 @@ async def set_core_fact(
         index_elements=["agent_id", "kind", "key"],
         index_where=text("key IS NOT NULL"),
         set_={"content": values.excluded.content, "occurred_at": func.now()},
-    ).returning(AgentMemory)
-    row: AgentMemory = (await session.scalars(statement)).one()
-    return row
+    ).returning(*_returned())
+    return (await session.execute(statement)).one()
 
 
 async def delete_memories(session: AsyncSession, agent_id: uuid.UUID, *conditions: Any) -> int:
@@ -212,7 +227,11 @@ async def semantic_facts(
         if value:
             conditions.append(func.lower(col(column)) == value.lower())
     rows = await session.scalars(
-        select(AgentMemory).where(*conditions).order_by(col(AgentMemory.id)).limit(limit)
+        select(AgentMemory)
+        .options(*_LIGHT)
+        .where(*conditions)
+        .order_by(col(AgentMemory.id))
+        .limit(limit)
     )
     return list(rows)
 
@@ -223,6 +242,7 @@ async def triples_touching(
     """Semantic triples whose subject or object is one of ``entities`` (lower-cased)."""
     rows = await session.scalars(
         select(AgentMemory)
+        .options(*_LIGHT)
         .where(
             col(AgentMemory.agent_id) == agent_id,
             col(AgentMemory.kind) == "semantic",
@@ -248,6 +268,7 @@ async def compression_candidates(
 ) -> list[AgentMemory]:
     rows = await session.scalars(
         select(AgentMemory)
+        .options(*_LIGHT)
         .where(
             *_scoped(agent_id, kinds),
             col(AgentMemory.occurred_at) < older_than,

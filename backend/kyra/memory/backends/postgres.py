@@ -24,9 +24,8 @@ class _AlreadyGone(Exception):
 _INDEX_LOCK = 4_711_012
 
 
-def record_of(
-    row: AgentMemory, score: float | None = None, strategy: str | None = None
-) -> MemoryRecord:
+def record_of(row: Any, score: float | None = None, strategy: str | None = None) -> MemoryRecord:
+    """A stored row (an ``AgentMemory`` read without its vector, or a RETURNING row)."""
     assert row.id is not None
     return MemoryRecord(
         id=row.id, kind=row.kind, content=row.content, importance=row.importance,
