@@ -95,6 +95,16 @@ class ToolContext:
             budget_usd=scope.budget_usd,
         )
 
+    @cached_property
+    def memory(self) -> Any:
+        """The calling agent's memory (and the owner's other agents'), costs on this step."""
+        from kyra.memory.access import EngineMemoryAccess
+
+        return EngineMemoryAccess(
+            self._parent.services, owner_id=self.owner_id, llm=self.llm,
+            calling_agent=self._agent_id,
+        )  # fmt: skip
+
     async def credential(self, kind: str) -> dict[str, Any]:
         return await self.credentials.fields(kind)
 
