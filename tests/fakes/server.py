@@ -133,6 +133,10 @@ class FakeServer:
             self._server.should_exit = True
             self._thread.join(10)
 
+    def scripted(self, recorded: Recorded) -> bool:
+        """Whether ``recorded`` takes the next scripted reply (other requests get the default)."""
+        return True
+
     def respond(self, recorded: Recorded, reply: Reply) -> Response:
         raise NotImplementedError("The 'respond' method must be implemented.")
 
@@ -162,7 +166,8 @@ class FakeServer:
         )  # fmt: skip
         with self._lock:
             self.requests.append(recorded)
-        await _send(send, self.respond(recorded, self._next_reply()))
+        reply = self._next_reply() if self.scripted(recorded) else Reply()
+        await _send(send, self.respond(recorded, reply))
 
 
 def _decoded(raw: bytes, content_type: str) -> Any:

@@ -171,6 +171,16 @@ class EngineNodeContext:
             budget_usd=self.scope.budget_usd,
         )
 
+    @cached_property
+    def memory(self) -> Any:
+        """Saved agents' memories (the calling agent's first, in a tool call), embedding costs
+        booked to this node run or tool step."""
+        from kyra.memory.access import EngineMemoryAccess
+
+        return EngineMemoryAccess(
+            self.services, owner_id=self.scope.owner_id, llm=self.llm, calling_agent=self.agent_id
+        )
+
     async def credential(self, kind: str) -> dict[str, Any]:
         return await self.credentials.fields(kind)
 

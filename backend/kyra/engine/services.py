@@ -94,6 +94,15 @@ class EngineServices:
 
         return DiskBlobStore(self.settings.files_path)
 
+    @cached_property
+    def memory(self) -> Any:
+        """Agent memory backends and the embedding cache of this process (``kyra.memory``)."""
+        from kyra.memory.backends import BackendResources
+        from kyra.memory.manager import MemoryServices
+
+        resources = BackendResources(self.settings, self.session_factory)
+        return MemoryServices(resources, embedding_threads=self.settings.embedding_threads or None)
+
     async def close(self) -> None:
         if self.dispatcher is not None:
             self.dispatcher.close()
@@ -101,4 +110,6 @@ class EngineServices:
             await self.sync_leases.close()
         if "http" in self.__dict__:
             await self.http.aclose()
+        if "memory" in self.__dict__:
+            await self.memory.close()
         await self.hooks.close()

@@ -254,6 +254,47 @@ export interface AgentInput {
 
 export type AgentRunMode = "direct" | "tracked" | "queue";
 
+export type MemoryKind = "core" | "episodic" | "semantic" | "note" | "summary";
+export type MemoryStrategy = "fused" | "vector" | "keyword" | "recency";
+
+/** One stored memory; searches add `score` and `strategy` (and `matched_by` when fused). */
+export interface MemoryItem {
+  id: number;
+  kind: MemoryKind;
+  content: string;
+  importance: number;
+  metadata: JsonObject;
+  occurred_at: string;
+  created_at: string;
+  key?: string;
+  subject?: string;
+  relation?: string;
+  object?: string;
+  session_id?: string;
+  score?: number;
+  strategy?: string;
+  matched_by?: string[];
+}
+
+export interface MemoryCreate {
+  kind: MemoryKind;
+  content: string;
+  key?: string;
+}
+
+export interface AgentSession {
+  session_id: string;
+  messages: number;
+  updated_at: string | null;
+}
+
+export interface SessionWindow {
+  session_id: string;
+  window: number;
+  backend: string;
+  messages: { role: string; content?: unknown; tool_calls?: unknown }[];
+}
+
 /** A step of an agent (an LLM call, a tool call, a sub-agent) as the trace shows it. */
 export interface TraceNode extends NodeRunRead {
   children: TraceNode[];
