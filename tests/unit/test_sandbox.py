@@ -195,6 +195,24 @@ async def test_oversized_input_is_refused() -> None:
         await run_python("result = 1", "z" * 200, limits=SandboxLimits(input_bytes=100))
 
 
+def test_the_jail_runs_under_uvloop() -> None:
+    """uvicorn serves on uvloop, whose subprocess API refuses some asyncio-only arguments."""
+    import uvloop
+
+    async def scenario() -> tuple[object, str]:
+        out = await run_python("import os\nresult = [data * 2, os.getuid()]", 21)
+        try:
+            limits = SandboxLimits(wall_seconds=1)
+            await run_python("import time\ntime.sleep(60)", None, limits=limits)
+        except SandboxError as exc:
+            return out.result, str(exc)
+        return out.result, "not stopped"
+
+    result, stopped = uvloop.run(scenario())
+    assert result == [42, 65534]
+    assert "timed out" in stopped
+
+
 def test_seccomp_filter_compiles_for_known_architectures_only() -> None:
     for machine in ("x86_64", "aarch64"):
         program = build_filter(machine)
