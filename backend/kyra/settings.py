@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     max_graph_nodes: int = 5000
     max_graph_bytes: int = 2_000_000
     max_request_bytes: int = 4_000_000
+    #: Deepest nesting of arrays and objects accepted in a JSON body (webhooks included).
+    max_json_depth: int = Field(64, ge=1, le=500)
 
     #: Largest webhook body accepted; bigger requests get 413.
     webhook_max_body_bytes: int = 1_000_000

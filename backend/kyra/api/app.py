@@ -17,6 +17,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from kyra import __version__
 from kyra.api.auth import PUBLIC_PATTERNS, ApiKeyMiddleware
+from kyra.api.bodies import KyraRequest
 from kyra.api.channels import ChannelController
 from kyra.api.credentials import CredentialController
 from kyra.api.deps import provide_db_session, provide_principal, provide_services
@@ -101,6 +102,7 @@ def create_app(
         lifespan=[lifespan],
         state=State({"settings": settings, "services": services}),
         request_max_body_size=settings.max_request_bytes,
+        request_class=KyraRequest,
         openapi_config=OpenAPIConfig(
             title="Kyra Flow",
             version=__version__,

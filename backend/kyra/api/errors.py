@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from pydantic import ValidationError
 
 from kyra.errors import ConflictError, GraphInvalidError, KyraError, NotFoundError
@@ -42,9 +43,12 @@ def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     return _json(400, exc.detail or "invalid request", errors or None)
 
 
-def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code >= 500:
         _log.error("server error: %s", exc.detail)
+    if isinstance(exc, RequestEntityTooLarge):
+        limit = request.app.state.settings.max_request_bytes
+        return _json(413, f"request body is larger than {limit} bytes (KYRA_MAX_REQUEST_BYTES)")
     return _json(exc.status_code, exc.detail)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from litestar import Controller, Request, Response, route
 from litestar.enums import HttpMethod
 
+from kyra.api.bodies import check_json_depth
 from kyra.crypto import decrypt_text
 from kyra.db.models import TERMINAL_RUN, Graph, GraphVersion, Run, Webhook
 from kyra.db.queries import graphs as graph_queries
@@ -69,6 +70,7 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
 
     Raises:
         PayloadTooLargeError: the declared or actual length is over the limit.
+        JsonTooDeepError: a JSON body nests deeper than ``max_json_depth`` (a 400).
     """
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -80,7 +82,10 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
         if size > limit:
             raise PayloadTooLargeError
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    if "json" in request.headers.get("content-type", ""):
+        check_json_depth(body, request.app.state.settings.max_json_depth)
+    return body
 
 
 def build_trigger(request: Request[Any, Any, Any], path: str, raw: bytes) -> dict[str, Any]:
