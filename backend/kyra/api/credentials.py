@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
+from kyra.api.fields import Name
 from kyra.crypto import encrypt_json
 from kyra.db.models import Credential
 from kyra.errors import NotFoundError
@@ -19,7 +20,7 @@ from kyra.errors import NotFoundError
 class CredentialCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     kind: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
     data: dict[str, Any] = Field(description="Secret fields; stored encrypted, never returned")
 

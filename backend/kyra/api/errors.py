@@ -16,11 +16,16 @@ from kyra.errors import ConflictError, GraphInvalidError, KyraError, NotFoundErr
 _log = logging.getLogger("kyra.api")
 
 
-def _json(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> Response[Any]:
+def _json(
+    status: int,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
     body: dict[str, Any] = {"status_code": status, "detail": detail}
     if errors is not None:
         body["errors"] = errors
-    return Response(body, status_code=status, media_type=MediaType.JSON)
+    return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
 def _field_of(location: str) -> str:
@@ -49,7 +54,8 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     if isinstance(exc, RequestEntityTooLarge):
         limit = request.app.state.settings.max_request_bytes
         return _json(413, f"request body is larger than {limit} bytes (KYRA_MAX_REQUEST_BYTES)")
-    return _json(exc.status_code, exc.detail)
+    # 405 carries ``Allow``, 401 may carry ``WWW-Authenticate``: keep what Litestar set.
+    return _json(exc.status_code, exc.detail, headers=dict(exc.headers or {}))
 
 
 def handle_kyra(_: Request[Any, Any, Any], exc: KyraError) -> Response[Any]:
@@ -75,6 +81,19 @@ def handle_pydantic(_: Request[Any, Any, Any], exc: ValidationError) -> Response
     return _json(400, "invalid request", errors)
 
 
+def handle_group(request: Request[Any, Any, Any], exc: ExceptionGroup[Any]) -> Response[Any]:
+    """Litestar wraps errors raised while cleaning up dependencies (e.g. the 409 of a commit in
+    :func:`~kyra.api.deps.provide_db_session`) in a group: answer for the first one inside."""
+    first: BaseException = exc
+    while isinstance(first, BaseExceptionGroup) and first.exceptions:
+        first = first.exceptions[0]
+    for kind in type(first).__mro__:
+        handler = EXCEPTION_HANDLERS.get(kind)
+        if handler is not None and handler is not handle_group:
+            return handler(request, first)  # type: ignore[no-any-return]
+    return handle_unexpected(request, exc)
+
+
 def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     _log.exception("unhandled error", exc_info=exc)
     return _json(500, "internal server error")
@@ -85,5 +104,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: handle_http,
     KyraError: handle_kyra,
     ValidationError: handle_pydantic,
+    ExceptionGroup: handle_group,
     Exception: handle_unexpected,
 }

@@ -188,8 +188,8 @@ def _reply_timeouts(document: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def _error(status: int, detail: str) -> Response[Any]:
-    return Response({"status_code": status, "detail": detail}, status_code=status)
+def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response({"status_code": status, "detail": detail}, status_code=status, headers=headers)
 
 
 def _run_key(
@@ -230,7 +230,11 @@ class HookController(Controller):
             HttpMethod.PATCH,
             HttpMethod.DELETE,
         ],
-        opt={"public": True},
+        opt={
+            "public": True,
+            "errors": [401, 405],
+            "statuses": {"default": "The graph's reply (Webhook.respond), or its run id"},
+        },
     )
     async def receive(
         self, path: str, request: Request[Any, Any, Any], services: EngineServices
@@ -238,7 +242,8 @@ class HookController(Controller):
         path = path.strip("/")
         target = await find_target(services, path)
         if request.method not in target.hook.methods:
-            return _error(405, f"method {request.method} not allowed")
+            allow = {"Allow": ", ".join(target.hook.methods)}
+            return _error(405, f"method {request.method} not allowed", headers=allow)
         if len(request.headers.get("idempotency-key", "")) > MAX_IDEMPOTENCY_KEY:
             return _error(400, f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters")
         settings = services.settings
