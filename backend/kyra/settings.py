@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -61,8 +62,13 @@ class Settings(BaseSettings):
 
     #: Hosts or CIDRs HTTP nodes may reach although they are private (comma separated).
     http_allow_hosts: str = ""
-    #: Code node sandbox: "auto" probes bubblewrap; "disabled" refuses code nodes.
-    sandbox: str = "auto"
+    #: Code node sandbox: "auto" uses bubblewrap where it works, else wasm; "disabled" refuses
+    #: code nodes. KYRA_SANDBOX is the older name (it only knew auto and disabled).
+    code_sandbox: Literal["auto", "bubblewrap", "wasm", "disabled"] = Field(
+        "auto", validation_alias=AliasChoices("KYRA_CODE_SANDBOX", "KYRA_SANDBOX")
+    )
+    #: Compiled runtimes (the wasm sandbox's, ~280 MB); default ~/.cache/kyra.
+    cache_dir: Path | None = None
 
     #: Fallback provider keys when no provider row has a credential (never logged).
     openai_api_key: str = Field("", validation_alias="OPENAI_API_KEY")

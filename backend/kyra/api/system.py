@@ -24,7 +24,11 @@ class SystemController(Controller):
     async def health(self, services: EngineServices) -> Response[dict[str, Any]]:
         import redis.asyncio as aioredis
 
+        from kyra.sandbox import probed_backend
+
         status = {"status": "ok", "database": "ok", "redis": "ok"}
+        # Not part of the verdict: a host without a sandbox serves everything but code nodes.
+        status["code_sandbox"] = probed_backend(services.settings.code_sandbox)
         try:
             async with services.session_factory() as session:
                 await session.execute(text("SELECT 1"))

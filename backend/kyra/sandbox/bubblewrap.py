@@ -34,9 +34,9 @@ SETPRIV = "/usr/bin/setpriv"
 #: Largest file and total /tmp size inside the jail.
 MAX_TMP_BYTES = 64 * 1024 * 1024
 #: Room for the JSON envelope around the result.
-_ENVELOPE_SLACK = 4096
+ENVELOPE_SLACK = 4096
 _CHUNK = 65536
-_BOOTSTRAP = (Path(__file__).parent / "bootstrap.py").read_text(encoding="utf-8")
+BOOTSTRAP = (Path(__file__).parent / "bootstrap.py").read_text(encoding="utf-8")
 
 
 @dataclass
@@ -90,7 +90,7 @@ def jail_command(limits: SandboxLimits, *, report_fd: int, seccomp_fd: int | Non
     args += ["--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/tmp"]
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
-    return [*args, "--", python, "-I", "-S", "-B", "-c", _BOOTSTRAP, json.dumps(inner)]
+    return [*args, "--", python, "-I", "-S", "-B", "-c", BOOTSTRAP, json.dumps(inner)]
 
 
 def _drop_root() -> list[str]:
@@ -190,9 +190,7 @@ async def execute(payload: bytes, limits: SandboxLimits) -> Outcome:
     cap = limits.output_bytes
     out_task = asyncio.ensure_future(_drain(proc.stdout, cap, lambda: kill("stdout")))
     err_task = asyncio.ensure_future(_drain(proc.stderr, cap, lambda: kill("stderr")))
-    report_task = asyncio.ensure_future(
-        asyncio.to_thread(_read_fd, report_r, cap + _ENVELOPE_SLACK)
-    )
+    report_task = asyncio.ensure_future(asyncio.to_thread(_read_fd, report_r, cap + ENVELOPE_SLACK))
     tasks = [out_task, err_task, report_task, asyncio.ensure_future(_feed(proc.stdin, payload))]
     timed_out = False
     try:

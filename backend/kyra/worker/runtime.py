@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 import uuid
 from typing import Any
 
@@ -45,6 +46,14 @@ class DramatiqDispatcher:
         self._send(execute_node, str(node_run_id), delay_s)
 
 
+def warm_sandbox(choice: str) -> None:
+    """Probe the code sandbox in the background now rather than at the first code node (the
+    wasm backend compiles its runtime on a machine's first probe)."""
+    from kyra.sandbox import sandbox_backend
+
+    threading.Thread(target=sandbox_backend, args=(choice,), daemon=True).start()
+
+
 async def build_services(settings: Any, *, dispatcher: Any) -> EngineServices:
     """Engine services for a process: DB engine, registry, Redis events hook."""
     import redis.asyncio as aioredis
@@ -55,6 +64,7 @@ async def build_services(settings: Any, *, dispatcher: Any) -> EngineServices:
 
     engine = create_engine(settings.database_url)
     hooks = HookChain([RedisEventsHook(aioredis.Redis.from_url(settings.redis_url))])
+    warm_sandbox(settings.code_sandbox)
     return EngineServices(
         settings=settings,
         registry=default_registry(),
