@@ -408,6 +408,8 @@ _FAST_RECOVERY = {
     # Graphs in the system tests call local servers (side-effect counters).
     "KYRA_HTTP_ALLOW_HOSTS": "127.0.0.1",
     "KYRA_LOG_LEVEL": "WARNING",
+    # A crash loop is retried every few seconds rather than every 30 s.
+    "KYRA_RESTART_MAX_BACKOFF_SECONDS": "4",
 }
 
 

@@ -1,0 +1,74 @@
+"""``kyra up`` keeps the product up: whatever process dies is restarted, the rest keep serving."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from kyra.infra.supervision import read_supervision
+from tests.conftest import ROOT
+from tests.system.stack import Component, KyraStack, wait_until
+
+HELLO = ROOT / "graphs" / "hello.json"
+
+
+def _processes_seen_by_the_api(stack: KyraStack) -> dict[str, str]:
+    """``processes`` from ``GET /health`` (empty while the API does not answer 200)."""
+    try:
+        health = httpx.get(f"{stack.url}/health", timeout=5)
+    except httpx.HTTPError:
+        return {}
+    return dict(health.json().get("processes", {})) if health.status_code == 200 else {}
+
+
+def _all_running(stack: KyraStack) -> bool:
+    processes = _processes_seen_by_the_api(stack)
+    return bool(processes) and set(processes.values()) == {"running"}
+
+
+def test_a_worker_crash_loop_leaves_the_api_up_and_the_worker_comes_back(
+    kyra_stack: KyraStack,
+) -> None:
+    graph = kyra_stack.create_graph(HELLO)
+    restarts_before = read_supervision(kyra_stack.data_dir).processes["worker"].restarts  # type: ignore[union-attr]
+
+    # When the worker is killed five times in a row, each time as soon as it is back
+    for crash in range(5):
+        old = kyra_stack.pid("worker")
+        kyra_stack.kill("worker")
+        if crash < 4:
+            kyra_stack.wait_for_new("worker", old)
+
+    # I expect the API to keep answering and to say that the worker is restarting
+    wait_until(
+        lambda: _processes_seen_by_the_api(kyra_stack).get("worker") == "restarting",
+        30,
+        "GET /health saying the worker is restarting",
+    )
+    assert kyra_stack.pids("api") and kyra_stack.pids("postgres") and kyra_stack.pids("redis")
+    assert kyra_stack.run(graph, "sync")["status"] == "succeeded"
+    # and work accepted meanwhile to be done once the worker is back
+    queued = kyra_stack.start_run(graph, "queue")
+    assert queued.status_code == 202, queued.text
+    assert kyra_stack.wait_for_run(queued.json()["id"], 120)["status"] == "succeeded"
+    wait_until(lambda: _all_running(kyra_stack), 60, "every process running again")
+    worker = read_supervision(kyra_stack.data_dir).processes["worker"]  # type: ignore[union-attr]
+    assert worker.restarts - restarts_before >= 5
+    assert "worker exited with code" in kyra_stack.output
+
+
+@pytest.mark.parametrize("component", ["redis", "postgres", "api", "scheduler"])
+def test_a_killed_process_is_restarted_and_runs_go_on(
+    kyra_stack: KyraStack, component: Component
+) -> None:
+    graph = kyra_stack.create_graph(HELLO)
+    old = kyra_stack.pid(component)
+
+    kyra_stack.kill(component)
+
+    kyra_stack.wait_for_new(component, old)
+    wait_until(lambda: _all_running(kyra_stack), 120, f"every process running after {component}")
+    for mode in ("sync", "queue"):
+        run = kyra_stack.run(graph, mode, {"body": {"name": component}}, timeout=120)  # type: ignore[arg-type]
+        assert run["status"] == "succeeded", run
+        assert run["output"]["reply"]["body"] == {"text": f"Hi {component}"}
