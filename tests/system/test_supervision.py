@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import httpx
 import pytest
 
@@ -72,3 +74,22 @@ def test_a_killed_process_is_restarted_and_runs_go_on(
         run = kyra_stack.run(graph, mode, {"body": {"name": component}}, timeout=120)  # type: ignore[arg-type]
         assert run["status"] == "succeeded", run
         assert run["output"]["reply"]["body"] == {"text": f"Hi {component}"}
+
+
+def test_a_worker_process_killed_at_boot_is_replaced_without_waiting_on_dramatiq(
+    kyra_stack: KyraStack,
+) -> None:
+    # Given a worker command just restarted, whose worker process is still booting
+    old = kyra_stack.pid("worker")
+    kyra_stack.kill("worker")
+    restarted = kyra_stack.wait_for_new("worker", old)
+    booting = wait_until(lambda: kyra_stack.pids("worker_processes"), 30, "a worker process")
+
+    # When that worker process is killed
+    kyra_stack.send("worker_processes", signal.SIGKILL)
+
+    # I expect the command to end and be restarted well within Dramatiq's 30 s boot timeout
+    kyra_stack.wait_for_new("worker", restarted, timeout=20)
+    assert booting[0] not in kyra_stack.pids("worker_processes")
+    graph = kyra_stack.create_graph(HELLO)
+    assert kyra_stack.run(graph, "queue", timeout=120)["status"] == "succeeded"
