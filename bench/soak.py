@@ -29,7 +29,7 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._stack import print_table
+from bench._stack import memory_mb, print_table
 from tests.system.faults import queued_messages
 from tests.system.stack import Graph, KyraStack
 
@@ -69,18 +69,6 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
 
 
-def rss_mb(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
-        except OSError:
-            continue
-    return total
-
-
 class Soak:
     def __init__(self, stack: KyraStack, graph: Graph, sample_every: float) -> None:
         self.stack, self.graph, self.sample_every = stack, graph, sample_every
@@ -104,7 +92,7 @@ class Soak:
         sample = Sample(
             time.monotonic(), self.phase, live, finished,
             await asyncio.to_thread(queued_messages, self.stack),
-            rss_mb(self.stack.pids("api")), rss_mb(worker),
+            memory_mb(self.stack.pids("api")), memory_mb(worker),
         )  # fmt: skip
         self.samples.append(sample)
         print(

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import httpx
 
-from tests.system.stack import KyraStack, is_alive
+from tests.system.stack import Component, KyraStack, is_alive
 
-COMPONENTS = ("api", "worker", "worker_processes", "scheduler", "postgres", "redis")
+COMPONENTS: tuple[Component, ...] = (
+    "api", "worker", "worker_processes", "scheduler", "postgres", "redis",
+)  # fmt: skip
 
 
 def _is_listening(port: int) -> bool:

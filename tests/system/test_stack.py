@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ROOT
-from tests.system.stack import KyraStack
+from tests.system.stack import KyraStack, Mode
 
 
 @pytest.mark.parametrize("mode", ["sync", "queue"])
-def test_hello_runs_through_kyra_up(kyra_stack: KyraStack, mode: str) -> None:
+def test_hello_runs_through_kyra_up(kyra_stack: KyraStack, mode: Mode) -> None:
     graph = kyra_stack.create_graph(ROOT / "graphs" / "hello.json")
 
-    run = kyra_stack.run(graph, mode, {"body": {"name": "Ada"}})  # type: ignore[arg-type]
+    run = kyra_stack.run(graph, mode, {"body": {"name": "Ada"}})
 
     assert run["status"] == "succeeded", run
     assert run["output"]["reply"]["body"] == {"text": "Hi Ada"}

@@ -7,9 +7,9 @@ import signal
 import httpx
 import pytest
 
-from kyra.infra.supervision import read_supervision
+from kyra.infra.supervision import Supervision, read_supervision
 from tests.conftest import ROOT
-from tests.system.stack import Component, KyraStack, wait_until
+from tests.system.stack import Component, KyraStack, Mode, wait_until
 
 HELLO = ROOT / "graphs" / "hello.json"
 
@@ -23,6 +23,12 @@ def _processes_seen_by_the_api(stack: KyraStack) -> dict[str, str]:
     return dict(health.json().get("processes", {})) if health.status_code == 200 else {}
 
 
+def _supervision(stack: KyraStack) -> Supervision:
+    supervision = read_supervision(stack.data_dir)
+    assert supervision is not None, "kyra up wrote no supervision.json"
+    return supervision
+
+
 def _all_running(stack: KyraStack) -> bool:
     processes = _processes_seen_by_the_api(stack)
     return bool(processes) and set(processes.values()) == {"running"}
@@ -32,7 +38,7 @@ def test_a_worker_crash_loop_leaves_the_api_up_and_the_worker_comes_back(
     kyra_stack: KyraStack,
 ) -> None:
     graph = kyra_stack.create_graph(HELLO)
-    restarts_before = read_supervision(kyra_stack.data_dir).processes["worker"].restarts  # type: ignore[union-attr]
+    restarts_before = _supervision(kyra_stack).processes["worker"].restarts
 
     # When the worker is killed five times in a row, each time as soon as it is back
     for crash in range(5):
@@ -54,7 +60,7 @@ def test_a_worker_crash_loop_leaves_the_api_up_and_the_worker_comes_back(
     assert queued.status_code == 202, queued.text
     assert kyra_stack.wait_for_run(queued.json()["id"], 120)["status"] == "succeeded"
     wait_until(lambda: _all_running(kyra_stack), 60, "every process running again")
-    worker = read_supervision(kyra_stack.data_dir).processes["worker"]  # type: ignore[union-attr]
+    worker = _supervision(kyra_stack).processes["worker"]
     assert worker.restarts - restarts_before >= 5
     assert "worker exited with code" in kyra_stack.output
 
@@ -70,8 +76,9 @@ def test_a_killed_process_is_restarted_and_runs_go_on(
 
     kyra_stack.wait_for_new(component, old)
     wait_until(lambda: _all_running(kyra_stack), 120, f"every process running after {component}")
-    for mode in ("sync", "queue"):
-        run = kyra_stack.run(graph, mode, {"body": {"name": component}}, timeout=120)  # type: ignore[arg-type]
+    modes: tuple[Mode, ...] = ("sync", "queue")
+    for mode in modes:
+        run = kyra_stack.run(graph, mode, {"body": {"name": component}}, timeout=120)
         assert run["status"] == "succeeded", run
         assert run["output"]["reply"]["body"] == {"text": f"Hi {component}"}
 

@@ -58,7 +58,7 @@ class FakeProcess:
 def _supervised(
     *names: str, policy: RestartPolicy | None = None
 ) -> tuple[Supervisor, FakeClock, dict[str, FakeProcess], list[Supervision]]:
-    clock, reports = FakeClock(), []
+    clock, reports = FakeClock(), list[Supervision]()
     supervisor = Supervisor(policy=policy, clock=clock, on_change=reports.append)
     processes = {name: FakeProcess() for name in names}
     supervisor.start([Child(name, process) for name, process in processes.items()])
@@ -86,9 +86,9 @@ def test_a_child_in_a_crash_loop_is_retried_forever_and_the_others_keep_running(
         worker.crash()
         supervisor.poll()
         status = reports[-1].processes["worker"]
-        assert status.state == "restarting"
-        assert status.next_start_at is not None and status.last_exit_code == 1
-        delay = status.next_start_at.timestamp() - status.last_exit_at.timestamp()  # type: ignore[union-attr]
+        assert status.state == "restarting" and status.last_exit_code == 1
+        assert status.next_start_at is not None and status.last_exit_at is not None
+        delay = status.next_start_at.timestamp() - status.last_exit_at.timestamp()
         waited.append(round(delay))
         # I expect no restart before the backoff is over, and one right after it
         clock.now += delay - 0.01
@@ -163,7 +163,7 @@ def test_the_reported_state_names_the_unhealthy_process() -> None:
 
 
 def test_stop_ends_the_newest_batch_first_and_reports_it() -> None:
-    clock, reports = FakeClock(), []
+    clock, reports = FakeClock(), list[Supervision]()
     supervisor = Supervisor(clock=clock, on_change=reports.append)
     order: list[str] = []
 
