@@ -104,12 +104,13 @@ class RestartPolicy:
     Args:
         backoff: pause before the first restart; doubled per crash in a row.
         max_backoff: the longest pause; a child is retried at least this often, forever.
-        stable_after: a child that ran this long before exiting starts its count afresh.
+        stable_after: a child that ran this long before exiting starts its count afresh (it
+            crashed at run time, not at boot: restart it soon).
     """
 
     backoff: float = 1.0
     max_backoff: float = 30.0
-    stable_after: float = 60.0
+    stable_after: float = 30.0
 
     def delay(self, crashes_in_a_row: int) -> float:
         exponent = min(max(crashes_in_a_row - 1, 0), 32)  # no float overflow in long loops
