@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     reaper_interval_seconds: float = 5.0
     #: Crashes of one node run after which it is failed instead of retried.
     max_crash_attempts: int = 5
+    #: `kyra up`: pause before restarting a process that died, doubled per crash in a row...
+    restart_backoff_seconds: float = 1.0
+    #: ... up to this; a process is retried at least this often, forever.
+    restart_max_backoff_seconds: float = 30.0
 
     max_graph_nodes: int = 5000
     max_graph_bytes: int = 2_000_000

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from kyra.api.auth import Principal
 from kyra.engine.services import EngineServices
+from kyra.infra.supervision import read_supervision
 
 #: Where the built web app lives (``npm run build`` in frontend/).
 WEB_DIR = Path(__file__).resolve().parents[3] / "frontend" / "dist"
@@ -40,7 +41,13 @@ class SystemController(Controller):
             await client.aclose()
         except Exception:
             status["redis"] = status["status"] = "unavailable"
-        return Response(status, status_code=200 if status["status"] == "ok" else 503)
+        body: dict[str, Any] = dict(status)
+        supervised = _supervised_processes(services.settings.data_dir)
+        if supervised is not None:
+            # Under `kyra up`: say which processes are down (a crashing worker does not make
+            # this API unavailable, so the status code stays about the database and Redis).
+            body["processes"] = supervised
+        return Response(body, status_code=200 if status["status"] == "ok" else 503)
 
     @get("/api/me")
     async def me(self, principal: Principal) -> dict[str, Any]:
@@ -49,6 +56,13 @@ class SystemController(Controller):
             "name": principal.name,
             "is_admin": principal.is_admin,
         }
+
+
+def _supervised_processes(data_dir: Path) -> dict[str, str] | None:
+    supervision = read_supervision(data_dir)
+    if supervision is None:
+        return None
+    return {name: process.state for name, process in supervision.processes.items()}
 
 
 class WebController(Controller):
