@@ -16,6 +16,17 @@ from kyra.infra.supervision import read_supervision
 
 #: Where the built web app lives (``npm run build`` in frontend/).
 WEB_DIR = Path(__file__).resolve().parents[3] / "frontend" / "dist"
+#: Sent with every file of the web app: scripts only from this origin (no inline script, no
+#: eval), nothing embeds the app, and markup that slips into the page cannot run.
+WEB_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 class SystemController(Controller):
@@ -79,11 +90,16 @@ class WebController(Controller):
         target = (root / path.lstrip("/")).resolve()
         if path and target.is_file() and target.is_relative_to(root):
             media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-            return File(target, media_type=media_type, content_disposition_type="inline")
+            return File(
+                target, media_type=media_type, content_disposition_type="inline",
+                headers=WEB_HEADERS,
+            )  # fmt: skip
         index = root / "index.html"
         if not index.is_file():
             return Response(
                 {"status_code": 404, "detail": "web app not built: run `make install`"},
                 status_code=404,
             )
-        return File(index, media_type="text/html", content_disposition_type="inline")
+        return File(
+            index, media_type="text/html", content_disposition_type="inline", headers=WEB_HEADERS
+        )
