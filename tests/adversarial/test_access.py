@@ -66,6 +66,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/agents/{agent_ref:str}"): {"default_prompt": "mine now"},
     ("POST", "/api/agents/{agent_ref:str}/run"): {"goal": "leak", "mode": "tracked"},
     ("PUT", "/api/llm/models/{model_id:uuid}"): {"display_name": "mine now"},
+    ("PUT", "/api/credentials/{credential_id:uuid}"): {"data": {"type": "bearer", "token": "u"}},
 }
 
 
@@ -77,7 +78,11 @@ async def owned(api: httpx.AsyncClient) -> dict[str, str]:
     run = await api.post(f"/api/graphs/{graph_id}/runs", json={"mode": "sync"})
     credential = await api.post(
         "/api/credentials",
-        json={"name": f"c-{uuid.uuid4().hex[:6]}", "kind": "http_auth", "data": {"token": "t"}},
+        json={
+            "name": f"c-{uuid.uuid4().hex[:6]}",
+            "kind": "http_auth",
+            "data": {"type": "bearer", "token": "t"},
+        },
     )
     agent = await api.post("/api/agents", json={"name": f"a-{uuid.uuid4().hex[:6]}"})
     provider = await api.post(
