@@ -94,7 +94,7 @@ class CredentialController(Controller):
         """Every installed credential kind: fields, secret flags, test and OAuth2 support."""
         return [k.as_dict() for k in services.registry.credential_kinds()]
 
-    @post("/")
+    @post("/", opt={"errors": [404, 422]})
     async def create(
         self,
         data: CredentialCreate,
@@ -134,7 +134,7 @@ class CredentialController(Controller):
         )
         return credential_read(credential, services.registry.credential_kind(credential.kind))
 
-    @put("/{credential_id:uuid}")
+    @put("/{credential_id:uuid}", opt={"errors": [422]})
     async def replace(
         self,
         credential_id: uuid.UUID,
