@@ -63,6 +63,7 @@ SPEC = NodeSpec(
     type="AI.agent",
     title="AI agent",
     category="AI",
+    icon="agent",
     description=(
         "Pursue a goal with a language model that calls tools and sub-agents until it answers; "
         "every model and tool call is recorded with its cost, and tools may have side effects."

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import uvicorn
 
@@ -53,7 +54,12 @@ class Recorded:
     method: str
     path: str
     headers: dict[str, str]
+    #: JSON bodies decoded, form bodies as a dict of strings, anything else None (see ``raw``).
     body: Any
+    #: Query parameters (the last value of a repeated one; all of them in ``query_all``).
+    query: dict[str, str] = field(default_factory=dict)
+    raw: bytes = b""
+    query_all: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -62,6 +68,8 @@ class Response:
     body: Any = None
     events: list[bytes] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: Sent as is instead of ``body`` as JSON (HTML pages, redirects, raw files).
+    content: bytes | None = None
 
 
 def estimate(text: str) -> int:
@@ -91,6 +99,11 @@ class FakeServer:
     def reset(self) -> None:
         with self._lock:
             self._script.clear()
+            self.requests.clear()
+
+    def reset_requests(self) -> None:
+        """Forget the requests recorded so far (the fake's state stays)."""
+        with self._lock:
             self.requests.clear()
 
     def start(self) -> FakeServer:
@@ -133,14 +146,37 @@ class FakeServer:
             if not message.get("more_body"):
                 break
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        body = json.loads(raw) if raw else None
-        recorded = Recorded(scope["method"], scope["path"], headers, body)
+        pairs = parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True)
+        query_all: dict[str, list[str]] = {}
+        for name, value in pairs:
+            query_all.setdefault(name, []).append(value)
+        body = _decoded(raw, headers.get("content-type", ""))
+        recorded = Recorded(
+            scope["method"], scope["path"], headers, body, dict(pairs), raw, query_all
+        )
         with self._lock:
             self.requests.append(recorded)
         await _send(send, self.respond(recorded, self._next_reply()))
 
 
+def _decoded(raw: bytes, content_type: str) -> Any:
+    if not raw:
+        return None
+    if "x-www-form-urlencoded" in content_type:
+        return dict(parse_qsl(raw.decode(), keep_blank_values=True))
+    if "json" in content_type or not content_type:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+    return None
+
+
 async def _send(send: Send, response: Response) -> None:
+    if response.content is not None:
+        await _start(send, response.status, response.headers)
+        await send({"type": "http.response.body", "body": response.content})
+        return
     if response.events is None:
         payload = json.dumps(response.body).encode()
         headers = {"content-type": "application/json", **response.headers}

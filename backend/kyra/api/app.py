@@ -21,9 +21,11 @@ from kyra.api.channels import ChannelController
 from kyra.api.credentials import CredentialController
 from kyra.api.deps import provide_db_session, provide_principal, provide_services
 from kyra.api.errors import EXCEPTION_HANDLERS
+from kyra.api.files import FileController
 from kyra.api.graphs import GraphController
 from kyra.api.hooks import HookController
 from kyra.api.nodes import NodesController
+from kyra.api.oauth import OAuthController
 from kyra.api.runs import RunController
 from kyra.api.system import SystemController, WebController
 from kyra.api.triggers import TriggerController
@@ -61,10 +63,9 @@ def create_app(
         if services is not None:  # owned by the caller
             yield
             return
-        import kyra.worker.actors  # noqa: F401  (builds the broker the dispatcher sends to)
-        from kyra.worker.runtime import DramatiqDispatcher, build_services
+        from kyra.wiring import build_services
 
-        app.state.services = await build_services(settings, dispatcher=DramatiqDispatcher())
+        app.state.services = build_services(settings)
         # Everything loaded so far lives as long as the process: keep the cyclic collector
         # from walking it again and again, which shows up as latency spikes under load.
         gc.collect()
@@ -84,6 +85,8 @@ def create_app(
             TriggerController,
             ChannelController,
             CredentialController,
+            FileController,
+            OAuthController,
             *_optional_routes(),
             WebController,
         ],

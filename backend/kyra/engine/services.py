@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +17,8 @@ from kyra.settings import Settings
 
 if TYPE_CHECKING:
     from kyra.engine.dispatch import Dispatcher
+    from kyra.engine.leases import SyncRunLeases
+    from kyra.files.store import BlobStore
 
 
 class EngineServices:
@@ -40,6 +45,15 @@ class EngineServices:
         self.dispatcher = dispatcher
         #: Compiled graphs by version id (versions are immutable, so this never goes stale).
         self.graph_cache: dict[Any, Any] = {}
+        #: Names this process as the owner of leases (host, pid and a random part).
+        self.instance_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    @cached_property
+    def sync_leases(self) -> SyncRunLeases:
+        """Leases of the sync runs this process stored while they run."""
+        from kyra.engine.leases import SyncRunLeases
+
+        return SyncRunLeases(self)
 
     @cached_property
     def http(self) -> httpx.AsyncClient:
@@ -48,7 +62,18 @@ class EngineServices:
 
         return create_http_client(allow_hosts=self.settings.allowed_hosts)
 
+    @cached_property
+    def files(self) -> BlobStore:
+        """Where node files are stored (the same folder for the API and every local worker)."""
+        from kyra.files.store import DiskBlobStore
+
+        return DiskBlobStore(self.settings.files_path)
+
     async def close(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.close()
+        if "sync_leases" in self.__dict__:
+            await self.sync_leases.close()
         if "http" in self.__dict__:
             await self.http.aclose()
         await self.hooks.close()

@@ -33,8 +33,50 @@ export interface Credential {
   id: string;
   name: string;
   kind: string;
+  /** Non-secret fields as stored. */
+  fields: Record<string, string>;
+  /** Names of the secret fields that hold a value (the values are never returned). */
+  secrets_set: string[];
+  /** Why it no longer works (e.g. its OAuth2 grant was revoked), or null. */
+  problem: string | null;
+  /** OAuth2 kinds: whether tokens are stored and when the access token expires (unix s). */
+  oauth: { provider: string; connected: boolean; expires_at: number | null; refreshable: boolean } | null;
   created_at: string;
   updated_at?: string;
+}
+
+/** One field of a credential kind's form (`GET /api/credentials/kinds`). */
+export interface CredentialFieldSpec {
+  name: string;
+  label: string;
+  secret: boolean;
+  required: boolean;
+  type: "text" | "url" | "choice";
+  choices: string[];
+  default: string | null;
+  description: string;
+  placeholder: string;
+  /** The field applies only when another field has one of these values. */
+  when: { field: string; values: string[] } | null;
+}
+
+export interface CredentialKindSpec {
+  name: string;
+  title: string;
+  description: string;
+  docs_url: string;
+  base_url: string;
+  fields: CredentialFieldSpec[];
+  testable: boolean;
+  oauth2: { provider: string; scopes: string[] } | null;
+}
+
+/** `POST /api/credentials/{id}/test`. */
+export interface CredentialTest {
+  ok: boolean;
+  message: string;
+  status: number | null;
+  account: string | null;
 }
 
 export type ProviderKind = "openai" | "anthropic" | "openai_compatible";
@@ -267,4 +309,14 @@ export interface PendingApproval {
   step_key: string | null;
   request: JsonObject | null;
   since: string | null;
+}
+
+/** `GET /api/oauth/providers`: whether the operator configured a client for each provider. */
+export interface OAuthProvider {
+  name: string;
+  title: string;
+  configured: boolean;
+  source: "admin" | "environment" | null;
+  client_id: string | null;
+  redirect_uri: string;
 }

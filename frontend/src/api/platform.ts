@@ -8,6 +8,9 @@ import type {
   AgentRunRow,
   BudgetTier,
   Credential,
+  CredentialKindSpec,
+  CredentialTest,
+  OAuthProvider,
   LlmModel,
   LlmProvider,
   ModelUpdate,
@@ -23,7 +26,7 @@ import type {
   UseCase,
   WebhookSecret,
 } from "./platform-types";
-import type { JsonObject, RunRead } from "./types";
+import type { RunRead } from "./types";
 
 const enc = encodeURIComponent;
 
@@ -54,9 +57,17 @@ export const platformApi = {
   schedules: () => request<ScheduleInfo[]>("GET", "/api/schedules"),
 
   credentials: () => request<Credential[]>("GET", "/api/credentials"),
-  createCredential: (body: { name: string; kind: string; data: JsonObject }) =>
+  credentialKinds: () => request<CredentialKindSpec[]>("GET", "/api/credentials/kinds"),
+  createCredential: (body: { name: string; kind: string; data: Record<string, string | null> }) =>
     request<Credential>("POST", "/api/credentials", body),
+  updateCredential: (id: string, body: { name?: string; data: Record<string, string | null> }) =>
+    request<Credential>("PUT", `/api/credentials/${enc(id)}`, body),
+  testCredential: (id: string) => request<CredentialTest>("POST", `/api/credentials/${enc(id)}/test`),
   deleteCredential: (id: string) => request<void>("DELETE", `/api/credentials/${enc(id)}`),
+  oauthProviders: () => request<OAuthProvider[]>("GET", "/api/oauth/providers"),
+  /** Start connecting an OAuth2 credential: the provider URL to send the browser to. */
+  authorizeCredential: (credentialId: string) =>
+    request<{ authorize_url: string }>("POST", "/api/oauth/authorize", { credential_id: credentialId }),
 
   providers: () => request<LlmProvider[]>("GET", "/api/llm/providers"),
   createProvider: (body: ProviderCreate) => request<LlmProvider>("POST", "/api/llm/providers", body),

@@ -18,6 +18,8 @@ export interface NodeSpec {
   type: string;
   title: string;
   category: string;
+  /** Icon name (src/nodes/icons.ts); empty shows the category's. */
+  icon?: string;
   description: string;
   params_schema: JsonObject;
   inputs: PortSpec[];

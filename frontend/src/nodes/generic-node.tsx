@@ -4,6 +4,7 @@ import { useCatalogue } from "../api/catalogue";
 import type { PortSpec } from "../api/types";
 import { type KyraNode, portsOf } from "../lib/graph";
 import { useEditorStore, useRunStore } from "../store/editor-context";
+import { iconOf } from "./icons";
 import { TriggerInfo } from "./trigger-info";
 
 function PortRow({ port, side }: { port: PortSpec; side: "in" | "out" }) {
@@ -40,7 +41,12 @@ function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
     >
       <div className="kyra-node-header">
         <span className="kyra-node-category">{spec?.category ?? "Unknown"}</span>
-        <span className="kyra-node-title">{data.doc.name || spec?.title || data.doc.type}</span>
+        <span className="kyra-node-title">
+          <span className="node-icon" aria-hidden="true">
+            {iconOf(spec)}
+          </span>{" "}
+          {data.doc.name || spec?.title || data.doc.type}
+        </span>
         <span className="kyra-node-id">{id}</span>
         {status && (
           <span className={`status-badge status-${status}`} aria-label={`status ${status}`}>

@@ -3,6 +3,7 @@ import { type DragEvent, memo, useMemo, useState } from "react";
 import { useCatalogue } from "../api/catalogue";
 import type { NodeSpec } from "../api/types";
 import { DRAG_MIME } from "../canvas/use-drag-and-drop";
+import { iconOf } from "../nodes/icons";
 import { useStoreApis } from "../store/editor-context";
 
 function matches(spec: NodeSpec, q: string): boolean {
@@ -82,7 +83,12 @@ function Palette() {
                     onKeyDown={(e) => e.key === "Enter" && addAtCenter(spec.type)}
                     onDoubleClick={() => addAtCenter(spec.type)}
                   >
-                    <span className="palette-title">{spec.title}</span>
+                    <span className="palette-title">
+                      <span className="node-icon" aria-hidden="true">
+                        {iconOf(spec)}
+                      </span>{" "}
+                      {spec.title}
+                    </span>
                     <span className="palette-type">{spec.type}</span>
                   </div>
                 ))}

@@ -1,0 +1,62 @@
+import type { NodeSpec } from "../api/types";
+
+/** Glyphs for the icon names node specs declare (`NodeSpec.icon` in backend/kyra/spec.py). */
+export const ICONS: Record<string, string> = {
+  agent: "🤖",
+  alarm: "⏰",
+  approval: "✅",
+  braces: "{}",
+  branch: "⑂",
+  calendar: "📅",
+  chat: "💬",
+  clock: "⏱",
+  code: "🐍",
+  compare: "⚖",
+  dedupe: "🧹",
+  edit: "✏",
+  filter: "⏚",
+  globe: "🌐",
+  hash: "#",
+  hook: "🪝",
+  inbox: "📥",
+  html: "🧩",
+  key: "🔑",
+  limit: "✂",
+  list: "☰",
+  loop: "🔁",
+  mail: "✉",
+  merge: "⇉",
+  play: "▶",
+  reflect: "🪞",
+  rename: "🏷",
+  reply: "↩",
+  research: "🔬",
+  rss: "📡",
+  scissors: "✂",
+  send: "✈",
+  sheet: "📊",
+  sort: "⇅",
+  split: "⑃",
+  subgraph: "⧉",
+  sum: "Σ",
+  switch: "🔀",
+  table: "📄",
+  tags: "‹›",
+  think: "💭",
+  upload: "⤴",
+  wait: "⏳",
+};
+
+const BY_CATEGORY: Record<string, string> = {
+  AI: "✨",
+  Data: "▦",
+  Files: "📄",
+  Flow: "⑂",
+  Triggers: "▶",
+};
+
+/** The glyph of a node type: its own icon, else its category's, else a dot. */
+export function iconOf(spec: Pick<NodeSpec, "icon" | "category"> | undefined): string {
+  if (!spec) return "•";
+  return (spec.icon && ICONS[spec.icon]) || BY_CATEGORY[spec.category] || "•";
+}
