@@ -9,7 +9,7 @@ worker's resident memory, the runs not yet finished (PostgreSQL) and the message
 for the queue. Prints: RSS growth per phase, Redis messages against live runs, how fast the
 backlog drained, and what intake answered (202, or 429/503 with Retry-After when it pushes back).
 
-Usage: ``python bench/soak.py [--minutes 10] [--load 0.6] [--rate R] [--sample 10]``.
+Usage: ``python bench/soak.py [--minutes 10] [--load 0.6] [--rate R] [--max-backlog N]``.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -56,6 +58,9 @@ class Sample:
     messages: int
     api_rss_mb: float
     worker_rss_mb: float
+    #: ``GET /api/queue``: messages waiting and the oldest one's age (None when not served).
+    waiting: int | None
+    oldest_age_s: float | None
 
 
 @dataclass
@@ -89,10 +94,12 @@ class Soak:
     async def sample(self, db: asyncpg.Pool) -> Sample:
         live, finished = await self.counts(db)
         worker = self.stack.pids("worker") + self.stack.pids("worker_processes")
+        queue = await asyncio.to_thread(self.queue)
         sample = Sample(
             time.monotonic(), self.phase, live, finished,
             await asyncio.to_thread(queued_messages, self.stack),
             memory_mb(self.stack.pids("api")), memory_mb(worker),
+            queue.get("waiting"), queue.get("oldest_age_s"),
         )  # fmt: skip
         self.samples.append(sample)
         print(
@@ -101,6 +108,14 @@ class Soak:
             file=sys.stderr, flush=True,
         )  # fmt: skip
         return sample
+
+    def queue(self) -> dict[str, Any]:
+        """The API's own view of the backlog (``GET /api/queue``), when it has one."""
+        try:
+            answer = self.stack.client.get("/api/queue", timeout=10)
+        except httpx.HTTPError:
+            return {}
+        return dict(answer.json()) if answer.status_code == 200 else {}
 
     async def sampler(self, db: asyncpg.Pool, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -168,7 +183,10 @@ class Soak:
 
 async def soak(args: argparse.Namespace) -> None:
     data = Path(tempfile.mkdtemp(prefix="kyra-soak-")) / "data"
-    with KyraStack(data, env={"KYRA_LOG_LEVEL": "WARNING"}).start() as stack:
+    env = {"KYRA_LOG_LEVEL": "WARNING"}
+    if args.max_backlog is not None:
+        env["KYRA_MAX_QUEUE_BACKLOG"] = str(args.max_backlog)
+    with KyraStack(data, env=env).start() as stack:
         graph = stack.create_graph(GRAPH)
         db = await asyncpg.create_pool(
             stack.runtime()["database_url"].replace("postgresql+asyncpg", "postgresql"),
@@ -211,6 +229,7 @@ def report(run: Soak, phases: list[Phase], measured: float) -> None:
             phase.name, f"{seconds:.0f}", f"{phase.rate:.1f}", f"{accepted / seconds:.1f}",
             f"{(last.finished - first.finished) / seconds:.1f}",
             f"{first.live_runs} → {last.live_runs}", max(s.messages for s in samples),
+            _most(s.waiting for s in samples), _most(s.oldest_age_s for s in samples),
             max(s.messages - s.live_runs for s in samples),
             f"{first.api_rss_mb:.0f} → {last.api_rss_mb:.0f} ({_growth(first, last, 'api')})",
             f"{first.worker_rss_mb:.0f} → {last.worker_rss_mb:.0f} "
@@ -222,7 +241,8 @@ def report(run: Soak, phases: list[Phase], measured: float) -> None:
         f"Soak: async webhooks, worker measured at {measured:.1f} runs/s",
         [
             "phase", "seconds", "offered/s", "accepted/s", "finished/s",
-            "live runs (start → end)", "max Redis messages", "max messages - live runs",
+            "live runs (start → end)", "max Redis messages", "max waiting (/api/queue)",
+            "max oldest age s", "max messages - live runs",
             "API RSS MiB (growth)", "worker RSS MiB (growth)", "pushed back (429/503)",
             "intake p50 ms", "answers",
         ],
@@ -234,6 +254,11 @@ def report(run: Soak, phases: list[Phase], measured: float) -> None:
         f"\nAfter the drain phase: {verdict}; Redis holds {drained.messages} messages for "
         f"{drained.live_runs} live runs."
     )
+
+
+def _most(values: Iterable[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    return f"{max(known):.0f}" if known else "-"
 
 
 def _growth(first: Sample, last: Sample, which: str) -> str:
@@ -250,6 +275,9 @@ def main() -> None:
     parser.add_argument("--calibrate", type=int, default=600, help="webhooks in the burst")
     parser.add_argument("--sample", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--drain-minutes", type=float, default=15.0)
+    parser.add_argument(
+        "--max-backlog", type=int, default=None, help="KYRA_MAX_QUEUE_BACKLOG (product default)"
+    )
     asyncio.run(soak(parser.parse_args()))
 
 

@@ -2,8 +2,7 @@
 
 Each scenario runs once (the first test asking for it) and the tests check what it did; the report
 table is printed at the end of the session (``bench/faults.py`` runs the long versions). Tests
-marked ``xfail(strict=True)`` name the issue 9 defect whose engine fix makes them pass: remove
-the mark when it lands.
+naming an issue 9 defect failed before its engine fix.
 """
 
 from __future__ import annotations
@@ -15,13 +14,6 @@ import pytest
 from tests.system import faults
 from tests.system.faults import EffectServer, FaultReport
 from tests.system.stack import KyraStack
-
-
-def awaiting_engine_fix(reason: str) -> pytest.MarkDecorator:
-    """Fails until the named engine fix lands on main; then it XPASSes, which fails the suite
-    (strict), and the mark is removed."""
-    return pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)
-
 
 #: Runs a fault scenario by name (once per module) and returns its report.
 Scenario = Callable[[str], FaultReport]
@@ -73,11 +65,8 @@ def test_worker_killed_mid_node_no_completed_node_runs_again(scenario: Scenario)
     assert worker_kill.duplicates >= 3  # the node killed mid-request runs again (at least once)
 
 
-@awaiting_engine_fix(
-    "issue 9 defect 8: HTTP.request sends no Idempotency-Key, so a request interrupted "
-    "by a worker crash is repeated as a new one",
-)
 def test_worker_killed_mid_node_repeated_requests_keep_their_key(scenario: Scenario) -> None:
+    """Issue 9 defect 8: HTTP.request sends the node's Idempotency-Key, the same on a retry."""
     worker_kill = scenario("worker-kill")
     assert worker_kill.duplicates_same_key == worker_kill.duplicates
 
@@ -88,11 +77,9 @@ def test_api_killed_under_sync_runs_a_retry_with_its_key_finds_the_run(scenario:
     assert api_kill.outage["sync retry 200"] == 3, api_kill.outage
 
 
-@awaiting_engine_fix(
-    "issue 9 defect 1: a sync run stored while it runs stays `running` forever when "
-    "its API process dies",
-)
 def test_api_killed_under_sync_runs_every_run_finishes(scenario: Scenario) -> None:
+    """Issue 9 defect 1: a stored sync run is leased by its API process, and fails when the
+    lease expires, rather than staying `running` forever."""
     api_kill = scenario("api-kill")
     assert api_kill.non_terminal == []
 
@@ -104,17 +91,21 @@ def test_valkey_killed_no_run_is_lost(scenario: Scenario) -> None:
     assert valkey_kill.completed_reruns == 0
 
 
+def test_valkey_killed_a_committed_run_is_answered_as_accepted(scenario: Scenario) -> None:
+    """Issue 9 defect 6: a queue start whose run was committed answers 202 (delivered later),
+    never 500, while Redis is down."""
+    valkey_kill = scenario("valkey-kill")
+    assert [label for label in valkey_kill.outage if label.endswith(" 500")] == []
+
+
 def test_valkey_frozen_no_run_is_lost(scenario: Scenario) -> None:
     valkey_freeze = scenario("valkey-freeze")
     assert valkey_freeze.non_terminal == []
     assert valkey_freeze.count("succeeded") == len(valkey_freeze.runs) >= 5
 
 
-@awaiting_engine_fix(
-    "issue 9 defect 6: Dramatiq's synchronous enqueue blocks the API's event loop "
-    "while Redis is frozen, so even requests that need only the database time out",
-)
 def test_valkey_frozen_the_api_still_answers_database_reads(scenario: Scenario) -> None:
+    """Issue 9 defect 6: sends to Redis never block the API's event loop."""
     valkey_freeze = scenario("valkey-freeze")
     reads = {label for label in valkey_freeze.outage if label.startswith("read ")}
     assert reads == {"read 200"}, valkey_freeze.outage
@@ -126,12 +117,12 @@ def test_postgres_restarted_under_load_every_run_finishes(scenario: Scenario) ->
     assert postgres_restart.completed_reruns == 0
 
 
-@awaiting_engine_fix(
-    "issue 9 defect 6: during a PostgreSQL restart requests answer 500, not 503 with Retry-After",
-)
 def test_postgres_restarted_requests_answer_503_not_500(scenario: Scenario) -> None:
+    """Issue 9 defect 6: outages answer 503 (with Retry-After), and no message ends in
+    Dramatiq's dead-letter set, which nothing reads."""
     postgres_restart = scenario("postgres-restart")
     assert [label for label in postgres_restart.outage if label.endswith(" 500")] == []
+    assert postgres_restart.dead_letters == 0
 
 
 def test_worker_crash_loop_the_api_keeps_accepting_work(scenario: Scenario) -> None:
