@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -25,6 +27,12 @@ from kyra.spec import Execute, NodeSpec
 
 _log = logging.getLogger("kyra.engine")
 A = TypeVar("A")
+#: Installation directories, longest first: kept out of error messages users read.
+_SERVER_ROOTS = sorted(
+    {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(__file__).resolve().parents[3])},
+    key=len,
+    reverse=True,
+)
 #: Longest pause between two attempts, whatever the backoff or the service asks for.
 MAX_BACKOFF_S = 600.0
 
@@ -53,16 +61,37 @@ class Failure:
     exception: Exception | None = None
 
 
-def failure_of(exc: Exception, node_type: str) -> Failure:
-    """The failure an exception raised while calling a handler stands for."""
+def internal_error(exc: BaseException, node_type: str) -> dict[str, Any]:
+    """What a user reads about a handler bug: its type and message, no server paths."""
+    message = storable_text(_without_server_paths(str(exc)))[:500]
+    return {
+        "type": type(exc).__name__,
+        "message": f"{node_type} failed unexpectedly: {type(exc).__name__}"
+        + (f": {message}" if message else "")
+        + " (the server log has the details)",
+        "details": {},
+    }
+
+
+def _without_server_paths(text: str) -> str:
+    for root in _SERVER_ROOTS:
+        text = text.replace(root, "…")
+    return text
+
+
+def failure_of(exc: Exception, node_type: str, *, where: str = "") -> Failure:
+    """The failure an exception raised while calling a handler stands for.
+
+    A handler bug keeps the run alive and may be retried; its traceback (server paths, library
+    frames) goes to the server log with ``where`` (run and node), never into the run users read.
+    """
     if isinstance(exc, PauseRequested):
         return Failure(error_dict(exc), False, pause_reason=exc.reason, exception=exc)
     if isinstance(exc, NodeError):
         return Failure(error_dict(exc), exc.retryable, exc.retry_after, exception=exc)
-    # A handler bug: keep the run alive, record what happened, allow retries.
-    _log.warning("%s raised %r", node_type, exc, exc_info=exc)
-    error = error_dict(exc)
-    return Failure(error, True, exception=NodeError(f"{node_type} failed: {error['message']}"))
+    _log.error("%s (%s) raised", where or "handler", node_type, exc_info=exc)
+    error = internal_error(exc, node_type)
+    return Failure(error, True, exception=NodeError(str(error["message"])))
 
 
 @dataclass(frozen=True)
@@ -199,5 +228,6 @@ async def attempt_handler(
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        attempt.failure = failure_of(exc, spec.type)
+        where = f"run {ctx.run_id} node {ctx.node_id}"
+        attempt.failure = failure_of(exc, spec.type, where=where)
     return attempt
