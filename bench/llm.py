@@ -30,7 +30,7 @@ from kyra.db.queries.llm import create_model, create_provider, seed_catalogue  #
 from kyra.infra.embedded import EmbeddedPostgres  # noqa: E402
 from kyra.llm.clients.base import ClientConfig  # noqa: E402
 from kyra.llm.factory import LLMClientFactory  # noqa: E402
-from kyra.llm.types import ChatMessage, ChatRequest  # noqa: E402
+from kyra.context.llm import ChatMessage, ChatRequest  # noqa: E402
 from kyra.services.llm import ClientPool, RunLLM  # noqa: E402
 from kyra.settings import get_settings  # noqa: E402
 

@@ -7,9 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kyra.context import NodeContext
+from kyra.context import ChatMessage, ChatRequest, ChatResponse, NodeContext
 from kyra.errors import NodeError
-from kyra.llm.types import ChatMessage, ChatRequest, ChatResponse
 from kyra.spec import NodeSpec, Port, PortType
 
 

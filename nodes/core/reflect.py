@@ -6,8 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kyra.context import NodeContext
-from kyra.llm.types import ChatMessage, ChatRequest
+from kyra.context import ChatMessage, ChatRequest, NodeContext
 from kyra.spec import NodeSpec, Port, PortType
 
 _SYSTEM = (

@@ -6,9 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kyra.context import NodeContext
+from kyra.context import ChatMessage, ChatRequest, NodeContext
 from kyra.errors import NodeError
-from kyra.llm.types import ChatMessage, ChatRequest
 from kyra.spec import NodeSpec, Port, PortType
 from kyra_nodes.memory._agent import AGENT_FIELD
 

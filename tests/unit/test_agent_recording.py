@@ -9,9 +9,9 @@ import pytest
 
 from kyra.agents.recording import Recording, request_record
 from kyra.agents.trace import build_trace, trace_totals
+from kyra.context.llm import ChatMessage, ChatRequest, ChatResponse
 from kyra.db.models import NodeRun
 from kyra.errors import ReplayDivergedError
-from kyra.llm.types import ChatMessage, ChatRequest, ChatResponse
 
 
 def _request(text: str) -> ChatRequest:

@@ -23,6 +23,7 @@ from kyra.agents.model_calls import Catalogue
 from kyra.agents.recording import Recording, request_record
 from kyra.agents.steps import StepLog
 from kyra.agents.tools import execute_tool
+from kyra.context.llm import ChatMessage, ChatRequest, ChatResponse, ToolCall
 from kyra.db.queries import agents as queries
 from kyra.engine.invoke import error_dict
 from kyra.engine.ports import AttemptContext
@@ -33,7 +34,6 @@ from kyra.errors import (
     PauseRequested,
     ReplayDivergedError,
 )
-from kyra.llm.types import ChatMessage, ChatRequest, ChatResponse, ToolCall
 
 _log = logging.getLogger("kyra.agents")
 

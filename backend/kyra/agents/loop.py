@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kyra.agents.config import AgentConfig
+from kyra.context.llm import ChatMessage, ChatRequest, ChatResponse, ToolCall
 from kyra.errors import NodeError, PauseRequested
-from kyra.llm.types import ChatMessage, ChatRequest, ChatResponse, ToolCall
 from kyra.spec import NodeSpec
 
 

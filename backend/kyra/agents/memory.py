@@ -13,8 +13,8 @@ from typing import Any
 from kyra.agents.loop import Frame, Remembered
 from kyra.agents.recording import Recording
 from kyra.agents.steps import StepLog
+from kyra.context.llm import ChatMessage
 from kyra.errors import ParamsInvalidError
-from kyra.llm.types import ChatMessage
 from kyra.memory.backends.base import MemoryRecord, NewMemory
 from kyra.memory.manager import MemoryManager, Recall
 from kyra.memory.schema import MemorySchemaError, parse_memory_schema

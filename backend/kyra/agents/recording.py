@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kyra.context.llm import ChatRequest, ChatResponse
 from kyra.errors import ReplayDivergedError
-from kyra.llm.types import ChatRequest, ChatResponse
 
 
 def request_record(request: ChatRequest) -> dict[str, Any]:

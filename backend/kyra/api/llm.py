@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
 from kyra.api.fields import JsonObject, Name, Text
+from kyra.context.llm import ChatMessage
 from kyra.db.models import LlmModel, LlmProvider
 from kyra.db.queries import llm as queries
 from kyra.engine.services import EngineServices
 from kyra.llm.pricing import estimate_prompt_tokens
 from kyra.llm.recommendation import BudgetTier, UseCase, recommend
 from kyra.llm.selection import Requirements, ScoredModel
-from kyra.llm.types import ChatMessage
 from kyra.services.llm import RunLLM, model_info
 
 ProviderKind = Literal["openai", "anthropic", "openai_compatible"]

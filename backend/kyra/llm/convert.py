@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kyra.llm.types import ChatMessage, ChatResponse, FinishReason, FunctionCall, ToolCall, Usage
+from kyra.context.llm import ChatMessage, ChatResponse, FinishReason, FunctionCall, ToolCall, Usage
 
 #: Anthropic ``stop_reason`` → OpenAI ``finish_reason``.
 STOP_TO_FINISH: dict[str, FinishReason] = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from kyra.llm.types import ChatMessage
+from kyra.context.llm import ChatMessage
 
 #: Costs are stored and compared with this many decimals (the ledger's NUMERIC(12, 6)).
 MICRO = Decimal("0.000001")

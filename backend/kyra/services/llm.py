@@ -21,6 +21,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kyra.context.llm import ChatChunk, ChatRequest, ChatResponse, EmbeddingResponse, Usage
 from kyra.crypto import decrypt_json
 from kyra.db.models import LlmModel, LlmProvider, LlmUsageLog, NodeRun
 from kyra.db.queries import llm as queries
@@ -37,7 +38,6 @@ from kyra.llm.pricing import (
     max_cost_usd,
 )
 from kyra.llm.selection import Requirements, Selection, select_model
-from kyra.llm.types import ChatChunk, ChatRequest, ChatResponse, EmbeddingResponse, Usage
 from kyra.settings import Settings, get_settings
 
 __all__ = ["ClientPool", "MemoryBudgets", "RunLLM", "model_info", "requirements_of"]

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kyra.context.llm import ChatMessage, ChatRequest
 from kyra.db.models import Graph, GraphVersion, Run
-from kyra.llm.types import ChatMessage, ChatRequest
 from kyra.services.llm import RunLLM
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import Reply

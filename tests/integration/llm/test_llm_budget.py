@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kyra.context.llm import ChatMessage, ChatRequest, ChatResponse
 from kyra.db.models import LlmUsageLog, Run
 from kyra.db.queries.llm import recount_budget, reserve_budget
 from kyra.llm.errors import BudgetExceededError
-from kyra.llm.types import ChatMessage, ChatRequest, ChatResponse
 from kyra.services.llm import MemoryBudgets, RunLLM
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import Reply

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from kyra.context.llm import ChatMessage, ChatRequest, ChatResponse
 from kyra.llm.clients.base import ClientConfig, StreamAccumulator
 from kyra.llm.errors import ProviderError
 from kyra.llm.factory import LLMClientFactory
-from kyra.llm.types import ChatMessage, ChatRequest, ChatResponse
 from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import FakeServer, Reply, ToolUse

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kyra.context.llm import ChatMessage, ChatRequest
 from kyra.db.models import AiAgent, LlmModel, LlmModelPrice, LlmProvider, LlmUsageLog, NodeRun, Run
 from kyra.db.queries.llm import list_models, seed_catalogue
 from kyra.llm.errors import ModelNotFoundError, ProviderError
-from kyra.llm.types import ChatMessage, ChatRequest
 from kyra.services.llm import RunLLM
 from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.openai import FakeOpenAI

@@ -13,13 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.integration.test_cli_up import Up, kyra_up, needs_app
 
 from kyra.infra.embedded import free_port
 from tests.fakes.gmail import FakeGmail
 from tests.fakes.graph import FakeGraph
 from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth
 from tests.fakes.slack import PASTED_TOKEN, SIGNING_SECRET, FakeSlack, sign
-from tests.integration.test_cli_up import Up, kyra_up, needs_app
 
 ACTIONS = [
     (

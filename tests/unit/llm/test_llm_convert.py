@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from kyra.context.llm import ChatMessage, ChatResponse, FunctionCall, ToolCall, Usage
 from kyra.llm import convert
-from kyra.llm.types import ChatMessage, ChatResponse, FunctionCall, ToolCall, Usage
 
 
 def _call(call_id: str, name: str, args: dict[str, object]) -> ToolCall:

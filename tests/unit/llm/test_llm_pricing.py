@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from kyra.context.llm import ChatMessage
 from kyra.llm.pricing import (
     IMAGE_TOKENS,
     REPLY_PRIMING_TOKENS,
@@ -16,7 +17,6 @@ from kyra.llm.pricing import (
     estimate_tokens,
     max_cost_usd,
 )
-from kyra.llm.types import ChatMessage
 
 GPT_4O = Price.of("0.0025", "0.01")
 GPT_4O_MINI = Price.of("0.00015", "0.0006")

@@ -11,11 +11,11 @@ from typing import Any, ClassVar
 
 import anthropic
 
+from kyra.context.llm import ChatChunk, ChatMessage, ChatRequest, ChatResponse, ToolCallDelta, Usage
 from kyra.llm import convert
 from kyra.llm.clients.base import ClientConfig
 from kyra.llm.errors import ProviderError
 from kyra.llm.factory import LLMClientFactory
-from kyra.llm.types import ChatChunk, ChatMessage, ChatRequest, ChatResponse, ToolCallDelta, Usage
 
 #: Name of the forced tool that carries structured output.
 JSON_TOOL = "json_output"

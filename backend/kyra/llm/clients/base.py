@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
-from kyra.llm.pricing import estimate_prompt_tokens, estimate_tokens
-from kyra.llm.types import (
+from kyra.context.llm import (
     ChatChunk,
     ChatMessage,
     ChatRequest,
@@ -17,6 +16,7 @@ from kyra.llm.types import (
     ToolCall,
     Usage,
 )
+from kyra.llm.pricing import estimate_prompt_tokens, estimate_tokens
 
 
 @dataclass(frozen=True)

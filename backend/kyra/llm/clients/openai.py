@@ -8,10 +8,7 @@ from typing import Any, ClassVar
 
 import openai
 
-from kyra.llm.clients.base import ClientConfig
-from kyra.llm.errors import ProviderError
-from kyra.llm.factory import LLMClientFactory
-from kyra.llm.types import (
+from kyra.context.llm import (
     ChatChunk,
     ChatMessage,
     ChatRequest,
@@ -22,6 +19,9 @@ from kyra.llm.types import (
     ToolCallDelta,
     Usage,
 )
+from kyra.llm.clients.base import ClientConfig
+from kyra.llm.errors import ProviderError
+from kyra.llm.factory import LLMClientFactory
 
 _OPENAI_MODEL = re.compile(r"^(gpt-|chatgpt-|o\d|ft:gpt-)")
 #: Reasoning models take no temperature.

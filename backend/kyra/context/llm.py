@@ -1,4 +1,5 @@
-"""Provider-neutral chat types in the OpenAI chat-completions shape.
+"""The model-call contract: provider-neutral chat types (the OpenAI chat-completions shape)
+and the :class:`LLM` protocol behind ``ctx.llm``.
 
 Every client accepts a :class:`ChatRequest` and returns a :class:`ChatResponse`; the Anthropic
 client converts at its edge, so callers (nodes, agents) see one format only.
@@ -7,8 +8,9 @@ client converts at its edge, so callers (nodes, agents) see one format only.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -166,3 +168,28 @@ class ChatChunk(BaseModel):
     usage: Usage | None = None
     model: str | None = None
     id: str | None = None
+
+
+class LLM(Protocol):
+    """Model calls costed to the caller's node run (or agent step) and held to the run's budget
+    (``ctx.llm``); see :class:`kyra.services.llm.RunLLM`."""
+
+    async def chat(self, request: ChatRequest) -> ChatResponse:
+        """One model call; ``request.model`` may be ``auto`` (chosen by the catalogue).
+
+        Raises:
+            PauseRequested: the call would not fit the run's budget (the run pauses).
+        """
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
+        """The same call, streamed as chunks."""
+
+    async def embed(
+        self,
+        texts: list[str],
+        *,
+        model: str,
+        provider: str | None = None,
+        dimensions: int | None = None,
+    ) -> EmbeddingResponse:
+        """Vectors for ``texts`` from an embeddings model, priced and logged like a chat call."""
