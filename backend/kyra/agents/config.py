@@ -8,23 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-#: Prefix of a tools-list entry naming a saved agent offered as a sub-agent ("agent:researcher").
-AGENT_TOOL_PREFIX = "agent:"
+from kyra.context.agents import AgentOptions, ToolSettings
+
 #: Deepest nesting of sub-agents unless an agent says otherwise.
 DEFAULT_MAX_DEPTH = 3
-
-
-class ToolSettings(BaseModel):
-    """How one tool runs for an agent: approval, credentials, timeout and retries."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    requires_approval: bool = False
-    #: Credential kind → credential id of the owner, handed to the tool's handler.
-    credentials: dict[str, str] = Field(default_factory=dict)
-    timeout_s: float | None = Field(None, gt=0, le=3600)
-    retries: int | None = Field(None, ge=0, le=10)
-    retry_backoff_s: float = Field(0.5, ge=0, le=60)
 
 
 class AgentSettings(BaseModel):
@@ -38,22 +25,14 @@ class AgentSettings(BaseModel):
     tool_settings: dict[str, ToolSettings] = Field(default_factory=dict)
 
 
-class AgentConfig(AgentSettings):
+class AgentConfig(AgentOptions):
     """Everything the loop needs about one agent; ``agent_id`` is None for inline agents."""
 
     agent_id: uuid.UUID | None = None
     name: str = "agent"
-    prompt: str = ""
-    tools: list[str] = Field(default_factory=list)
-    model: str = "auto"
-    provider: str | None = None
-    temperature: float | None = Field(0.7, ge=0, le=2)
-    max_iterations: int = Field(5, ge=1, le=100)
+    max_depth: int = Field(DEFAULT_MAX_DEPTH, ge=0, le=10)
     #: The saved agent's ``memory_schema`` (inline agents have no memory).
     memory: dict[str, Any] = Field(default_factory=dict)
-
-    def tool_settings_for(self, name: str) -> ToolSettings:
-        return self.tool_settings.get(name) or ToolSettings()
 
     @property
     def identity(self) -> str:

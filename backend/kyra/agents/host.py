@@ -10,19 +10,19 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kyra.agents import bookkeeping
-from kyra.agents.config import AGENT_TOOL_PREFIX, AgentConfig, agent_tool_name, config_of
+from kyra.agents.config import AgentConfig, agent_tool_name, config_of
 from kyra.agents.loop import Frame, Remembered, Tool, run_agent
 from kyra.agents.memory import AgentMemory, session_id_of
 from kyra.agents.model_calls import Catalogue
 from kyra.agents.recording import Recording, request_record
 from kyra.agents.steps import StepLog
 from kyra.agents.tools import execute_tool
+from kyra.context.agents import AGENT_TOOL_PREFIX, AgentParams
 from kyra.context.llm import ChatMessage, ChatRequest, ChatResponse, ToolCall
 from kyra.db.queries import agents as queries
 from kyra.engine.invoke import error_dict
@@ -288,17 +288,14 @@ class EngineAgentRuntime:
         }  # fmt: skip
 
 
-async def _config(ctx: Any, config: Mapping[str, Any]) -> AgentConfig:
-    ref = config.get("agent")
-    if ref:
+async def _config(ctx: AttemptContext, params: AgentParams) -> AgentConfig:
+    """The saved agent ``params.agent`` names, else the inline agent ``params`` describes."""
+    if params.agent:
         async with ctx.services.session_factory() as session:
-            row = await queries.get_agent(session, owner_id=ctx.owner_id, ref=ref)
+            row = await queries.get_agent(session, owner_id=ctx.owner_id, ref=params.agent)
         return config_of(row)
-    fields = {k: v for k, v in config.items() if k != "agent" and v is not None}
-    try:
-        return AgentConfig.model_validate({"name": "inline", **fields})
-    except ValidationError as exc:
-        raise ParamsInvalidError(f"invalid agent configuration: {exc.errors()[0]['msg']}") from None
+    inline = params.model_dump(exclude={"agent", "session_id"}, exclude_none=True)
+    return AgentConfig.model_validate({"name": "inline", **inline})
 
 
 async def _resume_recording(ctx: Any) -> Recording | None:
@@ -341,12 +338,12 @@ async def _store_failure(
                      frame.config.name, type(problem).__name__)  # fmt: skip
 
 
-def _run_options(ctx: Any, config: Mapping[str, Any], agent: AgentConfig) -> dict[str, Any]:
+def _run_options(ctx: AttemptContext, params: AgentParams, agent: AgentConfig) -> dict[str, Any]:
     """Session and temperature: the node's ``session_id`` param, else what the API's agent run
     request put in the trigger (``POST /api/agents/{id}/run``)."""
     trigger = ctx.trigger or {}
     requested = trigger if str(trigger.get("agent_id")) == str(agent.agent_id) else {}
-    session_id = session_id_of(config.get("session_id") or requested.get("session_id"))
+    session_id = session_id_of(params.session_id or requested.get("session_id"))
     if session_id and agent.agent_id is None:
         raise ParamsInvalidError(
             "session_id needs a saved agent (inline agents have no memory)",
@@ -359,11 +356,11 @@ class EngineAgentHost:
     """The engine's :class:`~kyra.engine.ports.AgentHost`: agents for ``AI.agent`` nodes."""
 
     async def run_agent(
-        self, ctx: AttemptContext, config: Mapping[str, Any], goal: str
+        self, ctx: AttemptContext, params: AgentParams, goal: str
     ) -> dict[str, Any]:
         """Run an agent for a node (see the module docstring); returns the node's output."""
-        agent = await _config(ctx, {k: v for k, v in config.items() if k != "session_id"})
-        options = _run_options(ctx, config, agent)
+        agent = await _config(ctx, params)
+        options = _run_options(ctx, params, agent)
         if options["temperature"] is not None:
             agent = agent.model_copy(update={"temperature": options["temperature"]})
         recorded = ctx.recorded

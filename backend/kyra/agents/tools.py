@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kyra.agents.config import ToolSettings
+from kyra.context.agents import ToolSettings
 from kyra.engine.context import EngineNodeContext
 from kyra.engine.invoke import Attempt, RetryPolicy, attempt_handler, retrying
 from kyra.errors import NodeError

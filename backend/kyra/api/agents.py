@@ -12,11 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kyra.agents.config import AGENT_TOOL_PREFIX, AgentSettings
+from kyra.agents.config import AgentSettings
 from kyra.agents.memory import SESSION_ID
 from kyra.agents.service import run_agent, run_answer
 from kyra.api.auth import Principal
 from kyra.api.fields import JsonObject, LimitQuery, LineParameter, Name, OffsetQuery, Text
+from kyra.context.agents import AGENT_TOOL_PREFIX
 from kyra.crypto import encrypt_text
 from kyra.db.models import AgentRun, AiAgent
 from kyra.db.queries import agents as queries

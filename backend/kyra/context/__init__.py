@@ -10,6 +10,7 @@ touches the database, the broker or the web server.
 * triggers that poll a service or that a service calls (:class:`TriggerContext`).
 """
 
+from kyra.context.agents import AGENT_TOOL_PREFIX, AgentOptions, AgentParams, ToolSettings
 from kyra.context.files import FileRef, Files, is_file_ref
 from kyra.context.llm import (
     LLM,
@@ -33,8 +34,11 @@ from kyra.context.triggers import (
 )
 
 __all__ = [
+    "AGENT_TOOL_PREFIX",
     "LLM",
     "AgentMemory",
+    "AgentOptions",
+    "AgentParams",
     "ChatChunk",
     "ChatMessage",
     "ChatRequest",
@@ -49,6 +53,7 @@ __all__ = [
     "Polled",
     "Received",
     "ToolCall",
+    "ToolSettings",
     "TriggerContext",
     "TriggerEvent",
     "Usage",

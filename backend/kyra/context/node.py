@@ -9,6 +9,7 @@ from uuid import UUID
 
 import httpx
 
+from kyra.context.agents import AgentParams
 from kyra.context.files import Files
 from kyra.context.llm import LLM
 from kyra.context.memory import MemoryAccess
@@ -94,8 +95,8 @@ class NodeContext(Protocol):
     async def run_code(self, code: str, data: Any, *, limits: Mapping[str, Any]) -> Any:
         """Run user Python in the sandbox and return what it printed as result."""
 
-    async def run_agent(self, config: Mapping[str, Any], goal: str) -> dict[str, Any]:
-        """Run an agent loop (``config``: a saved agent's ``agent`` id/name, or inline fields)
+    async def run_agent(self, params: AgentParams, goal: str) -> dict[str, Any]:
+        """Run an agent loop (a saved agent by ``params.agent``, else the inline fields)
         towards ``goal``; returns ``{answer, result, steps, cost_usd}``."""
 
     async def request_approval(self, request: Mapping[str, Any]) -> dict[str, Any]:

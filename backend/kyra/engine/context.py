@@ -12,6 +12,7 @@ from uuid import UUID
 
 import httpx
 
+from kyra.context import AgentParams
 from kyra.credentials import ServiceClient
 from kyra.db.queries import runs as run_queries
 from kyra.engine import templating
@@ -263,12 +264,12 @@ class EngineNodeContext:
         result = await spec.execute(self, parsed, dict(inputs))
         return check_ports(spec, params, result)
 
-    async def run_agent(self, config: Mapping[str, Any], goal: str) -> dict[str, Any]:
+    async def run_agent(self, params: AgentParams, goal: str) -> dict[str, Any]:
         if self.parent is not None:
             raise NodeError("a tool cannot start an agent; offer the agent as a sub-agent instead")
         if self.services.agent_host is None:
             raise NodeError("agents are not enabled in this process")
-        return await self.services.agent_host.run_agent(self, config, goal)
+        return await self.services.agent_host.run_agent(self, params, goal)
 
     async def request_approval(self, request: Mapping[str, Any]) -> dict[str, Any]:
         from kyra.engine.approval import node_approval

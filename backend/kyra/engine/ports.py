@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from kyra.context import NodeContext
+from kyra.context import AgentParams, NodeContext
 from kyra.spec import Execute, NodeSpec
 
 if TYPE_CHECKING:
@@ -74,9 +74,9 @@ class AgentHost(Protocol):
     """Runs agent loops for ``ctx.run_agent`` (the ``AI.agent`` node)."""
 
     async def run_agent(
-        self, ctx: AttemptContext, config: Mapping[str, Any], goal: str
+        self, ctx: AttemptContext, params: AgentParams, goal: str
     ) -> dict[str, Any]:
-        """Run the agent ``config`` describes towards ``goal``; the node's output."""
+        """Run the agent ``params`` names or describes towards ``goal``; the node's output."""
 
 
 class ReplaySource(Protocol):
