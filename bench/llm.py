@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._stack import start_fake_provider  # noqa: E402
+from kyra.context.llm import ChatMessage, ChatRequest  # noqa: E402
 from kyra.db.engine import create_engine, create_session_factory  # noqa: E402
 from kyra.db.migrate import upgrade  # noqa: E402
 from kyra.db.models import Graph, GraphVersion, Run, User  # noqa: E402
@@ -30,7 +31,6 @@ from kyra.db.queries.llm import create_model, create_provider, seed_catalogue  #
 from kyra.infra.embedded import EmbeddedPostgres  # noqa: E402
 from kyra.llm.clients.base import ClientConfig  # noqa: E402
 from kyra.llm.factory import LLMClientFactory  # noqa: E402
-from kyra.context.llm import ChatMessage, ChatRequest  # noqa: E402
 from kyra.services.llm import ClientPool, RunLLM  # noqa: E402
 from kyra.settings import get_settings  # noqa: E402
 
