@@ -16,7 +16,7 @@ from kyra.db.models import NodeRun, Run
 from kyra.db.queries import graphs as graph_queries
 from kyra.engine.queue import advance_run, execute_node_run
 from kyra.engine.services import EngineServices
-from kyra.engine.start import start_run
+from kyra.engine.start import RunRequest, start_run
 from kyra.worker.dispatcher import DramatiqDispatcher
 from tests.conftest import start_worker, stop_process_group
 from tests.waiting import eventually
@@ -86,14 +86,18 @@ async def test_a_run_survives_its_worker_being_killed(
             version = await graph_queries.latest_version(session, graph.id)
         # The worker has booted once a run on its queue completes (otherwise another worker's
         # reaper could hand our run to a worker we do not kill).
-        warm_up = await start_run(isolated, graph=graph, version=version, trigger={}, mode="queue")
+        warm_up = await start_run(
+            isolated, RunRequest(graph=graph, version=version, trigger={}, mode="queue")
+        )
 
         async def warm() -> bool:
             return await run_status(services, warm_up.run.id) in ("succeeded", "failed")
 
         await eventually(warm, what="the worker finishing a first run")
         run = (
-            await start_run(isolated, graph=graph, version=version, trigger={}, mode="queue")
+            await start_run(
+                isolated, RunRequest(graph=graph, version=version, trigger={}, mode="queue")
+            )
         ).run
 
         async def slow_running() -> Any:
@@ -138,7 +142,11 @@ async def test_a_node_message_delivered_twice_runs_once(
             session, owner_id=owner.id, graph_id=uuid.UUID(created.json()["id"])
         )
         version = await graph_queries.latest_version(session, graph.id)
-    run = (await start_run(isolated, graph=graph, version=version, trigger={}, mode="queue")).run
+    run = (
+        await start_run(
+            isolated, RunRequest(graph=graph, version=version, trigger={}, mode="queue")
+        )
+    ).run
     await advance_run(isolated, run.id)
     start = (await node_runs(services, run.id))["start"]
 

@@ -17,6 +17,7 @@ from kyra.agents.config import AgentConfig
 from kyra.db.models import AgentRun
 from kyra.db.queries import agents as queries
 from kyra.errors import PauseRequested
+from kyra.status import NodeRunStatus, RunStatus
 
 _NAMESPACE = uuid.UUID("5b0e7f7c-3c1e-4d53-9a57-4b1f6c7d2a10")
 
@@ -38,21 +39,22 @@ async def start(ctx: Any, config: AgentConfig, goal: str, *, key: str) -> uuid.U
         return None
     given = _given(ctx, config, key)
     async with ctx.services.session_factory() as session, session.begin():
-        await queries.set_agent_status(session, config.agent_id, "running")
+        await queries.set_agent_status(session, config.agent_id, RunStatus.running)
         if given is not None:
-            await queries.update_agent_run(session, given, status="running")
+            await queries.update_agent_run(session, given, status=RunStatus.running)
             return given
         agent_run_id = uuid.uuid5(_NAMESPACE, f"{ctx.run_id}:{ctx.node_id}:{key}")
         now = datetime.now(UTC)
         statement = pg_insert(AgentRun).values(
             run_id=agent_run_id, agent_id=config.agent_id, owner_id=ctx.owner_id,
             flow_run_id=ctx.run_id if ctx.node_run_id is not None else None,
-            status="running", goal=goal, mode="sub_agent" if key else "node",
+            status=NodeRunStatus.running, goal=goal, mode="sub_agent" if key else "node",
             created_at=now, updated_at=now,
         )  # fmt: skip
         await session.execute(
             statement.on_conflict_do_update(
-                index_elements=[AgentRun.run_id], set_={"status": "running", "updated_at": now}
+                index_elements=[AgentRun.run_id],
+                set_={"status": RunStatus.running, "updated_at": now},
             )
         )
     return agent_run_id
@@ -61,13 +63,15 @@ async def start(ctx: Any, config: AgentConfig, goal: str, *, key: str) -> uuid.U
 async def succeed(
     ctx: Any, agent_run_id: uuid.UUID | None, output: dict[str, Any], *, cost: Decimal
 ) -> None:
-    await _finish(ctx, agent_run_id, status="succeeded", result=output, cost_usd=cost, error=None)
+    await _finish(
+        ctx, agent_run_id, status=RunStatus.succeeded, result=output, cost_usd=cost, error=None
+    )
 
 
 async def fail(
     ctx: Any, agent_run_id: uuid.UUID | None, exc: BaseException, *, cost: Decimal
 ) -> None:
-    status = "paused" if isinstance(exc, PauseRequested) else "failed"
+    status = RunStatus.paused if isinstance(exc, PauseRequested) else RunStatus.failed
     await _finish(ctx, agent_run_id, status=status, error=str(exc) or type(exc).__name__,
                   cost_usd=cost)  # fmt: skip
 

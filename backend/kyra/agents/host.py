@@ -34,6 +34,7 @@ from kyra.errors import (
     PauseRequested,
     ReplayDivergedError,
 )
+from kyra.status import NodeRunStatus
 
 _log = logging.getLogger("kyra.agents")
 
@@ -162,20 +163,20 @@ class EngineAgentRuntime:
             recorded = self.recording.llm(key, request) if self.recording else None
             if recorded is not None:
                 await self.steps.close(
-                    step, "succeeded", node_type=recorded.model,
+                    step, NodeRunStatus.succeeded, node_type=recorded.model,
                     output={"response": recorded.model_dump(mode="json"), "replayed": True},
                 )  # fmt: skip
                 return recorded
             response = await self._llm(frame, step).chat(request)
         except PauseRequested as exc:
-            await self.steps.close(step, "paused", error=error_dict(exc))
+            await self.steps.close(step, NodeRunStatus.paused, error=error_dict(exc))
             raise
         except BaseException as exc:
-            await self.steps.close(step, "failed", error=error_dict(exc))
+            await self.steps.close(step, NodeRunStatus.failed, error=error_dict(exc))
             raise
         usage = response.usage
         await self.steps.close(
-            step, "succeeded", node_type=response.model,
+            step, NodeRunStatus.succeeded, node_type=response.model,
             output={"response": response.model_dump(mode="json")},
             cost_usd=response.cost_usd or 0, input_tokens=usage.prompt_tokens,
             output_tokens=usage.completion_tokens,
@@ -195,17 +196,19 @@ class EngineAgentRuntime:
         try:
             content, values = await self._call(frame, key, step, tool, inputs)
         except (PauseRequested, ReplayDivergedError) as exc:
-            status = "paused" if isinstance(exc, PauseRequested) else "failed"
+            status = (
+                NodeRunStatus.paused if isinstance(exc, PauseRequested) else NodeRunStatus.failed
+            )
             await self.steps.close(step, status, error=error_dict(exc))
             raise
         except NodeError as exc:
             content = _error_content(exc)
             await self.steps.close(
-                step, "failed", output={"content": content}, error=error_dict(exc),
+                step, NodeRunStatus.failed, output={"content": content}, error=error_dict(exc),
                 approval=step.approval,
             )  # fmt: skip
             return content
-        await self.steps.close(step, "succeeded", **values)
+        await self.steps.close(step, NodeRunStatus.succeeded, **values)
         return content
 
     async def _serve(self, step: Any, recorded: Any) -> str:
@@ -308,7 +311,7 @@ async def _resume_recording(ctx: Any) -> Recording | None:
     earlier = [s.attempt for s in mine if s.attempt < ctx.attempt]
     if not earlier:
         return None
-    stale = [s.id for s in mine if s.status == "running" and s.attempt < ctx.attempt]
+    stale = [s.id for s in mine if s.status == NodeRunStatus.running and s.attempt < ctx.attempt]
     if stale:  # steps of an attempt whose worker died
         async with ctx.services.session_factory() as session, session.begin():
             await queries.cancel_steps(session, stale)
@@ -379,7 +382,7 @@ class EngineAgentHost:
                 await _store_failure(runtime, frame, goal, exc)
             await bookkeeping.fail(ctx, agent_run_id, exc, cost=runtime.steps.total_cost())
             raise
-        outcome = "succeeded" if result.finished else "unfinished"
+        outcome = NodeRunStatus.succeeded if result.finished else "unfinished"
         await runtime.memory.store_episode(frame, goal, answer=result.answer, outcome=outcome)
         output = {
             "answer": result.answer,

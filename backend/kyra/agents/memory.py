@@ -19,6 +19,7 @@ from kyra.memory.backends.base import MemoryRecord, NewMemory
 from kyra.memory.manager import MemoryManager, Recall
 from kyra.memory.schema import MemorySchemaError, parse_memory_schema
 from kyra.services.llm import RunLLM
+from kyra.status import NodeRunStatus
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@+=-]{1,200}$")
 #: Longest answer kept in an episode.
@@ -124,7 +125,7 @@ class AgentMemory:
             return Remembered()
         step = await self.steps.open(frame.parent, key, kind="memory", name="recall",
                                      inputs=inputs)  # fmt: skip
-        await self.steps.close(step, "succeeded", output={**output, **replayed})
+        await self.steps.close(step, NodeRunStatus.succeeded, output={**output, **replayed})
         return _remembered(output)
 
     async def remember(self, frame: Frame, key: str, messages: list[ChatMessage]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from kyra.context.llm import ChatRequest, ChatResponse
 from kyra.errors import ReplayDivergedError
+from kyra.status import NodeRunStatus
 
 
 def request_record(request: ChatRequest) -> dict[str, Any]:
@@ -81,7 +82,7 @@ class Recording:
         row = self._recorded(key, "llm_call", {"request": request_record(request)})
         if row is None:
             return None
-        if row.status != "succeeded" or not row.output:
+        if row.status != NodeRunStatus.succeeded or not row.output:
             self._diverged(key, f"the recorded call {row.status}", {"status": row.status})
             return None
         return ChatResponse.model_validate(row.output["response"])
@@ -91,7 +92,7 @@ class Recording:
         row = self._recorded(key, kind, inputs)
         if row is None:
             return None
-        if row.status not in ("succeeded", "failed") or not row.output:
+        if row.status not in (NodeRunStatus.succeeded, NodeRunStatus.failed) or not row.output:
             if self.strict:
                 self._diverged(key, f"the recorded call {row.status}", {"status": row.status})
             return None

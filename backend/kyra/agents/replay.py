@@ -23,6 +23,7 @@ from kyra.engine.services import EngineServices
 from kyra.engine.versions import compiled_version
 from kyra.errors import ConflictError, ReplayDivergedError
 from kyra.spec import Execute, NodeSpec
+from kyra.status import RunMode, RunStatus
 
 
 def _json(value: Any) -> str:
@@ -86,7 +87,7 @@ async def replay_run(
     Raises:
         ConflictError: the source run has not finished.
     """
-    if source.status not in ("succeeded", "failed"):
+    if source.status not in (RunStatus.succeeded, RunStatus.failed):
         raise ConflictError(f"run is {source.status}; only finished runs can be replayed")
     async with services.session_factory() as session:
         rows = await queries.all_node_runs(session, source.id)
@@ -105,7 +106,8 @@ async def replay_run(
     now = datetime.now(UTC)
     run = Run(
         id=uuid.uuid4(), owner_id=source.owner_id, graph_id=source.graph_id,
-        graph_version_id=graph_version.id, status="running", mode="sync", trigger_kind="replay",
+        graph_version_id=graph_version.id, status=RunStatus.running, mode=RunMode.sync,
+        trigger_kind="replay",
         trigger=source.trigger, source_run_id=source.id, created_at=now, started_at=now,
     )  # fmt: skip
     scope = RunScope(

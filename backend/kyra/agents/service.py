@@ -22,8 +22,9 @@ from kyra.db.models import AgentRun, AiAgent, Graph, GraphVersion, Run
 from kyra.db.queries import graphs as graph_queries
 from kyra.engine.inline import run_graph_inline
 from kyra.engine.services import EngineServices
-from kyra.engine.start import _new_run, start_run
+from kyra.engine.start import RunRequest, start_run
 from kyra.errors import ConflictError
+from kyra.status import RunMode
 
 #: Node id of the agent in an agent's own graph.
 AGENT_NODE = "agent"
@@ -92,25 +93,44 @@ async def run_agent(
                "agent_run_id": str(agent_run.run_id), "session_id": session_id,
                "temperature": temperature}  # fmt: skip
     if mode == "direct":
-        run = _new_run(graph, version, trigger, "sync", "agent", budget_usd, None)
+        request = RunRequest(
+            graph=graph, version=version, trigger=trigger, mode=RunMode.sync,
+            trigger_kind="agent", budget_usd=budget_usd,
+        )  # fmt: skip
+        run = request.new_run()
         unsaved = Graph(id=graph.id, owner_id=graph.owner_id, name=graph.name,
                         settings={**(graph.settings or {}), "save_runs": "none"})  # fmt: skip
         result = await run_graph_inline(services, graph=unsaved, version=version, run=run)
         return AgentRunStarted(agent_run, result.run, result.node_runs)
     if mode == "tracked":
         started = await start_run(
-            services, graph=graph, version=version, trigger=trigger, mode="sync",
-            trigger_kind="agent", budget_usd=budget_usd,
-        )  # fmt: skip
+            services,
+            RunRequest(
+                graph=graph,
+                version=version,
+                trigger=trigger,
+                mode="sync",
+                trigger_kind="agent",
+                budget_usd=budget_usd,
+            ),
+        )
         node_runs = started.result.node_runs if started.result else None
         await _link(session, agent_run, started.run.id)
         return AgentRunStarted(agent_run, started.run, node_runs)
     if services.dispatcher is None:
         raise ConflictError("queue mode needs a broker")
     started = await start_run(
-        services, graph=graph, version=version, trigger=trigger, mode="queue",
-        trigger_kind="agent", budget_usd=budget_usd, run_id=uuid.uuid4(),
-    )  # fmt: skip
+        services,
+        RunRequest(
+            graph=graph,
+            version=version,
+            trigger=trigger,
+            mode="queue",
+            trigger_kind="agent",
+            budget_usd=budget_usd,
+            run_id=uuid.uuid4(),
+        ),
+    )
     await _link(session, agent_run, started.run.id)
     return AgentRunStarted(agent_run, started.run)
 

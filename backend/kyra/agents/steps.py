@@ -14,6 +14,7 @@ from typing import Any
 from kyra.db.models import NodeRun
 from kyra.db.queries import agents as queries
 from kyra.db.queries.runs import node_run_view
+from kyra.status import NodeRunStatus
 
 #: Longest node id a step may have (the column's size).
 _NODE_ID_MAX = 100
@@ -39,7 +40,7 @@ class StepLog:
             kind=kind,
             step_key=key,
             sequence=next(self._sequence),
-            status="running",
+            status=NodeRunStatus.running,
             attempt=ctx.attempt,
             inputs=inputs,
             started_at=datetime.now(UTC),

@@ -22,16 +22,17 @@ from litestar.enums import HttpMethod
 from kyra.api.bodies import check_json_depth
 from kyra.api.inbound import receive_inbound
 from kyra.crypto import decrypt_text
-from kyra.db.models import TERMINAL_RUN, Graph, GraphVersion, Run, Webhook
+from kyra.db.models import Graph, GraphVersion, Run, Webhook
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as run_queries
 from kyra.db.queries import webhooks as webhook_queries
 from kyra.db.queries.graphs import INBOUND
 from kyra.engine.inline import save_run_result
 from kyra.engine.services import EngineServices
-from kyra.engine.start import Started, start_run
+from kyra.engine.start import RunRequest, Started, start_run
 from kyra.errors import NotFoundError
 from kyra.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
+from kyra.status import TERMINAL_RUN, RunStatus
 
 _log = logging.getLogger("kyra.api.hooks")
 #: Runs that outlived their reply timeout, kept referenced until they finish.
@@ -113,7 +114,7 @@ def webhook_reply(run_view: dict[str, Any], node_runs: list[Any]) -> Response[An
             )
     if run_view["status"] == "failed":
         return Response(
-            {"run_id": run_view["id"], "status": "failed", "error": run_view["error"]},
+            {"run_id": run_view["id"], "status": RunStatus.failed, "error": run_view["error"]},
             status_code=500,
         )
     return Response(
@@ -263,12 +264,20 @@ class HookController(Controller):
         trigger = build_trigger(request, path, raw)
         if target.hook.reply_mode == "async":
             started = await start_run(
-                services, graph=target.graph, version=target.version, trigger=trigger,
-                trigger_kind="webhook", idempotency_key=key,
-            )  # fmt: skip
+                services,
+                RunRequest(
+                    graph=target.graph,
+                    version=target.version,
+                    trigger=trigger,
+                    trigger_kind="webhook",
+                    idempotency_key=key,
+                ),
+            )
             if started.existing:
                 return await _replayed(services, started.run)
-            return Response({"run_id": str(started.run.id), "status": "queued"}, status_code=202)
+            return Response(
+                {"run_id": str(started.run.id), "status": RunStatus.queued}, status_code=202
+            )
         return await _run_sync(services, target, trigger, key)
 
 
@@ -278,10 +287,18 @@ async def _run_sync(
     run_id = uuid.uuid4()
     task = asyncio.ensure_future(
         start_run(
-            services, graph=target.graph, version=target.version, trigger=trigger, mode="sync",
-            trigger_kind="webhook", idempotency_key=key, run_id=run_id,
+            services,
+            RunRequest(
+                graph=target.graph,
+                version=target.version,
+                trigger=trigger,
+                mode="sync",
+                trigger_kind="webhook",
+                idempotency_key=key,
+                run_id=run_id,
+            ),
         )
-    )  # fmt: skip
+    )
     done, _ = await asyncio.wait({task}, timeout=target.timeout_s)
     if not done:
         # Too slow to answer inline: it finishes in the background; hand out its id, which
@@ -290,7 +307,7 @@ async def _run_sync(
         keeper = asyncio.ensure_future(_keep_handed_out(services, task, run_id))
         _background.add(keeper)
         keeper.add_done_callback(_background.discard)
-        return Response({"run_id": str(run_id), "status": "running"}, status_code=202)
+        return Response({"run_id": str(run_id), "status": RunStatus.running}, status_code=202)
     started: Started = task.result()
     if started.existing:
         return await _replayed(services, started.run)
@@ -306,7 +323,7 @@ async def _record_running(
     now = datetime.now(UTC)
     row = {
         "id": run_id, "owner_id": target.graph.owner_id, "graph_id": target.graph.id,
-        "graph_version_id": target.version.id, "status": "running", "mode": "sync",
+        "graph_version_id": target.version.id, "status": RunStatus.running, "mode": "sync",
         "trigger_kind": "webhook", "trigger": trigger, "created_at": now, "started_at": now,
         "lease_owner": services.instance_id,
         "lease_expires_at": now + timedelta(seconds=services.settings.lease_seconds),

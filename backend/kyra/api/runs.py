@@ -18,15 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
 from kyra.api.fields import LimitQuery, OffsetQuery, Version
-from kyra.db.models import TERMINAL_RUN, Run
+from kyra.db.models import Run
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as queries
 from kyra.engine import control
 from kyra.engine.approval import pending_approval, pending_in
 from kyra.engine.hooks import run_channel
 from kyra.engine.services import EngineServices
-from kyra.engine.start import start_run
+from kyra.engine.start import RunRequest, start_run
 from kyra.errors import ConflictError
+from kyra.status import TERMINAL_RUN
 
 
 class RunCreate(BaseModel):
@@ -89,10 +90,17 @@ class RunController(Controller):
         else:
             version = await graph_queries.get_version(db_session, graph.id, data.version)
         started = await start_run(
-            services, graph=graph, version=version, trigger=data.inputs, mode=data.mode,
-            trigger_kind="manual", budget_usd=data.budget_usd,
-            idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,
-        )  # fmt: skip
+            services,
+            RunRequest(
+                graph=graph,
+                version=version,
+                trigger=data.inputs,
+                mode=data.mode,
+                trigger_kind="manual",
+                budget_usd=data.budget_usd,
+                idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,
+            ),
+        )
         if started.result is not None:
             nodes = [n for n in started.result.node_runs if n.parent_node_run_id is None]
             view = queries.run_view(started.run, version=version.version, node_runs=nodes)

@@ -19,7 +19,7 @@ from kyra.db.models import ChannelDeployment, Credential, Graph
 from kyra.db.queries import channels as queries
 from kyra.db.queries import graphs as graph_queries
 from kyra.engine.services import EngineServices
-from kyra.engine.start import Started, start_run
+from kyra.engine.start import RunRequest, Started, start_run
 from kyra.errors import NotFoundError
 
 
@@ -145,6 +145,12 @@ async def receive_update(
     if inbound is None:
         return None
     return await start_run(
-        services, graph=graph, version=version, trigger=inbound.trigger, trigger_kind=kind,
-        idempotency_key=inbound.idempotency_key,
-    )  # fmt: skip
+        services,
+        RunRequest(
+            graph=graph,
+            version=version,
+            trigger=inbound.trigger,
+            trigger_kind=kind,
+            idempotency_key=inbound.idempotency_key,
+        ),
+    )

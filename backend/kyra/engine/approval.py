@@ -19,6 +19,7 @@ from kyra.db.queries import runs as run_queries
 from kyra.engine.control import announce_resumed, resume_locked
 from kyra.engine.services import EngineServices
 from kyra.errors import ApprovalRequired, ConflictError
+from kyra.status import NodeRunStatus
 
 
 async def node_approval(
@@ -49,7 +50,7 @@ def pending_in(rows: list[Any]) -> list[dict[str, Any]]:
     """Pending approvals among node runs held in memory (a ``sync`` run that just paused)."""
     waiting = [
         r for r in rows
-        if r.status == "paused" and "approval" in ((r.error or {}).get("details") or {})
+        if r.status == NodeRunStatus.paused and "approval" in ((r.error or {}).get("details") or {})
     ]  # fmt: skip
     parents = {r.parent_node_run_id for r in waiting}
     return [pending_view(r) for r in waiting if r.id not in parents]

@@ -20,6 +20,7 @@ from kyra.engine.scheduler import NodeState
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import compiled_version
 from kyra.errors import ConflictError, NotFoundError
+from kyra.status import TERMINAL_RUN, NodeRunStatus, RunStatus
 
 
 async def cancel_run(services: EngineServices, run_id: uuid.UUID) -> None:
@@ -27,9 +28,9 @@ async def cancel_run(services: EngineServices, run_id: uuid.UUID) -> None:
     cancel_inline(run_id)
     async with services.session_factory() as session, session.begin():
         run = await run_queries.lock_run(session, run_id)
-        if run is None or run.status in ("succeeded", "failed", "cancelled"):
+        if run is None or run.status in TERMINAL_RUN:
             return
-        run.status, run.finished_at = "cancelled", datetime.now(UTC)
+        run.status, run.finished_at = RunStatus.cancelled, datetime.now(UTC)
         await run_queries.cancel_pending(session, run_id, running=True)
         view = run_queries.run_view(run)
     await services.hooks.run_changed(view)
@@ -48,7 +49,7 @@ async def resume_locked(
 ) -> Resumed:
     """Inside the transaction holding ``run``'s lock: set the paused run running on the workers
     of ``queue`` (optionally with a new budget); paused node runs start a fresh attempt."""
-    run.status, run.pause_reason, run.mode, run.finished_at = "running", None, "queue", None
+    run.status, run.pause_reason, run.mode, run.finished_at = RunStatus.running, None, "queue", None
     run.queue = queue
     if budget_usd is not None:
         run.budget_usd = budget_usd
@@ -99,12 +100,13 @@ async def rerun_from(services: EngineServices, source: Run, from_node: str, *, m
     kept = [
         n
         for n in previous
-        if n.node_id not in rerun and n.status in ("succeeded", "skipped", "failed")
+        if n.node_id not in rerun
+        and n.status in (NodeRunStatus.succeeded, NodeRunStatus.skipped, NodeRunStatus.failed)
     ]
     now = datetime.now(UTC)
     run = Run(
         owner_id=source.owner_id, graph_id=source.graph_id, graph_version_id=version.id,
-        status="queued", mode=mode, trigger_kind="rerun", trigger=source.trigger,
+        status=RunStatus.queued, mode=mode, trigger_kind="rerun", trigger=source.trigger,
         budget_usd=source.budget_usd, source_run_id=source.id, created_at=now,
         queue=services.dispatcher.queue_name if mode == "queue" and services.dispatcher else None,
     )  # fmt: skip
@@ -118,7 +120,7 @@ async def rerun_from(services: EngineServices, source: Run, from_node: str, *, m
             scope.states[copy.node_id] = NodeState(copy.status, frozenset(copy.output or ()))
             if copy.output is not None:
                 scope.outputs[copy.node_id] = copy.output
-        run.status, run.started_at = "running", now
+        run.status, run.started_at = RunStatus.running, now
         result = await execute_scope(services, scope, run)
         result.node_runs[:0] = copies
         await save_run_result(services, result)

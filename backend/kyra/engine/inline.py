@@ -24,6 +24,7 @@ from kyra.engine.scheduler import NodeState, plan, primary_output
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import compiled_version
 from kyra.errors import NotFoundError, RunCancelledError, UnstorableValueError
+from kyra.status import NodeRunStatus, RunStatus
 
 _log = logging.getLogger("kyra.engine")
 
@@ -98,7 +99,7 @@ def run_output(scope: RunScope) -> dict[str, Any]:
     return {
         node_id: primary_output(scope.outputs.get(node_id))
         for node_id in scope.graph.sinks
-        if scope.states.get(node_id, NodeState("")).status == "succeeded"
+        if scope.states.get(node_id, NodeState("")).status == NodeRunStatus.succeeded
     }
 
 
@@ -128,7 +129,9 @@ async def _gather_attempts(
 def _cancelled(scope: RunScope, node_id: str) -> Outcome:
     now = datetime.now(UTC)
     error = error_dict(RunCancelledError("the run was cancelled while this node ran"))
-    return Outcome(status="cancelled", inputs={}, error=error, started_at=now, finished_at=now)
+    return Outcome(
+        status=NodeRunStatus.cancelled, inputs={}, error=error, started_at=now, finished_at=now
+    )
 
 
 async def execute_scope(
@@ -145,13 +148,13 @@ async def execute_scope(
     while not control.cancelled:
         step = plan(scope.graph, scope.states)
         for node_id in step.skipped:
-            scope.states[node_id] = NodeState("skipped")
+            scope.states[node_id] = NodeState(NodeRunStatus.skipped)
             records.append(
                 NodeRunRow(
                     run_id=run.id,
                     node_id=node_id,
                     node_type=scope.graph.nodes[node_id].type,
-                    status="skipped",
+                    status=NodeRunStatus.skipped,
                 )
             )
         if step.failed_nodes or step.done or not step.ready:
@@ -161,7 +164,7 @@ async def execute_scope(
         for node_id, (outcome, attempt) in zip(step.ready, results, strict=True):
             ports = routed_ports(outcome, scope.graph, node_id)
             scope.states[node_id] = NodeState(outcome.status, frozenset(ports or ()))
-            if outcome.status == "succeeded" or ports:
+            if outcome.status == NodeRunStatus.succeeded or ports:
                 scope.outputs[node_id] = ports or {}
             record = node_run_record(
                 run.id, node_id, scope.graph.nodes[node_id].type, outcome, attempt
@@ -172,11 +175,11 @@ async def execute_scope(
             run.cost_usd += outcome.cost_usd
             run.input_tokens += outcome.input_tokens
             run.output_tokens += outcome.output_tokens
-            paused = paused or outcome.status == "paused"
+            paused = paused or outcome.status == NodeRunStatus.paused
         if paused:
             break
     if control.cancelled:
-        run.status, run.finished_at = "cancelled", datetime.now(UTC)
+        run.status, run.finished_at = RunStatus.cancelled, datetime.now(UTC)
         run.output = run_output(scope)
     else:
         _finish(run, scope, step.failed_nodes, records)
@@ -187,23 +190,25 @@ def _finish(
     run: Run, scope: RunScope, failed_nodes: list[str], records: list[NodeRun | NodeRunRow]
 ) -> None:
     run.finished_at = datetime.now(UTC)
-    paused = [r for r in records if r.status == "paused"]
+    paused = [r for r in records if r.status == NodeRunStatus.paused]
     if failed_nodes:
         first = next(r for r in records if r.node_id == failed_nodes[0])
-        run.status = "failed"
+        run.status = RunStatus.failed
         run.error = {"node_id": first.node_id, **(first.error or {})}
     elif paused:
-        run.status, run.finished_at = "paused", None
+        run.status, run.finished_at = RunStatus.paused, None
         error = paused[0].error or {}
-        run.pause_reason = (error.get("details") or {}).get("reason") or error.get("type", "paused")
+        run.pause_reason = (error.get("details") or {}).get("reason") or error.get(
+            "type", RunStatus.paused
+        )
     else:
-        run.status = "succeeded"
+        run.status = RunStatus.succeeded
     run.output = run_output(scope)
 
 
 def _should_save(graph: Graph, result: RunResult) -> bool:
     policy = (graph.settings or {}).get("save_runs", "all")
-    return policy == "all" or (policy == "failures" and result.status != "succeeded")
+    return policy == "all" or (policy == "failures" and result.status != RunStatus.succeeded)
 
 
 async def run_graph_inline(
@@ -222,7 +227,7 @@ async def run_graph_inline(
     """
     compiled = compiled_version(services, version)
     now = datetime.now(UTC)
-    run.status, run.mode, run.started_at = "running", "sync", now
+    run.status, run.mode, run.started_at = RunStatus.running, "sync", now
     scope = RunScope(
         run.id, graph.owner_id, graph.id, version.version, "sync", run.trigger, compiled, now,
         budget_usd=run.budget_usd,
@@ -285,7 +290,7 @@ def _strip_unstorable(result: RunResult, exc: Exception) -> None:
     reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
     error = error_dict(UnstorableValueError(f"the run's results could not be stored: {reason}"))
     run = result.run
-    run.status, run.output, run.error = "failed", None, error
+    run.status, run.output, run.error = RunStatus.failed, None, error
     run.finished_at = run.finished_at or datetime.now(UTC)
     for record in result.node_runs:
         record.inputs = record.params = record.output = None
@@ -315,7 +320,7 @@ async def run_child_graph(
         owner_id=parent.owner_id,
         graph_id=graph.id,
         graph_version_id=version.id,
-        status="running",
+        status=RunStatus.running,
         mode=parent.mode,
         trigger_kind="subgraph",
         trigger=trigger,

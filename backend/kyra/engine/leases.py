@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from kyra.db.queries import runs as run_queries
 from kyra.engine.inflight import cancel_inline
+from kyra.status import RunStatus
 
 if TYPE_CHECKING:
     from kyra.engine.services import EngineServices
@@ -57,7 +58,10 @@ class SyncRunLeases:
                 session, held, owner=self.owner, lease_seconds=settings.lease_seconds
             )
         for run_id in held:
-            if statuses.get(run_id, "lost") in ("cancelled", "lost") and run_id in self._held:
+            if (
+                statuses.get(run_id, "lost") in (RunStatus.cancelled, "lost")
+                and run_id in self._held
+            ):
                 cancel_inline(run_id)
 
     async def _renew_forever(self) -> None:

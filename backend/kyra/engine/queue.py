@@ -31,6 +31,7 @@ from kyra.engine.scheduler import NodeState, plan
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import load_compiled
 from kyra.errors import UnstorableValueError
+from kyra.status import NodeRunStatus, RunStatus
 
 _log = logging.getLogger("kyra.engine")
 _REAPER_LOCK = 726173
@@ -61,7 +62,7 @@ async def _scope(
 async def _save_policy_allows(session: AsyncSession, run: Run) -> bool:
     graph = await session.get(Graph, run.graph_id)
     policy = ((graph.settings if graph else None) or {}).get("save_runs", "all")
-    return policy == "all" or (policy == "failures" and run.status != "succeeded")
+    return policy == "all" or (policy == "failures" and run.status != RunStatus.succeeded)
 
 
 @dataclass
@@ -82,29 +83,31 @@ async def _advance_locked(
     """In a transaction: create node runs for ready nodes, skip untaken ones, finish the run."""
     advanced = Advanced(run_id)
     run = await run_queries.lock_run(session, run_id)
-    if run is None or run.status not in ("queued", "running"):
+    if run is None or run.status not in (RunStatus.queued, RunStatus.running):
         return advanced
     rows = await run_queries.node_states(session, run_id)
     scope = await _scope(services, session, run, rows)
     step = plan(scope.graph, scope.states)
     types = {n: scope.graph.nodes[n].type for n in scope.graph.order}
     await run_queries.add_node_runs(
-        session, run_id, [(n, types[n], "skipped") for n in step.skipped]
+        session, run_id, [(n, types[n], NodeRunStatus.skipped) for n in step.skipped]
     )
     if step.failed_nodes:
         failed = next(r for r in rows if r.node_id == step.failed_nodes[0])
         await run_queries.cancel_pending(session, run_id)
-        _finish(run, "failed", error={"node_id": failed.node_id, **(failed.error or {})})
+        _finish(run, RunStatus.failed, error={"node_id": failed.node_id, **(failed.error or {})})
     else:
-        ready = [(n, types[n], "queued") for n in step.ready]
+        ready = [(n, types[n], NodeRunStatus.queued) for n in step.ready]
         advanced.ready = await run_queries.add_node_runs(session, run_id, ready)
         if step.done:
-            scope.states.update({n: NodeState("skipped") for n in step.skipped})
-            _finish(run, "succeeded", output=run_output(scope))
+            scope.states.update({n: NodeState(NodeRunStatus.skipped) for n in step.skipped})
+            _finish(run, RunStatus.succeeded, output=run_output(scope))
     if run.status == "queued":
-        run.status, run.started_at = "running", datetime.now(UTC)
+        run.status, run.started_at = RunStatus.running, datetime.now(UTC)
     run.updated_at = datetime.now(UTC)
-    if run.status in ("succeeded", "failed") and not await _save_policy_allows(session, run):
+    if run.status in (RunStatus.succeeded, RunStatus.failed) and not await _save_policy_allows(
+        session, run
+    ):
         await session.delete(run)
     if step.skipped:
         rows = await run_queries.node_rows(session, run_id)
@@ -178,7 +181,11 @@ async def _claim(
         run = await session.get(Run, node_run.run_id)
         assert run is not None
         rows = await run_queries.node_states(session, node_run.run_id)
-        final = [r for r in rows if r.status in ("succeeded", "failed", "skipped")]
+        final = [
+            r
+            for r in rows
+            if r.status in (NodeRunStatus.succeeded, NodeRunStatus.failed, NodeRunStatus.skipped)
+        ]
         scope = await _scope(services, session, run, final)
     return Claimed(node_run, scope)
 
@@ -202,7 +209,7 @@ async def _execute_claimed(
 ) -> Claimed | None:
     node_run, scope = claimed.node_run, claimed.scope
     if node_run.attempt > services.settings.max_crash_attempts:
-        outcome = Outcome(status="failed", inputs={}, finished_at=datetime.now(UTC))
+        outcome = Outcome(status=NodeRunStatus.failed, inputs={}, finished_at=datetime.now(UTC))
         outcome.error = {
             "type": "CrashLoopError",
             "message": f"abandoned after {node_run.attempt - 1} attempts that never finished",
@@ -250,7 +257,7 @@ async def _mark_cancelled(services: EngineServices, claimed: NodeRun, worker_id:
             session,
             claimed.id,
             owner=worker_id,
-            values={"status": "cancelled", "finished_at": datetime.now(UTC)},
+            values={"status": RunStatus.cancelled, "finished_at": datetime.now(UTC)},
         )
 
 
@@ -342,7 +349,7 @@ def _unstorable(outcome: Outcome, exc: Exception) -> Outcome:
     reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
     error = UnstorableValueError(f"the node's result could not be stored: {reason}")
     return replace(
-        outcome, status="failed", inputs={}, params=None, ports=None,
+        outcome, status=NodeRunStatus.failed, inputs={}, params=None, ports=None,
         error=error_dict(error), retryable=False, children=[], steps=[],
     )  # fmt: skip
 
@@ -361,7 +368,7 @@ def _outcome_values(
     }
     if retry_in is not None:
         values |= {
-            "status": "queued",
+            "status": RunStatus.queued,
             "next_attempt_at": datetime.now(UTC) + timedelta(seconds=retry_in),
         }
     else:
@@ -378,9 +385,9 @@ async def _pause_run(
 ) -> dict[str, Any] | None:
     """Pause the run; its view to announce, or None if it was no longer live."""
     run = await run_queries.lock_run(session, run_id)
-    if run is None or run.status not in ("queued", "running"):
+    if run is None or run.status not in (RunStatus.queued, RunStatus.running):
         return None
-    run.status, run.pause_reason = "paused", reason or "paused"
+    run.status, run.pause_reason = RunStatus.paused, reason or RunStatus.paused
     return run_queries.run_view(run)
 
 

@@ -22,6 +22,7 @@ from kyra.engine.scheduler import CompiledGraph, NodeState, collect_inputs, prim
 from kyra.engine.services import EngineServices
 from kyra.errors import ApprovalRejectedError
 from kyra.spec import NodeSpec
+from kyra.status import NodeRunStatus
 
 _log = logging.getLogger("kyra.engine")
 
@@ -126,16 +127,20 @@ async def attempt_node(
         before=partial(_approved, ctx, spec) if approval else None,
     )  # fmt: skip
     outcome = Outcome(
-        "succeeded", inputs, params=called.params, ports=called.ports, started_at=started_at
+        NodeRunStatus.succeeded,
+        inputs,
+        params=called.params,
+        ports=called.ports,
+        started_at=started_at,
     )
     failure = called.failure
     if failure is not None:
         outcome.error = failure.error
         fails = scope.graph.document.settings.on_budget_exceeded == "fail"
         if failure.pause_reason and not (failure.pause_reason == "budget_exceeded" and fails):
-            outcome.status, outcome.pause_reason = "paused", failure.pause_reason
+            outcome.status, outcome.pause_reason = NodeRunStatus.paused, failure.pause_reason
         else:
-            outcome.status, outcome.retryable = "failed", failure.retryable
+            outcome.status, outcome.retryable = NodeRunStatus.failed, failure.retryable
             outcome.retry_after = failure.retry_after
     if ctx.credentials.secrets:
         outcome.ports = ctx.credentials.mask(outcome.ports)

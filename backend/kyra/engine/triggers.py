@@ -16,7 +16,7 @@ from kyra.credentials import ServiceClient
 from kyra.db.models import Graph, GraphVersion
 from kyra.engine.credentials import CredentialSource
 from kyra.engine.services import EngineServices
-from kyra.engine.start import start_run
+from kyra.engine.start import RunRequest, start_run
 from kyra.spec import NodeSpec
 
 #: Longest run idempotency key stored (longer event keys are hashed).
@@ -86,9 +86,15 @@ async def start_event_runs(
     started: list[uuid.UUID] = []
     for event in events:
         run = await start_run(
-            services, graph=graph, version=version, trigger=event.payload,
-            trigger_kind=trigger_kind, idempotency_key=event_key(graph.id, node_id, event.key),
-        )  # fmt: skip
+            services,
+            RunRequest(
+                graph=graph,
+                version=version,
+                trigger=event.payload,
+                trigger_kind=trigger_kind,
+                idempotency_key=event_key(graph.id, node_id, event.key),
+            ),
+        )
         if not run.existing:
             started.append(run.run.id)
     return started

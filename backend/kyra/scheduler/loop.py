@@ -17,7 +17,7 @@ from kyra.db.models import Graph, Schedule
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries.schedules import lock_due
 from kyra.engine.services import EngineServices
-from kyra.engine.start import start_run
+from kyra.engine.start import RunRequest, start_run
 from kyra.scheduler.cron import Firing, plan_firing
 from kyra.scheduler.polls import poll_due
 
@@ -71,9 +71,15 @@ async def _start(
         "payload": schedule.payload,
     }
     await start_run(
-        services, graph=graph, version=version, trigger=trigger, trigger_kind="schedule",
-        idempotency_key=occurrence_key(schedule, firing.fire_at),
-    )  # fmt: skip
+        services,
+        RunRequest(
+            graph=graph,
+            version=version,
+            trigger=trigger,
+            trigger_kind="schedule",
+            idempotency_key=occurrence_key(schedule, firing.fire_at),
+        ),
+    )
 
 
 async def run_scheduler(

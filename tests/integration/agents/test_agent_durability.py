@@ -13,7 +13,7 @@ from kyra.db.models import Graph, NodeRun
 from kyra.db.queries import agents as agent_queries
 from kyra.db.queries import graphs as graph_queries
 from kyra.engine.services import EngineServices
-from kyra.engine.start import start_run
+from kyra.engine.start import RunRequest, start_run
 from tests.conftest import start_worker, stop_process_group
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import Reply, ToolUse
@@ -47,7 +47,8 @@ async def _start(
         assert graph is not None
         version = await graph_queries.latest_version(session, graph.id)
     started = await start_run(
-        on_queue(services, queue), graph=graph, version=version, trigger={}, mode="queue"
+        on_queue(services, queue),
+        RunRequest(graph=graph, version=version, trigger={}, mode="queue"),
     )
     return started.run.id
 

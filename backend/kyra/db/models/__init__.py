@@ -14,21 +14,11 @@ from kyra.db.models.file import StoredFile
 from kyra.db.models.graph import Graph, GraphVersion
 from kyra.db.models.llm import LlmModel, LlmModelPrice, LlmProvider, LlmUsageLog
 from kyra.db.models.oauth import OAuthClient, OAuthState
-from kyra.db.models.run import (
-    TERMINAL_NODE,
-    TERMINAL_RUN,
-    NodeRun,
-    NodeRunRow,
-    NodeRunStatus,
-    Run,
-    RunStatus,
-)
+from kyra.db.models.run import NodeRun, NodeRunRow, Run
 from kyra.db.models.trigger import Schedule, TriggerPoll, Webhook
 from kyra.db.models.user import ApiKey, User
 
 __all__ = [
-    "TERMINAL_NODE",
-    "TERMINAL_RUN",
     "AgentMemory",
     "AgentRun",
     "AgentSessionMessage",
@@ -46,11 +36,9 @@ __all__ = [
     "MemoryKind",
     "NodeRun",
     "NodeRunRow",
-    "NodeRunStatus",
     "OAuthClient",
     "OAuthState",
     "Run",
-    "RunStatus",
     "Schedule",
     "StoredFile",
     "TriggerPoll",

@@ -5,38 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from kyra.db.models._columns import jsonb_column, timestamp_column, utcnow
-
-
-class RunStatus(StrEnum):
-    queued = "queued"
-    running = "running"
-    paused = "paused"
-    succeeded = "succeeded"
-    failed = "failed"
-    cancelled = "cancelled"
-
-
-class NodeRunStatus(StrEnum):
-    queued = "queued"
-    running = "running"
-    paused = "paused"
-    succeeded = "succeeded"
-    failed = "failed"
-    cancelled = "cancelled"
-    skipped = "skipped"
-
-
-TERMINAL_RUN = frozenset({RunStatus.succeeded, RunStatus.failed, RunStatus.cancelled})
-TERMINAL_NODE = frozenset(
-    {NodeRunStatus.succeeded, NodeRunStatus.failed, NodeRunStatus.cancelled, NodeRunStatus.skipped}
-)
+from kyra.status import NodeRunStatus, RunStatus
 
 
 def _money() -> Any:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.db.models import AgentRun, AiAgent, NodeRun
 from kyra.errors import NotFoundError
+from kyra.status import NodeRunStatus
 
 
 def _as_uuid(value: Any) -> uuid.UUID | None:
@@ -104,8 +105,8 @@ async def cancel_steps(session: AsyncSession, step_ids: list[uuid.UUID]) -> None
     """Close steps left running by an attempt that will never finish them."""
     await session.execute(
         update(NodeRun)
-        .where(NodeRun.id.in_(step_ids), NodeRun.status == "running")  # type: ignore[attr-defined]
-        .values(status="cancelled", finished_at=func.now())
+        .where(NodeRun.id.in_(step_ids), NodeRun.status == NodeRunStatus.running)  # type: ignore[attr-defined]
+        .values(status=NodeRunStatus.cancelled, finished_at=func.now())
     )
 
 

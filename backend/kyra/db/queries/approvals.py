@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.db.models import NodeRun
+from kyra.status import NodeRunStatus
 
 
 async def node_run_approval(session: AsyncSession, node_run_id: uuid.UUID) -> dict[str, Any] | None:
@@ -23,7 +24,7 @@ async def pending_approvals(session: AsyncSession, run_id: uuid.UUID) -> list[No
     rows = await session.scalars(
         select(NodeRun).where(
             NodeRun.run_id == run_id,
-            NodeRun.status == "paused",
+            NodeRun.status == NodeRunStatus.paused,
             NodeRun.error["details"].has_key("approval"),  # type: ignore[index]
         )
     )

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.db.models import GraphVersion, NodeRun, NodeRunRow, Run
 from kyra.errors import NotFoundError
+from kyra.status import LIVE_RUN, NodeRunStatus, RunStatus
 
-_ACTIVE_NODE = ("queued", "running")
+_ACTIVE_NODE = (NodeRunStatus.queued, NodeRunStatus.running)
 #: Graph node runs only: agent steps (children) are never scheduled, queued or re-queued.
 _TOP_LEVEL = NodeRun.parent_node_run_id.is_(None)  # type: ignore[union-attr]
 
@@ -105,13 +106,13 @@ def _run_upsert() -> Any:
     values = {c.name: statement.excluded[c.name] for c in table.columns if c.name != "id"}
     # A cancel recorded by another process while the run finished here still wins.
     values["status"] = case(
-        (table.c.status == "cancelled", table.c.status), else_=statement.excluded.status
+        (table.c.status == NodeRunStatus.cancelled, table.c.status), else_=statement.excluded.status
     )
     return statement.on_conflict_do_update(
         index_elements=[table.c.id],
         set_=values,
         # A row the reaper already failed (its lease expired) is never overwritten.
-        where=table.c.status.in_(("queued", "running", "cancelled")),
+        where=table.c.status.in_((RunStatus.queued, RunStatus.running, RunStatus.cancelled)),
     ).returning(table.c.id, table.c.status)
 
 
@@ -217,7 +218,7 @@ async def add_node_runs(
         .returning(NodeRun.id, NodeRun.status)  # type: ignore[arg-type]
     )
     result = await session.execute(statement)
-    return [row.id for row in result if row.status == "queued"]
+    return [row.id for row in result if row.status == NodeRunStatus.queued]
 
 
 async def claim_node_run(
@@ -227,17 +228,17 @@ async def claim_node_run(
     now = func.now()
     claimable = or_(
         and_(
-            NodeRun.status == "queued",
+            NodeRun.status == NodeRunStatus.queued,
             or_(NodeRun.next_attempt_at.is_(None), NodeRun.next_attempt_at <= now),  # type: ignore[union-attr,operator]
         ),
-        and_(NodeRun.status == "running", NodeRun.lease_expires_at < now),  # type: ignore[operator]
+        and_(NodeRun.status == NodeRunStatus.running, NodeRun.lease_expires_at < now),  # type: ignore[operator]
     )
-    live_run = select(Run.id).where(Run.id == NodeRun.run_id, Run.status.in_(("queued", "running")))  # type: ignore[attr-defined]
+    live_run = select(Run.id).where(Run.id == NodeRun.run_id, Run.status.in_(LIVE_RUN))  # type: ignore[attr-defined]
     statement = (
         update(NodeRun)
         .where(NodeRun.id == node_run_id, claimable, live_run.exists())
         .values(
-            status="running",
+            status=RunStatus.running,
             attempt=NodeRun.attempt + 1,
             lease_owner=owner,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
@@ -258,14 +259,16 @@ async def renew_leases(
     await session.execute(
         update(NodeRun)
         .where(
-            NodeRun.id.in_(node_run_ids), NodeRun.lease_owner == owner, NodeRun.status == "running"
+            NodeRun.id.in_(node_run_ids),
+            NodeRun.lease_owner == owner,
+            NodeRun.status == NodeRunStatus.running,
         )  # type: ignore[attr-defined]
         .values(lease_expires_at=func.now() + timedelta(seconds=lease_seconds))
     )
     cancelled = await session.scalars(
         select(NodeRun.id)
         .join(Run, Run.id == NodeRun.run_id)
-        .where(NodeRun.id.in_(node_run_ids), Run.status == "cancelled")  # type: ignore[attr-defined]
+        .where(NodeRun.id.in_(node_run_ids), Run.status == NodeRunStatus.cancelled)  # type: ignore[attr-defined]
     )
     return set(cancelled)
 
@@ -277,7 +280,11 @@ async def record_outcome(
     None if the lease was lost."""
     result = await session.execute(
         update(NodeRun)
-        .where(NodeRun.id == node_run_id, NodeRun.lease_owner == owner, NodeRun.status == "running")
+        .where(
+            NodeRun.id == node_run_id,
+            NodeRun.lease_owner == owner,
+            NodeRun.status == NodeRunStatus.running,
+        )
         .values(**values, lease_owner=None, lease_expires_at=None, updated_at=func.now())
         .returning(NodeRun)
     )
@@ -324,19 +331,30 @@ async def cancel_pending(
 ) -> None:
     """Mark node runs that have not started (or are paused) as cancelled; with ``running``, the
     ones in flight too (their workers lose the lease and stop at the next renewal)."""
-    statuses = ("queued", "paused", "running") if running else ("queued", "paused")
+    statuses = (
+        (NodeRunStatus.queued, NodeRunStatus.paused, NodeRunStatus.running)
+        if running
+        else (NodeRunStatus.queued, NodeRunStatus.paused)
+    )
     await session.execute(
         update(NodeRun)
         .where(NodeRun.run_id == run_id, NodeRun.status.in_(statuses))  # type: ignore[attr-defined]
-        .values(status="cancelled", finished_at=func.now(), updated_at=func.now(), lease_owner=None)
+        .values(
+            status=NodeRunStatus.cancelled,
+            finished_at=func.now(),
+            updated_at=func.now(),
+            lease_owner=None,
+        )
     )
 
 
 async def requeue_paused(session: AsyncSession, run_id: uuid.UUID) -> list[uuid.UUID]:
     result = await session.execute(
         update(NodeRun)
-        .where(NodeRun.run_id == run_id, NodeRun.status == "paused", _TOP_LEVEL)
-        .values(status="queued", error=None, next_attempt_at=None, updated_at=func.now())
+        .where(NodeRun.run_id == run_id, NodeRun.status == NodeRunStatus.paused, _TOP_LEVEL)
+        .values(
+            status=NodeRunStatus.queued, error=None, next_attempt_at=None, updated_at=func.now()
+        )
         .returning(NodeRun.id)  # type: ignore[arg-type]
     )
     return [row.id for row in result]
@@ -352,8 +370,8 @@ async def expired_node_runs(
         .join(Run, Run.id == NodeRun.run_id)
         .where(
             Run.queue == queue,
-            Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
-            NodeRun.status == "running",
+            Run.status.in_(LIVE_RUN),  # type: ignore[attr-defined]
+            NodeRun.status == NodeRunStatus.running,
             NodeRun.lease_expires_at < func.now(),  # type: ignore[operator]
             NodeRun.updated_at < stale,  # type: ignore[operator]
         )
@@ -374,8 +392,8 @@ async def stale_queued_node_runs(
         .join(Run, Run.id == NodeRun.run_id)
         .where(
             Run.queue == queue,
-            Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
-            NodeRun.status == "queued",
+            Run.status.in_(LIVE_RUN),  # type: ignore[attr-defined]
+            NodeRun.status == NodeRunStatus.queued,
             NodeRun.updated_at < stale,  # type: ignore[operator]
             or_(NodeRun.next_attempt_at.is_(None), NodeRun.next_attempt_at < stale),  # type: ignore[union-attr,operator]
         )
@@ -416,7 +434,7 @@ async def stalled_runs(
         .where(
             Run.queue == queue,
             Run.mode == "queue",
-            Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
+            Run.status.in_(LIVE_RUN),  # type: ignore[attr-defined]
             Run.updated_at < stale,  # type: ignore[operator]
             ~in_flight.exists(),
         )
@@ -438,7 +456,7 @@ async def renew_run_leases(
         .where(
             Run.id.in_(run_ids),  # type: ignore[attr-defined]
             Run.lease_owner == owner,
-            Run.status.in_(("queued", "running", "cancelled")),  # type: ignore[attr-defined]
+            Run.status.in_((RunStatus.queued, RunStatus.running, RunStatus.cancelled)),  # type: ignore[attr-defined]
         )
         .values(lease_expires_at=func.now() + timedelta(seconds=lease_seconds))
         .returning(Run.id, Run.status)  # type: ignore[arg-type]
@@ -469,7 +487,7 @@ async def fail_abandoned_sync_runs(
     )
     candidates = (
         select(Run.id)
-        .where(Run.mode == "sync", Run.status.in_(("queued", "running")), expired)  # type: ignore[attr-defined]
+        .where(Run.mode == "sync", Run.status.in_(LIVE_RUN), expired)  # type: ignore[attr-defined]
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -477,7 +495,7 @@ async def fail_abandoned_sync_runs(
         update(Run)
         .where(Run.id.in_(candidates.scalar_subquery()))  # type: ignore[attr-defined]
         .values(
-            status="failed",
+            status=RunStatus.failed,
             error=ABANDONED,
             finished_at=now,
             updated_at=now,
