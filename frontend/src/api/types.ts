@@ -108,6 +108,7 @@ export interface VersionRead extends VersionSummary {
   document: GraphDocument;
 }
 
+/** Mirrors `backend/kyra/status.py` (tests/unit/test_status.py keeps the two in step). */
 export type RunStatus = "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
 export type NodeRunStatus = RunStatus | "skipped";
 
