@@ -26,6 +26,7 @@ SPEC = NodeSpec(
     type="Gmail.get_message",
     title="Gmail: get message",
     category="Communication",
+    icon="mail",
     description="Read one message of the connected Gmail account: sender, recipients, subject, "
     "date, labels, text and HTML bodies and attachment names. Changes nothing.",
     params=Params,

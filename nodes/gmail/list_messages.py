@@ -41,6 +41,7 @@ SPEC = NodeSpec(
     type="Gmail.list_messages",
     title="Gmail: list messages",
     category="Communication",
+    icon="mail",
     description="Find messages in the connected Gmail account with a Gmail search and/or "
     "labels, newest first, up to a limit. Changes nothing.",
     params=Params,

@@ -32,6 +32,7 @@ SPEC = NodeSpec(
     type="Gmail.modify_labels",
     title="Gmail: modify labels",
     category="Communication",
+    icon="tags",
     description="Add or remove labels of a Gmail message (remove UNREAD to mark it read, INBOX "
     "to archive it); changes the mailbox.",
     params=Params,

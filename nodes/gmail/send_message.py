@@ -27,6 +27,7 @@ SPEC = NodeSpec(
     type="Gmail.send_message",
     title="Gmail: send message",
     category="Communication",
+    icon="mail",
     description="Send an email from the connected Gmail account to the given recipients; "
     "sends real mail, once per run.",
     params=Params,

@@ -32,6 +32,7 @@ SPEC = NodeSpec(
     type="Gmail.trigger",
     title="Gmail: new message",
     category="Triggers",
+    icon="mail",
     description="Start the graph once for every new message that arrives in a Gmail label "
     "(checked every poll_seconds).",
     params=Params,

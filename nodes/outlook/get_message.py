@@ -23,6 +23,7 @@ SPEC = NodeSpec(
     type="Outlook.get_message",
     title="Outlook: get message",
     category="Communication",
+    icon="mail",
     description="Read one message of the connected Outlook account: sender, recipients, "
     "subject, date and body. Changes nothing.",
     params=Params,

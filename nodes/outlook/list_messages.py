@@ -33,6 +33,7 @@ SPEC = NodeSpec(
     type="Outlook.list_messages",
     title="Outlook: list messages",
     category="Communication",
+    icon="mail",
     description="List messages of a folder of the connected Outlook account, newest first, with "
     "sender, subject and preview, up to a limit. Changes nothing.",
     params=Params,

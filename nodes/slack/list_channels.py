@@ -29,6 +29,7 @@ SPEC = NodeSpec(
     type="Slack.list_channels",
     title="Slack: list channels",
     category="Communication",
+    icon="hash",
     description="List the Slack workspace's channels with their ids, names and topics, up to a "
     "limit. Changes nothing.",
     params=Params,

@@ -29,6 +29,7 @@ SPEC = NodeSpec(
     type="Slack.post_message",
     title="Slack: post message",
     category="Communication",
+    icon="chat",
     description="Post a message to a Slack channel, or reply in a thread, as the app's bot; "
     "posts for real, once per run.",
     params=Params,

@@ -25,6 +25,7 @@ SPEC = NodeSpec(
     type="Slack.update_message",
     title="Slack: update message",
     category="Communication",
+    icon="edit",
     description="Replace the text (or blocks) of a Slack message the app posted, e.g. to show "
     "progress; changes the message everyone sees.",
     params=Params,

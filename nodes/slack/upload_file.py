@@ -37,6 +37,7 @@ SPEC = NodeSpec(
     type="Slack.upload_file",
     title="Slack: upload file",
     category="Communication",
+    icon="attach",
     description="Upload a file (text or base64) to Slack and share it in a channel or thread "
     "with an optional comment; uploads for real, once per run.",
     params=Params,
