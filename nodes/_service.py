@@ -70,6 +70,8 @@ class Service:
     transient: frozenset[str] = frozenset()
     #: Refusals that mean the credential does not work (Slack's ``invalid_auth``).
     unauthorized: frozenset[str] = frozenset()
+    #: Error answers another attempt may cure whatever their status (Meta throttles with 400).
+    throttled: Callable[[Any], bool] | None = None
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -102,9 +104,13 @@ def service_error(service: Service, what: str, response: httpx.Response, answer:
     return NodeError(
         f"{service.name} {what} failed: {status} {message}",
         details=details,
-        retryable=status in RETRYABLE_STATUS,
+        retryable=status in RETRYABLE_STATUS or _throttled(service, answer),
         retry_after=retry_after_seconds(response.headers.get("retry-after")),
     )
+
+
+def _throttled(service: Service, answer: Any) -> bool:
+    return service.throttled is not None and service.throttled(answer)
 
 
 async def send(

@@ -17,6 +17,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
 
@@ -236,7 +237,8 @@ class OAuth2:
 
 @dataclass(frozen=True)
 class ConnectionTest:
-    """The request ``POST /api/credentials/{id}/test`` sends (path relative to the base URL).
+    """The request ``POST /api/credentials/{id}/test`` sends (path relative to the base URL;
+    it may name non-secret fields in braces, e.g. ``/{phone_number_id}``).
 
     Args:
         refused: reads the JSON of a 2xx answer; an error message when it still means
@@ -249,6 +251,10 @@ class ConnectionTest:
     json: Any = None
     refused: Callable[[Any], str | None] | None = None
     account: Callable[[Any], str | None] | None = None
+
+    def path_with(self, field: Callable[[str], str]) -> str:
+        """The path with each ``{name}`` replaced by ``field(name)``, URL-quoted."""
+        return re.sub(r"{(\w+)}", lambda m: quote(field(m.group(1)), safe=""), self.path)
 
 
 @dataclass(frozen=True)

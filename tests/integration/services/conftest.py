@@ -11,10 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fakes import whatsapp
 from tests.fakes.gmail import FakeGmail
 from tests.fakes.graph import FakeGraph
 from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth
 from tests.fakes.slack import PASTED_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.fakes.whatsapp import FakeWhatsApp
 from tests.graphs.test_examples import wait_for_final
 
 
@@ -197,3 +199,36 @@ async def outlook_credential(
     api: httpx.AsyncClient, microsoft_oauth: FakeOAuth, fake_graph: FakeGraph
 ) -> str:
     return await oauth_credential(api, microsoft_oauth, "outlook", f"{fake_graph.url}/v1.0")
+
+
+async def credential(api: httpx.AsyncClient, kind: str, data: dict[str, Any]) -> str:
+    """A stored credential of ``kind`` (a unique name); its id."""
+    created = await api.post(
+        "/api/credentials",
+        json={"name": f"{kind}-{uuid.uuid4().hex[:8]}", "kind": kind, "data": data},
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+@pytest.fixture(scope="session")
+def _whatsapp_server() -> Iterator[FakeWhatsApp]:
+    fake = FakeWhatsApp().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_whatsapp(_whatsapp_server: FakeWhatsApp) -> FakeWhatsApp:
+    """The fake WhatsApp Cloud API: nothing sent, no scripted failures."""
+    _whatsapp_server.reset()
+    return _whatsapp_server
+
+
+@pytest.fixture
+async def whatsapp_credential(api: httpx.AsyncClient, fake_whatsapp: FakeWhatsApp) -> str:
+    """A WhatsApp credential for the fake's business number, with app secret and verify token."""
+    data = {"access_token": whatsapp.ACCESS_TOKEN, "phone_number_id": whatsapp.PHONE_NUMBER_ID,
+            "app_secret": whatsapp.APP_SECRET, "verify_token": whatsapp.VERIFY_TOKEN,
+            "base_url": fake_whatsapp.base_url}  # fmt: skip
+    return await credential(api, "whatsapp", data)
