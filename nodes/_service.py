@@ -79,7 +79,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.replace(".", "", 1).isdigit():  # Discord sends fractions of a second
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)

@@ -472,6 +472,8 @@ class ServiceClient:
                 )
             return path
         prefix = self.kind.injection.path_prefix(self._fields)
+        if not path.strip("/"):  # the service URL itself (e.g. a webhook's URL)
+            return f"{base}{prefix}"
         return f"{base}{prefix}/{path.lstrip('/')}"
 
     async def request(

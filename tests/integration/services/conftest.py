@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes import whatsapp
+from tests.fakes import discord, whatsapp
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.gmail import FakeGmail
 from tests.fakes.graph import FakeGraph
 from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth
@@ -232,3 +233,28 @@ async def whatsapp_credential(api: httpx.AsyncClient, fake_whatsapp: FakeWhatsAp
             "app_secret": whatsapp.APP_SECRET, "verify_token": whatsapp.VERIFY_TOKEN,
             "base_url": fake_whatsapp.base_url}  # fmt: skip
     return await credential(api, "whatsapp", data)
+
+
+@pytest.fixture(scope="session")
+def _discord_server() -> Iterator[FakeDiscord]:
+    fake = FakeDiscord().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_discord(_discord_server: FakeDiscord) -> FakeDiscord:
+    """The fake Discord API: no messages, no scripted failures."""
+    _discord_server.reset()
+    return _discord_server
+
+
+@pytest.fixture
+async def discord_bot(api: httpx.AsyncClient, fake_discord: FakeDiscord) -> str:
+    data = {"token": discord.BOT_TOKEN, "base_url": f"{fake_discord.url}/api/v10"}
+    return await credential(api, "discord_bot", data)
+
+
+@pytest.fixture
+async def discord_webhook(api: httpx.AsyncClient, fake_discord: FakeDiscord) -> str:
+    return await credential(api, "discord_webhook", {"webhook_url": fake_discord.webhook_url})
