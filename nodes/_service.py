@@ -72,6 +72,8 @@ class Service:
     unauthorized: frozenset[str] = frozenset()
     #: Error answers another attempt may cure whatever their status (Meta throttles with 400).
     throttled: Callable[[Any], bool] | None = None
+    #: Seconds to wait that an error answer names in its body (Telegram's ``retry_after``).
+    retry_after: Callable[[Any], float | None] | None = None
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -105,7 +107,8 @@ def service_error(service: Service, what: str, response: httpx.Response, answer:
         f"{service.name} {what} failed: {status} {message}",
         details=details,
         retryable=status in RETRYABLE_STATUS or _throttled(service, answer),
-        retry_after=retry_after_seconds(response.headers.get("retry-after")),
+        retry_after=retry_after_seconds(response.headers.get("retry-after"))
+        or (service.retry_after(answer) if service.retry_after else None),
     )
 
 

@@ -17,6 +17,7 @@ from tests.fakes.gmail import FakeGmail
 from tests.fakes.graph import FakeGraph
 from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth
 from tests.fakes.slack import PASTED_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.fakes.telegram import FakeTelegram
 from tests.fakes.whatsapp import FakeWhatsApp
 from tests.graphs.test_examples import wait_for_final
 
@@ -258,3 +259,23 @@ async def discord_bot(api: httpx.AsyncClient, fake_discord: FakeDiscord) -> str:
 @pytest.fixture
 async def discord_webhook(api: httpx.AsyncClient, fake_discord: FakeDiscord) -> str:
     return await credential(api, "discord_webhook", {"webhook_url": fake_discord.webhook_url})
+
+
+@pytest.fixture(scope="session")
+def _telegram_server() -> Iterator[FakeTelegram]:
+    fake = FakeTelegram().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_telegram(_telegram_server: FakeTelegram) -> FakeTelegram:
+    """The fake Bot API: nothing sent, no scripted failures."""
+    _telegram_server.reset()
+    return _telegram_server
+
+
+@pytest.fixture
+async def telegram_credential(api: httpx.AsyncClient, fake_telegram: FakeTelegram) -> str:
+    data = {"token": fake_telegram.token, "api_base": fake_telegram.url}
+    return await credential(api, "telegram_bot", data)
