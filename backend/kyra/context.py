@@ -9,6 +9,7 @@ starts one run, once.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -78,6 +79,16 @@ class NodeContext(Protocol):
     @property
     def files(self) -> Files:
         """Stored files of the run's owner; see :class:`Files`."""
+
+    async def connect_tcp(self, host: str, port: int, *, timeout: float = 30.0) -> socket.socket:
+        """A blocking TCP socket to ``host`` through the same SSRF guard as :attr:`http` (one
+        checked, pinned address), for protocols other than HTTP such as SMTP and IMAP; the
+        caller closes it.
+
+        Raises:
+            BlockedAddressError: the host resolves to an address nodes may not reach.
+            OSError: no address accepts the connection.
+        """
 
     @property
     def llm(self) -> Any:
@@ -177,6 +188,9 @@ class TriggerContext(Protocol):
     @property
     def http(self) -> httpx.AsyncClient:
         """Outbound HTTP client that refuses internal addresses unless allowed."""
+
+    async def connect_tcp(self, host: str, port: int, *, timeout: float = 30.0) -> socket.socket:
+        """A TCP socket to ``host`` through the SSRF guard (see NodeContext.connect_tcp)."""
 
     async def credential(self, kind: str) -> dict[str, Any]:
         """Decrypted fields of the credential of ``kind`` attached to the trigger node."""

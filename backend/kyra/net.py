@@ -1,4 +1,6 @@
-"""SSRF-guarded outbound HTTP: every connection goes to a checked, pinned public IP address.
+"""SSRF-guarded outbound connections: every connection goes to a checked, pinned public IP
+address (HTTP through :func:`create_http_client`; other protocols, such as SMTP and IMAP,
+through :func:`connect_tcp`).
 
 The guard sits where httpcore opens TCP connections, so it covers every request and every
 redirect hop, resolves each host once and connects to exactly the address it checked (no
@@ -8,6 +10,7 @@ certificate checks, and pooled connections are keyed by hostname.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import ssl
@@ -20,7 +23,13 @@ import httpx
 
 from kyra.errors import BlockedAddressError
 
-__all__ = ["AddressPolicy", "GuardedTransport", "blocked_reason", "create_http_client"]
+__all__ = [
+    "AddressPolicy",
+    "GuardedTransport",
+    "blocked_reason",
+    "connect_tcp",
+    "create_http_client",
+]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -220,3 +229,37 @@ def create_http_client(
         max_redirects=max_redirects,
         trust_env=False,
     )
+
+
+async def connect_tcp(
+    host: str, port: int, *, policy: AddressPolicy, timeout: float
+) -> socket.socket:
+    """A blocking TCP socket (with ``timeout``) connected to a checked address of ``host``.
+
+    The host is resolved once and every address checked, like HTTP connections; the caller
+    speaks its protocol over the socket (TLS with ``server_hostname=host``) and closes it.
+
+    Raises:
+        BlockedAddressError: an address of ``host`` is not permitted.
+        OSError: the host does not resolve, or no address accepts the connection.
+    """
+    try:
+        with anyio.fail_after(timeout):
+            addresses = await _resolve(host, port)
+    except TimeoutError:
+        raise OSError(f"timed out resolving {host}") from None
+    if not addresses:
+        raise OSError(f"could not resolve {host}")
+    policy.check(host, addresses)
+    return await asyncio.to_thread(_connect_first, addresses, port, timeout)
+
+
+def _connect_first(addresses: Sequence[IPAddress], port: int, timeout: float) -> socket.socket:
+    error: OSError | None = None
+    for ip in addresses:
+        try:
+            return socket.create_connection((str(ip), port), timeout=timeout)
+        except OSError as exc:
+            error = exc
+    assert error is not None
+    raise error

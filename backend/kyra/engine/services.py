@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from kyra.engine.dispatch import Dispatcher
     from kyra.engine.leases import SyncRunLeases
     from kyra.files.store import BlobStore
+    from kyra.net import AddressPolicy
 
 
 class EngineServices:
@@ -61,6 +62,19 @@ class EngineServices:
         from kyra.net import create_http_client
 
         return create_http_client(allow_hosts=self.settings.allowed_hosts)
+
+    @cached_property
+    def address_policy(self) -> AddressPolicy:
+        """Which addresses nodes may connect to (the SSRF guard of ``http`` and ``connect_tcp``)."""
+        from kyra.net import AddressPolicy
+
+        return AddressPolicy(self.settings.allowed_hosts)
+
+    async def connect_tcp(self, host: str, port: int, *, timeout: float) -> socket.socket:
+        """A TCP socket to a checked address of ``host`` (see :func:`kyra.net.connect_tcp`)."""
+        from kyra.net import connect_tcp
+
+        return await connect_tcp(host, port, policy=self.address_policy, timeout=timeout)
 
     @cached_property
     def files(self) -> BlobStore:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -52,6 +53,9 @@ class EngineTriggerContext:
     @property
     def http(self) -> httpx.AsyncClient:
         return self.services.http
+
+    async def connect_tcp(self, host: str, port: int, *, timeout: float = 30.0) -> socket.socket:
+        return await self.services.connect_tcp(host, port, timeout=timeout)
 
     async def credential(self, kind: str) -> dict[str, Any]:
         return await self.credentials.fields(kind)
