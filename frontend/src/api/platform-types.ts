@@ -9,6 +9,21 @@ export interface WebhookInfo {
   methods: string[];
 }
 
+/** A polling trigger's state (`polls` of `GET /api/graphs/{id}`). */
+export interface PollInfo {
+  node_id: string;
+  node_type: string;
+  interval_seconds: number;
+  enabled: boolean;
+  next_poll_at: string | null;
+  last_polled_at: string | null;
+  /** Why the last poll failed; null after a poll that worked. */
+  last_error: string | null;
+  runs_started: number;
+  /** False until the first poll stored where the next one starts. */
+  started: boolean;
+}
+
 export interface ScheduleInfo {
   id: string;
   graph_id: string;

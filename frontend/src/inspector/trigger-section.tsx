@@ -1,7 +1,9 @@
 import { useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { errorText, isUnavailable, platformApi } from "../api/platform";
-import type { WebhookSecret } from "../api/platform-types";
+import type { PollInfo, WebhookSecret } from "../api/platform-types";
+import type { NodeSpec } from "../api/types";
+import { triggerKind } from "../lib/triggers";
 import { formatTime } from "../runs/format";
 import { useEditorStore } from "../store/editor-context";
 import { useTriggerStore, useTriggerStoreApi } from "../store/trigger-context";
@@ -74,38 +76,77 @@ function SecretControls({ graphId }: { graphId: string }) {
   );
 }
 
-/** Trigger facts in the inspector: webhook URLs and secret, or schedule fire times. */
-export function TriggerSection({ id, type }: { id: string; type: string }) {
+/** How a service trigger's polling goes: interval, next and last poll, runs, last error. */
+function PollFacts({ polls }: { polls: PollInfo[] }) {
+  return (
+    <>
+      {polls.map((p) => (
+        <dl key={p.node_id} className="result-facts" data-testid="poll-facts">
+          <dt>Checks</dt>
+          <dd data-testid="poll-state">
+            {p.enabled ? `every ${p.interval_seconds} s` : "off (disabled)"}
+            {p.enabled && !p.started && " — first check starts from now"}
+          </dd>
+          <dt>Next check</dt>
+          <dd data-testid="poll-next">{p.enabled && p.next_poll_at ? formatTime(p.next_poll_at) : "—"}</dd>
+          <dt>Last check</dt>
+          <dd>{formatTime(p.last_polled_at)}</dd>
+          <dt>Runs started</dt>
+          <dd>{p.runs_started}</dd>
+          {p.last_error && (
+            <>
+              <dt>Last error</dt>
+              <dd className="error-text" data-testid="poll-error">
+                {p.last_error}
+              </dd>
+            </>
+          )}
+        </dl>
+      ))}
+    </>
+  );
+}
+
+const LEGENDS = { webhook: "Webhook", schedule: "Schedule", inbound: "Service URL", poll: "Polling" };
+const UNSAVED = { webhook: "URL", schedule: "fire times", inbound: "URL", poll: "polling state" };
+
+/** Trigger facts in the inspector: webhook URLs and secret, schedule fire times, the URL a
+ * service calls (Slack, WhatsApp …) or how polling a service goes (Gmail, Email …). */
+export function TriggerSection({ id, type, spec }: { id: string; type: string; spec?: NodeSpec }) {
   const { graphId, dirty, readOnly } = useEditorStore(
     useShallow((s) => ({ graphId: s.graphId, dirty: s.dirty, readOnly: s.readOnly })),
   );
-  const { hooks, schedules, known } = useTriggerStore(
-    useShallow((s) => ({ hooks: s.webhooks[id], schedules: s.schedules[id], known: s.known })),
+  const { hooks, schedules, polls, known } = useTriggerStore(
+    useShallow((s) => ({ hooks: s.webhooks[id], schedules: s.schedules[id], polls: s.polls[id], known: s.known })),
   );
-  if (type !== "Webhook.trigger" && type !== "Schedule.trigger") return null;
+  const kind = triggerKind(type, spec);
+  if (kind === null) return null;
   // The read-only run view has no trigger facts of its own.
   if (readOnly && !known) return null;
   const unsaved = !graphId || !known;
+  const urls = kind === "webhook" || kind === "inbound";
   return (
     <fieldset className="inspector-section trigger-section" data-testid="trigger-section">
-      <legend>{type === "Webhook.trigger" ? "Webhook" : "Schedule"}</legend>
-      {unsaved && (
-        <p className="muted small">Save the graph to get its {type === "Webhook.trigger" ? "URL" : "fire times"}.</p>
-      )}
+      <legend>{LEGENDS[kind]}</legend>
+      {unsaved && <p className="muted small">Save the graph to get its {UNSAVED[kind]}.</p>}
       {!unsaved && dirty && <p className="muted small">Shown as last saved; save to apply your changes.</p>}
-      {type === "Webhook.trigger" &&
+      {kind === "inbound" && !unsaved && (
+        <p className="muted small">Give this URL to the service as its webhook (request or callback) URL.</p>
+      )}
+      {urls &&
         (hooks ?? []).map((h) => (
           <div key={`${h.path}-${h.url}`} className="copy-row">
             <code data-testid="webhook-url">{h.url}</code>
             <CopyButton text={h.url} label="Copy webhook URL" />
-            <span className="muted small">{h.methods.join(" ")}</span>
+            {kind === "webhook" && <span className="muted small">{h.methods.join(" ")}</span>}
           </div>
         ))}
-      {type === "Webhook.trigger" && !unsaved && !hooks?.length && (
+      {kind === "webhook" && !unsaved && !hooks?.length && (
         <p className="muted small">No URL yet: give the node a path and save.</p>
       )}
-      {type === "Webhook.trigger" && graphId && !readOnly && known && <SecretControls graphId={graphId} />}
-      {type === "Schedule.trigger" &&
+      {kind === "webhook" && graphId && !readOnly && known && <SecretControls graphId={graphId} />}
+      {kind === "poll" && <PollFacts polls={polls ?? []} />}
+      {kind === "schedule" &&
         (schedules ?? []).map((s) => (
           <dl key={s.id} className="result-facts" data-testid="schedule-facts">
             <dt>Cron</dt>
@@ -122,7 +163,7 @@ export function TriggerSection({ id, type }: { id: string; type: string }) {
             <dd>{s.missed_policy}</dd>
           </dl>
         ))}
-      {type === "Schedule.trigger" && !unsaved && !schedules?.length && (
+      {kind === "schedule" && !unsaved && !schedules?.length && (
         <p className="muted small">No schedule yet: set a cron expression and save.</p>
       )}
     </fieldset>

@@ -79,6 +79,25 @@ describe("trigger store", () => {
     expect(t.getState().hasSecret).toBe(true);
   });
 
+  it("groups the polling state of service triggers by node", () => {
+    const t = createTriggerStore();
+    const poll = {
+      node_id: "mail",
+      node_type: "Email.trigger",
+      interval_seconds: 60,
+      enabled: true,
+      next_poll_at: "2026-12-01T10:00:00+00:00",
+      last_polled_at: null,
+      last_error: "IMAP login refused",
+      runs_started: 0,
+      started: false,
+    };
+    t.getState().setFromGraph({ webhooks: [], polls: [poll] });
+    expect(t.getState().polls).toEqual({ mail: [poll] });
+    t.getState().setFromGraph({ webhooks: [] });
+    expect(t.getState().polls).toEqual({});
+  });
+
   it("says the secret is unknown when the server does not report it", () => {
     const t = createTriggerStore();
     t.getState().setFromGraph({ webhooks: [] });
