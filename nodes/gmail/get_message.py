@@ -24,9 +24,9 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Gmail.get_message",
+    icon="mail",
     title="Gmail: get message",
     category="Communication",
-    icon="mail",
     description="Read one message of the connected Gmail account: sender, recipients, subject, "
     "date, labels, text and HTML bodies and attachment names. Changes nothing.",
     params=Params,

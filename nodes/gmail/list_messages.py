@@ -39,9 +39,9 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Gmail.list_messages",
+    icon="inbox",
     title="Gmail: list messages",
     category="Communication",
-    icon="mail",
     description="Find messages in the connected Gmail account with a Gmail search and/or "
     "labels, newest first, up to a limit. Changes nothing.",
     params=Params,

@@ -30,9 +30,9 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Gmail.modify_labels",
+    icon="tags",
     title="Gmail: modify labels",
     category="Communication",
-    icon="tags",
     description="Add or remove labels of a Gmail message (remove UNREAD to mark it read, INBOX "
     "to archive it); changes the mailbox.",
     params=Params,

@@ -33,9 +33,9 @@ class Params(Body):
 
 SPEC = NodeSpec(
     type="Gmail.reply",
+    icon="reply",
     title="Gmail: reply",
     category="Communication",
-    icon="reply",
     description="Reply to a Gmail message in its thread, to its sender (or everyone with "
     "reply_all); sends real mail, once per run.",
     params=Params,

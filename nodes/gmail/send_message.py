@@ -25,9 +25,9 @@ class Params(Body):
 
 SPEC = NodeSpec(
     type="Gmail.send_message",
+    icon="mail",
     title="Gmail: send message",
     category="Communication",
-    icon="mail",
     description="Send an email from the connected Gmail account to the given recipients; "
     "sends real mail, once per run.",
     params=Params,

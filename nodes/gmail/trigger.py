@@ -30,9 +30,9 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Gmail.trigger",
+    icon="inbox",
     title="Gmail: new message",
     category="Triggers",
-    icon="mail",
     description="Start the graph once for every new message that arrives in a Gmail label "
     "(checked every poll_seconds).",
     params=Params,

@@ -21,9 +21,9 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Outlook.get_message",
+    icon="mail",
     title="Outlook: get message",
     category="Communication",
-    icon="mail",
     description="Read one message of the connected Outlook account: sender, recipients, "
     "subject, date and body. Changes nothing.",
     params=Params,

@@ -31,9 +31,9 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Outlook.list_messages",
+    icon="inbox",
     title="Outlook: list messages",
     category="Communication",
-    icon="mail",
     description="List messages of a folder of the connected Outlook account, newest first, with "
     "sender, subject and preview, up to a limit. Changes nothing.",
     params=Params,

@@ -28,9 +28,9 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Outlook.send_message",
+    icon="mail",
     title="Outlook: send message",
     category="Communication",
-    icon="mail",
     description="Send an email from the connected Outlook / Microsoft 365 account (it is kept "
     "in Sent Items); sends real mail, once per run.",
     params=Params,

@@ -27,9 +27,9 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Slack.list_channels",
+    icon="list",
     title="Slack: list channels",
     category="Communication",
-    icon="hash",
     description="List the Slack workspace's channels with their ids, names and topics, up to a "
     "limit. Changes nothing.",
     params=Params,

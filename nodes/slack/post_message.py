@@ -27,9 +27,9 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Slack.post_message",
+    icon="chat",
     title="Slack: post message",
     category="Communication",
-    icon="chat",
     description="Post a message to a Slack channel, or reply in a thread, as the app's bot; "
     "posts for real, once per run.",
     params=Params,

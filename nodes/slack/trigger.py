@@ -32,9 +32,9 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Slack.trigger",
+    icon="hook",
     title="Slack: event",
     category="Triggers",
-    icon="chat",
     description="Start the graph for each Slack event the app receives (Events API); set the "
     "URL shown on the node as the app's Request URL.",
     params=Params,

@@ -23,9 +23,9 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Slack.update_message",
+    icon="edit",
     title="Slack: update message",
     category="Communication",
-    icon="edit",
     description="Replace the text (or blocks) of a Slack message the app posted, e.g. to show "
     "progress; changes the message everyone sees.",
     params=Params,

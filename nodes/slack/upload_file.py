@@ -35,9 +35,9 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Slack.upload_file",
+    icon="upload",
     title="Slack: upload file",
     category="Communication",
-    icon="attach",
     description="Upload a file (text or base64) to Slack and share it in a channel or thread "
     "with an optional comment; uploads for real, once per run.",
     params=Params,

@@ -19,10 +19,12 @@ export const ICONS: Record<string, string> = {
   globe: "🌐",
   hash: "#",
   hook: "🪝",
+  inbox: "📥",
   html: "🧩",
   image: "🖼",
   key: "🔑",
   limit: "✂",
+  list: "☰",
   loop: "🔁",
   mail: "✉",
   merge: "⇉",
@@ -43,6 +45,7 @@ export const ICONS: Record<string, string> = {
   table: "📄",
   tags: "‹›",
   think: "💭",
+  upload: "⤴",
   wait: "⏳",
 };
 
