@@ -42,6 +42,12 @@ class Delivery(BaseModel):
     disable_notification: bool = False
 
 
+class Captioned(Delivery):
+    """A message with a file and a caption."""
+
+    caption: str = Field("", description="Caption under the file; templates allowed")
+
+
 def chat_of(ctx: NodeContext, given: int | str | None) -> int | str:
     """The chat given, else the chat of the Telegram message that started the run."""
     chat_id = given if given not in (None, "") else ctx.trigger.get("chat_id")
@@ -69,11 +75,14 @@ async def method(client: ServiceClient, name: str, **kwargs: Any) -> Any:
 
 
 async def send_media(
-    ctx: NodeContext, name: str, field: str, media: Any, fields: dict[str, Any], *,
-    max_bytes: int,
-) -> Any:  # fmt: skip
-    """Send a photo or document once per node run: a stored file is uploaded (multipart), a
-    URL or a file id is passed for Telegram to fetch."""
+    ctx: NodeContext, params: Captioned, name: str, field: str, *, max_bytes: int
+) -> Any:
+    """Send the photo or document in ``params.<field>`` once per node run: a stored file is
+    uploaded (multipart), a URL or a file id is passed for Telegram to fetch."""
+    fields = delivery_fields(ctx, params)
+    if params.caption:
+        fields["caption"] = params.caption[:MAX_CAPTION]
+    media = getattr(params, field)
     client = await ctx.service("telegram_bot")
     if not is_file_ref(media):
         if not isinstance(media, str) or not media.strip():

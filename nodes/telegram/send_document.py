@@ -9,20 +9,19 @@ from pydantic import ConfigDict, Field
 
 from kyra.context import NodeContext
 from kyra.spec import CredentialRef, NodeSpec, Port, PortType
-from kyra_nodes.telegram._telegram import MAX_CAPTION, Delivery, delivery_fields, send_media
+from kyra_nodes.telegram._telegram import Captioned, send_media
 
 #: Largest file a bot may upload.
 MAX_BYTES = 50 * 1024 * 1024
 
 
-class Params(Delivery):
+class Params(Captioned):
     model_config = ConfigDict(extra="forbid")
 
     document: dict[str, Any] | str = Field(
         description='The file: a file reference {"$file": …} from another node (e.g. a CSV or '
         "XLSX it built), an https URL Telegram fetches, or a Telegram file_id"
     )
-    caption: str = Field("", description="Caption under the file; templates allowed")
 
 
 SPEC = NodeSpec(
@@ -43,10 +42,4 @@ SPEC = NodeSpec(
 
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
-    fields = delivery_fields(ctx, params)
-    if params.caption:
-        fields["caption"] = params.caption[:MAX_CAPTION]
-    sent = await send_media(
-        ctx, "sendDocument", "document", params.document, fields, max_bytes=MAX_BYTES
-    )
-    return {"out": sent}
+    return {"out": await send_media(ctx, params, "sendDocument", "document", max_bytes=MAX_BYTES)}

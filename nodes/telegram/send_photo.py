@@ -8,20 +8,19 @@ from pydantic import ConfigDict, Field
 
 from kyra.context import NodeContext
 from kyra.spec import CredentialRef, NodeSpec, Port, PortType
-from kyra_nodes.telegram._telegram import MAX_CAPTION, Delivery, delivery_fields, send_media
+from kyra_nodes.telegram._telegram import Captioned, send_media
 
 #: Largest photo Telegram takes as an upload.
 MAX_BYTES = 10 * 1024 * 1024
 
 
-class Params(Delivery):
+class Params(Captioned):
     model_config = ConfigDict(extra="forbid")
 
     photo: dict[str, Any] | str = Field(
         description='The photo: a file reference {"$file": …} from another node, an https URL '
         "Telegram fetches, or the file_id of a photo Telegram already has"
     )
-    caption: str = Field("", description="Caption under the photo; templates allowed")
 
 
 SPEC = NodeSpec(
@@ -42,8 +41,4 @@ SPEC = NodeSpec(
 
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
-    fields = delivery_fields(ctx, params)
-    if params.caption:
-        fields["caption"] = params.caption[:MAX_CAPTION]
-    sent = await send_media(ctx, "sendPhoto", "photo", params.photo, fields, max_bytes=MAX_BYTES)
-    return {"out": sent}
+    return {"out": await send_media(ctx, params, "sendPhoto", "photo", max_bytes=MAX_BYTES)}

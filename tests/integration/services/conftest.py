@@ -6,11 +6,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from kyra.scheduler.polls import poll_due
 from tests.fakes import discord, whatsapp
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.gmail import FakeGmail
@@ -280,3 +282,37 @@ def fake_telegram(_telegram_server: FakeTelegram) -> FakeTelegram:
 async def telegram_credential(api: httpx.AsyncClient, fake_telegram: FakeTelegram) -> str:
     data = {"token": fake_telegram.token, "api_base": fake_telegram.url}
     return await credential(api, "telegram_bot", data)
+
+
+@pytest.fixture
+async def watching(api: httpx.AsyncClient) -> AsyncIterator[list[str]]:
+    """Ids of graphs the test creates, deleted after it (their triggers would keep polling)."""
+    created: list[str] = []
+    yield created
+    for graph_id in created:
+        await api.delete(f"/api/graphs/{graph_id}")
+
+
+async def poll(services: Any, *, after_s: float) -> int:
+    """One scheduler pass as if ``after_s`` seconds had passed (every poll is due)."""
+    return await poll_due(services, now=datetime.now(UTC) + timedelta(seconds=after_s))
+
+
+async def polling_graph(
+    api: httpx.AsyncClient, created: list[str], trigger: dict[str, Any], values: dict[str, Any]
+) -> dict[str, Any]:
+    """A saved graph: ``trigger`` (node ``mail``, polling every 30 s) → Core.set ``values``
+    (node ``note``); its id goes to ``created`` (see :func:`watching`)."""
+    document = {
+        "schema": "kyra.graph/1",
+        "name": f"inbox-{uuid.uuid4().hex[:8]}",
+        "nodes": [
+            {"id": "mail", "params": {"poll_seconds": 30}, **trigger},
+            {"id": "note", "type": "Core.set", "params": {"values": values}},
+        ],
+        "edges": [{"source": "mail", "target": "note"}],
+    }
+    answer = await api.post("/api/graphs", json=document)
+    assert answer.status_code == 201, answer.text
+    created.append(answer.json()["id"])
+    return dict(answer.json())

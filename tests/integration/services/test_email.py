@@ -7,8 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,9 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
-from kyra.scheduler.polls import poll_due
 from tests.fakes.mail import PASSWORD, UNKNOWN, USER, ImapServer, Mailroom, self_signed, smtp_server
 from tests.graphs.test_examples import wait_for_final
-from tests.integration.services.conftest import credential, run_node
+from tests.integration.services.conftest import credential, poll, polling_graph, run_node
 
 
 @pytest.fixture(scope="module")
@@ -188,34 +186,9 @@ def imap_server(certificate: tuple[Path, Path]) -> Iterator[ImapServer]:
     server.stop()
 
 
-@pytest.fixture
-async def watching(api: httpx.AsyncClient) -> AsyncIterator[list[str]]:
-    created: list[str] = []
-    yield created
-    for graph_id in created:
-        await api.delete(f"/api/graphs/{graph_id}")
-
-
 async def watching_graph(api: httpx.AsyncClient, imap: str, created: list[str]) -> dict[str, Any]:
-    document = {
-        "schema": "kyra.graph/1",
-        "name": f"mailbox-{uuid.uuid4().hex[:8]}",
-        "nodes": [
-            {"id": "mail", "type": "Email.trigger", "credentials": {"imap": imap},
-             "params": {"poll_seconds": 30}},
-            {"id": "note", "type": "Core.set",
-             "params": {"values": {"subject": "{{ trigger.subject }}"}}},
-        ],
-        "edges": [{"source": "mail", "target": "note"}],
-    }  # fmt: skip
-    answer = await api.post("/api/graphs", json=document)
-    assert answer.status_code == 201, answer.text
-    created.append(answer.json()["id"])
-    return dict(answer.json())
-
-
-async def poll(services: Any, *, after_s: float) -> int:
-    return await poll_due(services, now=datetime.now(UTC) + timedelta(seconds=after_s))
+    trigger = {"type": "Email.trigger", "credentials": {"imap": imap}}
+    return await polling_graph(api, created, trigger, {"subject": "{{ trigger.subject }}"})
 
 
 def mail(subject: str, text: str, sender: str = "Bo <bo@example.org>") -> bytes:
