@@ -61,14 +61,16 @@ async def test_send_text_posts_a_text_message_with_the_access_token(
                                        "wa_id": "4915123456789", "status": "accepted"}  # fmt: skip
 
 
+@pytest.mark.parametrize("mode", ["sync", "queue"])
 async def test_send_template_fills_in_the_body_and_header_variables(
-    api: httpx.AsyncClient, fake_whatsapp: FakeWhatsApp, whatsapp_credential: str
-) -> None:
+    api: httpx.AsyncClient, fake_whatsapp: FakeWhatsApp, whatsapp_credential: str, mode: str,
+    worker: Any,
+) -> None:  # fmt: skip
     node = whatsapp_node("WhatsApp.send_template", whatsapp_credential, to="4915123456789",
                          template="order_update", body_parameters=["Ada", "#1042"],
                          header_parameters=["Shipped"])  # fmt: skip
 
-    result = await run_node(api, node)
+    result = await run_node(api, node, mode=mode)
 
     assert result["status"] == "succeeded", result["error"]
     assert fake_whatsapp.requests[0].body["template"] == {
