@@ -1,6 +1,4 @@
-"""SSRF-guarded outbound connections: every connection goes to a checked, pinned public IP
-address (HTTP through :func:`create_http_client`; other protocols, such as SMTP and IMAP,
-through :func:`connect_tcp`).
+"""SSRF-guarded outbound HTTP: every connection goes to a checked, pinned public IP address.
 
 The guard sits where httpcore opens TCP connections, so it covers every request and every
 redirect hop, resolves each host once and connects to exactly the address it checked (no
@@ -10,7 +8,6 @@ certificate checks, and pooled connections are keyed by hostname.
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import socket
 import ssl
@@ -27,8 +24,8 @@ __all__ = [
     "AddressPolicy",
     "GuardedTransport",
     "blocked_reason",
-    "connect_tcp",
     "create_http_client",
+    "permitted_addresses",
 ]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -134,6 +131,27 @@ async def _resolve(host: str, port: int) -> list[IPAddress]:
     return addresses
 
 
+async def permitted_addresses(
+    policy: AddressPolicy, host: str, port: int, *, timeout: float | None = None
+) -> list[IPAddress]:
+    """The addresses a connection to ``host`` may use: resolved once, every one checked.
+
+    Connect to one of these (not to ``host`` again), so a second lookup cannot swap in
+    another address. Database nodes use this for their TCP connections.
+
+    Raises:
+        BlockedAddressError: an address of ``host`` is not permitted.
+        OSError: ``host`` does not resolve.
+        TimeoutError: resolving took longer than ``timeout``.
+    """
+    with anyio.fail_after(timeout):
+        addresses = await _resolve(host, port)
+    if not addresses:
+        raise OSError(f"Could not resolve {host}")
+    policy.check(host, addresses)
+    return addresses
+
+
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
     """Resolves once, checks every address, then connects to the checked IP only."""
 
@@ -150,15 +168,11 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         try:
-            with anyio.fail_after(timeout):
-                addresses = await _resolve(host, port)
+            addresses = await permitted_addresses(self._policy, host, port, timeout=timeout)
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"Timed out resolving {host}") from None
         except (OSError, ValueError) as exc:
             raise httpcore.ConnectError(f"Could not resolve {host}: {exc}") from None
-        if not addresses:
-            raise httpcore.ConnectError(f"Could not resolve {host}")
-        self._policy.check(host, addresses)
         error: Exception | None = None
         for ip in addresses:
             try:
@@ -229,37 +243,3 @@ def create_http_client(
         max_redirects=max_redirects,
         trust_env=False,
     )
-
-
-async def connect_tcp(
-    host: str, port: int, *, policy: AddressPolicy, timeout: float
-) -> socket.socket:
-    """A blocking TCP socket (with ``timeout``) connected to a checked address of ``host``.
-
-    The host is resolved once and every address checked, like HTTP connections; the caller
-    speaks its protocol over the socket (TLS with ``server_hostname=host``) and closes it.
-
-    Raises:
-        BlockedAddressError: an address of ``host`` is not permitted.
-        OSError: the host does not resolve, or no address accepts the connection.
-    """
-    try:
-        with anyio.fail_after(timeout):
-            addresses = await _resolve(host, port)
-    except TimeoutError:
-        raise OSError(f"timed out resolving {host}") from None
-    if not addresses:
-        raise OSError(f"could not resolve {host}")
-    policy.check(host, addresses)
-    return await asyncio.to_thread(_connect_first, addresses, port, timeout)
-
-
-def _connect_first(addresses: Sequence[IPAddress], port: int, timeout: float) -> socket.socket:
-    error: OSError | None = None
-    for ip in addresses:
-        try:
-            return socket.create_connection((str(ip), port), timeout=timeout)
-        except OSError as exc:
-            error = exc
-    assert error is not None
-    raise error

@@ -232,35 +232,6 @@ def test_a_saved_schedule_trigger_shows_its_next_fire_time(
     expect(editor.page.get_by_test_id("schedules-table")).to_contain_text("0 9 1 1 *")
 
 
-def test_service_triggers_show_the_url_their_service_calls_and_their_polling(
-    editor: Editor, api_client: httpx.Client
-) -> None:
-    editor.new_graph()
-
-    # Given a trigger WhatsApp calls and a trigger that polls a mailbox
-    whatsapp = editor.drop("WhatsApp.trigger", 160, 160)
-    mail = editor.drop("Email.trigger", 160, 420)
-    editor.select(whatsapp)
-    expect(editor.inspector.get_by_test_id("trigger-section")).to_contain_text("Save the graph")
-
-    # When the graph is saved
-    graph_id = editor.save()
-
-    # Then WhatsApp's callback URL is on the node and in the inspector
-    url = f"{editor.url}/hooks/whatsapp/{graph_id}/{whatsapp}"
-    expect(editor.node(whatsapp).get_by_test_id("node-webhook-url")).to_contain_text(url)
-    editor.select(whatsapp)
-    expect(editor.inspector.get_by_test_id("webhook-url")).to_have_text(url)
-    expect(editor.inspector.get_by_test_id("trigger-section")).to_contain_text("Service URL")
-
-    # And the mailbox trigger shows how its polling goes
-    (poll,) = api_client.get(f"/api/graphs/{graph_id}").json()["polls"]
-    assert (poll["node_id"], poll["interval_seconds"]) == (mail, 60)
-    expect(editor.node(mail).get_by_test_id("node-next-poll")).to_be_visible()
-    editor.select(mail)
-    expect(editor.inspector.get_by_test_id("poll-state")).to_contain_text("every 60 s")
-
-
 def test_a_provider_added_on_the_models_page_and_an_edited_price(
     editor: Editor, api_client: httpx.Client
 ) -> None:

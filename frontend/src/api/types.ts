@@ -28,9 +28,9 @@ export interface NodeSpec {
   credentials: { kind: string; required: boolean }[];
   pure: boolean;
   trigger: boolean;
-  /** A trigger that polls its service (a `polls` entry of the saved graph shows its state). */
+  /** A trigger that polls its service (the scheduler calls it). */
   polls?: boolean;
-  /** A trigger its service calls at the graph's inbound URL (`/hooks/<service>/…`). */
+  /** A trigger its service calls at a URL of its own (/hooks/<service>/…). */
   receives?: boolean;
   tool: boolean;
   timeout_s: number;

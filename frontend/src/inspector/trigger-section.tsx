@@ -1,9 +1,7 @@
 import { useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { errorText, isUnavailable, platformApi } from "../api/platform";
-import type { PollInfo, WebhookSecret } from "../api/platform-types";
-import type { NodeSpec } from "../api/types";
-import { triggerKind } from "../lib/triggers";
+import type { PollInfo, WebhookInfo, WebhookSecret } from "../api/platform-types";
 import { formatTime } from "../runs/format";
 import { useEditorStore } from "../store/editor-context";
 import { useTriggerStore, useTriggerStoreApi } from "../store/trigger-context";
@@ -76,77 +74,111 @@ function SecretControls({ graphId }: { graphId: string }) {
   );
 }
 
-/** How a service trigger's polling goes: interval, next and last poll, runs, last error. */
-function PollFacts({ polls }: { polls: PollInfo[] }) {
+function PollFacts({ poll }: { poll: PollInfo }) {
+  return (
+    <dl className="result-facts" data-testid="poll-facts">
+      <dt>Every</dt>
+      <dd>{poll.interval_seconds} s</dd>
+      <dt>State</dt>
+      <dd data-testid="poll-state">
+        {!poll.enabled
+          ? "disabled"
+          : poll.last_error
+            ? "failing"
+            : poll.started
+              ? "watching for new items"
+              : "waiting for the first poll"}
+      </dd>
+      <dt>Next poll</dt>
+      <dd>{poll.enabled && poll.next_poll_at ? formatTime(poll.next_poll_at) : "—"}</dd>
+      <dt>Last poll</dt>
+      <dd>{formatTime(poll.last_polled_at)}</dd>
+      <dt>Runs started</dt>
+      <dd>{poll.runs_started}</dd>
+      {poll.last_error && (
+        <>
+          <dt>Error</dt>
+          <dd className="error-text" data-testid="poll-error">
+            {poll.last_error}
+          </dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+/** A trigger its service calls: the URL to give the service. */
+function ServiceUrl({ hooks, unsaved }: { hooks: WebhookInfo[] | undefined; unsaved: boolean }) {
+  if (unsaved) return null;
+  if (!hooks?.length) return <p className="muted small">No URL yet: save the graph.</p>;
   return (
     <>
-      {polls.map((p) => (
-        <dl key={p.node_id} className="result-facts" data-testid="poll-facts">
-          <dt>Checks</dt>
-          <dd data-testid="poll-state">
-            {p.enabled ? `every ${p.interval_seconds} s` : "off (disabled)"}
-            {p.enabled && !p.started && " — first check starts from now"}
-          </dd>
-          <dt>Next check</dt>
-          <dd data-testid="poll-next">{p.enabled && p.next_poll_at ? formatTime(p.next_poll_at) : "—"}</dd>
-          <dt>Last check</dt>
-          <dd>{formatTime(p.last_polled_at)}</dd>
-          <dt>Runs started</dt>
-          <dd>{p.runs_started}</dd>
-          {p.last_error && (
-            <>
-              <dt>Last error</dt>
-              <dd className="error-text" data-testid="poll-error">
-                {p.last_error}
-              </dd>
-            </>
-          )}
-        </dl>
+      {hooks.map((h) => (
+        <div key={h.url} className="copy-row">
+          <code data-testid="trigger-url">{h.url}</code>
+          <CopyButton text={h.url} label="Copy trigger URL" />
+        </div>
       ))}
+      <p className="muted small">Give this URL to the service (e.g. a Slack app&apos;s Request URL).</p>
     </>
   );
 }
 
-const LEGENDS = { webhook: "Webhook", schedule: "Schedule", inbound: "Service URL", poll: "Polling" };
-const UNSAVED = { webhook: "URL", schedule: "fire times", inbound: "URL", poll: "polling state" };
-
-/** Trigger facts in the inspector: webhook URLs and secret, schedule fire times, the URL a
- * service calls (Slack, WhatsApp …) or how polling a service goes (Gmail, Email …). */
-export function TriggerSection({ id, type, spec }: { id: string; type: string; spec?: NodeSpec }) {
+/** Trigger facts in the inspector: webhook URLs and secret, schedule fire times, a service
+ * trigger's URL or a polling trigger's state. */
+export function TriggerSection({
+  id,
+  type,
+  polls = false,
+  receives = false,
+}: {
+  id: string;
+  type: string;
+  polls?: boolean;
+  receives?: boolean;
+}) {
   const { graphId, dirty, readOnly } = useEditorStore(
     useShallow((s) => ({ graphId: s.graphId, dirty: s.dirty, readOnly: s.readOnly })),
   );
-  const { hooks, schedules, polls, known } = useTriggerStore(
-    useShallow((s) => ({ hooks: s.webhooks[id], schedules: s.schedules[id], polls: s.polls[id], known: s.known })),
+  const { hooks, schedules, pollRows, known } = useTriggerStore(
+    useShallow((s) => ({ hooks: s.webhooks[id], schedules: s.schedules[id], pollRows: s.polls[id], known: s.known })),
   );
-  const kind = triggerKind(type, spec);
-  if (kind === null) return null;
+  if (polls || receives) {
+    if (readOnly && !known) return null;
+    const unsaved = !graphId || !known;
+    return (
+      <fieldset className="inspector-section trigger-section" data-testid="trigger-section">
+        <legend>{polls ? "Polling" : "Service URL"}</legend>
+        {unsaved && <p className="muted small">Save the graph to {polls ? "start polling" : "get its URL"}.</p>}
+        {receives && <ServiceUrl hooks={hooks} unsaved={unsaved} />}
+        {polls && (pollRows ?? []).map((p) => <PollFacts key={p.node_id} poll={p} />)}
+      </fieldset>
+    );
+  }
+  if (type !== "Webhook.trigger" && type !== "Schedule.trigger") return null;
   // The read-only run view has no trigger facts of its own.
   if (readOnly && !known) return null;
   const unsaved = !graphId || !known;
-  const urls = kind === "webhook" || kind === "inbound";
   return (
     <fieldset className="inspector-section trigger-section" data-testid="trigger-section">
-      <legend>{LEGENDS[kind]}</legend>
-      {unsaved && <p className="muted small">Save the graph to get its {UNSAVED[kind]}.</p>}
-      {!unsaved && dirty && <p className="muted small">Shown as last saved; save to apply your changes.</p>}
-      {kind === "inbound" && !unsaved && (
-        <p className="muted small">Give this URL to the service as its webhook (request or callback) URL.</p>
+      <legend>{type === "Webhook.trigger" ? "Webhook" : "Schedule"}</legend>
+      {unsaved && (
+        <p className="muted small">Save the graph to get its {type === "Webhook.trigger" ? "URL" : "fire times"}.</p>
       )}
-      {urls &&
+      {!unsaved && dirty && <p className="muted small">Shown as last saved; save to apply your changes.</p>}
+      {type === "Webhook.trigger" &&
         (hooks ?? []).map((h) => (
           <div key={`${h.path}-${h.url}`} className="copy-row">
             <code data-testid="webhook-url">{h.url}</code>
             <CopyButton text={h.url} label="Copy webhook URL" />
-            {kind === "webhook" && <span className="muted small">{h.methods.join(" ")}</span>}
+            <span className="muted small">{h.methods.join(" ")}</span>
           </div>
         ))}
-      {kind === "webhook" && !unsaved && !hooks?.length && (
+      {type === "Webhook.trigger" && !unsaved && !hooks?.length && (
         <p className="muted small">No URL yet: give the node a path and save.</p>
       )}
-      {kind === "webhook" && graphId && !readOnly && known && <SecretControls graphId={graphId} />}
-      {kind === "poll" && <PollFacts polls={polls ?? []} />}
-      {kind === "schedule" &&
+      {type === "Webhook.trigger" && graphId && !readOnly && known && <SecretControls graphId={graphId} />}
+      {type === "Schedule.trigger" &&
         (schedules ?? []).map((s) => (
           <dl key={s.id} className="result-facts" data-testid="schedule-facts">
             <dt>Cron</dt>
@@ -163,7 +195,7 @@ export function TriggerSection({ id, type, spec }: { id: string; type: string; s
             <dd>{s.missed_policy}</dd>
           </dl>
         ))}
-      {kind === "schedule" && !unsaved && !schedules?.length && (
+      {type === "Schedule.trigger" && !unsaved && !schedules?.length && (
         <p className="muted small">No schedule yet: set a cron expression and save.</p>
       )}
     </fieldset>

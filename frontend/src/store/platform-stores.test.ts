@@ -68,34 +68,29 @@ describe("trigger store", () => {
           last_fire_at: null,
         },
       ],
+      polls: [
+        {
+          node_id: "mail",
+          node_type: "Gmail.trigger",
+          interval_seconds: 60,
+          enabled: true,
+          next_poll_at: "2026-01-01T00:01:00Z",
+          last_polled_at: null,
+          last_error: null,
+          runs_started: 0,
+          started: false,
+        },
+      ],
       has_webhook_secret: false,
     });
     const s = t.getState();
+    expect(s.polls.mail[0].interval_seconds).toBe(60);
     expect(s.known).toBe(true);
     expect(s.webhooks.hook.map((h) => h.path)).toEqual(["a", "b"]);
     expect(s.schedules.cron[0].next_fire_at).toBe("2026-01-01T00:01:00Z");
     expect(s.hasSecret).toBe(false);
     s.setHasSecret(true);
     expect(t.getState().hasSecret).toBe(true);
-  });
-
-  it("groups the polling state of service triggers by node", () => {
-    const t = createTriggerStore();
-    const poll = {
-      node_id: "mail",
-      node_type: "Email.trigger",
-      interval_seconds: 60,
-      enabled: true,
-      next_poll_at: "2026-12-01T10:00:00+00:00",
-      last_polled_at: null,
-      last_error: "IMAP login refused",
-      runs_started: 0,
-      started: false,
-    };
-    t.getState().setFromGraph({ webhooks: [], polls: [poll] });
-    expect(t.getState().polls).toEqual({ mail: [poll] });
-    t.getState().setFromGraph({ webhooks: [] });
-    expect(t.getState().polls).toEqual({});
   });
 
   it("says the secret is unknown when the server does not report it", () => {

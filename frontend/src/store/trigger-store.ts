@@ -7,7 +7,7 @@ export interface TriggerState {
   webhooks: Record<string, WebhookInfo[]>;
   /** Schedules of the saved graph by trigger node id. */
   schedules: Record<string, ScheduleInfo[]>;
-  /** Polling state of the saved graph's polling triggers (Gmail, Email …) by node id. */
+  /** Polling triggers of the saved graph by node id. */
   polls: Record<string, PollInfo[]>;
   /** Whether the graph signs its webhooks; null when the server does not say. */
   hasSecret: boolean | null;
@@ -30,7 +30,7 @@ function groupByNode<T extends { node_id: string }>(rows: readonly T[] | undefin
   return out;
 }
 
-/** Build the store of the editor's trigger facts: webhook URLs, schedules, polls, signing secret. */
+/** Build the store of the editor's trigger facts: webhook URLs, schedules, signing secret. */
 export const createTriggerStore = () =>
   createStore<TriggerStore>()((set) => ({
     webhooks: {},

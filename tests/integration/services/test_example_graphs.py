@@ -1,5 +1,6 @@
-"""The example graphs of graphs/integrations/ run in both modes against the fakes (and the real
-local SMTP server), with the credentials a user would attach in the editor."""
+"""The integration examples in graphs/integrations/ run against the fake services (and a real
+local SMTP server), in sync and queue mode, and through their triggers (a Gmail poll, a signed
+Slack event)."""
 
 from __future__ import annotations
 
@@ -17,84 +18,207 @@ from aiosmtpd.controller import Controller
 from kyra.graph.validate import validate_document
 from kyra.registry import default_registry
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.gmail import FakeGmail
+from tests.fakes.graph import FakeGraph
 from tests.fakes.mail import PASSWORD, USER, Mailroom, self_signed, smtp_server
+from tests.fakes.slack import FakeSlack, sign
 from tests.fakes.telegram import FakeTelegram, multipart
 from tests.fakes.whatsapp import FakeWhatsApp
 from tests.graphs.test_examples import wait_for_final
-from tests.integration.services.conftest import credential
+from tests.integration.services.conftest import credential, poll
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "graphs" / "integrations"
-MODES = ("sync", "queue")
 
 
 def example(name: str, credentials: dict[str, str]) -> dict[str, Any]:
-    """The example with ``credentials`` (kind → id) attached to every node that reads them."""
-    document = json.loads((EXAMPLES / f"{name}.json").read_text())
+    """An example graph with ``credentials`` (kind → id) attached to every node that reads them."""
+    document: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text())
     assert validate_document(document, default_registry()) == []
     registry = default_registry()
     for node in document["nodes"]:
-        kinds = {ref.kind for ref in registry.get(node["type"]).credentials}  # type: ignore[union-attr]
+        spec = registry.get(node["type"])
+        assert spec is not None
+        kinds = {ref.kind for ref in spec.credentials}
         node["credentials"] = {k: v for k, v in credentials.items() if k in kinds}
     return document
 
 
-async def run_in(api: httpx.AsyncClient, document: dict[str, Any], mode: str,
-                 inputs: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    created = await api.post("/api/graphs", json=document)
-    assert created.status_code == 201, created.text
-    started = await api.post(f"/api/graphs/{created.json()['id']}/runs",
-                             json={"mode": mode, "inputs": inputs})  # fmt: skip
-    run = started.json() if mode == "sync" else await wait_for_final(api, started.json()["id"])
-    assert run["status"] == "succeeded", (run["error"], run.get("node_runs"))
-    return dict(run)
+async def run(
+    api: httpx.AsyncClient, graph_id: str, mode: str, inputs: dict[str, Any]
+) -> dict[str, Any]:
+    started = await api.post(f"/api/graphs/{graph_id}/runs", json={"mode": mode, "inputs": inputs})
+    assert started.status_code in (200, 202), started.text
+    finished = started.json() if mode == "sync" else await wait_for_final(api, started.json()["id"])
+    assert finished["status"] == "succeeded", (finished["error"], finished["node_runs"])
+    return dict(finished)
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_whatsapp_echo(
-    api: httpx.AsyncClient, fake_whatsapp: FakeWhatsApp, whatsapp_credential: str, mode: str,
+async def test_gmail_auto_reply_answers_and_files_each_new_message(
+    api: httpx.AsyncClient,
+    fake_gmail: FakeGmail,
+    gmail_credential: str,
+    services: Any,
     worker: Any,
-) -> None:  # fmt: skip
-    document = example("whatsapp_echo", {"whatsapp": whatsapp_credential})
+) -> None:
+    graph = (
+        await api.post("/api/graphs", json=example("gmail_auto_reply", {"gmail": gmail_credential}))
+    ).json()
+    try:
+        by_hand = fake_gmail.deliver(sender="bo@example.org", subject="Order 17", text="Where?")
+        for mode in ("sync", "queue"):
+            await run(api, graph["id"], mode, {"id": by_hand.id, "subject": "Order 17"})
+        await poll(services, after_s=0)
+        polled = fake_gmail.deliver(sender="cy@example.org", subject="Invoice", text="Due")
+        assert await poll(services, after_s=61) == 1
+        [last] = [
+            r
+            for r in (await api.get(f"/api/graphs/{graph['id']}/runs")).json()
+            if r["trigger_kind"] == "poll"
+        ]
+        assert (await wait_for_final(api, last["id"]))["status"] == "succeeded"
+    finally:
+        await api.delete(f"/api/graphs/{graph['id']}")
+
+    replies = [m.mime for m in fake_gmail.sent()]
+    assert [m["Subject"] for m in replies] == ["Re: Order 17", "Re: Order 17", "Re: Invoice"]
+    assert 'Thanks for your message "Invoice"' in replies[-1].get_content()
+    assert fake_gmail.messages[polled.id].label_ids == ["INBOX", "STARRED"]
+
+
+async def test_slack_release_notes_posts_attaches_and_updates(
+    api: httpx.AsyncClient, fake_slack: FakeSlack, slack_credential: str, worker: Any
+) -> None:
+    graph = (
+        await api.post(
+            "/api/graphs", json=example("slack_release_notes", {"slack": slack_credential})
+        )
+    ).json()
+    inputs = {"channel": "general", "version": "1.2.0", "notes": "- faster\n- safer\n"}
+
+    for mode in ("sync", "queue"):
+        finished = await run(api, graph["id"], mode, inputs)
+        assert finished["output"]["done"]["text"] == ":white_check_mark: Release 1.2.0 is out"
+
+    announcements = fake_slack.posted("C0GENERAL")
+    assert [m["text"] for m in announcements] == [":white_check_mark: Release 1.2.0 is out"] * 2
+    shared = [u["shared"] for u in fake_slack.uploads.values()]
+    assert [s["thread_ts"] for s in shared] == [m["ts"] for m in announcements]
+    assert {u["content"] for u in fake_slack.uploads.values()} == {b"- faster\n- safer\n"}
+
+
+async def test_slack_mention_bot_answers_in_the_thread(
+    api: httpx.AsyncClient, fake_slack: FakeSlack, slack_credential: str, worker: Any
+) -> None:
+    graph = (
+        await api.post(
+            "/api/graphs", json=example("slack_mention_bot", {"slack": slack_credential})
+        )
+    ).json()
+    mention = {
+        "channel": "C0RANDOM",
+        "ts": "1700000000.000100",
+        "user": "U0ADA",
+        "text": "<@U0BOT> status?",
+    }
+    try:
+        await run(api, graph["id"], "sync", mention)
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "event_id": "Ev0EX1",
+                "team_id": "T0KYRA",
+                "event": {"type": "app_mention", **mention},
+            }
+        ).encode()
+        path = f"/hooks/slack/{graph['id']}/mention"
+        answered = await api.post(path, content=body, headers=sign(body) | {"X-API-Key": ""})
+        assert answered.status_code == 200
+        [event_run] = [
+            r
+            for r in (await api.get(f"/api/graphs/{graph['id']}/runs")).json()
+            if r["trigger_kind"] == "event"
+        ]
+        assert (await wait_for_final(api, event_run["id"]))["status"] == "succeeded"
+    finally:
+        await api.delete(f"/api/graphs/{graph['id']}")
+
+    answers = fake_slack.posted("C0RANDOM")
+    assert [(m["thread_ts"], m["text"]) for m in answers] == [
+        ("1700000000.000100", "Hi <@U0ADA>, I heard: <@U0BOT> status?"),
+    ] * 2
+
+
+async def test_outlook_unread_digest_mails_the_latest_unread_message(
+    api: httpx.AsyncClient, fake_graph: FakeGraph, outlook_credential: str, worker: Any
+) -> None:
+    fake_graph.deliver(sender="bo@fabrikam.example", subject="Old news", text="seen", read=True)
+    fake_graph.deliver(sender="cy@fabrikam.example", subject="Budget", text="Numbers attached")
+    graph = (
+        await api.post(
+            "/api/graphs", json=example("outlook_unread_digest", {"outlook": outlook_credential})
+        )
+    ).json()
+
+    for mode in ("sync", "queue"):
+        await run(api, graph["id"], mode, {"to": "ada@contoso.example"})
+
+    digests = fake_graph.in_folder("sentitems")
+    assert [d["subject"] for d in digests] == ["1 unread messages"] * 2
+    assert digests[0]["body"]["content"] == (
+        "Latest from cy <cy@fabrikam.example>: Budget\n\nNumbers attached"
+    )
+
+
+async def created(api: httpx.AsyncClient, document: dict[str, Any]) -> str:
+    answer = await api.post("/api/graphs", json=document)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+async def test_whatsapp_echo_quotes_the_message_back(
+    api: httpx.AsyncClient, fake_whatsapp: FakeWhatsApp, whatsapp_credential: str, worker: Any
+) -> None:
+    graph_id = await created(api, example("whatsapp_echo", {"whatsapp": whatsapp_credential}))
     inputs = {"from": "4915123456789", "name": "Ada", "text": "hi", "message_id": "wamid.1"}
 
-    await run_in(api, document | {"name": f"wa-{mode}"}, mode, inputs)
+    for mode in ("sync", "queue"):
+        await run(api, graph_id, mode, inputs)
 
-    [sent] = fake_whatsapp.sent
-    assert (sent["to"], sent["text"]["body"]) == ("4915123456789", "Hi Ada, you said: hi")
-    assert sent["context"] == {"message_id": "wamid.1"}
+    assert [(m["to"], m["text"]["body"], m["context"]) for m in fake_whatsapp.sent] == [
+        ("4915123456789", "Hi Ada, you said: hi", {"message_id": "wamid.1"})
+    ] * 2
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_telegram_report(
-    api: httpx.AsyncClient, fake_telegram: FakeTelegram, telegram_credential: str, mode: str,
-    worker: Any,
-) -> None:  # fmt: skip
+async def test_telegram_report_sends_the_csv_as_a_document(
+    api: httpx.AsyncClient, fake_telegram: FakeTelegram, telegram_credential: str, worker: Any
+) -> None:
     document = example("telegram_report", {"telegram_bot": telegram_credential})
+    graph_id = await created(api, document)
     orders = [{"id": 1, "total": 9.5}, {"id": 2, "total": 3}]
 
-    await run_in(api, document | {"name": f"tg-{mode}"}, mode, {"chat_id": 42, "orders": orders})
+    for mode in ("sync", "queue"):
+        fake_telegram.reset_requests()
+        await run(api, graph_id, mode, {"chat_id": 42, "orders": orders})
 
-    upload, done = fake_telegram.requests
-    fields = multipart(upload)
-    assert fields["document"] == ("orders.csv", "text/csv", b"id,total\r\n1,9.5\r\n2,3\r\n")
-    assert (fields["chat_id"], fields["caption"]) == ("42", "2 orders")
-    assert done.body["text"] == "Report sent ✅"
-    assert done.body["reply_parameters"] == {"message_id": fake_telegram.sent[0]["message_id"]}
+        upload, done = fake_telegram.requests
+        fields = multipart(upload)
+        assert fields["document"] == ("orders.csv", "text/csv", b"id,total\r\n1,9.5\r\n2,3\r\n")
+        assert (fields["chat_id"], fields["caption"]) == ("42", "2 orders")
+        assert done.body["text"] == "Report sent ✅"
+        assert done.body["reply_parameters"] == {"message_id": fake_telegram.sent[-2]["message_id"]}
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_discord_alert(
-    api: httpx.AsyncClient, fake_discord: FakeDiscord, discord_webhook: str, mode: str,
-    worker: Any,
-) -> None:  # fmt: skip
-    document = example("discord_alert", {"discord_webhook": discord_webhook})
+async def test_discord_alert_posts_through_the_webhook(
+    api: httpx.AsyncClient, fake_discord: FakeDiscord, discord_webhook: str, worker: Any
+) -> None:
+    graph_id = await created(api, example("discord_alert", {"discord_webhook": discord_webhook}))
 
-    await run_in(api, document | {"name": f"dc-{mode}"}, mode, {"service": "api", "status": "down"})
+    for mode in ("sync", "queue"):
+        await run(api, graph_id, mode, {"service": "api", "status": "down"})
 
-    [message] = fake_discord.messages
-    assert message["content"] == "**api** is down"
-    assert message["embeds"][0]["title"] == "api: down"
-    assert message["author"]["username"] == "Kyra alerts"
+    assert [m["content"] for m in fake_discord.messages] == ["**api** is down"] * 2
+    assert fake_discord.messages[0]["embeds"][0]["title"] == "api: down"
+    assert fake_discord.messages[0]["author"]["username"] == "Kyra alerts"
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +229,8 @@ def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mailroom, C
     server.stop()
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_email_report(
-    api: httpx.AsyncClient, smtp: tuple[Mailroom, Controller], mode: str, worker: Any
+async def test_email_report_mails_the_csv_as_an_attachment(
+    api: httpx.AsyncClient, smtp: tuple[Mailroom, Controller], worker: Any
 ) -> None:
     mailroom, server = smtp
     mailroom.reset()
@@ -115,14 +238,13 @@ async def test_email_report(
         "host": "127.0.0.1", "port": str(server.port), "security": "starttls", "username": USER,
         "password": PASSWORD, "allow_self_signed": "yes",
     })  # fmt: skip
-    document = example("email_report", {"smtp": smtp_id})
+    graph_id = await created(api, example("email_report", {"smtp": smtp_id}))
 
-    await run_in(api, document | {"name": f"mail-{mode}"}, mode,
-                 {"to": "bo@example.org", "orders": [{"id": 1, "total": 9.5}]})  # fmt: skip
+    for mode in ("sync", "queue"):
+        await run(api, graph_id, mode, {"to": "bo@example.org", "orders": [{"id": 1}]})
 
-    [received] = mailroom.received
-    assert received.rcpt_tos == ["bo@example.org"]
-    message = email.message_from_bytes(received.content, policy=email.policy.default)
+    assert [r.rcpt_tos for r in mailroom.received] == [["bo@example.org"]] * 2
+    message = email.message_from_bytes(mailroom.received[0].content, policy=email.policy.default)
     assert message["Subject"] == "Orders report (1)"
     [attached] = list(message.iter_attachments())  # type: ignore[attr-defined]
     assert attached.get_filename() == "orders.csv"
