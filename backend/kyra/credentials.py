@@ -498,6 +498,12 @@ class ServiceClient:
         """The secret values this client sends (to mask them in messages)."""
         return self.kind.secret_values(self._fields)
 
+    def field(self, name: str) -> str:
+        """A non-secret field of the credential (e.g. WhatsApp's phone number id), or ``""``."""
+        if name in self.kind.secret_names:
+            raise CredentialError(f"{name!r} is a secret field of {self.kind.name}")
+        return _value(self._fields, name)
+
     def url(self, path: str) -> str:
         """The absolute URL of ``path`` on this service; an absolute URL (a next-page link the
         service gave) must lie under the service URL, so the secret stays with the service."""

@@ -1,9 +1,11 @@
-"""Connections to mail servers: the credential's server and security, a socket through the
-SSRF guard, and TLS that checks the server's name (unless the credential accepts a
-self-signed certificate). The protocol clients (smtplib, imaplib) run in a thread."""
+"""Connections to mail servers: the credential's server and security, a socket to the address
+the outbound address rules checked (``ctx.connect_address``), and TLS that checks the server's
+name (unless the credential accepts a self-signed certificate). The protocol clients (smtplib,
+imaplib) run in a thread."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -55,13 +57,17 @@ def mail_server(kind: str, fields: dict[str, Any]) -> MailServer:
 async def connect(
     ctx: NodeContext | TriggerContext, server: MailServer, *, timeout: float
 ) -> socket.socket:
-    """A socket to the server through the SSRF guard.
+    """A socket to the address of the server that the outbound address rules checked (the
+    TLS that follows still checks the server's name).
 
     Raises:
         NodeError: the server cannot be reached (retryable); a refused address is not.
     """
+    address = await ctx.connect_address(server.host, server.port)
     try:
-        return await ctx.connect_tcp(server.host, server.port, timeout=timeout)
+        return await asyncio.to_thread(
+            socket.create_connection, (address, server.port), timeout=timeout
+        )
     except OSError as exc:
         raise NodeError(
             f"could not connect to {server.host}:{server.port}: {exc.strerror or exc}",

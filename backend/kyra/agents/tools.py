@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
@@ -78,9 +77,6 @@ class ToolContext:
     @property
     def files(self) -> Any:
         return self._parent.files
-
-    async def connect_tcp(self, host: str, port: int, *, timeout: float = 30.0) -> socket.socket:
-        return await self._parent.connect_tcp(host, port, timeout=timeout)  # type: ignore[no-any-return]
 
     @cached_property
     def llm(self) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
@@ -77,9 +76,6 @@ class EngineNodeContext:
     @property
     def http(self) -> httpx.AsyncClient:
         return self.services.http
-
-    async def connect_tcp(self, host: str, port: int, *, timeout: float = 30.0) -> socket.socket:
-        return await self.services.connect_tcp(host, port, timeout=timeout)
 
     @cached_property
     def files(self) -> OwnerFiles:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import socket
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -54,8 +53,8 @@ class EngineTriggerContext:
     def http(self) -> httpx.AsyncClient:
         return self.services.http
 
-    async def connect_tcp(self, host: str, port: int, *, timeout: float = 30.0) -> socket.socket:
-        return await self.services.connect_tcp(host, port, timeout=timeout)
+    async def connect_address(self, host: str, port: int) -> str:
+        return await self.services.connect_address(host, port)
 
     async def credential(self, kind: str) -> dict[str, Any]:
         return await self.credentials.fields(kind)
