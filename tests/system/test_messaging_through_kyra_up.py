@@ -18,13 +18,7 @@ from tests.fakes.discord import FakeDiscord
 from tests.fakes.mail import PASSWORD, USER, ImapServer, Mailroom, self_signed, smtp_server
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.whatsapp import FakeWhatsApp, dumps, incoming, sign
-from tests.integration.services.test_services_under_kyra_up import (  # noqa: F401  (fixture)
-    credential,
-    final,
-    up,
-    wait_until,
-)
-from tests.integration.test_cli_up import Up, needs_app
+from tests.system.stack import KyraStack, wait_until
 
 #: (node id, type, credential kind, params) of one graph that uses every action node.
 ACTIONS = [
@@ -78,8 +72,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def kinds(up: tuple[Up, httpx.Client], servers: dict[str, Any]) -> dict[str, str]:  # noqa: F811
-    _, client = up
+def kinds(kyra_stack: KyraStack, servers: dict[str, Any]) -> dict[str, str]:
+    client = kyra_stack.client
     mail = {"host": "127.0.0.1", "security": "starttls", "username": USER, "password": PASSWORD,
             "allow_self_signed": "yes"}  # fmt: skip
     return {
@@ -96,6 +90,13 @@ def kinds(up: tuple[Up, httpx.Client], servers: dict[str, Any]) -> dict[str, str
     }  # fmt: skip
 
 
+def credential(client: httpx.Client, kind: str, data: dict[str, str]) -> str:
+    body = {"name": f"{kind}-{uuid.uuid4().hex[:6]}", "kind": kind, "data": data}
+    created = client.post("/api/credentials", json=body)
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
 def create(client: httpx.Client, nodes: list[dict[str, Any]]) -> str:
     edges = [{"source": a["id"], "target": b["id"]} for a, b in itertools.pairwise(nodes)]
     document = {"schema": "kyra.graph/1", "name": f"up-{uuid.uuid4().hex[:8]}",
@@ -105,13 +106,10 @@ def create(client: httpx.Client, nodes: list[dict[str, Any]]) -> str:
     return str(created.json()["id"])
 
 
-@needs_app
 def test_every_messaging_node_runs_in_sync_and_queue_mode(
-    up: tuple[Up, httpx.Client],  # noqa: F811
-    servers: dict[str, Any],
-    kinds: dict[str, str],
+    kyra_stack: KyraStack, servers: dict[str, Any], kinds: dict[str, str]
 ) -> None:
-    _, client = up
+    client = kyra_stack.client
     nodes = [{"id": "start", "type": "Manual.trigger"}] + [
         {"id": node_id, "type": type_, "params": params,
          "credentials": {kind: kinds[kind]} if kind else {}}
@@ -120,11 +118,7 @@ def test_every_messaging_node_runs_in_sync_and_queue_mode(
     graph_id = create(client, nodes)
 
     for mode in ("sync", "queue"):
-        started = client.post(
-            f"/api/graphs/{graph_id}/runs", json={"mode": mode, "inputs": {"tag": mode}}
-        )
-        assert started.status_code in (200, 202), started.text
-        run = final(client, started.json()["id"])
+        run = kyra_stack.run(graph_id, mode, {"tag": mode}, timeout=120)
         assert run["status"] == "succeeded", [
             (n["node_id"], n["output"], n["error"]) for n in run["node_runs"]
         ]
@@ -137,13 +131,10 @@ def test_every_messaging_node_runs_in_sync_and_queue_mode(
     assert len(servers["mailroom"].received) == 2
 
 
-@needs_app
 def test_whatsapp_deliveries_and_new_imap_mail_start_runs(
-    up: tuple[Up, httpx.Client],  # noqa: F811
-    servers: dict[str, Any],
-    kinds: dict[str, str],
+    kyra_stack: KyraStack, servers: dict[str, Any], kinds: dict[str, str]
 ) -> None:
-    _, client = up
+    client = kyra_stack.client
     wa = {"whatsapp": kinds["whatsapp"]}
     received = create(client, [
         {"id": "incoming", "type": "WhatsApp.trigger", "credentials": wa},
@@ -157,15 +148,20 @@ def test_whatsapp_deliveries_and_new_imap_mail_start_runs(
 
     # WhatsApp: a signed delivery to the API process starts a queued run.
     body = dumps(incoming("wamid.UP1", "hello from up"))
-    answered = httpx.post(f"{client.base_url}/hooks/whatsapp/{received}/incoming", content=body,
+    answered = httpx.post(f"{kyra_stack.url}/hooks/whatsapp/{received}/incoming", content=body,
                           headers=sign(body))  # fmt: skip
     assert answered.status_code == 200, answered.text
-    [event_run] = wait_until(lambda: client.get(f"/api/graphs/{received}/runs").json())
+    [event_run] = wait_until(
+        lambda: client.get(f"/api/graphs/{received}/runs").json(), 60, "the WhatsApp run"
+    )
     # Email: the scheduler process polls; mail arriving after its first poll starts a run.
-    wait_until(lambda: client.get(f"/api/graphs/{polled}").json()["polls"][0]["started"])
+    wait_until(
+        lambda: client.get(f"/api/graphs/{polled}").json()["polls"][0]["started"], 60,
+        "the first poll",
+    )  # fmt: skip
     servers["imap"].deliver(b"From: cy@example.org\r\nTo: " + USER.encode()
                             + b"\r\nSubject: Polled!\r\n\r\nnew\r\n")  # fmt: skip
-    runs = wait_until(lambda: client.get(f"/api/graphs/{polled}/runs").json(), timeout=60)
+    runs = wait_until(lambda: client.get(f"/api/graphs/{polled}/runs").json(), 60, "a mail run")
 
-    assert final(client, event_run["id"])["output"]["seen"] == "hello from up"
-    assert [final(client, r["id"])["output"]["seen"] for r in runs] == ["Polled!"]
+    assert kyra_stack.wait_for_run(event_run["id"])["output"]["seen"] == "hello from up"
+    assert [kyra_stack.wait_for_run(r["id"])["output"]["seen"] for r in runs] == ["Polled!"]
