@@ -70,6 +70,10 @@ class Service:
     transient: frozenset[str] = frozenset()
     #: Refusals that mean the credential does not work (Slack's ``invalid_auth``).
     unauthorized: frozenset[str] = frozenset()
+    #: Error answers another attempt may cure whatever their status (Meta throttles with 400).
+    throttled: Callable[[Any], bool] | None = None
+    #: Seconds to wait that an error answer names in its body (Telegram's ``retry_after``).
+    retry_after: Callable[[Any], float | None] | None = None
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -77,7 +81,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.replace(".", "", 1).isdigit():  # Discord sends fractions of a second
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -102,9 +106,14 @@ def service_error(service: Service, what: str, response: httpx.Response, answer:
     return NodeError(
         f"{service.name} {what} failed: {status} {message}",
         details=details,
-        retryable=status in RETRYABLE_STATUS,
-        retry_after=retry_after_seconds(response.headers.get("retry-after")),
+        retryable=status in RETRYABLE_STATUS or _throttled(service, answer),
+        retry_after=retry_after_seconds(response.headers.get("retry-after"))
+        or (service.retry_after(answer) if service.retry_after else None),
     )
+
+
+def _throttled(service: Service, answer: Any) -> bool:
+    return service.throttled is not None and service.throttled(answer)
 
 
 async def send(

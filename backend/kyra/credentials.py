@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
 from aws_request_signer import AwsRequestSigner
@@ -280,7 +281,8 @@ class OAuth2:
 
 @dataclass(frozen=True)
 class ConnectionTest:
-    """The request ``POST /api/credentials/{id}/test`` sends (path relative to the base URL).
+    """The request ``POST /api/credentials/{id}/test`` sends (path relative to the base URL;
+    it may name non-secret fields in braces, e.g. ``/{phone_number_id}``).
 
     Args:
         refused: reads the JSON of a 2xx answer; an error message when it still means
@@ -293,6 +295,10 @@ class ConnectionTest:
     json: Any = None
     refused: Callable[[Any], str | None] | None = None
     account: Callable[[Any], str | None] | None = None
+
+    def path_with(self, field: Callable[[str], str]) -> str:
+        """The path with each ``{name}`` replaced by ``field(name)``, URL-quoted."""
+        return re.sub(r"{(\w+)}", lambda m: quote(field(m.group(1)), safe=""), self.path)
 
 
 @dataclass(frozen=True)
@@ -492,6 +498,12 @@ class ServiceClient:
         """The secret values this client sends (to mask them in messages)."""
         return self.kind.secret_values(self._fields)
 
+    def field(self, name: str) -> str:
+        """A non-secret field of the credential (e.g. WhatsApp's phone number id), or ``""``."""
+        if name in self.kind.secret_names:
+            raise CredentialError(f"{name!r} is a secret field of {self.kind.name}")
+        return _value(self._fields, name)
+
     def url(self, path: str) -> str:
         """The absolute URL of ``path`` on this service; an absolute URL (a next-page link the
         service gave) must lie under the service URL, so the secret stays with the service."""
@@ -505,6 +517,8 @@ class ServiceClient:
                 )
             return path
         prefix = self.kind.injection.path_prefix(self._fields)
+        if not path.strip("/"):  # the service URL itself (e.g. a webhook's URL)
+            return f"{base}{prefix}"
         return f"{base}{prefix}/{path.lstrip('/')}"
 
     async def request(
