@@ -6,7 +6,7 @@ pagination and Dropbox's error summaries."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,29 +16,9 @@ from kyra.registry import default_registry
 from tests.fakes.dropbox import FakeDropbox, content_hash
 from tests.fakes.oauth import FakeOAuth
 from tests.fakes.server import Response
-from tests.integration.services.conftest import (
-    configured_provider,
-    oauth_credential,
-    one_node_graph,
-    run_node,
-)
+from tests.integration.services.conftest import oauth_credential, one_node_graph, run_node
 
 MIB = 1024 * 1024
-
-
-@pytest.fixture(scope="session")
-def _dropbox_oauth_server() -> Iterator[FakeOAuth]:
-    fake = FakeOAuth("dropbox").start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-async def dropbox_oauth(
-    _dropbox_oauth_server: FakeOAuth, api: httpx.AsyncClient, admin_key: str
-) -> AsyncIterator[FakeOAuth]:
-    async for fake in configured_provider(api, admin_key, "dropbox", _dropbox_oauth_server):
-        yield fake
 
 
 @pytest.fixture(scope="session")
