@@ -18,7 +18,7 @@ URL (some services put secrets in it).
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -117,9 +117,17 @@ def _throttled(service: Service, answer: Any) -> bool:
 
 
 async def send(
-    service: Service, client: ServiceClient, method: str, path: str, *, what: str, **kwargs: Any
+    service: Service,
+    client: ServiceClient,
+    method: str,
+    path: str,
+    *,
+    what: str,
+    answers: Collection[int] = (),
+    **kwargs: Any,
 ) -> httpx.Response:
-    """Send one request; the response (read) when the service accepted it.
+    """Send one request; the response (read) when the service accepted it, or when its status
+    is one of ``answers`` (an upload's 308 Resume Incomplete).
 
     Raises:
         NodeError: network failure or timeout (retryable), or the service's error answer.
@@ -133,7 +141,7 @@ async def send(
         raise NodeError(
             f"{service.name} {what} failed: {type(exc).__name__}", retryable=True
         ) from None
-    if not response.is_success:
+    if not response.is_success and response.status_code not in answers:
         raise service_error(service, what, response, _answer(response))
     return response
 
@@ -196,11 +204,12 @@ async def download(
     *,
     what: str,
     name: str | Callable[[httpx.Response], str],
-    mime: str = "",
+    mime: str | Callable[[httpx.Response], str] = "",
     **kwargs: Any,
 ) -> FileRef:
     """Stream a service's answer into ``ctx.files`` (never whole in memory) and return the
-    file's reference; ``name`` may be read from the response (a metadata header).
+    file's reference; ``name`` and ``mime`` may be read from the response (a metadata header;
+    the default type is the response's Content-Type).
 
     Raises:
         NodeError: as :func:`send`.
@@ -211,7 +220,8 @@ async def download(
                 await _read(response)
                 raise service_error(service, what, response, _answer(response))
             filename = name(response) if callable(name) else name
-            kind = mime or response.headers.get("content-type", "")
+            kind = mime(response) if callable(mime) else mime
+            kind = kind or response.headers.get("content-type", "")
             return await ctx.files.save(response.aiter_bytes(), name=filename, mime=kind)
     except httpx.TimeoutException:
         raise NodeError(f"{service.name} {what} timed out", retryable=True) from None

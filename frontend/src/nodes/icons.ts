@@ -19,6 +19,8 @@ export const ICONS: Record<string, string> = {
   database: "🛢",
   dedupe: "🧹",
   download: "⬇",
+  drive: "🗄",
+  dropbox: "📦",
   edit: "✏",
   filter: "⏚",
   folder: "📁",

@@ -171,6 +171,22 @@ async def slack_credential(api: httpx.AsyncClient, fake_slack: FakeSlack) -> str
 
 
 @pytest.fixture(scope="session")
+def _dropbox_oauth_server() -> Iterator[FakeOAuth]:
+    fake = FakeOAuth("dropbox").start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+async def dropbox_oauth(
+    _dropbox_oauth_server: FakeOAuth, api: httpx.AsyncClient, admin_key: str
+) -> AsyncIterator[FakeOAuth]:
+    """The fake Dropbox authorization server, configured as the operator's client."""
+    async for fake in configured_provider(api, admin_key, "dropbox", _dropbox_oauth_server):
+        yield fake
+
+
+@pytest.fixture(scope="session")
 def _microsoft_server() -> Iterator[FakeOAuth]:
     fake = FakeOAuth("microsoft").start()
     yield fake
