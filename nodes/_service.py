@@ -18,7 +18,7 @@ URL (some services put secrets in it).
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -70,6 +70,10 @@ class Service:
     transient: frozenset[str] = frozenset()
     #: Refusals that mean the credential does not work (Slack's ``invalid_auth``).
     unauthorized: frozenset[str] = frozenset()
+    #: Error answers another attempt may cure whatever their status (Meta throttles with 400).
+    throttled: Callable[[Any], bool] | None = None
+    #: Seconds to wait that an error answer names in its body (Telegram's ``retry_after``).
+    retry_after: Callable[[Any], float | None] | None = None
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -77,7 +81,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.replace(".", "", 1).isdigit():  # Discord sends fractions of a second
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -102,15 +106,28 @@ def service_error(service: Service, what: str, response: httpx.Response, answer:
     return NodeError(
         f"{service.name} {what} failed: {status} {message}",
         details=details,
-        retryable=status in RETRYABLE_STATUS,
-        retry_after=retry_after_seconds(response.headers.get("retry-after")),
+        retryable=status in RETRYABLE_STATUS or _throttled(service, answer),
+        retry_after=retry_after_seconds(response.headers.get("retry-after"))
+        or (service.retry_after(answer) if service.retry_after else None),
     )
 
 
+def _throttled(service: Service, answer: Any) -> bool:
+    return service.throttled is not None and service.throttled(answer)
+
+
 async def send(
-    service: Service, client: ServiceClient, method: str, path: str, *, what: str, **kwargs: Any
+    service: Service,
+    client: ServiceClient,
+    method: str,
+    path: str,
+    *,
+    what: str,
+    answers: Collection[int] = (),
+    **kwargs: Any,
 ) -> httpx.Response:
-    """Send one request; the response (read) when the service accepted it.
+    """Send one request; the response (read) when the service accepted it, or when its status
+    is one of ``answers`` (an upload's 308 Resume Incomplete).
 
     Raises:
         NodeError: network failure or timeout (retryable), or the service's error answer.
@@ -124,7 +141,7 @@ async def send(
         raise NodeError(
             f"{service.name} {what} failed: {type(exc).__name__}", retryable=True
         ) from None
-    if not response.is_success:
+    if not response.is_success and response.status_code not in answers:
         raise service_error(service, what, response, _answer(response))
     return response
 
@@ -187,11 +204,12 @@ async def download(
     *,
     what: str,
     name: str | Callable[[httpx.Response], str],
-    mime: str = "",
+    mime: str | Callable[[httpx.Response], str] = "",
     **kwargs: Any,
 ) -> FileRef:
     """Stream a service's answer into ``ctx.files`` (never whole in memory) and return the
-    file's reference; ``name`` may be read from the response (a metadata header).
+    file's reference; ``name`` and ``mime`` may be read from the response (a metadata header;
+    the default type is the response's Content-Type).
 
     Raises:
         NodeError: as :func:`send`.
@@ -202,7 +220,8 @@ async def download(
                 await _read(response)
                 raise service_error(service, what, response, _answer(response))
             filename = name(response) if callable(name) else name
-            kind = mime or response.headers.get("content-type", "")
+            kind = mime(response) if callable(mime) else mime
+            kind = kind or response.headers.get("content-type", "")
             return await ctx.files.save(response.aiter_bytes(), name=filename, mime=kind)
     except httpx.TimeoutException:
         raise NodeError(f"{service.name} {what} timed out", retryable=True) from None

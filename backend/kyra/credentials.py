@@ -13,12 +13,14 @@ OAuth2 tokens kept fresh. Storage, encryption and refresh belong to the applicat
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
 from aws_request_signer import AwsRequestSigner
@@ -41,6 +43,7 @@ __all__ = [
     "Query",
     "Refresh",
     "ServiceClient",
+    "ServiceHost",
 ]
 
 _KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -268,7 +271,7 @@ class OAuth2:
     """The kind is connected with the OAuth2 authorization-code flow (with PKCE).
 
     Args:
-        provider: operator-configured client (``google``, ``microsoft``, ``slack``).
+        provider: operator-configured client (``google``, ``microsoft``, ``slack``, ``dropbox``).
         scopes: scopes asked for.
         authorize_params: extra query parameters of the authorization URL.
     """
@@ -280,7 +283,8 @@ class OAuth2:
 
 @dataclass(frozen=True)
 class ConnectionTest:
-    """The request ``POST /api/credentials/{id}/test`` sends (path relative to the base URL).
+    """The request ``POST /api/credentials/{id}/test`` sends (path relative to the base URL;
+    it may name non-secret fields in braces, e.g. ``/{phone_number_id}``).
 
     Args:
         refused: reads the JSON of a 2xx answer; an error message when it still means
@@ -293,6 +297,30 @@ class ConnectionTest:
     json: Any = None
     refused: Callable[[Any], str | None] | None = None
     account: Callable[[Any], str | None] | None = None
+
+    def path_with(self, field: Callable[[str], str]) -> str:
+        """The path with each ``{name}`` replaced by ``field(name)``, URL-quoted."""
+        return re.sub(r"{(\w+)}", lambda m: quote(field(m.group(1)), safe=""), self.path)
+
+
+@dataclass(frozen=True)
+class ServiceHost:
+    """Another host of a service whose API spans several (Dropbox serves file content from
+    ``content.dropboxapi.com``): reached with ``client.on(name)``, overridable like the base URL.
+
+    Args:
+        name: what handlers ask for (``"content"``).
+        url: the host's API root.
+        field: the credential's optional override field (``<name>_url`` when empty).
+    """
+
+    name: str
+    url: str
+    field: str = ""
+
+    @property
+    def override_field(self) -> str:
+        return self.field or f"{self.name}_url"
 
 
 @dataclass(frozen=True)
@@ -308,6 +336,7 @@ class CredentialKind:
         injection: how the fields go into requests (Bearer for OAuth2 kinds).
         base_url: the service's API root; a credential overrides it with ``base_url_field``.
         base_url_field: the optional non-secret field holding the override (added if absent).
+        hosts: further hosts of the service, each with its own override field (added too).
         test: the connection test, or None when the kind cannot be tested on its own.
     """
 
@@ -318,6 +347,7 @@ class CredentialKind:
     injection: Injection = field(default_factory=NoAuth)
     base_url: str = ""
     base_url_field: str = "base_url"
+    hosts: tuple[ServiceHost, ...] = ()
     test: ConnectionTest | None = None
     oauth2: OAuth2 | None = None
     docs_url: str = ""
@@ -331,19 +361,11 @@ class CredentialKind:
             declared += [f for f in _oauth2_fields() if f.name not in names]
             if type(self.injection) is NoAuth:
                 object.__setattr__(self, "injection", Bearer("access_token"))
-        if self.base_url and self.base_url_field not in names:
-            declared.append(_base_url_field(self.base_url_field, self.base_url))
+        overrides = [(self.base_url_field, self.base_url, "")] if self.base_url else []
+        overrides += [(host.override_field, host.url, host.name) for host in self.hosts]
+        declared += [_base_url_field(*url) for url in overrides if url[0] not in names]
         object.__setattr__(self, "fields", tuple(declared))
-        names = {f.name for f in declared}
-        for f in declared:
-            if not _FIELD_PATTERN.match(f.name):
-                raise ValueError(f"{self.name}: field name {f.name!r} is not snake_case.")
-            if f.type == "choice" and not f.choices:
-                raise ValueError(f"{self.name}: choice field {f.name!r} has no choices.")
-            if f.when is not None and f.when[0] not in names:
-                raise ValueError(f"{self.name}: {f.name!r} depends on unknown field {f.when[0]!r}.")
-        if len(names) != len(declared):
-            raise ValueError(f"{self.name}: field names repeat.")
+        names = _checked_names(self.name, declared)
         unknown = self.injection.field_names() - names
         if unknown:
             raise ValueError(f"{self.name}: the injection reads unknown fields {sorted(unknown)}.")
@@ -399,10 +421,16 @@ class CredentialKind:
         """The secret values in ``data``, to mask wherever they could surface."""
         return [str(data[n]) for n in self.secret_names if data.get(n)]
 
-    def service_url(self, data: Mapping[str, Any]) -> str:
-        """The base URL requests go to: the credential's override, else the kind's."""
-        override = str(data.get(self.base_url_field) or "")
-        return (override or self.base_url).rstrip("/")
+    def service_url(self, data: Mapping[str, Any], host: str = "") -> str:
+        """The base URL requests go to (on ``host``, one of :attr:`hosts`, when given): the
+        credential's override, else the kind's."""
+        if not host:
+            override = str(data.get(self.base_url_field) or "")
+            return (override or self.base_url).rstrip("/")
+        other = next((h for h in self.hosts if h.name == host), None)
+        if other is None:
+            raise ValueError(f"the {self.name} credential kind has no host {host!r}")
+        return (str(data.get(other.override_field) or "") or other.url).rstrip("/")
 
     def as_dict(self) -> dict[str, Any]:
         """The kind as ``GET /api/credentials/kinds`` serves it (the form's description)."""
@@ -412,6 +440,7 @@ class CredentialKind:
             "description": self.description,
             "docs_url": self.docs_url,
             "base_url": self.base_url,
+            "hosts": {h.name: h.url for h in self.hosts},
             "fields": [f.as_dict() for f in self.fields if f.name not in _INTERNAL_FIELDS],
             "testable": self.test is not None,
             "oauth2": (
@@ -437,10 +466,25 @@ def _oauth2_fields() -> list[CredentialField]:
     ]
 
 
-def _base_url_field(name: str, default: str) -> CredentialField:
+def _checked_names(kind: str, fields: list[CredentialField]) -> set[str]:
+    """The names of a kind's fields, checked: snake_case, unique, choices, ``when`` targets."""
+    names = {f.name for f in fields}
+    for f in fields:
+        if not _FIELD_PATTERN.match(f.name):
+            raise ValueError(f"{kind}: field name {f.name!r} is not snake_case.")
+        if f.type == "choice" and not f.choices:
+            raise ValueError(f"{kind}: choice field {f.name!r} has no choices.")
+        if f.when is not None and f.when[0] not in names:
+            raise ValueError(f"{kind}: {f.name!r} depends on unknown field {f.when[0]!r}.")
+    if len(names) != len(fields):
+        raise ValueError(f"{kind}: field names repeat.")
+    return names
+
+
+def _base_url_field(name: str, default: str, host: str = "") -> CredentialField:
     return CredentialField(
         name,
-        label="Service URL",
+        label=f"{host.capitalize()} service URL" if host else "Service URL",
         required=False,
         type="url",
         placeholder=default,
@@ -468,7 +512,8 @@ class ServiceClient:
 
     Paths are relative to the service URL (``/gmail/v1/users/me/messages``). Redirects are not
     followed, so the secret never travels to another origin. With OAuth2, a 401 answer makes
-    the client refresh the token once and send the request again.
+    the client refresh the token once and send the request again. A service on several hosts
+    (:attr:`CredentialKind.hosts`) is reached on another host with :meth:`on`.
     """
 
     def __init__(
@@ -478,23 +523,44 @@ class ServiceClient:
         http: httpx.AsyncClient,
         *,
         refresh: Refresh | None = None,
+        host: str = "",
     ) -> None:
         self.kind = kind
+        #: Shared with the clients :meth:`on` makes, so one refresh serves every host.
         self._fields = dict(fields)
         self._http = http
         self._refresh = refresh
+        self._host = host
 
     @property
     def base_url(self) -> str:
-        return self.kind.service_url(self._fields)
+        return self.kind.service_url(self._fields, self._host)
+
+    def on(self, host: str) -> ServiceClient:
+        """The same credential on another host of the service (``""``: the base URL).
+
+        Raises:
+            ValueError: the kind declares no such host.
+        """
+        self.kind.service_url(self._fields, host)
+        other = copy.copy(self)
+        other._host = host
+        return other
 
     def secret_values(self) -> list[str]:
         """The secret values this client sends (to mask them in messages)."""
         return self.kind.secret_values(self._fields)
 
+    def field(self, name: str) -> str:
+        """A non-secret field of the credential (e.g. WhatsApp's phone number id), or ``""``."""
+        if name in self.kind.secret_names:
+            raise CredentialError(f"{name!r} is a secret field of {self.kind.name}")
+        return _value(self._fields, name)
+
     def url(self, path: str) -> str:
-        """The absolute URL of ``path`` on this service; an absolute URL (a next-page link the
-        service gave) must lie under the service URL, so the secret stays with the service."""
+        """The absolute URL of ``path`` on this service; an absolute URL (a next-page link or
+        an upload session the service gave) must lie under the service URL, so the secret
+        stays with the service."""
         base = self.base_url
         if not base:
             raise CredentialError(f"the {self.kind.name} credential has no service URL")
@@ -505,6 +571,8 @@ class ServiceClient:
                 )
             return path
         prefix = self.kind.injection.path_prefix(self._fields)
+        if not path.strip("/"):  # the service URL itself (e.g. a webhook's URL)
+            return f"{base}{prefix}"
         return f"{base}{prefix}/{path.lstrip('/')}"
 
     async def request(
@@ -514,9 +582,8 @@ class ServiceClient:
         ``headers`` as in httpx) and return the response, whatever its status."""
         response = await self._send(method, path, timeout, kwargs)
         if response.status_code == 401 and self._can_refresh():
-            assert self._refresh is not None
             await response.aclose()
-            self._fields = dict(await self._refresh(self._fields))
+            await self._refreshed()
             response = await self._send(method, path, timeout, kwargs)
         return response
 
@@ -528,14 +595,19 @@ class ServiceClient:
         download) inside the ``async with``; the response is closed after it."""
         response = await self._send(method, path, timeout, kwargs, stream=True)
         if response.status_code == 401 and self._can_refresh():
-            assert self._refresh is not None
             await response.aclose()
-            self._fields = dict(await self._refresh(self._fields))
+            await self._refreshed()
             response = await self._send(method, path, timeout, kwargs, stream=True)
         try:
             yield response
         finally:
             await response.aclose()
+
+    async def _refreshed(self) -> None:
+        assert self._refresh is not None
+        fresh = dict(await self._refresh(self._fields))
+        self._fields.clear()
+        self._fields.update(fresh)
 
     def _can_refresh(self) -> bool:
         return self._refresh is not None and bool(self._fields.get("refresh_token"))

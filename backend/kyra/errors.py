@@ -15,6 +15,7 @@ Our exception hierarchy::
     │   ├── BlockedAddressError  outbound HTTP to an internal address was refused
     │   ├── SandboxError         user code failed or broke a sandbox limit
     │   ├── FileTooLargeError    a stored file grew past the configured limit
+    │   ├── FileStoreError       the file store (an S3 bucket) failed or could not be reached
     │   ├── ReplayDivergedError  a replayed run asked for something the recording does not hold
     │   ├── ApprovalRejectedError a human rejected a node that requires approval
     │   ├── UnstorableValueError a value holds NUL or a lone surrogate (the database refuses it)
@@ -105,6 +106,10 @@ class SandboxError(NodeError):
 
 class FileTooLargeError(NodeError):
     retryable = False
+
+
+class FileStoreError(NodeError):
+    """The blob store failed (retryable unless it lost a blob); the API answers 503."""
 
 
 class RunCancelledError(KyraError):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -81,13 +81,27 @@ class Settings(BaseSettings):
     microsoft_tenant: str = "common"
     slack_client_id: str = ""
     slack_client_secret: str = ""
+    dropbox_client_id: str = ""
+    dropbox_client_secret: str = ""
     #: Refresh an OAuth2 access token when it expires within this many seconds.
     oauth_refresh_margin_seconds: float = 120.0
 
     #: Hosts or CIDRs HTTP nodes may reach although they are private (comma separated).
     http_allow_hosts: str = ""
     #: Where stored files (binary data between nodes) are kept; empty means data_dir/files.
+    #: With the S3 store, incoming files are spooled there before they are uploaded.
     files_dir: Path | None = None
+    #: The blob store of node files: "disk" (files_dir) or "s3" (an S3-compatible bucket,
+    #: for workers that share no disk).
+    files_store: Literal["disk", "s3"] = "disk"
+    files_s3_bucket: str = ""
+    #: The S3 endpoint (buckets in the path: MinIO, R2 …); empty means AWS in the region.
+    files_s3_endpoint: str = ""
+    files_s3_region: str = "us-east-1"
+    files_s3_access_key_id: str = ""
+    files_s3_secret_access_key: str = ""
+    #: Blob keys start with this inside the bucket.
+    files_s3_prefix: str = "kyra-files/"
     #: Largest file a node may store.
     max_file_bytes: int = 2 * 1024**3
 
@@ -114,6 +128,15 @@ class Settings(BaseSettings):
     embedding_threads: int = 0
 
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _s3_store_is_complete(self) -> Self:
+        if self.files_store == "s3":
+            needed = ("files_s3_bucket", "files_s3_access_key_id", "files_s3_secret_access_key")
+            missing = [f"KYRA_{name.upper()}" for name in needed if not getattr(self, name)]
+            if missing:
+                raise ValueError(f"KYRA_FILES_STORE=s3 needs {', '.join(missing)}")
+        return self
 
     @property
     def files_path(self) -> Path:

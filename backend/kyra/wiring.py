@@ -8,6 +8,7 @@ import threading
 import redis.asyncio as aioredis
 
 from kyra.agents.host import EngineAgentHost
+from kyra.channels.replies import ChannelReplies
 from kyra.db.engine import create_engine, create_session_factory
 from kyra.engine.dispatch import Dispatcher
 from kyra.engine.hooks import HookChain, RedisEventsHook
@@ -27,7 +28,8 @@ def warm_sandbox(choice: str) -> None:
 
 
 def build_services(settings: Settings, *, dispatcher: Dispatcher | None = None) -> EngineServices:
-    """Engine services for one process: database, registry, queue sender and run events."""
+    """Engine services for one process: database, registry, queue sender, run events and
+    channel replies."""
     install_log_masking()
     warm_sandbox(settings.code_sandbox)
     events = aioredis.Redis.from_url(
@@ -35,11 +37,14 @@ def build_services(settings: Settings, *, dispatcher: Dispatcher | None = None) 
         socket_timeout=settings.redis_timeout_seconds,
         socket_connect_timeout=settings.redis_timeout_seconds,
     )
-    return EngineServices(
+    hooks = HookChain([RedisEventsHook(events)])
+    services = EngineServices(
         settings=settings,
         registry=default_registry(),
         session_factory=create_session_factory(create_engine(settings.database_url)),
-        hooks=HookChain([RedisEventsHook(events)]),
+        hooks=hooks,
         dispatcher=dispatcher or DramatiqDispatcher(settings),
         agent_host=EngineAgentHost(),
     )
+    hooks.hooks.append(ChannelReplies(services))
+    return services

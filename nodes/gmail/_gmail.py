@@ -1,19 +1,16 @@
-"""What the Gmail nodes share: the service description, building RFC 2822 messages for
+"""What the Gmail nodes share: the service description, RFC 2822 messages for
 ``messages.send`` (base64url ``raw``) and reading Message resources into flat outputs."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from email.message import EmailMessage
-from email.utils import getaddresses
 from typing import Any
-
-from pydantic import BaseModel, Field
 
 from kyra.context import NodeContext, TriggerContext
 from kyra.credentials import ServiceClient
 from kyra_nodes._service import Service, call
+from kyra_nodes.shared.mail import Body, addresses, bare, new_message
 
 GMAIL = Service("Gmail")
 #: The authenticated user's mailbox.
@@ -22,34 +19,13 @@ USER = "/gmail/v1/users/me"
 REPLY_HEADERS = ("Subject", "From", "To", "Cc", "Reply-To", "Message-ID", "References")
 
 
-class Body(BaseModel):
-    """The content of a message a node writes."""
-
-    text: str = Field("", description="Plain-text body; templates allowed")
-    html: str = Field("", description="HTML body (sent as an alternative to the text)")
-
-
 async def gmail(ctx: NodeContext | TriggerContext) -> ServiceClient:
     return await ctx.service("gmail")
 
 
-def addresses(value: str | list[str]) -> list[str]:
-    """Addresses from ``"a@x, B <b@y>"`` or a list of them; blanks dropped."""
-    items = value if isinstance(value, list) else [value]
-    return [f"{name} <{addr}>" if name else addr for name, addr in getaddresses(items) if addr]
-
-
 def build_raw(headers: dict[str, str | list[str]], body: Body) -> str:
     """A message for ``messages.send``: base64url of its RFC 2822 bytes."""
-    message = EmailMessage()
-    for name, value in headers.items():
-        joined = ", ".join(value) if isinstance(value, list) else value
-        if joined:
-            message[name] = joined
-    message.set_content(body.text or " ")
-    if body.html:
-        message.add_alternative(body.html, subtype="html")
-    return base64.urlsafe_b64encode(message.as_bytes()).decode()
+    return base64.urlsafe_b64encode(new_message(headers, body).as_bytes()).decode()
 
 
 def _decoded(data: str) -> str:
@@ -119,7 +95,5 @@ async def get_message(
     return resource
 
 
-def bare(address: str) -> str:
-    """The lower-case address of ``Name <a@b>`` (for comparing recipients)."""
-    parsed = getaddresses([address])
-    return parsed[0][1].lower() if parsed else ""
+__all__ = ["GMAIL", "REPLY_HEADERS", "USER", "Body", "addresses", "bare", "build_raw",
+           "get_message", "gmail", "read_message"]  # fmt: skip

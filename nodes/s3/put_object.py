@@ -4,22 +4,20 @@ store with its SHA-256 signed."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from pydantic import Field
 
-from kyra.context import NodeContext, is_file_ref
+from kyra.context import NodeContext
 from kyra.spec import CredentialRef, NodeSpec, Port, PortType
-from kyra_nodes._service import once, param_error, send
+from kyra_nodes._service import once, send
 from kyra_nodes.s3._s3 import S3, BucketParams, object_path
+from kyra_nodes.shared.upload import SourceParams, source_of
 
 
-class Params(BucketParams):
+class Params(BucketParams, SourceParams):
     key: str = Field(min_length=1, max_length=1024, description="Object key, e.g. reports/may.csv")
-    file: dict[str, Any] | None = Field(
-        None, description='A file reference {"$file": …}; else content, else the file on in'
-    )
-    content: str | None = Field(None, description="Text to store instead of a file")
     content_type: str = Field("", description="Content-Type; the file's type when empty")
 
 
@@ -39,7 +37,7 @@ SPEC = NodeSpec(
 )
 
 
-async def _file_sha256(ctx: NodeContext, ref: dict[str, Any]) -> str:
+async def _file_sha256(ctx: NodeContext, ref: Mapping[str, Any]) -> str:
     digest = hashlib.sha256()
     async for chunk in ctx.files.chunks(ref):
         digest.update(chunk)
@@ -49,22 +47,13 @@ async def _file_sha256(ctx: NodeContext, ref: dict[str, Any]) -> str:
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
     client = await ctx.service("s3")
-    ref = params.file or (inputs.get("in") if params.content is None else None)
-    headers: dict[str, str] = {}
-    if ref is not None:
-        if not is_file_ref(ref):
-            raise param_error('file: expected a file reference {"$file": …}')
-        stored = await ctx.files.describe(ref)
-        size, body = stored["size"], ctx.files.chunks(ref)
-        headers["x-amz-content-sha256"] = await _file_sha256(ctx, ref)
-        headers["content-type"] = params.content_type or stored["mime"]
-    elif params.content is not None:
-        data = params.content.encode()
-        size, body = len(data), data
-        headers["content-type"] = params.content_type or "text/plain; charset=utf-8"
-    else:
-        raise param_error("file: give a file reference or content")
-    headers["content-length"] = str(size)
+    source = await source_of(ctx, params, inputs)
+    mime = source.mime if source.ref else "text/plain; charset=utf-8"
+    headers = {"content-type": params.content_type or mime, "content-length": str(source.size)}
+    body: bytes | AsyncIterator[bytes] = source.text
+    if source.ref is not None:
+        headers["x-amz-content-sha256"] = await _file_sha256(ctx, source.ref)
+        body = ctx.files.chunks(source.ref)
 
     async def put() -> dict[str, Any]:
         sent = await send(
@@ -81,7 +70,7 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
             "bucket": params.bucket,
             "key": params.key,
             "etag": sent.headers.get("etag", "").strip('"'),
-            "size": size,
+            "size": source.size,
         }
 
     return {"out": await once(ctx, "put", put)}

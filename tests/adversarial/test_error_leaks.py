@@ -59,7 +59,8 @@ async def plugin_api(services: Any, owner: Any) -> AsyncIterator[httpx.AsyncClie
         settings=services.settings,
         registry=registry,
         session_factory=services.session_factory,
-        dispatcher=services.dispatcher,
+        # its own sender: closing this app's services must leave the session's one working
+        dispatcher=services.dispatcher.for_queue(services.dispatcher.queue_name),
     )
     app = create_app(services.settings, services=with_plugin)
     transport = httpx.ASGITransport(app=app)

@@ -54,3 +54,23 @@ def test_a_gmail_trigger_shows_its_polling_state(editor: Editor, api_client: htt
     facts = editor.inspector.get_by_test_id("poll-facts")
     expect(facts).to_contain_text("120 s")
     expect(facts.get_by_test_id("poll-state")).to_have_text("waiting for the first poll")
+
+
+def test_whatsapp_and_email_triggers_dropped_from_the_palette_show_their_url_and_polling(
+    editor: Editor, api_client: httpx.Client
+) -> None:
+    editor.new_graph()
+    whatsapp = editor.drop("WhatsApp.trigger", 160, 160)
+    mail = editor.drop("Email.trigger", 160, 420)
+
+    graph_id = editor.save()
+
+    url = f"{editor.url}/hooks/whatsapp/{graph_id}/{whatsapp}"
+    expect(editor.node(whatsapp).get_by_test_id("node-webhook-url")).to_contain_text(url)
+    editor.select(whatsapp)
+    expect(editor.inspector.get_by_test_id("trigger-url")).to_have_text(url)
+    (poll,) = api_client.get(f"/api/graphs/{graph_id}").json()["polls"]
+    assert (poll["node_id"], poll["interval_seconds"]) == (mail, 60)
+    expect(editor.node(mail).get_by_test_id("node-poll-state")).to_contain_text("60 s")
+    editor.select(mail)
+    expect(editor.inspector.get_by_test_id("poll-facts")).to_contain_text("60 s")

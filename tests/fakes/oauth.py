@@ -1,5 +1,5 @@
-"""A local OAuth 2.0 authorization server with PKCE, in the dialects of Google, Microsoft and
-Slack, as their documentation describes them:
+"""A local OAuth 2.0 authorization server with PKCE, in the dialects of Google, Microsoft, Slack
+and Dropbox, as their documentation describes them:
 
 - authorization endpoint (GET): ``response_type=code``, ``client_id``, ``redirect_uri``,
   ``scope``, ``state``, ``code_challenge`` + ``code_challenge_method=S256``; answers a consent
@@ -36,6 +36,7 @@ _PATHS = {
     "google": ("/o/oauth2/v2/auth", "/token"),
     "microsoft": ("/common/oauth2/v2.0/authorize", "/common/oauth2/v2.0/token"),
     "slack": ("/oauth/v2/authorize", "/api/oauth.v2.access"),
+    "dropbox": ("/oauth2/authorize", "/oauth2/token"),
 }
 
 
@@ -48,7 +49,8 @@ class Grant:
 
 
 class FakeOAuth(FakeServer):
-    """An authorization server for one client; ``dialect`` is google, microsoft or slack."""
+    """An authorization server for one client; ``dialect`` is google, microsoft, slack or
+    dropbox."""
 
     def __init__(self, dialect: str = "google", *, expires_in: int = 3600) -> None:
         super().__init__()

@@ -1,11 +1,14 @@
 """Binary data between nodes: a 100 MB download streams to an upload and a hash with flat memory
-in both modes, files download only for their owner, and references do not cross owners."""
+in both modes and with both blob stores (disk, and S3 against the fake S3 in a process of its
+own), files download only for their owner, and references do not cross owners."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -17,7 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.conftest import start_worker, stop_process_group
+from tests.conftest import ROOT, Owner, start_api_server, start_worker, stop_process_group
+from tests.fakes.s3 import ACCESS_KEY, REGION, SECRET_KEY
 from tests.graphs.test_examples import wait_for_final
 from tests.integration.test_engine_behaviour import create, graph
 
@@ -169,6 +173,73 @@ async def test_100_mb_pass_from_download_to_upload_with_flat_memory_in_queue_mod
     check_run(run, 100)
     print(f"queue mode: peak RSS growth {growth:.1f} MiB for 100 MiB")
     assert growth < MAX_GROWTH_MIB
+
+
+@pytest.fixture(scope="module")
+def s3_stack() -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """The API and a worker (on a queue of their own) storing files in the fake S3, which runs in
+    a process of its own so that its buffers are not counted."""
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.s3", "kyra-files"], cwd=ROOT,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    assert fake.stdout is not None and fake.stdin is not None
+    env = {
+        "KYRA_FILES_STORE": "s3", "KYRA_FILES_S3_BUCKET": "kyra-files",
+        "KYRA_FILES_S3_ENDPOINT": fake.stdout.readline().decode().strip(),
+        "KYRA_FILES_S3_REGION": REGION, "KYRA_FILES_S3_ACCESS_KEY_ID": ACCESS_KEY,
+        "KYRA_FILES_S3_SECRET_ACCESS_KEY": SECRET_KEY, "KYRA_QUEUE_NAME": "kyra-s3-files",
+    }  # fmt: skip
+    api_proc, url = start_api_server(env)
+    worker = start_worker(threads=2, env=env)
+    try:
+        yield url, [api_proc, worker]
+    finally:
+        stop_process_group(worker)
+        stop_process_group(api_proc)
+        fake.stdin.close()
+        fake.wait(20)
+
+
+async def test_100_mb_pass_with_flat_memory_through_the_s3_store_in_both_modes(
+    s3_stack: tuple[str, list[subprocess.Popen[bytes]]], files_server: FileServer, owner: Owner
+) -> None:
+    url, (api_proc, worker) = s3_stack
+    async with httpx.AsyncClient(
+        base_url=url, headers={"X-API-Key": owner.api_key}, timeout=300
+    ) as api:
+        growth, run = await pass_through_both_modes(api, api_proc, worker, files_server)
+        ref = next(n for n in run["node_runs"] if n["node_id"] == "download")["output"]["out"]
+        ref = ref["body"]
+        digest = hashlib.sha256()
+        async with api.stream("GET", f"/api/files/{ref['$file']}/content") as content:
+            async for chunk in content.aiter_bytes():
+                digest.update(chunk)
+        facts = (await api.get(f"/api/files/{ref['$file']}")).json()
+    assert digest.hexdigest() == expected_sha256(100)
+    local = Path(os.environ["KYRA_DATA_DIR"]) / "files" / facts["sha256"][:2]
+    assert not (local / facts["sha256"][2:4] / facts["sha256"]).exists()  # in the bucket only
+    print(f"S3 store: peak RSS growth {growth} MiB for 100 MiB")
+    assert max(growth.values()) < MAX_GROWTH_MIB
+
+
+async def pass_through_both_modes(
+    api: httpx.AsyncClient, api_proc: Any, worker: Any, files_server: FileServer
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Peak memory growth of the process passing 100 MB through, per mode (after a warm-up),
+    and the last run."""
+    growth: dict[str, float] = {}
+    for mode, proc in (("sync", api_proc), ("queue", worker)):
+        warm = await create(api, pass_through(files_server.url, 1))
+        started = await api.post(f"/api/graphs/{warm}/runs", json={"mode": mode})
+        check_run(await wait_for_final(api, started.json()["id"]), 1)
+        graph_id = await create(api, pass_through(files_server.url, 100))
+        before = reset_peak(group_pids(proc.pid))
+        started = await api.post(f"/api/graphs/{graph_id}/runs", json={"mode": mode})
+        run = await wait_for_final(api, started.json()["id"], timeout=240)
+        growth[mode] = growth_mib(before)
+        check_run(run, 100)
+    return growth, run
 
 
 async def test_files_download_only_for_their_owner(

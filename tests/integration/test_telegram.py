@@ -5,6 +5,7 @@ by the graph's Telegram.send_message node on a real worker, undeploy."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 
 from tests.fakes.telegram import FakeTelegram, update
 from tests.graphs.test_examples import wait_for_final
+from tests.waiting import eventually
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 PUBLIC_URL = "https://kyra.example.org"
@@ -222,3 +224,96 @@ async def test_deploy_refuses_graphs_without_the_trigger_and_unknown_channels(
     assert unknown.status_code == 404
     assert both.status_code == 400
     assert bot_api.calls("setWebhook") == []
+
+
+# --- replying with the run's output -------------------------------------------------------------
+
+
+def answering_bot(expression: str) -> dict[str, Any]:
+    """Telegram.trigger → Core.set: the graph only computes; the deployment replies."""
+    return {
+        "schema": "kyra.graph/1",
+        "name": f"replier-{uuid.uuid4().hex[:8]}",
+        "nodes": [
+            {"id": "incoming", "type": "Telegram.trigger"},
+            {"id": "echo", "type": "Core.set", "params": {"values": {"said": expression}}},
+        ],
+        "edges": [{"source": "incoming", "target": "echo"}],
+    }
+
+
+async def deploy_replying(
+    api: httpx.AsyncClient, fake: FakeTelegram, document: dict[str, Any], **reply: str
+) -> dict[str, Any]:
+    graph_id = (await api.post("/api/graphs", json=document)).json()["id"]
+    deployed = await api.post(
+        f"/api/graphs/{graph_id}/channels/telegram",
+        json={"token": fake.token, "public_url": PUBLIC_URL, **reply},
+    )
+    assert deployed.status_code == 201, deployed.text
+    return dict(deployed.json())
+
+
+async def test_a_deployment_with_reply_output_answers_the_chat_with_the_runs_output(
+    api: httpx.AsyncClient, bot_api: FakeTelegram, worker: Any
+) -> None:
+    document = answering_bot("Echo: {{ trigger.text }}")
+    deployment = await deploy_replying(
+        api, bot_api, document, reply="output", reply_path="echo.said"
+    )
+    assert deployment["config"]["reply"] == {"from": "output", "path": "echo.said"}
+    secret = bot_api.webhook["secret_token"]
+
+    answered = await post_update(api, deployment["id"], update(5005, "ping", chat_id=77), secret)
+    again = await post_update(api, deployment["id"], update(5005, "ping", chat_id=77), secret)
+
+    run = await wait_for_final(api, answered.json()["run_id"])
+    assert run["status"] == "succeeded", run["error"]
+    replies = await eventually(lambda: _async(bot_api.calls("sendMessage")), what="the bot's reply")
+    assert again.json()["run_id"] == run["id"]
+    assert [r.body for r in replies] == [
+        {
+            "chat_id": 77,
+            "text": "Echo: ping",
+            "reply_parameters": {"message_id": 50050, "allow_sending_without_reply": True},
+        }
+    ]
+
+
+async def test_without_a_path_the_whole_output_is_sent_and_failed_runs_send_nothing(
+    api: httpx.AsyncClient, bot_api: FakeTelegram, worker: Any
+) -> None:
+    # 100 // 0 fails the node for text that is no number.
+    document = answering_bot("{{ 100 // (trigger.text | int) }}")
+    document["nodes"][1]["params"]["values"]["units"] = "apples"
+    deployment = await deploy_replying(api, bot_api, document, reply="output")
+    secret = bot_api.webhook["secret_token"]
+
+    bad = await post_update(api, deployment["id"], update(6006, "many", chat_id=8), secret)
+    good = await post_update(api, deployment["id"], update(6007, "3", chat_id=8), secret)
+
+    assert (await wait_for_final(api, bad.json()["run_id"]))["status"] == "failed"
+    assert (await wait_for_final(api, good.json()["run_id"]))["status"] == "succeeded"
+    [reply] = await eventually(lambda: _async(bot_api.calls("sendMessage")), what="one reply")
+    assert json.loads(reply.body["text"]) == {"said": 33, "units": "apples"}
+
+
+async def test_reply_options_are_checked(api: httpx.AsyncClient, bot_api: FakeTelegram) -> None:
+    graph_id = (await api.post("/api/graphs", json=answering_bot("x"))).json()["id"]
+    body = {"token": bot_api.token, "public_url": PUBLIC_URL}
+
+    unknown = await api.post(
+        f"/api/graphs/{graph_id}/channels/telegram", json={**body, "reply": "everything"}
+    )
+    bad_path = await api.post(
+        f"/api/graphs/{graph_id}/channels/telegram",
+        json={**body, "reply": "output", "reply_path": "echo..said"},
+    )
+
+    assert unknown.status_code == bad_path.status_code == 400
+    assert "reply" in unknown.text and "reply_path" in bad_path.text
+    assert bot_api.calls("setWebhook") == []
+
+
+async def _async(value: Any) -> Any:
+    return value

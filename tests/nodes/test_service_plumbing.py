@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kyra.credentials import Bearer, CredentialField, CredentialKind, ServiceClient
+from kyra.credentials import Bearer, ConnectionTest, CredentialField, CredentialKind, ServiceClient
 from kyra.errors import CredentialError, NodeError
 from kyra_nodes._service import Service, call, once, paginate, retry_after_seconds
 
@@ -138,3 +138,40 @@ async def test_next_page_links_must_stay_under_the_service_url() -> None:
         )
         with pytest.raises(CredentialError):
             client.url("https://elsewhere.example/api/items")
+
+
+async def test_the_service_url_itself_is_an_empty_path() -> None:
+    async with client_answering(200, {}) as http:
+        client = ServiceClient(KIND, {"token": "t"}, http)
+        assert client.url("") == client.url("/") == "https://svc.example/api"
+
+
+async def test_throttling_a_service_words_in_its_body_is_retried_after_the_wait_it_names() -> None:
+    meta = Service("Meta", throttled=lambda a: a["error"]["code"] == 130429)
+    telegram = Service("Telegram", retry_after=lambda a: a["parameters"]["retry_after"])
+    async with client_answering(
+        400, {"error": {"code": 130429, "message": "(#130429) Rate limit hit"}}
+    ) as http:
+        with pytest.raises(NodeError) as throttled:
+            await call(
+                meta, ServiceClient(KIND, {"token": "t"}, http), "POST", "/m", what="messages"
+            )
+    async with client_answering(429, {"ok": False, "parameters": {"retry_after": 7}}) as http:
+        with pytest.raises(NodeError) as flooded:
+            await call(
+                telegram, ServiceClient(KIND, {"token": "t"}, http), "POST", "/s", what="send"
+            )
+
+    assert throttled.value.retryable is True
+    assert (flooded.value.retryable, flooded.value.retry_after) == (True, 7.0)
+
+
+def test_retry_after_accepts_fractions_of_a_second() -> None:
+    assert retry_after_seconds("0.25") == 0.25
+    assert retry_after_seconds("1.2.3") is None
+
+
+def test_connection_test_paths_name_non_secret_fields() -> None:
+    test = ConnectionTest("GET", "/{phone_number_id}/about")
+
+    assert test.path_with({"phone_number_id": "10 65"}.__getitem__) == "/10%2065/about"

@@ -4,7 +4,7 @@ update ingress ``POST /channels/{kind}/{deployment_id}`` the chat service calls.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, post
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -47,6 +47,18 @@ class ChannelDeploy(BaseModel):
     token: str | None = Field(
         None, min_length=1, max_length=300, description="A bot token, stored as a new credential"
     )
+    reply: Literal["none", "output"] = Field(
+        "none",
+        description="output: when a run succeeds, send its output back to the chat the message "
+        "came from (none: the graph answers with its own nodes, e.g. Telegram.send_message)",
+    )
+    reply_path: str = Field(
+        "",
+        max_length=200,
+        pattern=r"^[\w-]*(\.[\w-]+)*$",
+        description="Dotted path of the reply in the run's output (e.g. agent.answer); empty: "
+        "the whole output (text as is, anything else as JSON)",
+    )
 
     @model_validator(mode="after")
     def _one_credential(self) -> ChannelDeploy:
@@ -77,9 +89,10 @@ class ChannelController(Controller):
         graph = await graph_queries.get_graph(
             db_session, owner_id=principal.user_id, graph_id=graph_id
         )
+        reply = {"from": data.reply, "path": data.reply_path} if data.reply == "output" else None
         row, _ = await deploy_graph(
             services, db_session, graph, kind, public_url=data.public_url,
-            credential_id=data.credential_id, token=data.token,
+            credential_id=data.credential_id, token=data.token, reply=reply,
         )  # fmt: skip
         return deployment_read(row)
 

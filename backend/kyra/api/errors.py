@@ -16,6 +16,7 @@ from kyra.db.errors import is_unavailable
 from kyra.errors import (
     ConflictError,
     CredentialInvalidError,
+    FileStoreError,
     FileTooLargeError,
     GraphInvalidError,
     KyraError,
@@ -99,6 +100,9 @@ def handle_kyra(_: Request[Any, Any, Any], exc: KyraError) -> Response[Any]:
         return _json(409, str(exc))
     if isinstance(exc, FileTooLargeError):
         return _json(413, str(exc))
+    if isinstance(exc, FileStoreError):
+        _log.warning("file store failed: %s", exc)
+        return _unavailable("the file store is unavailable; retry shortly", 5)
     return _json(400, str(exc))
 
 

@@ -60,6 +60,8 @@ class ChannelDeployer:
     credential_kind: ClassVar[str] = ""
     #: The trigger node type a deployed graph must contain.
     trigger_type: ClassVar[str] = ""
+    #: Whether the deployer can answer a chat with a run's output (see :meth:`reply`).
+    replies: ClassVar[bool] = False
 
     def __init__(self, *, http: httpx.AsyncClient, api_base: str) -> None:
         self.http = http
@@ -86,3 +88,12 @@ class ChannelDeployer:
             ChannelAuthError: the update does not carry the deployment's secret.
         """
         raise NotImplementedError("The 'handle_update' method must be implemented.")
+
+    async def reply(self, deployment: Deployment, trigger: dict[str, Any], text: str) -> None:
+        """Send ``text`` to the chat the update in ``trigger`` came from (deployers that set
+        :attr:`replies`).
+
+        Raises:
+            ChannelError: the channel refused.
+        """
+        raise NotImplementedError("The 'reply' method must be implemented when replies is set.")

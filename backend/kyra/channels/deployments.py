@@ -43,14 +43,19 @@ def webhook_url(public_url: str, kind: str, deployment_id: uuid.UUID) -> str:
 async def deploy_graph(
     services: EngineServices, session: AsyncSession, graph: Graph, kind: str, *,
     public_url: str, credential_id: uuid.UUID | None = None, token: str | None = None,
+    reply: dict[str, str] | None = None,
 ) -> tuple[ChannelDeployment, Credential]:  # fmt: skip
-    """Deploy (or redeploy with a fresh secret) ``graph`` to the channel ``kind``.
+    """Deploy (or redeploy with a fresh secret) ``graph`` to the channel ``kind``; with
+    ``reply`` (``{"from": "output", "path"}``) runs answer the chat with their output.
 
     Raises:
-        ChannelError: the graph has no trigger for this channel, or the channel refused.
+        ChannelError: the graph has no trigger for this channel, the channel cannot reply, or
+            it refused.
         NotFoundError: unknown channel or credential.
     """
     deployer = deployer_for(services, kind)
+    if reply and not deployer.replies:
+        raise ChannelError(f"the {kind} channel cannot reply with a run's output")
     version = await graph_queries.latest_version(session, graph.id)
     if not any(n.get("type") == deployer.trigger_type for n in version.document.get("nodes", [])):
         raise ChannelError(f"the graph needs a {deployer.trigger_type} node to run as a {kind} bot")
@@ -76,7 +81,7 @@ async def deploy_graph(
         id=row.id, graph_id=graph.id, webhook_url=webhook_url(public_url, kind, row.id),
         secret=secret, credentials=decrypt_json(credential.data_enc), config=row.config or {},
     )  # fmt: skip
-    row.config = await deployer.deploy(deployment)
+    row.config = await deployer.deploy(deployment) | ({"reply": reply} if reply else {})
     session.add(row)
     await session.flush()
     return row, credential

@@ -19,6 +19,8 @@ from kyra.errors import KyraError
 _log = logging.getLogger("kyra.channels.telegram")
 #: Header Telegram sends with every update when the webhook has a secret_token.
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
+#: Longest message Telegram accepts; longer replies are cut.
+MAX_TEXT = 4096
 #: Update kinds the bot asks for (a message, an edit, a button press).
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
@@ -27,12 +29,12 @@ class TelegramDeployer(ChannelDeployer):
     name = "telegram"
     credential_kind = "telegram_bot"
     trigger_type = "Telegram.trigger"
+    replies = True
 
     async def deploy(self, deployment: Deployment) -> dict[str, Any]:
-        token = _token(deployment)
-        me = await self._call(token, "getMe", {})
+        me = await self._call(deployment, "getMe", {})
         await self._call(
-            token,
+            deployment,
             "setWebhook",
             {
                 "url": deployment.webhook_url,
@@ -48,7 +50,7 @@ class TelegramDeployer(ChannelDeployer):
 
     async def undeploy(self, deployment: Deployment) -> None:
         try:
-            await self._call(_token(deployment), "deleteWebhook", {})
+            await self._call(deployment, "deleteWebhook", {})
         except ChannelError as exc:  # the deployment goes away regardless
             _log.warning("deployment %s: deleteWebhook failed: %s", deployment.id, exc)
 
@@ -66,8 +68,24 @@ class TelegramDeployer(ChannelDeployer):
             return None
         return Inbound(trigger_of(update), f"telegram:{deployment.id}:{update['update_id']}")
 
-    async def _call(self, token: str, method: str, payload: dict[str, Any]) -> Any:
-        url = f"{self.api_base}/bot{token}/{method}"
+    async def reply(self, deployment: Deployment, trigger: dict[str, Any], text: str) -> None:
+        """``sendMessage`` to the update's chat, as an answer to its message."""
+        chat_id = trigger.get("chat_id")
+        if chat_id is None:
+            return
+        payload: dict[str, Any] = {"chat_id": chat_id, "text": text[:MAX_TEXT]}
+        message_id = (trigger.get("message") or {}).get("message_id")
+        if message_id is not None:
+            payload["reply_parameters"] = {
+                "message_id": message_id,
+                "allow_sending_without_reply": True,
+            }
+        await self._call(deployment, "sendMessage", payload)
+
+    async def _call(self, deployment: Deployment, method: str, payload: dict[str, Any]) -> Any:
+        # The credential's Bot API server (a local one, or a test's) wins over the setting.
+        base = str(deployment.credentials.get("api_base") or self.api_base).rstrip("/")
+        url = f"{base}/bot{_token(deployment)}/{method}"
         try:
             response = await self.http.post(url, json=payload, timeout=15.0)
             data = response.json()

@@ -64,6 +64,10 @@ class TriggerContext(Protocol):
     def http(self) -> httpx.AsyncClient:
         """Outbound HTTP client that refuses internal addresses unless allowed."""
 
+    async def connect_address(self, host: str, port: int) -> str:
+        """The checked IP address a direct TCP connection to ``host`` must use (see
+        NodeContext.connect_address), e.g. an IMAP server's."""
+
     async def credential(self, kind: str) -> dict[str, Any]:
         """Decrypted fields of the credential of ``kind`` attached to the trigger node."""
 

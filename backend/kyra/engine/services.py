@@ -89,10 +89,10 @@ class EngineServices:
 
     @cached_property
     def files(self) -> BlobStore:
-        """Where node files are stored (the same folder for the API and every local worker)."""
-        from kyra.files.store import DiskBlobStore
+        """Where node files are stored: a folder every local process shares, or a bucket."""
+        from kyra.files.store import open_store
 
-        return DiskBlobStore(self.settings.files_path)
+        return open_store(self.settings)
 
     @cached_property
     def memory(self) -> Any:
@@ -112,4 +112,6 @@ class EngineServices:
             await self.http.aclose()
         if "memory" in self.__dict__:
             await self.memory.close()
+        if "files" in self.__dict__:
+            await self.files.close()
         await self.hooks.close()

@@ -53,6 +53,9 @@ class EngineTriggerContext:
     def http(self) -> httpx.AsyncClient:
         return self.services.http
 
+    async def connect_address(self, host: str, port: int) -> str:
+        return await self.services.connect_address(host, port)
+
     async def credential(self, kind: str) -> dict[str, Any]:
         return await self.credentials.fields(kind)
 

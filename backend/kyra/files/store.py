@@ -1,8 +1,8 @@
 """Where file bytes live: a content-addressed store behind a small protocol.
 
 Blobs are named by the SHA-256 of their content, so a file saved twice is stored once. The
-disk store keeps them under ``<root>/ab/cd/<sha256>``; an object-storage store only has to
-implement the same four methods.
+disk store keeps them under ``<root>/ab/cd/<sha256>``; the S3 store (:mod:`kyra.files.s3`) in
+a bucket, for workers that share no disk. ``KYRA_FILES_STORE`` picks one (:func:`open_store`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,12 @@ from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from kyra.errors import FileTooLargeError
+
+if TYPE_CHECKING:
+    from kyra.settings import Settings
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 #: Bytes read or written per step; small enough to keep memory flat, large enough to be quick.
@@ -48,6 +51,36 @@ class BlobStore(Protocol):
 
     async def exists(self, sha256: str) -> bool: ...
 
+    async def close(self) -> None:
+        """Release connections (the process is stopping)."""
+        ...
+
+
+def open_store(settings: Settings) -> BlobStore:
+    """The blob store the settings name (``KYRA_FILES_STORE``)."""
+    if settings.files_store == "s3":
+        from kyra.files.s3 import S3BlobStore
+
+        return S3BlobStore(
+            bucket=settings.files_s3_bucket,
+            endpoint=settings.files_s3_endpoint
+            or f"https://s3.{settings.files_s3_region}.amazonaws.com",
+            region=settings.files_s3_region,
+            access_key_id=settings.files_s3_access_key_id,
+            secret_access_key=settings.files_s3_secret_access_key,
+            prefix=settings.files_s3_prefix,
+            spool_dir=settings.files_path / "incoming",
+        )
+    return DiskBlobStore(settings.files_path)
+
+
+def blob_path(sha256: str) -> str:
+    """``ab/cd/<sha256>``: where a blob lives under a store's root (two levels keep folders
+    small)."""
+    if not _SHA256.match(sha256):
+        raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
 
 class DiskBlobStore:
     """Blobs as files under ``root``; writes go to a temporary file, then move in atomically."""
@@ -56,9 +89,7 @@ class DiskBlobStore:
         self.root = root
 
     def path(self, sha256: str) -> Path:
-        if not _SHA256.match(sha256):
-            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / blob_path(sha256)
 
     async def put(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> Blob:
         incoming = self.root / "incoming"
@@ -103,3 +134,6 @@ class DiskBlobStore:
 
     async def exists(self, sha256: str) -> bool:
         return await asyncio.to_thread(self.path(sha256).exists)
+
+    async def close(self) -> None:
+        """Nothing to release."""

@@ -1,5 +1,6 @@
-"""OAuth2 providers (Google, Microsoft, Slack): their endpoints, how they want the token request,
-and the operator's client for each (an admin's stored client wins over the environment).
+"""OAuth2 providers (Google, Microsoft, Slack, Dropbox): their endpoints, how they want the token
+request, and the operator's client for each (an admin's stored client wins over the
+environment).
 
 Every provider gets the authorization-code flow with PKCE (S256). Token requests go through the
 SSRF-guarded client, so a test or self-hosted authorization server is reached the same way as
@@ -60,6 +61,12 @@ PROVIDERS: dict[str, Provider] = {
         "https://slack.com/api/oauth.v2.access",
         scope_separator=",",
         slack_style=True,
+    ),
+    "dropbox": Provider(
+        "dropbox",
+        "Dropbox",
+        "https://www.dropbox.com/oauth2/authorize",
+        "https://api.dropboxapi.com/oauth2/token",
     ),
 }
 

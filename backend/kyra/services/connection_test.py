@@ -40,7 +40,8 @@ async def check_connection(client: ServiceClient) -> TestResult:
     if kind.test is None:
         raise ValueError(f"credentials of kind {kind.name} have no test request")
     try:
-        response = await client.request(kind.test.method, kind.test.path, json=kind.test.json)
+        path = kind.test.path_with(client.field)
+        response = await client.request(kind.test.method, path, json=kind.test.json)
         await response.aread()
     except (httpx.HTTPError, KyraError) as exc:
         secrets = client.secret_values()

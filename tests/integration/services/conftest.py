@@ -6,15 +6,21 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from kyra.scheduler.polls import poll_due
+from tests.fakes import discord, whatsapp
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.gmail import FakeGmail
 from tests.fakes.graph import FakeGraph
 from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth
 from tests.fakes.slack import PASTED_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.whatsapp import FakeWhatsApp
 from tests.graphs.test_examples import wait_for_final
 
 
@@ -165,6 +171,22 @@ async def slack_credential(api: httpx.AsyncClient, fake_slack: FakeSlack) -> str
 
 
 @pytest.fixture(scope="session")
+def _dropbox_oauth_server() -> Iterator[FakeOAuth]:
+    fake = FakeOAuth("dropbox").start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+async def dropbox_oauth(
+    _dropbox_oauth_server: FakeOAuth, api: httpx.AsyncClient, admin_key: str
+) -> AsyncIterator[FakeOAuth]:
+    """The fake Dropbox authorization server, configured as the operator's client."""
+    async for fake in configured_provider(api, admin_key, "dropbox", _dropbox_oauth_server):
+        yield fake
+
+
+@pytest.fixture(scope="session")
 def _microsoft_server() -> Iterator[FakeOAuth]:
     fake = FakeOAuth("microsoft").start()
     yield fake
@@ -198,3 +220,115 @@ async def outlook_credential(
     api: httpx.AsyncClient, microsoft_oauth: FakeOAuth, fake_graph: FakeGraph
 ) -> str:
     return await oauth_credential(api, microsoft_oauth, "outlook", f"{fake_graph.url}/v1.0")
+
+
+async def credential(api: httpx.AsyncClient, kind: str, data: dict[str, Any]) -> str:
+    """A stored credential of ``kind`` (a unique name); its id."""
+    created = await api.post(
+        "/api/credentials",
+        json={"name": f"{kind}-{uuid.uuid4().hex[:8]}", "kind": kind, "data": data},
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+@pytest.fixture(scope="session")
+def _whatsapp_server() -> Iterator[FakeWhatsApp]:
+    fake = FakeWhatsApp().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_whatsapp(_whatsapp_server: FakeWhatsApp) -> FakeWhatsApp:
+    """The fake WhatsApp Cloud API: nothing sent, no scripted failures."""
+    _whatsapp_server.reset()
+    return _whatsapp_server
+
+
+@pytest.fixture
+async def whatsapp_credential(api: httpx.AsyncClient, fake_whatsapp: FakeWhatsApp) -> str:
+    """A WhatsApp credential for the fake's business number, with app secret and verify token."""
+    data = {"access_token": whatsapp.ACCESS_TOKEN, "phone_number_id": whatsapp.PHONE_NUMBER_ID,
+            "app_secret": whatsapp.APP_SECRET, "verify_token": whatsapp.VERIFY_TOKEN,
+            "base_url": fake_whatsapp.base_url}  # fmt: skip
+    return await credential(api, "whatsapp", data)
+
+
+@pytest.fixture(scope="session")
+def _discord_server() -> Iterator[FakeDiscord]:
+    fake = FakeDiscord().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_discord(_discord_server: FakeDiscord) -> FakeDiscord:
+    """The fake Discord API: no messages, no scripted failures."""
+    _discord_server.reset()
+    return _discord_server
+
+
+@pytest.fixture
+async def discord_bot(api: httpx.AsyncClient, fake_discord: FakeDiscord) -> str:
+    data = {"token": discord.BOT_TOKEN, "base_url": f"{fake_discord.url}/api/v10"}
+    return await credential(api, "discord_bot", data)
+
+
+@pytest.fixture
+async def discord_webhook(api: httpx.AsyncClient, fake_discord: FakeDiscord) -> str:
+    return await credential(api, "discord_webhook", {"webhook_url": fake_discord.webhook_url})
+
+
+@pytest.fixture(scope="session")
+def _telegram_server() -> Iterator[FakeTelegram]:
+    fake = FakeTelegram().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_telegram(_telegram_server: FakeTelegram) -> FakeTelegram:
+    """The fake Bot API: nothing sent, no scripted failures."""
+    _telegram_server.reset()
+    return _telegram_server
+
+
+@pytest.fixture
+async def telegram_credential(api: httpx.AsyncClient, fake_telegram: FakeTelegram) -> str:
+    data = {"token": fake_telegram.token, "api_base": fake_telegram.url}
+    return await credential(api, "telegram_bot", data)
+
+
+@pytest.fixture
+async def watching(api: httpx.AsyncClient) -> AsyncIterator[list[str]]:
+    """Ids of graphs the test creates, deleted after it (their triggers would keep polling)."""
+    created: list[str] = []
+    yield created
+    for graph_id in created:
+        await api.delete(f"/api/graphs/{graph_id}")
+
+
+async def poll(services: Any, *, after_s: float) -> int:
+    """One scheduler pass as if ``after_s`` seconds had passed (every poll is due)."""
+    return await poll_due(services, now=datetime.now(UTC) + timedelta(seconds=after_s))
+
+
+async def polling_graph(
+    api: httpx.AsyncClient, created: list[str], trigger: dict[str, Any], values: dict[str, Any]
+) -> dict[str, Any]:
+    """A saved graph: ``trigger`` (node ``mail``, polling every 30 s) → Core.set ``values``
+    (node ``note``); its id goes to ``created`` (see :func:`watching`)."""
+    document = {
+        "schema": "kyra.graph/1",
+        "name": f"inbox-{uuid.uuid4().hex[:8]}",
+        "nodes": [
+            {"id": "mail", "params": {"poll_seconds": 30}, **trigger},
+            {"id": "note", "type": "Core.set", "params": {"values": values}},
+        ],
+        "edges": [{"source": "mail", "target": "note"}],
+    }
+    answer = await api.post("/api/graphs", json=document)
+    assert answer.status_code == 201, answer.text
+    created.append(answer.json()["id"])
+    return dict(answer.json())

@@ -1,21 +1,31 @@
-"""The integration examples in graphs/integrations/ run against the fake services, in sync and
-queue mode, and through their triggers (a Gmail poll, a signed Slack event)."""
+"""The integration examples in graphs/integrations/ run against the fake services (and a real
+local SMTP server), in sync and queue mode, and through their triggers (a Gmail poll, a signed
+Slack event)."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from aiosmtpd.controller import Controller
 
 from kyra.graph.validate import validate_document
 from kyra.registry import default_registry
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.gmail import FakeGmail
 from tests.fakes.graph import FakeGraph
+from tests.fakes.mail import PASSWORD, USER, Mailroom, self_signed, smtp_server
 from tests.fakes.slack import FakeSlack, sign
+from tests.fakes.telegram import FakeTelegram, multipart
+from tests.fakes.whatsapp import FakeWhatsApp
 from tests.graphs.test_examples import wait_for_final
-from tests.integration.services.test_gmail_trigger import poll
+from tests.integration.services.conftest import credential, poll
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "graphs" / "integrations"
 
@@ -157,3 +167,84 @@ async def test_outlook_unread_digest_mails_the_latest_unread_message(
     assert digests[0]["body"]["content"] == (
         "Latest from cy <cy@fabrikam.example>: Budget\n\nNumbers attached"
     )
+
+
+async def created(api: httpx.AsyncClient, document: dict[str, Any]) -> str:
+    answer = await api.post("/api/graphs", json=document)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+async def test_whatsapp_echo_quotes_the_message_back(
+    api: httpx.AsyncClient, fake_whatsapp: FakeWhatsApp, whatsapp_credential: str, worker: Any
+) -> None:
+    graph_id = await created(api, example("whatsapp_echo", {"whatsapp": whatsapp_credential}))
+    inputs = {"from": "4915123456789", "name": "Ada", "text": "hi", "message_id": "wamid.1"}
+
+    for mode in ("sync", "queue"):
+        await run(api, graph_id, mode, inputs)
+
+    assert [(m["to"], m["text"]["body"], m["context"]) for m in fake_whatsapp.sent] == [
+        ("4915123456789", "Hi Ada, you said: hi", {"message_id": "wamid.1"})
+    ] * 2
+
+
+async def test_telegram_report_sends_the_csv_as_a_document(
+    api: httpx.AsyncClient, fake_telegram: FakeTelegram, telegram_credential: str, worker: Any
+) -> None:
+    document = example("telegram_report", {"telegram_bot": telegram_credential})
+    graph_id = await created(api, document)
+    orders = [{"id": 1, "total": 9.5}, {"id": 2, "total": 3}]
+
+    for mode in ("sync", "queue"):
+        fake_telegram.reset_requests()
+        await run(api, graph_id, mode, {"chat_id": 42, "orders": orders})
+
+        upload, done = fake_telegram.requests
+        fields = multipart(upload)
+        assert fields["document"] == ("orders.csv", "text/csv", b"id,total\r\n1,9.5\r\n2,3\r\n")
+        assert (fields["chat_id"], fields["caption"]) == ("42", "2 orders")
+        assert done.body["text"] == "Report sent ✅"
+        assert done.body["reply_parameters"] == {"message_id": fake_telegram.sent[-2]["message_id"]}
+
+
+async def test_discord_alert_posts_through_the_webhook(
+    api: httpx.AsyncClient, fake_discord: FakeDiscord, discord_webhook: str, worker: Any
+) -> None:
+    graph_id = await created(api, example("discord_alert", {"discord_webhook": discord_webhook}))
+
+    for mode in ("sync", "queue"):
+        await run(api, graph_id, mode, {"service": "api", "status": "down"})
+
+    assert [m["content"] for m in fake_discord.messages] == ["**api** is down"] * 2
+    assert fake_discord.messages[0]["embeds"][0]["title"] == "api: down"
+    assert fake_discord.messages[0]["author"]["username"] == "Kyra alerts"
+
+
+@pytest.fixture(scope="module")
+def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mailroom, Controller]]:
+    mailroom = Mailroom()
+    server = smtp_server(mailroom, "starttls", self_signed(tmp_path_factory.mktemp("tls")))
+    yield mailroom, server
+    server.stop()
+
+
+async def test_email_report_mails_the_csv_as_an_attachment(
+    api: httpx.AsyncClient, smtp: tuple[Mailroom, Controller], worker: Any
+) -> None:
+    mailroom, server = smtp
+    mailroom.reset()
+    smtp_id = await credential(api, "smtp", {
+        "host": "127.0.0.1", "port": str(server.port), "security": "starttls", "username": USER,
+        "password": PASSWORD, "allow_self_signed": "yes",
+    })  # fmt: skip
+    graph_id = await created(api, example("email_report", {"smtp": smtp_id}))
+
+    for mode in ("sync", "queue"):
+        await run(api, graph_id, mode, {"to": "bo@example.org", "orders": [{"id": 1}]})
+
+    assert [r.rcpt_tos for r in mailroom.received] == [["bo@example.org"]] * 2
+    message = email.message_from_bytes(mailroom.received[0].content, policy=email.policy.default)
+    assert message["Subject"] == "Orders report (1)"
+    [attached] = list(message.iter_attachments())  # type: ignore[attr-defined]
+    assert attached.get_filename() == "orders.csv"

@@ -5,56 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import text
 
-from kyra.scheduler.polls import poll_due
 from tests.fakes.gmail import PREFIX, FakeGmail, google_error
 from tests.graphs.test_examples import wait_for_final
-from tests.integration.services.conftest import run_node
-
-
-@pytest.fixture
-async def watching(api: httpx.AsyncClient) -> AsyncIterator[list[str]]:
-    """Graphs created by the test, deleted after it (their polls would keep polling)."""
-    created: list[str] = []
-    yield created
-    for graph_id in created:
-        await api.delete(f"/api/graphs/{graph_id}")
+from tests.integration.services.conftest import poll, polling_graph, run_node
 
 
 async def watching_graph(
     api: httpx.AsyncClient, credential: str, created: list[str]
 ) -> dict[str, Any]:
+    trigger = {"type": "Gmail.trigger", "credentials": {"gmail": credential}}
     subject = {"subject": "{{ trigger.subject }}", "from": "{{ trigger.from }}"}
-    document = {
-        "schema": "kyra.graph/1",
-        "name": f"inbox-{uuid.uuid4().hex[:8]}",
-        "nodes": [
-            {"id": "mail", "type": "Gmail.trigger", "credentials": {"gmail": credential},
-             "params": {"poll_seconds": 30}},
-            {"id": "note", "type": "Core.set", "params": {"values": subject}},
-        ],
-        "edges": [{"source": "mail", "target": "note"}],
-    }  # fmt: skip
-    answer = await api.post("/api/graphs", json=document)
-    assert answer.status_code == 201, answer.text
-    created.append(answer.json()["id"])
-    return dict(answer.json())
+    return await polling_graph(api, created, trigger, subject)
 
 
 async def polls_of(api: httpx.AsyncClient, graph_id: str) -> dict[str, Any]:
     return dict((await api.get(f"/api/graphs/{graph_id}")).json()["polls"][0])
-
-
-async def poll(services: Any, *, after_s: float) -> int:
-    """One scheduler pass as if ``after_s`` seconds had passed (every poll is due)."""
-    return await poll_due(services, now=datetime.now(UTC) + timedelta(seconds=after_s))
 
 
 async def finished_runs(api: httpx.AsyncClient, graph_id: str) -> list[dict[str, Any]]:

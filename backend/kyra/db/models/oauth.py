@@ -16,7 +16,7 @@ class OAuthClient(SQLModel, table=True):
     __tablename__ = "oauth_clients"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    #: ``google``, ``microsoft`` or ``slack``.
+    #: ``google``, ``microsoft``, ``slack`` or ``dropbox``.
     provider: str = Field(max_length=32, unique=True)
     client_id: str = Field(max_length=500)
     #: Fernet token of the client secret.

@@ -1,0 +1,1 @@
+"""Dropbox: upload, download and list files (API v2, on its API and content hosts)."""
