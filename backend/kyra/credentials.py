@@ -605,7 +605,7 @@ class ServiceClient:
 
     async def _refreshed(self) -> None:
         assert self._refresh is not None
-        fresh = dict(await self._refresh(self._fields))
+        fresh = dict(await self._refresh(dict(self._fields)))
         self._fields.clear()
         self._fields.update(fresh)
 
