@@ -36,7 +36,6 @@ import httpx
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _noop_actor import QUEUE as NOOP_QUEUE
 from _stack import ROOT, Stack, peak_rss_mb, print_table
 from webhook import WRK_SCRIPT, run_wrk
 
@@ -138,6 +137,7 @@ class Bench:
     def raw_dramatiq_per_s(self, messages: int) -> tuple[float, float]:
         """Messages/s of a no-op actor draining ``messages`` on the same broker, with Kyra's
         worker process and thread count."""
+        from _noop_actor import QUEUE as NOOP_QUEUE  # builds its broker: after the stack is up
         from dramatiq import Message
 
         from kyra.worker.broker import build_broker

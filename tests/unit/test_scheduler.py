@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
-from kyra.engine.scheduler import NodeState, collect_inputs, compile_graph, plan, primary_output
+from kyra.engine.scheduler import (
+    Frontier,
+    NodeState,
+    collect_inputs,
+    compile_graph,
+    plan,
+    primary_output,
+)
 from kyra.graph.document import GraphDocument
 from kyra.registry import default_registry
 
@@ -131,3 +139,40 @@ def test_primary_output_prefers_out_then_the_only_port() -> None:
 
 def test_descendants_include_the_node_and_everything_downstream() -> None:
     assert BRANCH.descendants("no") == {"no", "after_no", "join"}
+
+
+def _random_dag(rng: random.Random, size: int) -> Any:
+    """A random DAG of If nodes (two output ports) and Set nodes, edges only forwards."""
+    nodes = [("n0", "Manual.trigger")] + [
+        (f"n{i}", rng.choice(["Core.if", "Core.set"])) for i in range(1, size)
+    ]
+    ports = {"Manual.trigger": ["out"], "Core.if": ["true", "false"], "Core.set": ["out"]}
+    edges = []
+    for i in range(1, size):
+        for j in rng.sample(range(i), k=min(i, rng.randint(1, 2))):
+            edges.append((f"n{j}", rng.choice(ports[nodes[j][1]]), f"n{i}", "in"))
+    return graph(nodes, edges), dict(nodes), ports
+
+
+def test_the_incremental_frontier_decides_as_a_fresh_plan_at_every_step() -> None:
+    for seed in range(60):
+        rng = random.Random(seed)
+        compiled, types, ports = _random_dag(rng, rng.randint(2, 25))
+        frontier = Frontier(compiled, {})
+        replanned: dict[str, NodeState] = {}
+        while True:
+            fresh = plan(compiled, replanned)
+            step = frontier.plan()
+            assert (step.ready, step.skipped, step.done, step.failed_nodes) == (
+                fresh.ready, fresh.skipped, fresh.done, fresh.failed_nodes,
+            ), seed  # fmt: skip
+            replanned.update({n: NodeState("skipped") for n in fresh.skipped})
+            if step.done or step.failed_nodes or not step.ready:
+                break
+            for node_id in step.ready:
+                failed = rng.random() < 0.1
+                emitted = {"error"} if failed else {rng.choice(ports[types[node_id]])}
+                state = NodeState("failed" if failed else "succeeded", frozenset(emitted))
+                frontier.settle(node_id, state)
+                replanned[node_id] = state
+        assert frontier.states == replanned

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -13,9 +13,14 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
+_encode = msgspec.json.Encoder(enc_hook=str).encode
+
+
 def _dumps(value: Any) -> str:
-    # Non-JSON values (datetimes, UUIDs, decimals) reach JSONB as strings rather than failing a run.
-    return json.dumps(value, default=str, ensure_ascii=False)
+    # Every stored JSON value passes here (node inputs, params, outputs): msgspec encodes in
+    # native code; values JSON lacks (datetimes, UUIDs, decimals, others via str) become strings
+    # rather than failing a run, and NaN/Infinity become null (PostgreSQL refuses them).
+    return _encode(value).decode()
 
 
 def to_async_url(url: str) -> str:

@@ -119,7 +119,7 @@ async def rerun_from(services: EngineServices, source: Run, from_node: str, *, m
         for copy in copies:
             scope.states[copy.node_id] = NodeState(copy.status, frozenset(copy.output or ()))
             if copy.output is not None:
-                scope.outputs[copy.node_id] = copy.output
+                scope.add_output(copy.node_id, copy.output)
         run.status, run.started_at = RunStatus.running, now
         result = await execute_scope(services, scope, run)
         result.node_runs[:0] = copies

@@ -20,7 +20,7 @@ from kyra.db.queries import runs as run_queries
 from kyra.engine.inflight import InlineControl, register, unregister
 from kyra.engine.invoke import error_dict, retrying
 from kyra.engine.runner import Outcome, RunScope, attempt_node, retry_policy, routed_ports
-from kyra.engine.scheduler import NodeState, plan, primary_output
+from kyra.engine.scheduler import Frontier, NodeState, primary_output
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import compiled_version
 from kyra.errors import NotFoundError, RunCancelledError, UnstorableValueError
@@ -145,10 +145,10 @@ async def execute_scope(
     control = control or InlineControl()
     records: list[NodeRun | NodeRunRow] = []
     children: list[RunResult] = []
+    frontier = Frontier(scope.graph, scope.states)
     while not control.cancelled:
-        step = plan(scope.graph, scope.states)
+        step = frontier.plan()
         for node_id in step.skipped:
-            scope.states[node_id] = NodeState(NodeRunStatus.skipped)
             records.append(
                 NodeRunRow(
                     run_id=run.id,
@@ -163,9 +163,9 @@ async def execute_scope(
         paused = False
         for node_id, (outcome, attempt) in zip(step.ready, results, strict=True):
             ports = routed_ports(outcome, scope.graph, node_id)
-            scope.states[node_id] = NodeState(outcome.status, frozenset(ports or ()))
+            frontier.settle(node_id, NodeState(outcome.status, frozenset(ports or ())))
             if outcome.status == NodeRunStatus.succeeded or ports:
-                scope.outputs[node_id] = ports or {}
+                scope.add_output(node_id, ports or {})
             record = node_run_record(
                 run.id, node_id, scope.graph.nodes[node_id].type, outcome, attempt
             )

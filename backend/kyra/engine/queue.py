@@ -55,7 +55,7 @@ async def _scope(
     for row in rows:
         scope.states[row.node_id] = NodeState(row.status, frozenset(row.output or ()))
         if row.output is not None:
-            scope.outputs[row.node_id] = row.output
+            scope.add_output(row.node_id, row.output)
     return scope
 
 

@@ -53,23 +53,33 @@ class RunScope:
     #: mode keeps them on the node run row.
     effects: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    #: ``nodes`` as templates see it, kept in step with ``outputs`` by :meth:`add_output`.
+    _nodes_view: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _run_view: dict[str, Any] | None = field(default=None, repr=False)
+
+    def add_output(self, node_id: str, ports: dict[str, Any]) -> None:
+        """Record a finished node's ports, for the nodes and templates that read them."""
+        self.outputs[node_id] = ports
+        self._nodes_view[node_id] = self._node_view(node_id, ports)
+
+    def _node_view(self, node_id: str, ports: dict[str, Any]) -> dict[str, Any]:
+        state = self.states.get(node_id)
+        status = state.status if state is not None else None
+        return {"output": primary_output(ports), "outputs": ports, "status": status}
+
     def template_context(self) -> dict[str, Any]:
-        nodes = {
-            node_id: {
-                "output": primary_output(ports),
-                "outputs": ports,
-                "status": self.states[node_id].status if node_id in self.states else None,
+        """What templates see (a new top-level dict: callers may add names to it)."""
+        if self._nodes_view.keys() != self.outputs.keys():  # outputs set without add_output
+            self._nodes_view = {n: self._node_view(n, p) for n, p in self.outputs.items()}
+        if self._run_view is None:
+            self._run_view = {
+                "id": str(self.run_id),
+                "graph_id": str(self.graph_id),
+                "version": self.version,
+                "mode": self.mode,
+                "started_at": self.started_at.isoformat(),
             }
-            for node_id, ports in self.outputs.items()
-        }
-        run = {
-            "id": str(self.run_id),
-            "graph_id": str(self.graph_id),
-            "version": self.version,
-            "mode": self.mode,
-            "started_at": self.started_at.isoformat(),
-        }
-        return {"trigger": self.trigger, "nodes": nodes, "run": run}
+        return {"trigger": self.trigger, "nodes": self._nodes_view, "run": self._run_view}
 
 
 @dataclass

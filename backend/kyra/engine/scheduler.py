@@ -7,6 +7,7 @@ and skipping cascades within one call. No I/O here, so every rule is unit-testab
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -111,30 +112,69 @@ def _edge_active(edge: Edge, states: Mapping[str, NodeState]) -> bool:
     return edge.source_port in state.ports
 
 
+class Frontier:
+    """The scheduling rules, kept up to date as nodes settle: a run driven in memory pays
+    for each edge once, rather than a pass over the whole graph per step.
+
+    ``states`` is updated in place by :meth:`settle`; nodes :meth:`plan` returns as ready are
+    not returned again.
+    """
+
+    def __init__(self, graph: CompiledGraph, states: dict[str, NodeState]) -> None:
+        self.graph = graph
+        self.states = states
+        self._position = {node_id: i for i, node_id in enumerate(graph.order)}
+        self._final = {n for n, state in states.items() if state.final and n in self._position}
+        self._failed = [node_id for node_id, state in states.items() if state.unhandled_failure]
+        self._waiting = {
+            node_id: sum(e.source not in self._final for e in graph.incoming.get(node_id, ()))
+            for node_id in graph.order
+        }
+        self._candidates = [
+            (self._position[node_id], node_id)
+            for node_id, count in self._waiting.items()
+            if count == 0 and node_id not in states
+        ]
+        heapq.heapify(self._candidates)
+
+    def settle(self, node_id: str, state: NodeState) -> None:
+        """Record a node's state; a final one releases the nodes downstream of it."""
+        self.states[node_id] = state
+        if state.unhandled_failure:
+            self._failed.append(node_id)
+        if not state.final or node_id in self._final or node_id not in self._position:
+            return
+        self._final.add(node_id)
+        for edge in self.graph.outgoing.get(node_id, ()):
+            self._waiting[edge.target] -= 1
+            if self._waiting[edge.target] == 0 and edge.target not in self.states:
+                heapq.heappush(self._candidates, (self._position[edge.target], edge.target))
+
+    def plan(self) -> Plan:
+        """Decide what happens next; skipped nodes are settled here (skipping cascades)."""
+        ready: list[str] = []
+        skipped: list[str] = []
+        while self._candidates:
+            _, node_id = heapq.heappop(self._candidates)
+            if node_id in self.states:
+                continue
+            edges = self.graph.incoming.get(node_id, [])
+            if not edges or any(_edge_active(e, self.states) for e in edges):
+                ready.append(node_id)
+            else:
+                skipped.append(node_id)
+                self.settle(node_id, NodeState(SKIPPED))
+        if self._failed:
+            for node_id in ready:  # not started: still candidates
+                heapq.heappush(self._candidates, (self._position[node_id], node_id))
+            ready = []
+        done = len(self._final) == len(self.graph.order)
+        return Plan(ready=ready, skipped=skipped, done=done, failed_nodes=list(self._failed))
+
+
 def plan(graph: CompiledGraph, states: Mapping[str, NodeState]) -> Plan:
     """Decide what happens next. ``states`` holds every node that has a node run."""
-    failed = [node_id for node_id, state in states.items() if state.unhandled_failure]
-    working = dict(states)
-    ready: list[str] = []
-    skipped: list[str] = []
-    for node_id in graph.order:
-        if node_id in working:
-            continue
-        edges = graph.incoming.get(node_id, [])
-        if not edges:
-            ready.append(node_id)
-            continue
-        if not all(working.get(e.source, NodeState("pending")).final for e in edges):
-            continue
-        if any(_edge_active(e, working) for e in edges):
-            ready.append(node_id)
-        else:
-            skipped.append(node_id)
-            working[node_id] = NodeState(SKIPPED)
-    if failed:
-        ready = []
-    done = all(node_id in working and working[node_id].final for node_id in graph.order)
-    return Plan(ready=ready, skipped=skipped, done=done, failed_nodes=failed)
+    return Frontier(graph, dict(states)).plan()
 
 
 def collect_inputs(

@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from kyra.errors import UnstorableValueError
+
+_encode = msgspec.json.Encoder(enc_hook=str).encode
+#: How the encoder writes a NUL character (a lone surrogate makes it raise instead).
+_NUL = b"\\u0000"
 
 
 def _problem(text: str) -> str | None:
@@ -30,6 +36,11 @@ def unstorable(value: Any, path: str = "") -> tuple[str, str] | None:
 
     Paths read like template expressions: ``body.items[2].name``.
     """
+    try:  # the common case, in one pass of native code: nothing to find
+        if _NUL not in _encode(value):
+            return None
+    except UnicodeEncodeError:
+        pass
     stack: list[tuple[str, Any]] = [(path, value)]
     while stack:
         where, item = stack.pop()
