@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import col
 
 from kyra.agents.config import AgentConfig
 from kyra.db.models import AgentRun
@@ -53,7 +54,7 @@ async def start(ctx: Any, config: AgentConfig, goal: str, *, key: str) -> uuid.U
         )  # fmt: skip
         await session.execute(
             statement.on_conflict_do_update(
-                index_elements=[AgentRun.run_id],
+                index_elements=[col(AgentRun.run_id)],
                 set_={"status": RunStatus.running, "updated_at": now},
             )
         )

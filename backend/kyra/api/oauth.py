@@ -15,6 +15,7 @@ from litestar.response import Redirect
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from kyra.api.auth import Principal
 from kyra.crypto import encrypt_text
@@ -94,7 +95,7 @@ class OAuthController(Controller):
         """Store the operator's client for a provider (admin only; overrides the environment)."""
         _admin(principal)
         _provider(name)
-        row = await db_session.scalar(select(OAuthClient).where(OAuthClient.provider == name))  # type: ignore[arg-type]
+        row = await db_session.scalar(select(OAuthClient).where(col(OAuthClient.provider) == name))
         if row is None:
             row = OAuthClient(provider=name, client_id="", client_secret_enc=b"")
             db_session.add(row)
@@ -110,7 +111,7 @@ class OAuthController(Controller):
     ) -> None:
         _admin(principal)
         _provider(name)
-        row = await db_session.scalar(select(OAuthClient).where(OAuthClient.provider == name))  # type: ignore[arg-type]
+        row = await db_session.scalar(select(OAuthClient).where(col(OAuthClient.provider) == name))
         if row is None:
             raise NotFoundError(f"no stored OAuth2 client for {name}")
         await db_session.delete(row)

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from kyra.credentials import CredentialKind
 from kyra.crypto import decrypt_json, decrypt_text, encrypt_json, encrypt_text
@@ -86,7 +87,7 @@ async def start(
         )
     state, verifier, session_token = (secrets.token_urlsafe(32) for _ in range(3))
     now = datetime.now(UTC)
-    await session.execute(delete(OAuthState).where(OAuthState.expires_at < now))  # type: ignore[arg-type]
+    await session.execute(delete(OAuthState).where(col(OAuthState.expires_at) < now))
     session.add(
         OAuthState(
             state_hash=_digest(state),
@@ -121,7 +122,7 @@ async def _consume(
     async with session_factory() as session, session.begin():
         row = await session.scalar(
             delete(OAuthState)
-            .where(OAuthState.state_hash == _digest(state))  # type: ignore[arg-type]
+            .where(col(OAuthState.state_hash) == _digest(state))
             .returning(OAuthState)
         )
     return row

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from kyra.crypto import decrypt_text
 from kyra.db.models import OAuthClient
@@ -109,7 +110,7 @@ async def client_config(
     tenant = settings.microsoft_tenant or "common"
     default_authorize = provider.authorize_url.format(tenant=tenant)
     default_token = provider.token_url.format(tenant=tenant)
-    row = await session.scalar(select(OAuthClient).where(OAuthClient.provider == name))  # type: ignore[arg-type]
+    row = await session.scalar(select(OAuthClient).where(col(OAuthClient.provider) == name))
     if row is not None:
         return ClientConfig(
             provider, row.client_id, decrypt_text(row.client_secret_enc),

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from kyra.credentials import CredentialKind
 from kyra.crypto import decrypt_json, encrypt_json
@@ -63,7 +64,7 @@ async def refresh_credential(
     async with session_factory() as session, session.begin():
         row = await session.scalar(
             select(Credential)
-            .where(Credential.id == credential_id, Credential.owner_id == owner_id)  # type: ignore[arg-type]
+            .where(col(Credential.id) == credential_id, col(Credential.owner_id) == owner_id)
             .with_for_update()
         )
         if row is None:

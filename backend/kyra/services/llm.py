@@ -20,6 +20,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from kyra.context.llm import ChatChunk, ChatRequest, ChatResponse, EmbeddingResponse, Usage
 from kyra.crypto import decrypt_json
@@ -380,7 +381,7 @@ class RunLLM:
                     node_run = None
                     if self.node_run_id is not None:
                         node_run = await session.scalar(
-                            select(NodeRun.id).where(NodeRun.id == self.node_run_id)
+                            select(col(NodeRun.id)).where(col(NodeRun.id) == self.node_run_id)
                         )
                 self._scope = _Scope(root or self.run_id, root is not None, node_run is not None)
         return self._scope

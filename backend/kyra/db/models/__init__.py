@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate; importing this package registers them all."""
 
+from kyra.db.models._columns import table_of
 from kyra.db.models.agent import (
     AgentMemory,
     AgentRun,
@@ -44,4 +45,5 @@ __all__ = [
     "TriggerPoll",
     "User",
     "Webhook",
+    "table_of",
 ]

@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, Table
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import SQLModel
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model, for statements that skip the ORM."""
+    # SQLAlchemy's declarative machinery sets __table__; sqlmodel's types do not declare it.
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 def utcnow() -> datetime:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from kyra.db.models._columns import jsonb_column, timestamp_column, utcnow
+from kyra.db.models._columns import jsonb_column, table_of, timestamp_column, utcnow
 from kyra.status import NodeRunStatus, RunStatus
 
 
@@ -140,7 +140,7 @@ class NodeRun(SQLModel, table=True):
     approval: dict[str, Any] | None = Field(default=None, sa_column=jsonb_column())
 
 
-_NODE_RUN_COLUMNS = tuple(column.key for column in NodeRun.__table__.columns)  # type: ignore[attr-defined]
+_NODE_RUN_COLUMNS = tuple(column.key for column in table_of(NodeRun).columns)
 _NODE_RUN_DEFAULTS = {
     name: None if NodeRun.model_fields[name].default_factory else NodeRun.model_fields[name].default
     for name in _NODE_RUN_COLUMNS
@@ -155,6 +155,35 @@ class NodeRunRow:
     """
 
     __slots__ = _NODE_RUN_COLUMNS
+    # NodeRun's columns, declared for the type checker (the slots above hold them).
+    id: uuid.UUID
+    run_id: uuid.UUID
+    node_id: str
+    node_type: str
+    status: str
+    attempt: int
+    inputs: Any
+    params: Any
+    output: Any
+    error: dict[str, Any] | None
+    reused: bool
+    effects: dict[str, Any] | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    next_attempt_at: datetime | None
+    cost_usd: Decimal
+    input_tokens: int
+    output_tokens: int
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_ms: float | None
+    parent_node_run_id: uuid.UUID | None
+    kind: str
+    step_key: str | None
+    sequence: int | None
+    approval: dict[str, Any] | None
 
     def __init__(self, **values: Any) -> None:
         for name in _NODE_RUN_COLUMNS:

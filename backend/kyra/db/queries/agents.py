@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from kyra.db.models import AgentRun, AiAgent, NodeRun
 from kyra.errors import NotFoundError
@@ -27,8 +28,10 @@ async def get_agent(session: AsyncSession, *, owner_id: uuid.UUID, ref: Any) -> 
         NotFoundError: no such agent for this owner.
     """
     agent_id = _as_uuid(ref)
-    condition = AiAgent.agent_id == agent_id if agent_id else AiAgent.name == str(ref)
-    agent = await session.scalar(select(AiAgent).where(AiAgent.owner_id == owner_id, condition))
+    condition = col(AiAgent.agent_id) == agent_id if agent_id else col(AiAgent.name) == str(ref)
+    agent = await session.scalar(
+        select(AiAgent).where(col(AiAgent.owner_id) == owner_id, condition)
+    )
     if agent is None:
         raise NotFoundError(f"agent {ref} not found")
     return agent
@@ -36,7 +39,7 @@ async def get_agent(session: AsyncSession, *, owner_id: uuid.UUID, ref: Any) -> 
 
 async def list_agents(session: AsyncSession, *, owner_id: uuid.UUID) -> list[AiAgent]:
     rows = await session.scalars(
-        select(AiAgent).where(AiAgent.owner_id == owner_id).order_by(AiAgent.name)
+        select(AiAgent).where(col(AiAgent.owner_id) == owner_id).order_by(col(AiAgent.name))
     )
     return list(rows)
 
@@ -47,7 +50,7 @@ async def agents_named(
     if not names:
         return []
     rows = await session.scalars(
-        select(AiAgent).where(AiAgent.owner_id == owner_id, AiAgent.name.in_(names))  # type: ignore[attr-defined]
+        select(AiAgent).where(col(AiAgent.owner_id) == owner_id, col(AiAgent.name).in_(names))
     )
     return list(rows)
 
@@ -61,9 +64,9 @@ async def update_agent_run(
     """Update an agent run; returns its agent's id (None when there is no such run)."""
     agent_id: uuid.UUID | None = await session.scalar(
         update(AgentRun)
-        .where(AgentRun.run_id == agent_run_id)
+        .where(col(AgentRun.run_id) == agent_run_id)
         .values(**values)
-        .returning(AgentRun.agent_id)
+        .returning(col(AgentRun.agent_id))
     )
     return agent_id
 
@@ -72,7 +75,7 @@ async def set_agent_status(session: AsyncSession, agent_id: uuid.UUID | None, st
     """``ai_agents.status`` follows the agent's latest run start or end."""
     if agent_id is not None:
         await session.execute(
-            update(AiAgent).where(AiAgent.agent_id == agent_id).values(status=status)
+            update(AiAgent).where(col(AiAgent.agent_id) == agent_id).values(status=status)
         )
 
 
@@ -81,8 +84,8 @@ async def list_agent_runs(
 ) -> list[AgentRun]:
     rows = await session.scalars(
         select(AgentRun)
-        .where(AgentRun.agent_id == agent_id)
-        .order_by(AgentRun.created_at.desc())  # type: ignore[attr-defined]
+        .where(col(AgentRun.agent_id) == agent_id)
+        .order_by(col(AgentRun.created_at).desc())
         .limit(limit)
         .offset(offset)
     )
@@ -98,14 +101,14 @@ async def insert_step(session: AsyncSession, step: NodeRun) -> None:
 
 
 async def update_step(session: AsyncSession, step_id: uuid.UUID, values: dict[str, Any]) -> None:
-    await session.execute(update(NodeRun).where(NodeRun.id == step_id).values(**values))
+    await session.execute(update(NodeRun).where(col(NodeRun.id) == step_id).values(**values))
 
 
 async def cancel_steps(session: AsyncSession, step_ids: list[uuid.UUID]) -> None:
     """Close steps left running by an attempt that will never finish them."""
     await session.execute(
         update(NodeRun)
-        .where(NodeRun.id.in_(step_ids), NodeRun.status == NodeRunStatus.running)  # type: ignore[attr-defined]
+        .where(col(NodeRun.id).in_(step_ids), col(NodeRun.status) == NodeRunStatus.running)
         .values(status=NodeRunStatus.cancelled, finished_at=func.now())
     )
 
@@ -114,14 +117,14 @@ async def run_steps(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
     """Every agent step of a run (node runs with a parent), in the order they started."""
     rows = await session.scalars(
         select(NodeRun)
-        .where(NodeRun.run_id == run_id, NodeRun.parent_node_run_id.is_not(None))  # type: ignore[union-attr]
-        .order_by(NodeRun.sequence, NodeRun.created_at)
+        .where(col(NodeRun.run_id) == run_id, col(NodeRun.parent_node_run_id).is_not(None))
+        .order_by(col(NodeRun.sequence), col(NodeRun.created_at))
     )
     return list(rows)
 
 
 async def all_node_runs(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
     rows = await session.scalars(
-        select(NodeRun).where(NodeRun.run_id == run_id).order_by(NodeRun.created_at)
+        select(NodeRun).where(col(NodeRun.run_id) == run_id).order_by(col(NodeRun.created_at))
     )
     return list(rows)

@@ -33,11 +33,11 @@ def _usage_key(group_by: str) -> tuple[Any, Any, list[tuple[Any, Any]]]:
     """Group key, display label and outer joins for one ``group_by`` value."""
     log = LlmUsageLog
     if group_by == "user":
-        return log.user_id, User.name, [(User, User.id == log.user_id)]
+        return log.user_id, col(User.name), [(User, col(User.id) == log.user_id)]
     if group_by == "agent":
-        return log.agent_id, AiAgent.name, [(AiAgent, AiAgent.agent_id == log.agent_id)]
+        return log.agent_id, col(AiAgent.name), [(AiAgent, col(AiAgent.agent_id) == log.agent_id)]
     if group_by == "graph":
-        return log.graph_id, Graph.name, [(Graph, Graph.id == log.graph_id)]
+        return log.graph_id, col(Graph.name), [(Graph, col(Graph.id) == log.graph_id)]
     if group_by == "model":
         return log.model_key, log.model_key, []
     bucket = func.date_trunc(group_by, func.timezone("UTC", log.created_at))
@@ -55,14 +55,14 @@ async def usage_summary(
         key.label("key"),
         label.label("label"),
         func.count().label("calls"),
-        func.coalesce(func.sum(LlmUsageLog.input_tokens), 0).label("input_tokens"),
-        func.coalesce(func.sum(LlmUsageLog.output_tokens), 0).label("output_tokens"),
-        func.coalesce(func.sum(LlmUsageLog.total_cost), 0).label("cost_usd"),
-        func.avg(LlmUsageLog.latency_ms).label("avg_latency_ms"),
+        func.coalesce(func.sum(col(LlmUsageLog.input_tokens)), 0).label("input_tokens"),
+        func.coalesce(func.sum(col(LlmUsageLog.output_tokens)), 0).label("output_tokens"),
+        func.coalesce(func.sum(col(LlmUsageLog.total_cost)), 0).label("cost_usd"),
+        func.avg(col(LlmUsageLog.latency_ms)).label("avg_latency_ms"),
     ).select_from(LlmUsageLog)
     for table, on in joins:
         query = query.outerjoin(table, on)
-    query = query.where(*_in_window(LlmUsageLog, LlmUsageLog.user_id, window))
+    query = query.where(*_in_window(LlmUsageLog, col(LlmUsageLog.user_id), window))
     rows = await session.execute(query.group_by(key, label).order_by(key))
     return [dict(row._mapping) for row in rows]
 
@@ -88,14 +88,14 @@ async def run_stats(
     """Success rate and duration percentiles (ms) of top-level runs, optionally grouped."""
     if group_by not in RUN_GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(RUN_GROUPS)}")
-    duration = func.extract("epoch", Run.finished_at - Run.started_at) * 1000
+    duration = func.extract("epoch", col(Run.finished_at) - col(Run.started_at)) * 1000
     finished = col(Run.finished_at).is_not(None) & col(Run.started_at).is_not(None)
-    by_status = {s: func.count().filter(Run.status == s).label(s) for s in _RUN_STATUSES}
+    by_status = {s: func.count().filter(col(Run.status) == s).label(s) for s in _RUN_STATUSES}
     keys: list[Any] = []
     if group_by == "graph":
-        keys = [Run.graph_id.label("key"), Graph.name.label("label")]
+        keys = [col(Run.graph_id).label("key"), col(Graph.name).label("label")]
     elif group_by == "day":
-        day = func.date_trunc("day", func.timezone("UTC", Run.created_at))
+        day = func.date_trunc("day", func.timezone("UTC", col(Run.created_at)))
         keys = [day.label("key"), day.label("label")]
     query = select(
         *keys,
@@ -104,10 +104,10 @@ async def run_stats(
         _percentile(0.5, duration, finished).label("p50_ms"),
         _percentile(0.9, duration, finished).label("p90_ms"),
         _percentile(0.99, duration, finished).label("p99_ms"),
-        func.coalesce(func.sum(Run.cost_usd), 0).label("cost_usd"),
-    ).where(col(Run.parent_run_id).is_(None), *_in_window(Run, Run.owner_id, window))
+        func.coalesce(func.sum(col(Run.cost_usd)), 0).label("cost_usd"),
+    ).where(col(Run.parent_run_id).is_(None), *_in_window(Run, col(Run.owner_id), window))
     if group_by == "graph":
-        query = query.outerjoin(Graph, Graph.id == Run.graph_id)
+        query = query.outerjoin(Graph, col(Graph.id) == col(Run.graph_id))
     if keys:
         query = query.group_by(*[k.element for k in keys]).order_by(keys[0].element)
     return [_with_rate(dict(row._mapping)) for row in await session.execute(query)]

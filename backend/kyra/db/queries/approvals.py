@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from kyra.db.models import NodeRun
 from kyra.status import NodeRunStatus
@@ -14,7 +15,7 @@ from kyra.status import NodeRunStatus
 
 async def node_run_approval(session: AsyncSession, node_run_id: uuid.UUID) -> dict[str, Any] | None:
     approval: dict[str, Any] | None = await session.scalar(
-        select(NodeRun.approval).where(NodeRun.id == node_run_id)
+        select(col(NodeRun.approval)).where(col(NodeRun.id) == node_run_id)
     )
     return approval
 
@@ -23,9 +24,9 @@ async def pending_approvals(session: AsyncSession, run_id: uuid.UUID) -> list[No
     """Paused node runs and steps of the run that wait for a human decision."""
     rows = await session.scalars(
         select(NodeRun).where(
-            NodeRun.run_id == run_id,
-            NodeRun.status == NodeRunStatus.paused,
-            NodeRun.error["details"].has_key("approval"),  # type: ignore[index]
+            col(NodeRun.run_id) == run_id,
+            col(NodeRun.status) == NodeRunStatus.paused,
+            col(NodeRun.error)["details"].has_key("approval"),
         )
     )
     waiting = [r for r in rows if not (r.approval or {}).get("status")]

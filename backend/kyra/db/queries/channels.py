@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from kyra.db.models import ChannelDeployment, Credential
 from kyra.errors import NotFoundError
@@ -16,7 +17,7 @@ async def find_deployment(
 ) -> ChannelDeployment | None:
     return await session.scalar(
         select(ChannelDeployment).where(
-            ChannelDeployment.graph_id == graph_id, ChannelDeployment.kind == kind
+            col(ChannelDeployment.graph_id) == graph_id, col(ChannelDeployment.kind) == kind
         )
     )
 
@@ -26,8 +27,8 @@ async def list_deployments(
 ) -> list[ChannelDeployment]:
     rows = await session.scalars(
         select(ChannelDeployment)
-        .where(ChannelDeployment.owner_id == owner_id)
-        .order_by(ChannelDeployment.created_at)  # type: ignore[arg-type]
+        .where(col(ChannelDeployment.owner_id) == owner_id)
+        .order_by(col(ChannelDeployment.created_at))
     )
     return list(rows)
 
@@ -42,7 +43,9 @@ async def get_credential(
     """
     credential = await session.scalar(
         select(Credential).where(
-            Credential.id == credential_id, Credential.owner_id == owner_id, Credential.kind == kind
+            col(Credential.id) == credential_id,
+            col(Credential.owner_id) == owner_id,
+            col(Credential.kind) == kind,
         )
     )
     if credential is None:

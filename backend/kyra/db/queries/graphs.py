@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from kyra.db.models import AiAgent, Graph, GraphVersion, Webhook
 from kyra.db.queries.polls import sync_polls
@@ -103,7 +104,7 @@ async def sync_webhooks(
     Raises:
         ConflictError: a path is already used by another graph.
     """
-    await session.execute(delete(Webhook).where(Webhook.graph_id == graph.id))
+    await session.execute(delete(Webhook).where(col(Webhook.graph_id) == graph.id))
     for node in document.get("nodes", []):
         params = node.get("params") or {}
         spec = (triggers or {}).get(node.get("type", ""))
@@ -114,7 +115,7 @@ async def sync_webhooks(
             methods, mode = list(params.get("methods") or ["POST"]), params.get("reply", "sync")
         else:
             continue
-        taken = await session.scalar(select(Webhook.graph_id).where(Webhook.path == path))
+        taken = await session.scalar(select(col(Webhook.graph_id)).where(col(Webhook.path) == path))
         if taken is not None:
             raise ConflictError(f"webhook path {path!r} is already used by another graph")
         session.add(
@@ -137,7 +138,7 @@ async def get_graph(session: AsyncSession, *, owner_id: uuid.UUID, graph_id: uui
         NotFoundError: no such graph for this owner.
     """
     graph = await session.scalar(
-        select(Graph).where(Graph.id == graph_id, Graph.owner_id == owner_id)
+        select(Graph).where(col(Graph.id) == graph_id, col(Graph.owner_id) == owner_id)
     )
     if graph is None:
         raise NotFoundError(f"graph {graph_id} not found")
@@ -147,14 +148,20 @@ async def get_graph(session: AsyncSession, *, owner_id: uuid.UUID, graph_id: uui
 async def find_graph_by_name(
     session: AsyncSession, *, owner_id: uuid.UUID, name: str
 ) -> Graph | None:
-    return await session.scalar(select(Graph).where(Graph.owner_id == owner_id, Graph.name == name))
+    return await session.scalar(
+        select(Graph).where(col(Graph.owner_id) == owner_id, col(Graph.name) == name)
+    )
 
 
 async def list_graphs(session: AsyncSession, *, owner_id: uuid.UUID) -> list[Graph]:
     """The owner's graphs, except those that only back a saved agent (listed as agents)."""
-    backs_an_agent = select(AiAgent.agent_id).where(AiAgent.graph_id == Graph.id).exists()
+    backs_an_agent = (
+        select(col(AiAgent.agent_id)).where(col(AiAgent.graph_id) == col(Graph.id)).exists()
+    )
     rows = await session.scalars(
-        select(Graph).where(Graph.owner_id == owner_id, ~backs_an_agent).order_by(Graph.name)
+        select(Graph)
+        .where(col(Graph.owner_id) == owner_id, ~backs_an_agent)
+        .order_by(col(Graph.name))
     )
     return list(rows)
 
@@ -162,8 +169,8 @@ async def list_graphs(session: AsyncSession, *, owner_id: uuid.UUID) -> list[Gra
 async def latest_version(session: AsyncSession, graph_id: uuid.UUID) -> GraphVersion:
     version = await session.scalar(
         select(GraphVersion)
-        .where(GraphVersion.graph_id == graph_id)
-        .order_by(GraphVersion.version.desc())  # type: ignore[attr-defined]
+        .where(col(GraphVersion.graph_id) == graph_id)
+        .order_by(col(GraphVersion.version).desc())
         .limit(1)
     )
     if version is None:
@@ -174,7 +181,7 @@ async def latest_version(session: AsyncSession, graph_id: uuid.UUID) -> GraphVer
 async def get_version(session: AsyncSession, graph_id: uuid.UUID, version: int) -> GraphVersion:
     found = await session.scalar(
         select(GraphVersion).where(
-            GraphVersion.graph_id == graph_id, GraphVersion.version == version
+            col(GraphVersion.graph_id) == graph_id, col(GraphVersion.version) == version
         )
     )
     if found is None:
@@ -185,8 +192,8 @@ async def get_version(session: AsyncSession, graph_id: uuid.UUID, version: int) 
 async def list_versions(session: AsyncSession, graph_id: uuid.UUID) -> list[GraphVersion]:
     rows = await session.scalars(
         select(GraphVersion)
-        .where(GraphVersion.graph_id == graph_id)
-        .order_by(GraphVersion.version.desc())  # type: ignore[attr-defined]
+        .where(col(GraphVersion.graph_id) == graph_id)
+        .order_by(col(GraphVersion.version).desc())
     )
     return list(rows)
 
@@ -196,8 +203,8 @@ async def delete_graph(session: AsyncSession, graph: Graph) -> None:
 
 
 async def list_webhooks(session: AsyncSession, graph_id: uuid.UUID) -> list[Webhook]:
-    return list(await session.scalars(select(Webhook).where(Webhook.graph_id == graph_id)))
+    return list(await session.scalars(select(Webhook).where(col(Webhook.graph_id) == graph_id)))
 
 
 async def find_webhook(session: AsyncSession, path: str) -> Webhook | None:
-    return await session.scalar(select(Webhook).where(Webhook.path == path.strip("/")))
+    return await session.scalar(select(Webhook).where(col(Webhook.path) == path.strip("/")))

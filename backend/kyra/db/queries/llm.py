@@ -64,7 +64,7 @@ async def seed_catalogue(session: AsyncSession, catalogue: dict[str, Any] | None
 async def _shared_provider(session: AsyncSession, entry: dict[str, Any]) -> LlmProvider:
     provider = await session.scalar(
         select(LlmProvider).where(
-            col(LlmProvider.owner_id).is_(None), LlmProvider.name == entry["name"]
+            col(LlmProvider.owner_id).is_(None), col(LlmProvider.name) == entry["name"]
         )
     )
     if provider is None:
@@ -84,7 +84,8 @@ async def _seed_model(
 ) -> LlmModel:
     model = await session.scalar(
         select(LlmModel).where(
-            LlmModel.provider_id == provider.provider_id, LlmModel.model_key == entry["model_key"]
+            col(LlmModel.provider_id) == provider.provider_id,
+            col(LlmModel.model_key) == entry["model_key"],
         )
     )
     if model is None:
@@ -119,10 +120,10 @@ async def _seed_prices(
 async def _refresh_current_price(session: AsyncSession, model: LlmModel) -> None:
     latest = (
         await session.execute(
-            select(LlmModelPrice.input_cost_per_1k, LlmModelPrice.output_cost_per_1k)
+            select(col(LlmModelPrice.input_cost_per_1k), col(LlmModelPrice.output_cost_per_1k))
             .where(
-                LlmModelPrice.model_id == model.model_id,
-                LlmModelPrice.effective_from <= func.current_date(),
+                col(LlmModelPrice.model_id) == model.model_id,
+                col(LlmModelPrice.effective_from) <= func.current_date(),
             )
             .order_by(col(LlmModelPrice.effective_from).desc())
             .limit(1)
@@ -137,13 +138,13 @@ async def _refresh_current_price(session: AsyncSession, model: LlmModel) -> None
 
 
 def _visible(owner_id: uuid.UUID) -> Any:
-    return or_(col(LlmProvider.owner_id).is_(None), LlmProvider.owner_id == owner_id)
+    return or_(col(LlmProvider.owner_id).is_(None), col(LlmProvider.owner_id) == owner_id)
 
 
 async def list_providers(session: AsyncSession, *, owner_id: uuid.UUID) -> list[LlmProvider]:
     """Shared catalogue providers plus the owner's own."""
     rows = await session.scalars(
-        select(LlmProvider).where(_visible(owner_id)).order_by(LlmProvider.name)
+        select(LlmProvider).where(_visible(owner_id)).order_by(col(LlmProvider.name))
     )
     return list(rows)
 
@@ -152,7 +153,7 @@ async def get_provider(
     session: AsyncSession, *, owner_id: uuid.UUID, provider_id: uuid.UUID
 ) -> LlmProvider:
     provider = await session.scalar(
-        select(LlmProvider).where(LlmProvider.provider_id == provider_id, _visible(owner_id))
+        select(LlmProvider).where(col(LlmProvider.provider_id) == provider_id, _visible(owner_id))
     )
     if provider is None:
         raise NotFoundError(f"provider {provider_id} not found")
@@ -170,8 +171,8 @@ async def create_provider(
 ) -> LlmProvider:
     """Register a provider; its API key becomes an encrypted ``llm_api_key`` credential."""
     taken = await session.scalar(
-        select(LlmProvider.provider_id).where(
-            LlmProvider.owner_id == owner_id, LlmProvider.name == name
+        select(col(LlmProvider.provider_id)).where(
+            col(LlmProvider.owner_id) == owner_id, col(LlmProvider.name) == name
         )
     )
     if taken is not None:
@@ -199,16 +200,19 @@ async def provider_secret(session: AsyncSession, provider: LlmProvider) -> bytes
     if provider.credential_id is None:
         return None
     return await session.scalar(
-        select(Credential.data_enc).where(
-            Credential.id == provider.credential_id, Credential.kind == API_KEY_KIND
+        select(col(Credential.data_enc)).where(
+            col(Credential.id) == provider.credential_id, col(Credential.kind) == API_KEY_KIND
         )
     )
 
 
 def _current_price_subquery(day: date) -> Any:
     return (
-        select(LlmModelPrice.input_cost_per_1k, LlmModelPrice.output_cost_per_1k)
-        .where(LlmModelPrice.model_id == LlmModel.model_id, LlmModelPrice.effective_from <= day)
+        select(col(LlmModelPrice.input_cost_per_1k), col(LlmModelPrice.output_cost_per_1k))
+        .where(
+            col(LlmModelPrice.model_id) == col(LlmModel.model_id),
+            col(LlmModelPrice.effective_from) <= day,
+        )
         .order_by(col(LlmModelPrice.effective_from).desc())
         .limit(1)
         .lateral("price")
@@ -226,14 +230,14 @@ async def list_models(
     price = _current_price_subquery(day or date.today())
     query = (
         select(LlmModel, LlmProvider, price.c.input_cost_per_1k, price.c.output_cost_per_1k)
-        .join(LlmProvider, col(LlmProvider.provider_id) == LlmModel.provider_id)
+        .join(LlmProvider, col(LlmProvider.provider_id) == col(LlmModel.provider_id))
         .outerjoin(price, literal_column("true"))
         .where(_visible(owner_id))
-        .order_by(LlmProvider.name, LlmModel.model_key)
+        .order_by(col(LlmProvider.name), col(LlmModel.model_key))
     )
     if provider_id is not None:
-        query = query.where(LlmModel.provider_id == provider_id)
-    return [tuple(row) for row in (await session.execute(query)).all()]  # type: ignore[misc]
+        query = query.where(col(LlmModel.provider_id) == provider_id)
+    return [tuple(row) for row in (await session.execute(query)).all()]
 
 
 async def get_model(
@@ -242,8 +246,8 @@ async def get_model(
     row = (
         await session.execute(
             select(LlmModel, LlmProvider)
-            .join(LlmProvider, col(LlmProvider.provider_id) == LlmModel.provider_id)
-            .where(LlmModel.model_id == model_id, _visible(owner_id))
+            .join(LlmProvider, col(LlmProvider.provider_id) == col(LlmModel.provider_id))
+            .where(col(LlmModel.model_id) == model_id, _visible(owner_id))
         )
     ).first()
     if row is None:
@@ -256,8 +260,9 @@ async def create_model(
 ) -> LlmModel:
     """Add a model to a provider; its price is recorded as effective today."""
     exists = await session.scalar(
-        select(LlmModel.model_id).where(
-            LlmModel.provider_id == provider.provider_id, LlmModel.model_key == fields["model_key"]
+        select(col(LlmModel.model_id)).where(
+            col(LlmModel.provider_id) == provider.provider_id,
+            col(LlmModel.model_key) == fields["model_key"],
         )
     )
     if exists is not None:
@@ -351,7 +356,8 @@ _TREE_SPENT = text(
 
 async def root_run_id(session: AsyncSession, run_id: uuid.UUID) -> uuid.UUID | None:
     """The top of ``run_id``'s parent chain; None when the run is not stored (yet)."""
-    return await session.scalar(_ROOT_OF, {"run_id": run_id})
+    root: uuid.UUID | None = await session.scalar(_ROOT_OF, {"run_id": run_id})
+    return root
 
 
 async def reserve_budget(session: AsyncSession, root_id: uuid.UUID, amount: Decimal) -> BudgetCheck:
@@ -361,21 +367,23 @@ async def reserve_budget(session: AsyncSession, root_id: uuid.UUID, amount: Deci
     so of any number of concurrent reservations only those that fit succeed. Run it on an
     autocommit connection so the lock is released as soon as the statement ends.
     """
-    fits = or_(col(Run.budget_usd).is_(None), Run.reserved_usd + amount <= Run.budget_usd)
+    fits = or_(col(Run.budget_usd).is_(None), col(Run.reserved_usd) + amount <= col(Run.budget_usd))
     # updated_at is left alone: it is indexed, and a hot row updated per call must stay a HOT
     # update (no new index entries) or every later lookup of the run slows down.
     granted = (
         await session.execute(
             update(Run)
-            .where(Run.id == root_id, fits)
-            .values(reserved_usd=Run.reserved_usd + amount, updated_at=Run.updated_at)
-            .returning(Run.budget_usd, Run.reserved_usd)
+            .where(col(Run.id) == root_id, fits)
+            .values(reserved_usd=col(Run.reserved_usd) + amount, updated_at=col(Run.updated_at))
+            .returning(col(Run.budget_usd), col(Run.reserved_usd))
         )
     ).first()
     if granted is not None:
         return BudgetCheck(True, granted[0], granted[1])
     refused = (
-        await session.execute(select(Run.budget_usd, Run.reserved_usd).where(Run.id == root_id))
+        await session.execute(
+            select(col(Run.budget_usd), col(Run.reserved_usd)).where(col(Run.id) == root_id)
+        )
     ).first()
     if refused is None:
         raise NotFoundError(f"run {root_id} not found")
@@ -388,10 +396,10 @@ async def settle_budget(
     """Replace a reservation by the call's real cost (zero when the call failed)."""
     await session.execute(
         update(Run)
-        .where(Run.id == root_id)
+        .where(col(Run.id) == root_id)
         .values(
-            reserved_usd=func.greatest(Run.reserved_usd - reserved + cost, 0),
-            updated_at=Run.updated_at,
+            reserved_usd=func.greatest(col(Run.reserved_usd) - reserved + cost, 0),
+            updated_at=col(Run.updated_at),
         )
     )
 
@@ -400,7 +408,7 @@ async def recount_budget(session: AsyncSession, root_id: uuid.UUID) -> Decimal:
     """Reset the committed amount to the tree's logged spend, dropping reservations that crashed
     calls left behind; safe only while no node of the tree runs (e.g. when resuming)."""
     spent = Decimal(await session.scalar(_TREE_SPENT, {"root_id": root_id}) or 0)
-    await session.execute(update(Run).where(Run.id == root_id).values(reserved_usd=spent))
+    await session.execute(update(Run).where(col(Run.id) == root_id).values(reserved_usd=spent))
     return spent
 
 
@@ -436,17 +444,17 @@ async def record_usage(
         "output": usage.output_tokens,
     }
     if roll_up.run_id is not None:
-        await _add_totals(session, Run, Run.id == roll_up.run_id, amounts)
+        await _add_totals(session, Run, col(Run.id) == roll_up.run_id, amounts)
     if roll_up.node_run_id is not None:
-        await _add_totals(session, NodeRun, NodeRun.id == roll_up.node_run_id, amounts)
+        await _add_totals(session, NodeRun, col(NodeRun.id) == roll_up.node_run_id, amounts)
     if roll_up.agent_id is not None:
         await session.execute(
             update(AiAgent)
-            .where(AiAgent.agent_id == roll_up.agent_id)
+            .where(col(AiAgent.agent_id) == roll_up.agent_id)
             .values(
-                total_cost=AiAgent.total_cost + amounts["cost"],
-                total_input_tokens=AiAgent.total_input_tokens + amounts["input"],
-                total_output_tokens=AiAgent.total_output_tokens + amounts["output"],
+                total_cost=col(AiAgent.total_cost) + amounts["cost"],
+                total_input_tokens=col(AiAgent.total_input_tokens) + amounts["input"],
+                total_output_tokens=col(AiAgent.total_output_tokens) + amounts["output"],
             )
         )
     if root_id is not None:

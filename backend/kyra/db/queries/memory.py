@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 from sqlmodel import col
 
-from kyra.db.models import AgentMemory, AgentSessionMessage
+from kyra.db.models import AgentMemory, AgentSessionMessage, table_of
 
 #: pgvector indexes ``vector`` up to 2,000 dimensions and ``halfvec`` up to 4,000.
 _VECTOR_MAX, _HALFVEC_MAX = 2000, 4000
@@ -65,7 +65,7 @@ async def ensure_vector_index(session: AsyncSession, dims: int) -> None:
 
 
 def _returned() -> list[Any]:
-    return [c for c in AgentMemory.__table__.c if c.name not in _HEAVY]  # type: ignore[attr-defined]
+    return [c for c in table_of(AgentMemory).c if c.name not in _HEAVY]
 
 
 async def insert_memories(
@@ -221,8 +221,8 @@ async def semantic_facts(
         col(AgentMemory.agent_id) == agent_id,
         col(AgentMemory.kind) == "semantic",
     ]
-    parts = ((AgentMemory.subject, subject), (AgentMemory.relation, relation),
-             (AgentMemory.object, object))  # fmt: skip
+    parts = ((col(AgentMemory.subject), subject), (col(AgentMemory.relation), relation),
+             (col(AgentMemory.object), object))  # fmt: skip
     for column, value in parts:
         if value:
             conditions.append(func.lower(col(column)) == value.lower())

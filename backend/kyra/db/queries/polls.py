@@ -77,7 +77,7 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 20) ->
     """Due polls, each moved to its next time in the same statement (rows another scheduler
     is claiming are skipped)."""
     due = (
-        select(TriggerPoll.id)  # type: ignore[call-overload]
+        select(col(TriggerPoll.id))
         .where(col(TriggerPoll.enabled), col(TriggerPoll.next_poll_at) <= now)
         .order_by(col(TriggerPoll.next_poll_at))
         .limit(limit)
@@ -109,7 +109,7 @@ async def finish_poll(
     if error is None:
         values["cursor"] = cursor
     if started:
-        values["runs_started"] = TriggerPoll.runs_started + started
+        values["runs_started"] = col(TriggerPoll.runs_started) + started
     await session.execute(
         update(TriggerPoll).where(col(TriggerPoll.id) == poll_id).values(**values)
     )

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from kyra.db.models import GraphVersion, NodeRun, NodeRunRow, Run
+from kyra.db.models import GraphVersion, NodeRun, NodeRunRow, Run, table_of
 from kyra.errors import NotFoundError
 from kyra.status import LIVE_RUN, NodeRunStatus, RunStatus
 
 _ACTIVE_NODE = (NodeRunStatus.queued, NodeRunStatus.running)
 #: Graph node runs only: agent steps (children) are never scheduled, queued or re-queued.
-_TOP_LEVEL = NodeRun.parent_node_run_id.is_(None)  # type: ignore[union-attr]
+_TOP_LEVEL = col(NodeRun.parent_node_run_id).is_(None)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -30,7 +32,7 @@ def _money(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
-def node_run_view(node_run: NodeRun) -> dict[str, Any]:
+def node_run_view(node_run: NodeRun | NodeRunRow) -> dict[str, Any]:
     """A node run as the API serves it."""
     return {
         "id": str(node_run.id),
@@ -59,7 +61,10 @@ def node_run_view(node_run: NodeRun) -> dict[str, Any]:
 
 
 def run_view(
-    run: Run, *, version: int | None = None, node_runs: list[NodeRun] | None = None
+    run: Run,
+    *,
+    version: int | None = None,
+    node_runs: Sequence[NodeRun | NodeRunRow] | None = None,
 ) -> dict[str, Any]:
     """A run as the API serves it; ``node_runs`` included when given."""
     duration = None
@@ -101,9 +106,11 @@ def _row(model: Any) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _run_upsert() -> Any:
     # Built once: ``excluded`` builds a column collection, which cost more than the INSERT itself.
-    table = Run.__table__  # type: ignore[attr-defined]
+    table = table_of(Run)
     statement = pg_insert(table)
-    values = {c.name: statement.excluded[c.name] for c in table.columns if c.name != "id"}
+    values: dict[str, ColumnElement[Any]] = {
+        c.name: statement.excluded[c.name] for c in table.columns if c.name != "id"
+    }
     # A cancel recorded by another process while the run finished here still wins.
     values["status"] = case(
         (table.c.status == NodeRunStatus.cancelled, table.c.status), else_=statement.excluded.status
@@ -116,7 +123,9 @@ def _run_upsert() -> Any:
     ).returning(table.c.id, table.c.status)
 
 
-async def insert_finished(session: AsyncSession, run: Run, node_runs: list[NodeRun]) -> bool:
+async def insert_finished(
+    session: AsyncSession, run: Run, node_runs: Sequence[NodeRun | NodeRunRow]
+) -> bool:
     """Write a run executed in memory (inserted, or updated when a stored row still waits for
     it); False when the stored row was already final, and nothing was written."""
     written = (await session.execute(_run_upsert(), _row(run))).first()
@@ -125,27 +134,31 @@ async def insert_finished(session: AsyncSession, run: Run, node_runs: list[NodeR
     run.status = written.status
     if node_runs:
         # The table, not the entity: the ORM's bulk path costs more than the rows themselves.
-        await session.execute(insert(NodeRun.__table__), [_row(n) for n in node_runs])
+        await session.execute(insert(table_of(NodeRun)), [_row(n) for n in node_runs])
     return True
 
 
 async def get_run(session: AsyncSession, *, owner_id: uuid.UUID, run_id: uuid.UUID) -> Run:
     """Raises NotFoundError for unknown runs and runs of other owners."""
-    run = await session.scalar(select(Run).where(Run.id == run_id, Run.owner_id == owner_id))
+    run = await session.scalar(
+        select(Run).where(col(Run.id) == run_id, col(Run.owner_id) == owner_id)
+    )
     if run is None:
         raise NotFoundError(f"run {run_id} not found")
     return run
 
 
 async def version_number(session: AsyncSession, version_id: uuid.UUID) -> int | None:
-    return await session.scalar(select(GraphVersion.version).where(GraphVersion.id == version_id))
+    return await session.scalar(
+        select(col(GraphVersion.version)).where(col(GraphVersion.id) == version_id)
+    )
 
 
 async def list_node_runs(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
     rows = await session.scalars(
         select(NodeRun)
-        .where(NodeRun.run_id == run_id, _TOP_LEVEL)
-        .order_by(NodeRun.created_at, NodeRun.node_id)
+        .where(col(NodeRun.run_id) == run_id, _TOP_LEVEL)
+        .order_by(col(NodeRun.created_at), col(NodeRun.node_id))
     )
     return list(rows)
 
@@ -159,15 +172,11 @@ async def list_runs(
     offset: int,
 ) -> list[Run]:
     """The owner's top-level runs, newest first (of one graph when ``graph_id`` is given)."""
-    where = [Run.owner_id == owner_id, Run.parent_run_id.is_(None)]  # type: ignore[union-attr]
+    where = [col(Run.owner_id) == owner_id, col(Run.parent_run_id).is_(None)]
     if graph_id is not None:
-        where.append(Run.graph_id == graph_id)
+        where.append(col(Run.graph_id) == graph_id)
     rows = await session.scalars(
-        select(Run)
-        .where(*where)
-        .order_by(Run.created_at.desc())  # type: ignore[attr-defined]
-        .limit(limit)
-        .offset(offset)
+        select(Run).where(*where).order_by(col(Run.created_at).desc()).limit(limit).offset(offset)
     )
     return list(rows)
 
@@ -176,7 +185,7 @@ async def find_by_idempotency_key(
     session: AsyncSession, *, owner_id: uuid.UUID, key: str
 ) -> Run | None:
     return await session.scalar(
-        select(Run).where(Run.owner_id == owner_id, Run.idempotency_key == key)
+        select(Run).where(col(Run.owner_id) == owner_id, col(Run.idempotency_key) == key)
     )
 
 
@@ -185,23 +194,25 @@ async def find_by_idempotency_key(
 
 async def lock_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
     """The run row, locked until the transaction ends (serialises advancing one run)."""
-    return await session.scalar(select(Run).where(Run.id == run_id).with_for_update())
+    return await session.scalar(select(Run).where(col(Run.id) == run_id).with_for_update())
 
 
 async def node_states(session: AsyncSession, run_id: uuid.UUID) -> list[Any]:
     """``(node_id, status, output, error)`` of a run's node runs: what scheduling needs, without
     loading inputs and params."""
-    columns = (NodeRun.node_id, NodeRun.status, NodeRun.output, NodeRun.error)
-    rows = await session.execute(select(*columns).where(NodeRun.run_id == run_id, _TOP_LEVEL))
+    columns = (col(NodeRun.node_id), col(NodeRun.status), col(NodeRun.output), col(NodeRun.error))
+    rows = await session.execute(select(*columns).where(col(NodeRun.run_id) == run_id, _TOP_LEVEL))
     return list(rows)
 
 
 async def node_rows(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
-    return list(await session.scalars(select(NodeRun).where(NodeRun.run_id == run_id, _TOP_LEVEL)))
+    return list(
+        await session.scalars(select(NodeRun).where(col(NodeRun.run_id) == run_id, _TOP_LEVEL))
+    )
 
 
 async def add_node_runs(
-    session: AsyncSession, run_id: uuid.UUID, rows: list[tuple[str, str, str]]
+    session: AsyncSession, run_id: uuid.UUID, rows: Sequence[tuple[str, str, str]]
 ) -> list[uuid.UUID]:
     """Insert ``(node_id, node_type, status)`` rows unless present; ids of the rows inserted."""
     if not rows:
@@ -216,7 +227,7 @@ async def add_node_runs(
         pg_insert(NodeRun)
         .values(values)
         .on_conflict_do_nothing(constraint="uq_node_runs_run_node")
-        .returning(NodeRun.id, NodeRun.status)  # type: ignore[arg-type]
+        .returning(col(NodeRun.id), col(NodeRun.status))
     )
     result = await session.execute(statement)
     return [row.id for row in result if row.status == NodeRunStatus.queued]
@@ -229,21 +240,23 @@ async def claim_node_run(
     now = func.now()
     claimable = or_(
         and_(
-            NodeRun.status == NodeRunStatus.queued,
-            or_(NodeRun.next_attempt_at.is_(None), NodeRun.next_attempt_at <= now),  # type: ignore[union-attr,operator]
+            col(NodeRun.status) == NodeRunStatus.queued,
+            or_(col(NodeRun.next_attempt_at).is_(None), col(NodeRun.next_attempt_at) <= now),
         ),
-        and_(NodeRun.status == NodeRunStatus.running, NodeRun.lease_expires_at < now),  # type: ignore[operator]
+        and_(col(NodeRun.status) == NodeRunStatus.running, col(NodeRun.lease_expires_at) < now),
     )
-    live_run = select(Run.id).where(Run.id == NodeRun.run_id, Run.status.in_(LIVE_RUN))  # type: ignore[attr-defined]
+    live_run = select(col(Run.id)).where(
+        col(Run.id) == col(NodeRun.run_id), col(Run.status).in_(LIVE_RUN)
+    )
     statement = (
         update(NodeRun)
-        .where(NodeRun.id == node_run_id, claimable, live_run.exists())
+        .where(col(NodeRun.id) == node_run_id, claimable, live_run.exists())
         .values(
             status=RunStatus.running,
-            attempt=NodeRun.attempt + 1,
+            attempt=col(NodeRun.attempt) + 1,
             lease_owner=owner,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
-            started_at=func.coalesce(NodeRun.started_at, now),
+            started_at=func.coalesce(col(NodeRun.started_at), now),
             updated_at=now,
         )
         .returning(NodeRun)
@@ -260,16 +273,16 @@ async def renew_leases(
     await session.execute(
         update(NodeRun)
         .where(
-            NodeRun.id.in_(node_run_ids),
-            NodeRun.lease_owner == owner,
-            NodeRun.status == NodeRunStatus.running,
-        )  # type: ignore[attr-defined]
+            col(NodeRun.id).in_(node_run_ids),
+            col(NodeRun.lease_owner) == owner,
+            col(NodeRun.status) == NodeRunStatus.running,
+        )
         .values(lease_expires_at=func.now() + timedelta(seconds=lease_seconds))
     )
     cancelled = await session.scalars(
-        select(NodeRun.id)
-        .join(Run, Run.id == NodeRun.run_id)
-        .where(NodeRun.id.in_(node_run_ids), Run.status == NodeRunStatus.cancelled)  # type: ignore[attr-defined]
+        select(col(NodeRun.id))
+        .join(Run, col(Run.id) == col(NodeRun.run_id))
+        .where(col(NodeRun.id).in_(node_run_ids), col(Run.status) == NodeRunStatus.cancelled)
     )
     return set(cancelled)
 
@@ -282,9 +295,9 @@ async def record_outcome(
     result = await session.execute(
         update(NodeRun)
         .where(
-            NodeRun.id == node_run_id,
-            NodeRun.lease_owner == owner,
-            NodeRun.status == NodeRunStatus.running,
+            col(NodeRun.id) == node_run_id,
+            col(NodeRun.lease_owner) == owner,
+            col(NodeRun.status) == NodeRunStatus.running,
         )
         .values(**values, lease_owner=None, lease_expires_at=None, updated_at=func.now())
         .returning(NodeRun)
@@ -294,7 +307,7 @@ async def record_outcome(
 
 async def node_run_effects(session: AsyncSession, node_run_id: uuid.UUID) -> dict[str, Any]:
     """The side effects earlier attempts of a node run recorded (key -> value)."""
-    value = await session.scalar(select(NodeRun.effects).where(NodeRun.id == node_run_id))  # type: ignore[call-overload]
+    value = await session.scalar(select(col(NodeRun.effects)).where(col(NodeRun.id) == node_run_id))
     return dict(value or {})
 
 
@@ -318,11 +331,11 @@ async def add_run_cost(
         return
     await session.execute(
         update(Run)
-        .where(Run.id == run_id)
+        .where(col(Run.id) == run_id)
         .values(
-            cost_usd=Run.cost_usd + usd,
-            input_tokens=Run.input_tokens + input_tokens,
-            output_tokens=Run.output_tokens + output_tokens,
+            cost_usd=col(Run.cost_usd) + usd,
+            input_tokens=col(Run.input_tokens) + input_tokens,
+            output_tokens=col(Run.output_tokens) + output_tokens,
         )
     )
 
@@ -339,7 +352,7 @@ async def cancel_pending(
     )
     await session.execute(
         update(NodeRun)
-        .where(NodeRun.run_id == run_id, NodeRun.status.in_(statuses))  # type: ignore[attr-defined]
+        .where(col(NodeRun.run_id) == run_id, col(NodeRun.status).in_(statuses))
         .values(
             status=NodeRunStatus.cancelled,
             finished_at=func.now(),
@@ -352,11 +365,13 @@ async def cancel_pending(
 async def requeue_paused(session: AsyncSession, run_id: uuid.UUID) -> list[uuid.UUID]:
     result = await session.execute(
         update(NodeRun)
-        .where(NodeRun.run_id == run_id, NodeRun.status == NodeRunStatus.paused, _TOP_LEVEL)
+        .where(
+            col(NodeRun.run_id) == run_id, col(NodeRun.status) == NodeRunStatus.paused, _TOP_LEVEL
+        )
         .values(
             status=NodeRunStatus.queued, error=None, next_attempt_at=None, updated_at=func.now()
         )
-        .returning(NodeRun.id)  # type: ignore[arg-type]
+        .returning(col(NodeRun.id))
     )
     return [row.id for row in result]
 
@@ -367,16 +382,16 @@ async def expired_node_runs(
     """Node runs of live runs whose worker died (lease expired), not looked at for a lease."""
     stale = func.now() - timedelta(seconds=stale_after)
     rows = await session.scalars(
-        select(NodeRun.id)
-        .join(Run, Run.id == NodeRun.run_id)
+        select(col(NodeRun.id))
+        .join(Run, col(Run.id) == col(NodeRun.run_id))
         .where(
-            Run.queue == queue,
-            Run.status.in_(LIVE_RUN),  # type: ignore[attr-defined]
-            NodeRun.status == NodeRunStatus.running,
-            NodeRun.lease_expires_at < func.now(),  # type: ignore[operator]
-            NodeRun.updated_at < stale,  # type: ignore[operator]
+            col(Run.queue) == queue,
+            col(Run.status).in_(LIVE_RUN),
+            col(NodeRun.status) == NodeRunStatus.running,
+            col(NodeRun.lease_expires_at) < func.now(),
+            col(NodeRun.updated_at) < stale,
         )
-        .order_by(NodeRun.updated_at)
+        .order_by(col(NodeRun.updated_at))
         .limit(limit)
     )
     return list(rows)
@@ -389,16 +404,16 @@ async def stale_queued_node_runs(
     message may be waiting behind a backlog, or lost)."""
     stale = func.now() - timedelta(seconds=stale_after)
     rows = await session.scalars(
-        select(NodeRun.id)
-        .join(Run, Run.id == NodeRun.run_id)
+        select(col(NodeRun.id))
+        .join(Run, col(Run.id) == col(NodeRun.run_id))
         .where(
-            Run.queue == queue,
-            Run.status.in_(LIVE_RUN),  # type: ignore[attr-defined]
-            NodeRun.status == NodeRunStatus.queued,
-            NodeRun.updated_at < stale,  # type: ignore[operator]
-            or_(NodeRun.next_attempt_at.is_(None), NodeRun.next_attempt_at < stale),  # type: ignore[union-attr,operator]
+            col(Run.queue) == queue,
+            col(Run.status).in_(LIVE_RUN),
+            col(NodeRun.status) == NodeRunStatus.queued,
+            col(NodeRun.updated_at) < stale,
+            or_(col(NodeRun.next_attempt_at).is_(None), col(NodeRun.next_attempt_at) < stale),
         )
-        .order_by(NodeRun.updated_at)
+        .order_by(col(NodeRun.updated_at))
         .limit(limit)
     )
     return list(rows)
@@ -408,9 +423,7 @@ async def touch_node_runs(session: AsyncSession, node_run_ids: list[uuid.UUID]) 
     """Mark node runs as looked at by the reaper now (it looks again a lease later)."""
     if node_run_ids:
         await session.execute(
-            update(NodeRun)
-            .where(NodeRun.id.in_(node_run_ids))  # type: ignore[attr-defined]
-            .values(updated_at=func.now())
+            update(NodeRun).where(col(NodeRun.id).in_(node_run_ids)).values(updated_at=func.now())
         )
 
 
@@ -418,7 +431,7 @@ async def touch_runs(session: AsyncSession, run_ids: list[uuid.UUID]) -> None:
     """Mark runs as looked at by the reaper now (it looks again a lease later)."""
     if run_ids:
         await session.execute(
-            update(Run).where(Run.id.in_(run_ids)).values(updated_at=func.now())  # type: ignore[attr-defined]
+            update(Run).where(col(Run.id).in_(run_ids)).values(updated_at=func.now())
         )
 
 
@@ -427,19 +440,19 @@ async def stalled_runs(
 ) -> list[uuid.UUID]:
     """Live queue runs with no node run in flight that nobody advanced for a while."""
     stale = func.now() - timedelta(seconds=stale_after)
-    in_flight = select(NodeRun.id).where(
-        NodeRun.run_id == Run.id, NodeRun.status.in_(_ACTIVE_NODE), _TOP_LEVEL
-    )  # type: ignore[attr-defined]
+    in_flight = select(col(NodeRun.id)).where(
+        col(NodeRun.run_id) == col(Run.id), col(NodeRun.status).in_(_ACTIVE_NODE), _TOP_LEVEL
+    )
     rows = await session.scalars(
-        select(Run.id)
+        select(col(Run.id))
         .where(
-            Run.queue == queue,
-            Run.mode == "queue",
-            Run.status.in_(LIVE_RUN),  # type: ignore[attr-defined]
-            Run.updated_at < stale,  # type: ignore[operator]
+            col(Run.queue) == queue,
+            col(Run.mode) == "queue",
+            col(Run.status).in_(LIVE_RUN),
+            col(Run.updated_at) < stale,
             ~in_flight.exists(),
         )
-        .order_by(Run.updated_at)
+        .order_by(col(Run.updated_at))
         .limit(limit)
     )
     return list(rows)
@@ -455,12 +468,12 @@ async def renew_run_leases(
     result = await session.execute(
         update(Run)
         .where(
-            Run.id.in_(run_ids),  # type: ignore[attr-defined]
-            Run.lease_owner == owner,
-            Run.status.in_((RunStatus.queued, RunStatus.running, RunStatus.cancelled)),  # type: ignore[attr-defined]
+            col(Run.id).in_(run_ids),
+            col(Run.lease_owner) == owner,
+            col(Run.status).in_((RunStatus.queued, RunStatus.running, RunStatus.cancelled)),
         )
         .values(lease_expires_at=func.now() + timedelta(seconds=lease_seconds))
-        .returning(Run.id, Run.status)  # type: ignore[arg-type]
+        .returning(col(Run.id), col(Run.status))
     )
     return {row.id: row.status for row in result}
 
@@ -482,19 +495,22 @@ async def fail_abandoned_sync_runs(
     """Fail stored sync runs whose process let the lease expire; the runs failed."""
     now = func.now()
     expired = or_(
-        Run.lease_expires_at < now,  # type: ignore[operator]
+        col(Run.lease_expires_at) < now,
         # Rows stored before sync runs had leases.
-        and_(Run.lease_expires_at.is_(None), Run.updated_at < now - timedelta(seconds=stale_after)),  # type: ignore[union-attr,operator]
+        and_(
+            col(Run.lease_expires_at).is_(None),
+            col(Run.updated_at) < now - timedelta(seconds=stale_after),
+        ),
     )
     candidates = (
-        select(Run.id)
-        .where(Run.mode == "sync", Run.status.in_(LIVE_RUN), expired)  # type: ignore[attr-defined]
+        select(col(Run.id))
+        .where(col(Run.mode) == "sync", col(Run.status).in_(LIVE_RUN), expired)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     result = await session.scalars(
         update(Run)
-        .where(Run.id.in_(candidates.scalar_subquery()))  # type: ignore[attr-defined]
+        .where(col(Run.id).in_(candidates.scalar_subquery()))
         .values(
             status=RunStatus.failed,
             error=ABANDONED,

@@ -63,6 +63,7 @@ async def reencrypt_column(
                     continue
                 value = new.decode() if target.as_text else new
                 result = await session.execute(update_row, {"new": value, "key": key, "old": old})
+                # An UPDATE gives a CursorResult; AsyncSession.execute is typed as plain Result.
                 changed += result.rowcount  # type: ignore[attr-defined]
         if len(rows) < BATCH:
             return changed

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from kyra.db.models import Graph, Run, Webhook
 
@@ -20,8 +21,8 @@ async def find_route(session: AsyncSession, path: str) -> tuple[Webhook, Graph] 
     row = (
         await session.execute(
             select(Webhook, Graph)
-            .join(Graph, Graph.id == Webhook.graph_id)  # type: ignore[arg-type]
-            .where(Webhook.path == path.strip("/"))
+            .join(Graph, col(Graph.id) == col(Webhook.graph_id))
+            .where(col(Webhook.path) == path.strip("/"))
         )
     ).first()
     return None if row is None else (row[0], row[1])
@@ -30,11 +31,11 @@ async def find_route(session: AsyncSession, path: str) -> tuple[Webhook, Graph] 
 async def set_secret(session: AsyncSession, graph: Graph, secret_enc: bytes | None) -> None:
     """Store (or with None, remove) the graph's encrypted signing secret."""
     await session.execute(
-        update(Graph).where(Graph.id == graph.id).values(webhook_secret_enc=secret_enc)  # type: ignore[arg-type]
+        update(Graph).where(col(Graph.id) == graph.id).values(webhook_secret_enc=secret_enc)
     )
 
 
 async def insert_placeholder(session: AsyncSession, row: dict[str, Any]) -> None:
     """A ``running`` row for a sync run still in memory; a row already there wins."""
-    statement = pg_insert(Run).values(row).on_conflict_do_nothing(index_elements=[Run.id])
+    statement = pg_insert(Run).values(row).on_conflict_do_nothing(index_elements=[col(Run.id)])
     await session.execute(statement)

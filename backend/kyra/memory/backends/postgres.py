@@ -221,7 +221,10 @@ class PostgresStore:
 
     async def delete(self, agent_id: uuid.UUID, memory_id: int) -> bool:
         async with self._sessions.begin() as session:
-            return await queries.delete_memories(session, agent_id, AgentMemory.id == memory_id) > 0
+            return (
+                await queries.delete_memories(session, agent_id, col(AgentMemory.id) == memory_id)
+                > 0
+            )
 
     async def close(self) -> None:
         return None

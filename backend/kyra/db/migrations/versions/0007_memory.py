@@ -8,6 +8,7 @@ Revises: 0008
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -28,7 +29,7 @@ def upgrade() -> None:
     op.drop_index("ix_agent_memories_embedding_ivfflat", table_name="agent_memories")
     op.execute("DELETE FROM agent_memories")  # nothing wrote it before this revision
     op.alter_column("agent_memories", "embedding", type_=Vector(), existing_nullable=True)
-    columns = [
+    columns: list[sa.Column[Any]] = [
         sa.Column("key", sa.String(length=300), nullable=True),
         sa.Column("subject", sa.Text(), nullable=True),
         sa.Column("relation", sa.Text(), nullable=True),
