@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dramatiq
 
+from kyra.messaging.broker import build_broker
 from kyra.settings import get_settings
-from kyra.worker.broker import build_broker
 
 QUEUE = "bench-noop"
 

@@ -140,7 +140,7 @@ class Bench:
         from _noop_actor import QUEUE as NOOP_QUEUE  # builds its broker: after the stack is up
         from dramatiq import Message
 
-        from kyra.worker.broker import build_broker
+        from kyra.messaging.broker import build_broker
 
         broker = build_broker(get_settings())
         for _ in range(messages):

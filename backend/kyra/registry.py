@@ -150,8 +150,7 @@ def kinds_in(package: ModuleType) -> list[CredentialKind]:
 def discover() -> Registry:
     """Build a registry from the ``kyra.nodes`` entry points (the built-ins declare one too)."""
     registry = Registry()
-    modules = {ep.value: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    modules.setdefault("kyra_nodes", None)  # type: ignore[arg-type]
+    modules = {ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)} | {"kyra_nodes"}
     for name in sorted(modules):
         package = importlib.import_module(name)
         for spec in specs_in(package):

@@ -14,9 +14,9 @@ from kyra.engine.dispatch import Dispatcher
 from kyra.engine.hooks import HookChain, RedisEventsHook
 from kyra.engine.services import EngineServices
 from kyra.masking import install_log_masking
+from kyra.messaging.dispatcher import DramatiqDispatcher
 from kyra.registry import default_registry
 from kyra.settings import Settings
-from kyra.worker.dispatcher import DramatiqDispatcher
 
 
 def warm_sandbox(choice: str) -> None:

@@ -48,7 +48,7 @@ SPEC = NodeSpec(
 
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
-    response = await ctx.llm.chat(_request(params, inputs.get("in")))  # type: ignore[attr-defined]
+    response = await ctx.llm.chat(_request(params, inputs.get("in")))
     parsed = response.json_output() if params.json_schema is not None else None
     if params.json_schema is not None and parsed is None:
         raise NodeError("the model did not return valid JSON", details={"text": response.text})

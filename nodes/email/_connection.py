@@ -15,6 +15,7 @@ from kyra.context import NodeContext, TriggerContext
 from kyra.errors import CredentialError, NodeError
 
 Security = Literal["tls", "starttls", "none"]
+_SECURITIES: tuple[Security, ...] = ("tls", "starttls", "none")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def mail_server(kind: str, fields: dict[str, Any]) -> MailServer:
     security = str(fields.get("security") or "tls")
     return MailServer(
         host=host, port=int(port),
-        security=security if security in ("tls", "starttls", "none") else "tls",  # type: ignore[arg-type]
+        security=next((known for known in _SECURITIES if known == security), "tls"),
         username=str(fields.get("username") or ""), password=str(fields.get("password") or ""),
         allow_self_signed=fields.get("allow_self_signed") == "yes",
     )  # fmt: skip

@@ -17,7 +17,7 @@ from kyra.db.queries import graphs as graph_queries
 from kyra.engine.queue import advance_run, execute_node_run
 from kyra.engine.services import EngineServices
 from kyra.engine.start import RunRequest, start_run
-from kyra.worker.dispatcher import DramatiqDispatcher
+from kyra.messaging.dispatcher import DramatiqDispatcher
 from tests.conftest import start_worker, stop_process_group
 from tests.waiting import eventually
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from kyra.scheduler.cron import next_fire_time, plan_firing
+from kyra.cron import next_fire_time, plan_firing
 
 GRACE = timedelta(seconds=60)
 

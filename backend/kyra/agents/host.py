@@ -23,7 +23,7 @@ from kyra.agents.recording import Recording, request_record
 from kyra.agents.steps import StepLog
 from kyra.agents.tools import execute_tool
 from kyra.context.agents import AGENT_TOOL_PREFIX, AgentParams
-from kyra.context.llm import ChatMessage, ChatRequest, ChatResponse, ToolCall
+from kyra.context.llm import LLM, ChatMessage, ChatRequest, ChatResponse, ToolCall
 from kyra.db.queries import agents as queries
 from kyra.engine.invoke import error_dict
 from kyra.engine.ports import AttemptContext
@@ -137,7 +137,7 @@ class EngineAgentRuntime:
 
     # --- model calls ---------------------------------------------------------------------------
 
-    def _llm(self, frame: Frame, step: Any) -> Any:
+    def _llm(self, frame: Frame, step: Any) -> LLM:
         from kyra.agents.model_calls import StepLLM
 
         ctx = self.ctx

@@ -11,10 +11,14 @@ import hmac
 import time
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+if TYPE_CHECKING:
+    from kyra.db.models import User
 
 #: Every route path reachable without an API key.
 PUBLIC = frozenset(
@@ -53,7 +57,9 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
 
     _cache: dict[str, tuple[Principal, float]] = {}
 
-    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         key = connection.headers.get("x-api-key", "")
         if not key:
             raise NotAuthorizedException("missing X-API-Key header")
@@ -62,7 +68,9 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException("invalid API key")
         return AuthenticationResult(user=principal, auth=None)
 
-    async def _resolve(self, connection: ASGIConnection, key: str) -> Principal | None:
+    async def _resolve(
+        self, connection: ASGIConnection[Any, Any, Any, Any], key: str
+    ) -> Principal | None:
         from kyra.db.queries.users import ensure_admin, resolve_api_key
 
         state = connection.app.state
@@ -71,6 +79,7 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
         if cached and cached[1] > time.monotonic():
             return cached[0]
         admin_key = state.settings.admin_api_key
+        user: User | None
         async with state.services.session_factory() as session:
             if admin_key and hmac.compare_digest(key, admin_key):
                 user = await ensure_admin(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
@@ -25,7 +26,7 @@ async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]
             raise ConflictError("the change conflicts with existing data") from exc
 
 
-def provide_principal(request: Request) -> Principal:
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     principal: Principal = request.user
     return principal
 

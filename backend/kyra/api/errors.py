@@ -128,7 +128,8 @@ def handle_group(request: Request[Any, Any, Any], exc: ExceptionGroup[Any]) -> R
     for kind in type(first).__mro__:
         handler = EXCEPTION_HANDLERS.get(kind)
         if handler is not None and handler is not handle_group:
-            return handler(request, first)  # type: ignore[no-any-return]
+            response: Response[Any] = handler(request, first)
+            return response
     return handle_unexpected(request, exc)
 
 

@@ -32,7 +32,7 @@ from kyra.engine.services import EngineServices
 from kyra.engine.start import RunRequest, Started, start_run
 from kyra.errors import NotFoundError
 from kyra.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
-from kyra.status import TERMINAL_RUN, RunStatus
+from kyra.status import TERMINAL_RUN, RunMode, RunStatus
 
 _log = logging.getLogger("kyra.api.hooks")
 #: Runs that outlived their reply timeout, kept referenced until they finish.
@@ -292,7 +292,7 @@ async def _run_sync(
                 graph=target.graph,
                 version=target.version,
                 trigger=trigger,
-                mode="sync",
+                mode=RunMode.sync,
                 trigger_kind="webhook",
                 idempotency_key=key,
                 run_id=run_id,

@@ -27,7 +27,7 @@ from kyra.engine.hooks import run_channel
 from kyra.engine.services import EngineServices
 from kyra.engine.start import RunRequest, start_run
 from kyra.errors import ConflictError
-from kyra.status import TERMINAL_RUN
+from kyra.status import TERMINAL_RUN, RunMode
 
 
 class RunCreate(BaseModel):
@@ -95,7 +95,7 @@ class RunController(Controller):
                 graph=graph,
                 version=version,
                 trigger=data.inputs,
-                mode=data.mode,
+                mode=RunMode(data.mode),
                 trigger_kind="manual",
                 budget_usd=data.budget_usd,
                 idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,
@@ -236,6 +236,6 @@ async def _event_stream(
             if event["event"] == "run" and event["data"]["status"] in TERMINAL_RUN:
                 return
     finally:
-        await pubsub.aclose()
+        await pubsub.aclose()  # type: ignore[no-untyped-call]  # unannotated in redis-py
         await client.aclose()
         await asyncio.sleep(0)

@@ -42,7 +42,7 @@ class SystemController(Controller):
         from kyra.sandbox import probed_backend
 
         timeout = services.settings.redis_timeout_seconds
-        status = {"status": "ok", "database": "ok", "redis": "ok"}
+        status: dict[str, str | None] = {"status": "ok", "database": "ok", "redis": "ok"}
         # Not part of the verdict: a host without a sandbox serves everything but code nodes.
         status["code_sandbox"] = probed_backend(services.settings.code_sandbox)
         try:

@@ -52,7 +52,9 @@ class AgentOptions(BaseModel):
     def _tools_exist(cls, tools: list[str], info: ValidationInfo) -> list[str]:
         # Graph validation passes the registry; at run time the agent host checks again.
         registry = (info.context or {}).get("registry")
-        for entry in tools if registry is not None else []:
+        if registry is None:
+            return tools
+        for entry in tools:
             spec = None if entry.startswith(AGENT_TOOL_PREFIX) else registry.get(entry)
             if not entry.startswith(AGENT_TOOL_PREFIX) and (spec is None or not spec.tool):
                 raise ValueError(f"{entry!r} is not a node type that can be a tool")

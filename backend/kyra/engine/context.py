@@ -62,7 +62,7 @@ class EngineNodeContext:
         self.parent = parent
         self.step_key = step_key
         self.agent_id = agent_id
-        self.log = (
+        self.log: logging.LoggerAdapter[logging.Logger] = (
             parent.log
             if parent is not None
             else logging.LoggerAdapter(

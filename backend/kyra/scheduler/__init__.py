@@ -1,4 +1,5 @@
 """The schedule trigger process (``kyra scheduler`` / ``python -m kyra.scheduler``).
 
-``cron`` holds the pure time arithmetic, ``loop`` the pass that starts due runs.
+``loop`` holds the pass that starts due runs; the pure time arithmetic is :mod:`kyra.cron`
+(the database layer computes next fire times with it too).
 """

@@ -13,12 +13,12 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kyra.cron import Firing, plan_firing
 from kyra.db.models import Graph, Schedule
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries.schedules import lock_due
 from kyra.engine.services import EngineServices
 from kyra.engine.start import RunRequest, start_run
-from kyra.scheduler.cron import Firing, plan_firing
 from kyra.scheduler.polls import poll_due
 
 _log = logging.getLogger("kyra.scheduler")

@@ -18,6 +18,7 @@ MAX_MESSAGE = 300
 
 @dataclass(frozen=True)
 class TestResult:
+    __test__ = False  # not a pytest test class, despite its name
     ok: bool
     message: str
     status: int | None = None
@@ -25,9 +26,6 @@ class TestResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-TestResult.__test__ = False  # type: ignore[attr-defined]  # not a pytest class
 
 
 async def check_connection(client: ServiceClient) -> TestResult:

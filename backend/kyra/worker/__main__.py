@@ -20,7 +20,7 @@ def main() -> None:
 
     sys.argv = ["dramatiq", "kyra.worker.actors", *sys.argv[1:]]
     watch_boot()
-    sys.exit(dramatiq_main())
+    sys.exit(dramatiq_main())  # type: ignore[no-untyped-call]  # dramatiq.cli has no annotations
 
 
 if __name__ == "__main__":

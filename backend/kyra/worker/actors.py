@@ -10,6 +10,7 @@ is far beyond any node timeout.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import dramatiq
 import redis
@@ -17,9 +18,9 @@ import redis
 from kyra.db.errors import is_unavailable
 from kyra.engine.queue import advance_run as advance
 from kyra.engine.queue import execute_node_run
+from kyra.messaging.broker import build_broker
+from kyra.messaging.dispatcher import ADVANCE_RUN, EXECUTE_NODE
 from kyra.settings import get_settings
-from kyra.worker.broker import build_broker
-from kyra.worker.dispatcher import ADVANCE_RUN, EXECUTE_NODE
 from kyra.worker.runtime import StartRuntime, runtime
 
 #: Retries of one message while the database or Redis stays unreachable (about 45 minutes).
@@ -34,7 +35,7 @@ def retry_while_unavailable(retries: int, exception: Exception) -> bool:
 
 broker = build_broker(get_settings(), middleware=[StartRuntime()])
 dramatiq.set_broker(broker)
-_OPTIONS = {
+_OPTIONS: dict[str, Any] = {
     "queue_name": get_settings().queue_name,
     "retry_when": retry_while_unavailable,
     "min_backoff": 500,

@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from kyra.cron import next_fire_time
 from kyra.db.models import Graph, Schedule
-from kyra.scheduler.cron import next_fire_time
 
 NODE_TYPE = "Schedule.trigger"
 
@@ -34,7 +35,7 @@ async def sync_schedules(
     existing = {s.node_id: s for s in await list_schedules(session, graph_id=graph.id)}
     gone = [s.id for node_id, s in existing.items() if node_id not in nodes]
     if gone:
-        await session.execute(delete(Schedule).where(Schedule.id.in_(gone)))  # type: ignore[attr-defined]
+        await session.execute(delete(Schedule).where(col(Schedule.id).in_(gone)))
     for node_id, params in nodes.items():
         cron, zone = str(params.get("cron", "")).strip(), params.get("timezone") or "UTC"
         row = existing.get(node_id)
@@ -53,11 +54,11 @@ async def sync_schedules(
 async def list_schedules(
     session: AsyncSession, *, graph_id: uuid.UUID | None = None, owner_id: uuid.UUID | None = None
 ) -> list[Schedule]:
-    query = select(Schedule).order_by(Schedule.next_fire_at, Schedule.node_id)  # type: ignore[arg-type]
+    query = select(Schedule).order_by(col(Schedule.next_fire_at), col(Schedule.node_id))
     if graph_id is not None:
-        query = query.where(Schedule.graph_id == graph_id)
+        query = query.where(col(Schedule.graph_id) == graph_id)
     if owner_id is not None:
-        query = query.where(Schedule.owner_id == owner_id)
+        query = query.where(col(Schedule.owner_id) == owner_id)
     return list(await session.scalars(query))
 
 
@@ -68,8 +69,8 @@ async def lock_due(session: AsyncSession, *, now: datetime, limit: int = 100) ->
     """
     rows = await session.scalars(
         select(Schedule)
-        .where(Schedule.enabled, Schedule.next_fire_at <= now)  # type: ignore[arg-type,operator]
-        .order_by(Schedule.next_fire_at)  # type: ignore[arg-type]
+        .where(col(Schedule.enabled), col(Schedule.next_fire_at) <= now)
+        .order_by(col(Schedule.next_fire_at))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )

@@ -1,4 +1,7 @@
-"""Pure schedule arithmetic: next fire times in a time zone, and what to do with a due one."""
+"""Pure schedule arithmetic: next fire times in a time zone, and what to do with a due one.
+
+Below the database layer and the scheduler process, which both compute fire times with it.
+"""
 
 from __future__ import annotations
 

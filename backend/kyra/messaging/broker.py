@@ -65,7 +65,8 @@ def build_broker(
     options: dict[str, Any] = {}
     if maintenance_chance is not None:
         options["maintenance_chance"] = maintenance_chance
-    broker = KyraRedisBroker(client=client, namespace=NAMESPACE, **options)
+    # dramatiq's RedisBroker.__init__ has no annotations.
+    broker = KyraRedisBroker(client=client, namespace=NAMESPACE, **options)  # type: ignore[no-untyped-call]
     for extra in (AsyncIO(), *middleware):
         broker.add_middleware(extra)
     return broker

@@ -18,8 +18,8 @@ from dramatiq.message import Message
 
 from kyra.engine.dispatch import QueueStats
 from kyra.errors import QueueFullError
+from kyra.messaging.broker import NAMESPACE, KyraRedisBroker, build_broker
 from kyra.settings import Settings
-from kyra.worker.broker import NAMESPACE, KyraRedisBroker, build_broker
 
 #: Actor names (the actors themselves live in :mod:`kyra.worker.actors`).
 ADVANCE_RUN = "advance_run"
@@ -127,7 +127,7 @@ class DramatiqDispatcher:
         waiting, delayed, dead, first = pipe.execute()
         oldest = None
         data = client.hget(f"{main}.msgs", first) if first is not None else None
-        if data is not None:
+        if isinstance(data, bytes):
             oldest = max(0.0, time.time() - Message.decode(data).message_timestamp / 1000)
         return QueueStats(waiting, delayed, dead, oldest, self.settings.max_queue_backlog)
 
