@@ -53,6 +53,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install
 	@for script in bench/[!_]*.py; do [ -e "$$script" ] || continue; \

@@ -48,7 +48,7 @@ THREADS = get_settings().worker_threads
 
 
 def webhook_chain(length: int, save_runs: str = "all") -> dict[str, Any]:
-    """webhook → (length - 2) sets → respond, at its own path."""
+    """A graph of webhook → (length - 2) sets → respond, at its own path."""
     name = f"chain-{length}-{save_runs}-{uuid.uuid4().hex[:6]}"
     nodes: list[dict[str, Any]] = [
         {"id": "hook", "type": "Webhook.trigger", "params": {"path": name}}
@@ -70,7 +70,7 @@ def webhook_chain(length: int, save_runs: str = "all") -> dict[str, Any]:
 
 
 def queue_chain(length: int) -> dict[str, Any]:
-    """manual trigger → (length - 1) sets, for queue mode."""
+    """A graph of manual trigger → (length - 1) sets, for queue mode."""
     nodes: list[dict[str, Any]] = [{"id": "start", "type": "Manual.trigger"}]
     nodes += [
         {"id": f"n{i}", "type": "Core.set", "params": {"values": {"i": i}}}

@@ -27,7 +27,7 @@ def file_path(file_id: str, suffix: str = "") -> str:
 
 
 def quoted(value: str) -> str:
-    """A string literal of Drive's query language: ``'it\\'s'``."""
+    r"""A string literal of Drive's query language: ``'it\'s'``."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 

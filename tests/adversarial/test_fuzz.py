@@ -1,12 +1,12 @@
-"""Schemathesis over the app's own OpenAPI document, against the real server (uvicorn on uvloop,
+r"""Schemathesis over the app's own OpenAPI document, against the real server (uvicorn on uvloop,
 a real worker): no 5xx, every status documented, every response as its schema says, bad input
 refused, good input accepted, 405 with ``Allow``. Checks and exceptions: ``schemathesis.toml``.
 
 Bounded for CI: ``KYRA_FUZZ_EXAMPLES`` per operation and phase (15) within ``KYRA_FUZZ_SECONDS``
 (240). A longer, deeper run (``-s`` prints the table)::
 
-    KYRA_FUZZ_EXAMPLES=500 KYRA_FUZZ_SECONDS=3600 \\
-    KYRA_FUZZ_PHASES=examples,coverage,fuzzing,stateful \\
+    KYRA_FUZZ_EXAMPLES=500 KYRA_FUZZ_SECONDS=3600 \
+    KYRA_FUZZ_PHASES=examples,coverage,fuzzing,stateful \
     .venv/bin/pytest tests/adversarial/test_fuzz.py -s
 """
 

@@ -1,5 +1,5 @@
 """A local fake of the Airtable Web API (https://airtable.com/developers/web/api), records of
-the tables of some bases:
+the tables of some bases.
 
 - ``GET /v0/{baseId}/{tableIdOrName}`` ``?pageSize(≤100)&offset&view&filterByFormula&fields[]
   &sort[i][field]&sort[i][direction]`` → ``{records: [{id, createdTime, fields}], offset?}``

@@ -1,4 +1,4 @@
-"""A local fake of Discord's HTTP API (https://discord.com/developers/docs/reference), v10:
+"""A local fake of Discord's HTTP API (https://discord.com/developers/docs/reference), v10.
 
 - bot requests carry ``Authorization: Bot <token>``: ``GET /api/v10/users/@me``,
   ``POST /api/v10/channels/{channel.id}/messages`` (``content`` ≤ 2000 characters, ``embeds``,

@@ -1,5 +1,5 @@
 """A local fake of the Google Drive API v3 (https://developers.google.com/drive/api/reference/rest/v3)
-for one user's My Drive:
+for one user's My Drive.
 
 - ``GET /drive/v3/files`` ``?q&pageSize&pageToken&orderBy&fields`` → ``{files, nextPageToken?}``;
   ``q`` in Drive's search syntax (``'<id>' in parents``, ``name contains '…'``, ``name = '…'``,

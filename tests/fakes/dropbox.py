@@ -1,5 +1,5 @@
 """A local fake of the Dropbox API v2 (https://www.dropbox.com/developers/documentation/http/
-documentation) on its two hosts, sharing one account's files:
+documentation) on its two hosts, sharing one account's files.
 
 - the API host (RPC: JSON body, ``Content-Type: application/json``):
   ``POST /2/files/list_folder`` ``{path, recursive, include_deleted, limit}`` and

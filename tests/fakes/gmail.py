@@ -1,5 +1,5 @@
 """A local fake of the Gmail API v1 (https://developers.google.com/gmail/api/reference/rest),
-for one mailbox ``users/me``:
+for one mailbox ``users/me``.
 
 - ``GET /gmail/v1/users/me/profile`` → ``{emailAddress, messagesTotal, threadsTotal, historyId}``
 - ``POST /gmail/v1/users/me/messages/send`` ``{raw, threadId?}`` (raw: base64url RFC 2822)

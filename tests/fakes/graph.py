@@ -1,5 +1,5 @@
 """A local fake of Microsoft Graph v1.0 mail (https://learn.microsoft.com/graph/api/resources/mail-api-overview)
-for one user ``/me``:
+for one user ``/me``.
 
 - ``GET /v1.0/me`` → ``{id, displayName, mail, userPrincipalName}``
 - ``POST /v1.0/me/messages`` (a draft: ``subject``, ``body{contentType, content}``,

@@ -1,5 +1,5 @@
 """A local OAuth 2.0 authorization server with PKCE, in the dialects of Google, Microsoft, Slack
-and Dropbox, as their documentation describes them:
+and Dropbox, as their documentation describes them.
 
 - authorization endpoint (GET): ``response_type=code``, ``client_id``, ``redirect_uri``,
   ``scope``, ``state``, ``code_challenge`` + ``code_challenge_method=S256``; answers a consent

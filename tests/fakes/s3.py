@@ -1,6 +1,6 @@
 """A local fake of the Amazon S3 REST API (path-style: ``/{bucket}/{key}``) that checks AWS
 Signature Version 4 on every request, computed independently of the code under test from the
-documentation (https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html):
+documentation (https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html).
 
 - ``PUT /{bucket}/{key}`` (Content-Length required, ``x-amz-content-sha256`` must match the
   body) → 200 with ``ETag`` (MD5 of the content, quoted)

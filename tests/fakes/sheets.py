@@ -1,5 +1,5 @@
 """A local fake of the Google Sheets API v4 values collection
-(https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets.values):
+(https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets.values).
 
 - ``GET /v4/spreadsheets/{id}/values/{range}`` ``?majorDimension&valueRenderOption`` →
   ``{range, majorDimension: "ROWS", values}`` (trailing empty rows and cells left out)

@@ -1,4 +1,4 @@
-"""A local fake of the Slack Web API (https://api.slack.com/web) for one workspace and its bot:
+"""A local fake of the Slack Web API (https://api.slack.com/web) for one workspace and its bot.
 
 - ``POST /api/<method>`` with ``Authorization: Bearer <token>``, JSON (``application/json;
   charset=utf-8``) or form-encoded arguments; answers HTTP 200 ``{"ok": true, ...}`` or

@@ -1,5 +1,5 @@
 """A local fake of the WhatsApp Business Cloud API (Meta's Graph API) for one business number,
-as documented at https://developers.facebook.com/docs/whatsapp/cloud-api:
+as documented at https://developers.facebook.com/docs/whatsapp/cloud-api.
 
 - ``Authorization: Bearer <token>``; a bad token is HTTP 401 with Graph error code 190
 - ``GET /<version>/<phone number id>``: the number (``verified_name``, ``display_phone_number``)

@@ -57,7 +57,7 @@ def node(node_id: str, type_name: str, **params: Any) -> dict[str, Any]:
 
 
 def chain(*nodes: dict[str, Any], value: Any = ROWS) -> dict[str, Any]:
-    """start → data (a Core.set holding ``value``) → the given nodes, one after the other."""
+    """Graph: start → data (a Core.set holding ``value``) → the given nodes, one after another."""
     steps = [
         {"id": "start", "type": "Manual.trigger"},
         node("data", "Core.set", values=value),

@@ -79,7 +79,7 @@ def files_server() -> Iterator[FileServer]:
 
 
 def pass_through(url: str, megabytes: int) -> dict[str, Any]:
-    """download (stored as a file) → upload it, and hash it, both streamed from the store."""
+    """Graph: download (stored as a file) → upload it, and hash it, both streamed from the store."""
     ref = "{{ nodes.download.output.body }}"
     nodes = [
         {"id": "start", "type": "Manual.trigger"},

@@ -160,7 +160,7 @@ class EffectServer:
 
 
 def effects_graph(effects: EffectServer, *, hold: float, name: str = "faults") -> dict[str, Any]:
-    """webhook (async) → ``before`` → ``slow`` (the service holds it ``hold`` s) → ``after``.
+    """Graph: webhook (async) → ``before`` → ``slow`` (the service holds it ``hold`` s) → ``after``.
 
     Each node is an ``HTTP.request`` to the effect server naming its run and node, so every
     repeated side effect is counted; runs start over the API (sync or queue) or the webhook.

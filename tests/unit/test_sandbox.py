@@ -228,7 +228,7 @@ async def test_oversized_input_is_refused(backend: str) -> None:
 
 
 def test_the_sandbox_runs_under_uvloop(backend: str) -> None:
-    """uvicorn serves on uvloop, whose subprocess API refuses some asyncio-only arguments."""
+    """Uvicorn serves on uvloop, whose subprocess API refuses some asyncio-only arguments."""
     import uvloop
 
     async def scenario() -> tuple[object, str]:

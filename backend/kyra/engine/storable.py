@@ -1,7 +1,7 @@
-"""The one rule for values PostgreSQL cannot store: refuse them where they enter, naming the path.
+r"""The one rule for values PostgreSQL cannot store: refuse them where they enter, naming the path.
 
-``jsonb`` refuses the NUL character (``\\u0000``) and asyncpg cannot encode lone surrogates
-(``\\ud800`` without its pair). A run's trigger holding either is refused at the entrance (a 400
+``jsonb`` refuses the NUL character (``\u0000``) and asyncpg cannot encode lone surrogates
+(``\ud800`` without its pair). A run's trigger holding either is refused at the entrance (a 400
 naming the path); a node result holding either fails that node once with
 :class:`UnstorableValueError` (its error port may handle it). Nothing is rewritten silently.
 """

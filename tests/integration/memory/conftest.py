@@ -47,7 +47,7 @@ ManagerFactory = Callable[..., Any]
 
 @pytest.fixture
 def managers(services: Any, other_owner: Any, memory_user: User) -> ManagerFactory:
-    """``await managers(name, **schema)``: a saved agent of the user and its memory manager."""
+    """Awaited with a name and a memory schema: a saved agent of the user and its manager."""
 
     async def build(name: str, **schema: Any) -> tuple[dict[str, Any], MemoryManager]:
         body = {"long_backend": "postgres", "embedding": FAKE_EMBEDDING, **schema}
