@@ -362,9 +362,10 @@ def _outcome_values(
         "params": outcome.params,
         "error": outcome.error,
         "duration_ms": outcome.duration_ms,
-        "cost_usd": NodeRun.cost_usd + outcome.cost_usd,
-        "input_tokens": NodeRun.input_tokens + outcome.input_tokens,
-        "output_tokens": NodeRun.output_tokens + outcome.output_tokens,
+        # Added to what earlier attempts cost (see run_queries.COUNTERS).
+        "cost_usd": outcome.cost_usd,
+        "input_tokens": outcome.input_tokens,
+        "output_tokens": outcome.output_tokens,
     }
     if retry_in is not None:
         values |= {
