@@ -5,7 +5,7 @@ time this process spends per run does not (PostgreSQL's and Redis's own CPU is l
 run in their own processes). Starts an embedded PostgreSQL and Redis, then drives the engine's
 two entrances directly, as the API and the worker do, and prints a Markdown table:
 
-* sync: ``start_run`` of a manual → set × (n − 1) chain, every run and node run stored;
+* sync: ``start_run`` of a manual trigger and n - 1 set nodes, every run and node run stored;
 * queue: the run's first advance, then the worker's node execution with its continuation (the
   worker keeps the next ready node instead of a queue hop), every node committed as it ends.
 

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-
 _encode = msgspec.json.Encoder(enc_hook=str).encode
 
 
