@@ -176,9 +176,12 @@ async def test_100_mb_pass_from_download_to_upload_with_flat_memory_in_queue_mod
 
 
 @pytest.fixture(scope="module")
-def s3_stack() -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
-    """The API and a worker (on a queue of their own) storing files in the fake S3, which runs in
-    a process of its own so that its buffers are not counted."""
+def s3_stack(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, Path, list[subprocess.Popen[bytes]]]]:
+    """The API and a worker (on a queue and a data folder of their own) storing files in the
+    fake S3, which runs in a process of its own so that its buffers are not counted."""
+    data_dir = tmp_path_factory.mktemp("s3-stack-data")
     fake = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.s3", "kyra-files"], cwd=ROOT,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True,
@@ -189,11 +192,12 @@ def s3_stack() -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
         "KYRA_FILES_S3_ENDPOINT": fake.stdout.readline().decode().strip(),
         "KYRA_FILES_S3_REGION": REGION, "KYRA_FILES_S3_ACCESS_KEY_ID": ACCESS_KEY,
         "KYRA_FILES_S3_SECRET_ACCESS_KEY": SECRET_KEY, "KYRA_QUEUE_NAME": "kyra-s3-files",
+        "KYRA_DATA_DIR": str(data_dir),
     }  # fmt: skip
     api_proc, url = start_api_server(env)
     worker = start_worker(threads=2, env=env)
     try:
-        yield url, [api_proc, worker]
+        yield url, data_dir, [api_proc, worker]
     finally:
         stop_process_group(worker)
         stop_process_group(api_proc)
@@ -202,9 +206,11 @@ def s3_stack() -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
 
 
 async def test_100_mb_pass_with_flat_memory_through_the_s3_store_in_both_modes(
-    s3_stack: tuple[str, list[subprocess.Popen[bytes]]], files_server: FileServer, owner: Owner
+    s3_stack: tuple[str, Path, list[subprocess.Popen[bytes]]],
+    files_server: FileServer,
+    owner: Owner,
 ) -> None:
-    url, (api_proc, worker) = s3_stack
+    url, data_dir, (api_proc, worker) = s3_stack
     async with httpx.AsyncClient(
         base_url=url, headers={"X-API-Key": owner.api_key}, timeout=300
     ) as api:
@@ -217,7 +223,7 @@ async def test_100_mb_pass_with_flat_memory_through_the_s3_store_in_both_modes(
                 digest.update(chunk)
         facts = (await api.get(f"/api/files/{ref['$file']}")).json()
     assert digest.hexdigest() == expected_sha256(100)
-    local = Path(os.environ["KYRA_DATA_DIR"]) / "files" / facts["sha256"][:2]
+    local = data_dir / "files" / facts["sha256"][:2]
     assert not (local / facts["sha256"][2:4] / facts["sha256"]).exists()  # in the bucket only
     print(f"S3 store: peak RSS growth {growth} MiB for 100 MiB")
     assert max(growth.values()) < MAX_GROWTH_MIB

@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from kyra.db.errors import is_unavailable
 from kyra.db.models import Graph, NodeRun, Run
@@ -364,9 +363,10 @@ def _outcome_values(
         "params": outcome.params,
         "error": outcome.error,
         "duration_ms": outcome.duration_ms,
-        "cost_usd": col(NodeRun.cost_usd) + outcome.cost_usd,
-        "input_tokens": col(NodeRun.input_tokens) + outcome.input_tokens,
-        "output_tokens": col(NodeRun.output_tokens) + outcome.output_tokens,
+        # Added to what earlier attempts cost (see run_queries.COUNTERS).
+        "cost_usd": outcome.cost_usd,
+        "input_tokens": outcome.input_tokens,
+        "output_tokens": outcome.output_tokens,
     }
     if retry_in is not None:
         values |= {

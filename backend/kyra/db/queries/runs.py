@@ -10,7 +10,19 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Interval,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -20,6 +32,10 @@ from kyra.errors import NotFoundError
 from kyra.status import LIVE_RUN, NodeRunStatus, RunStatus
 
 _ACTIVE_NODE = (NodeRunStatus.queued, NodeRunStatus.running)
+#: For ORM UPDATEs on the engine's hot path: the rows they touch are not loaded in the session
+#: (or are reloaded by RETURNING), so the default evaluation of the WHERE clause against every
+#: loaded object is pure cost, several milliseconds per statement.
+_NO_SYNC = {"synchronize_session": False}
 #: Graph node runs only: agent steps (children) are never scheduled, queued or re-queued.
 _TOP_LEVEL = col(NodeRun.parent_node_run_id).is_(None)
 
@@ -192,17 +208,26 @@ async def find_by_idempotency_key(
 # --- queue mode -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _lock_run_statement() -> Any:
+    return select(Run).where(col(Run.id) == bindparam("run_id")).with_for_update()
+
+
 async def lock_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
     """The run row, locked until the transaction ends (serialises advancing one run)."""
-    return await session.scalar(select(Run).where(col(Run.id) == run_id).with_for_update())
+    return await session.scalar(_lock_run_statement(), {"run_id": run_id})
 
 
 async def node_states(session: AsyncSession, run_id: uuid.UUID) -> list[Any]:
     """``(node_id, status, output, error)`` of a run's node runs: what scheduling needs, without
     loading inputs and params."""
+    return list(await session.execute(_node_states_statement(), {"run_id": run_id}))
+
+
+@lru_cache(maxsize=1)
+def _node_states_statement() -> Any:
     columns = (col(NodeRun.node_id), col(NodeRun.status), col(NodeRun.output), col(NodeRun.error))
-    rows = await session.execute(select(*columns).where(col(NodeRun.run_id) == run_id, _TOP_LEVEL))
-    return list(rows)
+    return select(*columns).where(col(NodeRun.run_id) == bindparam("run_id"), _TOP_LEVEL)
 
 
 async def node_rows(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
@@ -223,20 +248,23 @@ async def add_node_runs(
          "created_at": now, "updated_at": now, "attempt": 0, "reused": False}
         for n, t, s in rows
     ]  # fmt: skip
-    statement = (
-        pg_insert(NodeRun)
-        .values(values)
-        .on_conflict_do_nothing(constraint="uq_node_runs_run_node")
-        .returning(col(NodeRun.id), col(NodeRun.status))
-    )
-    result = await session.execute(statement)
+    result = await session.execute(_add_node_runs_statement(), values)
     return [row.id for row in result if row.status == NodeRunStatus.queued]
 
 
-async def claim_node_run(
-    session: AsyncSession, node_run_id: uuid.UUID, *, owner: str, lease_seconds: float
-) -> NodeRun | None:
-    """Take the lease of a queued (or abandoned) node run of a live run; None if not ours to run."""
+@lru_cache(maxsize=1)
+def _add_node_runs_statement() -> Any:
+    table = table_of(NodeRun)
+    return (
+        pg_insert(table)
+        .on_conflict_do_nothing(constraint="uq_node_runs_run_node")
+        .returning(table.c.id, table.c.status)
+    )
+
+
+@lru_cache(maxsize=1)
+def _claim_statement() -> Any:
+    # Built once: building this tree costs more CPU than running it (bound per call).
     now = func.now()
     claimable = or_(
         and_(
@@ -248,20 +276,28 @@ async def claim_node_run(
     live_run = select(col(Run.id)).where(
         col(Run.id) == col(NodeRun.run_id), col(Run.status).in_(LIVE_RUN)
     )
-    statement = (
+    return (
         update(NodeRun)
-        .where(col(NodeRun.id) == node_run_id, claimable, live_run.exists())
+        .where(col(NodeRun.id) == bindparam("node_run_id"), claimable, live_run.exists())
         .values(
             status=RunStatus.running,
             attempt=col(NodeRun.attempt) + 1,
-            lease_owner=owner,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            lease_owner=bindparam("owner"),
+            lease_expires_at=now + bindparam("lease", type_=Interval()),
             started_at=func.coalesce(col(NodeRun.started_at), now),
             updated_at=now,
         )
         .returning(NodeRun)
     )
-    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def claim_node_run(
+    session: AsyncSession, node_run_id: uuid.UUID, *, owner: str, lease_seconds: float
+) -> NodeRun | None:
+    """Take the lease of a queued (or abandoned) node run of a live run; None if not ours to run."""
+    values = {"node_run_id": node_run_id, "owner": owner, "lease": timedelta(seconds=lease_seconds)}
+    result = await session.execute(_claim_statement(), values, execution_options=_NO_SYNC)
+    return result.scalar_one_or_none()
 
 
 async def renew_leases(
@@ -287,21 +323,37 @@ async def renew_leases(
     return set(cancelled)
 
 
-async def record_outcome(
-    session: AsyncSession, node_run_id: uuid.UUID, *, owner: str, values: dict[str, Any]
-) -> NodeRun | None:
-    """Write an attempt's result if we still hold the lease (fencing); the updated node run, or
-    None if the lease was lost."""
-    result = await session.execute(
+#: Node-run columns :func:`record_outcome` adds to instead of setting (attempts add up).
+COUNTERS = frozenset({"cost_usd", "input_tokens", "output_tokens"})
+
+
+@lru_cache(maxsize=16)
+def _record_statement(columns: tuple[str, ...]) -> Any:
+    table = table_of(NodeRun)
+    values: dict[str, Any] = {
+        name: table.c[name] + bindparam(name) if name in COUNTERS else bindparam(name)
+        for name in columns
+    }
+    return (
         update(NodeRun)
         .where(
-            col(NodeRun.id) == node_run_id,
-            col(NodeRun.lease_owner) == owner,
+            col(NodeRun.id) == bindparam("node_run_id"),
+            col(NodeRun.lease_owner) == bindparam("owner"),
             col(NodeRun.status) == NodeRunStatus.running,
         )
         .values(**values, lease_owner=None, lease_expires_at=None, updated_at=func.now())
         .returning(NodeRun)
     )
+
+
+async def record_outcome(
+    session: AsyncSession, node_run_id: uuid.UUID, *, owner: str, values: dict[str, Any]
+) -> NodeRun | None:
+    """Write an attempt's result if we still hold the lease (fencing); the updated node run, or
+    None if the lease was lost. :data:`COUNTERS` in ``values`` are added, the rest set."""
+    statement = _record_statement(tuple(sorted(values)))
+    params = {**values, "node_run_id": node_run_id, "owner": owner}
+    result = await session.execute(statement, params, execution_options=_NO_SYNC)
     return result.scalar_one_or_none()
 
 
@@ -336,7 +388,8 @@ async def add_run_cost(
             cost_usd=col(Run.cost_usd) + usd,
             input_tokens=col(Run.input_tokens) + input_tokens,
             output_tokens=col(Run.output_tokens) + output_tokens,
-        )
+        ),
+        execution_options=_NO_SYNC,
     )
 
 
