@@ -96,6 +96,20 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = 120.0
 
     log_level: str = "INFO"
+    #: "json" (one object per line), "console" (readable) or "auto": console on a terminal.
+    log_format: str = "auto"
+
+    #: OpenTelemetry collector base URL (OTLP over HTTP); empty turns tracing off.
+    otel_exporter_otlp_endpoint: str = Field("", validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    otel_service_name: str = Field("kyra-flow", validation_alias="OTEL_SERVICE_NAME")
+    #: Put prompts and model outputs on spans (masked); off by default.
+    otel_capture_content: bool = False
+    #: Serve GET /metrics without an API key (e.g. on a private network scraped by Prometheus).
+    metrics_public: bool = False
+    #: A worker that has not reported for this long counts as down (GET /health/ready).
+    worker_stale_seconds: float = 15.0
+    #: GET /health/ready fails when no worker is alive (false for sync-only installations).
+    ready_requires_worker: bool = True
 
     @property
     def files_path(self) -> Path:

@@ -10,14 +10,21 @@ from kyra.engine.dispatch import Dispatcher
 from kyra.engine.hooks import HookChain, RedisEventsHook
 from kyra.engine.services import EngineServices
 from kyra.masking import install_log_masking
+from kyra.observability.logs import LogContextHook, configure_logging
+from kyra.observability.metrics import MetricsHook, setup_metrics
+from kyra.observability.tracing import TracingHook, setup_tracing
 from kyra.registry import default_registry
 from kyra.settings import Settings
 from kyra.worker.dispatcher import DramatiqDispatcher
 
 
 def build_services(settings: Settings, *, dispatcher: Dispatcher | None = None) -> EngineServices:
-    """Engine services for one process: database, registry, queue sender and run events."""
+    """Engine services for one process: database, registry, queue sender, run events,
+    metrics, traces and structured logs."""
     install_log_masking()
+    configure_logging(settings)
+    setup_metrics(settings)
+    setup_tracing(settings)
     events = aioredis.Redis.from_url(
         settings.redis_url,
         socket_timeout=settings.redis_timeout_seconds,
@@ -27,6 +34,6 @@ def build_services(settings: Settings, *, dispatcher: Dispatcher | None = None) 
         settings=settings,
         registry=default_registry(),
         session_factory=create_session_factory(create_engine(settings.database_url)),
-        hooks=HookChain([RedisEventsHook(events)]),
+        hooks=HookChain([RedisEventsHook(events), MetricsHook(), TracingHook(), LogContextHook()]),
         dispatcher=dispatcher or DramatiqDispatcher(settings),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,10 +25,13 @@ from kyra.api.graphs import GraphController
 from kyra.api.hooks import HookController
 from kyra.api.nodes import NodesController
 from kyra.api.oauth import OAuthController
+from kyra.api.operations import OperationsController
 from kyra.api.runs import RunController
 from kyra.api.system import SystemController, WebController
 from kyra.api.triggers import TriggerController
 from kyra.engine.services import EngineServices
+from kyra.observability.asgi import observe_requests
+from kyra.observability.logs import configure_logging
 from kyra.settings import Settings, get_settings
 
 
@@ -54,9 +56,7 @@ def create_app(
 ) -> Litestar:
     """Build the application; engine services are created at start-up unless given."""
     settings = settings or get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
@@ -78,6 +78,7 @@ def create_app(
     return Litestar(
         route_handlers=[
             SystemController,
+            OperationsController,
             NodesController,
             GraphController,
             RunController,
@@ -96,9 +97,10 @@ def create_app(
             "services": Provide(provide_services, sync_to_thread=False),
         },
         middleware=[
+            observe_requests,
             DefineMiddleware(
                 ApiKeyMiddleware, exclude_from_auth_key="public", exclude=list(PUBLIC_PATTERNS)
-            )
+            ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

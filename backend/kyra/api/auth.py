@@ -20,6 +20,9 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 PUBLIC = frozenset(
     {
         "/health",
+        "/health/ready",
+        # Checks an admin key itself unless KYRA_METRICS_PUBLIC is set.
+        "/metrics",
         "/hooks/{path:path}",
         "/channels/{kind:str}/{deployment_id:uuid}",
         # The OAuth2 provider sends the browser here: it carries no key, and is guarded by a
@@ -57,17 +60,19 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
         key = connection.headers.get("x-api-key", "")
         if not key:
             raise NotAuthorizedException("missing X-API-Key header")
-        principal = await self._resolve(connection, key)
+        principal = await self.resolve(connection, key)
         if principal is None:
             raise NotAuthorizedException("invalid API key")
         return AuthenticationResult(user=principal, auth=None)
 
-    async def _resolve(self, connection: ASGIConnection, key: str) -> Principal | None:
+    @classmethod
+    async def resolve(cls, connection: ASGIConnection, key: str) -> Principal | None:
+        """The owner of ``key`` (cached for :data:`CACHE_SECONDS`), None for unknown keys."""
         from kyra.db.queries.users import ensure_admin, resolve_api_key
 
         state = connection.app.state
         digest = hash_key(key)
-        cached = self._cache.get(digest)
+        cached = cls._cache.get(digest)
         if cached and cached[1] > time.monotonic():
             return cached[0]
         admin_key = state.settings.admin_api_key
@@ -80,5 +85,5 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
         if user is None:
             return None
         principal = Principal(user.id, user.name, user.is_admin)
-        self._cache[digest] = (principal, time.monotonic() + CACHE_SECONDS)
+        cls._cache[digest] = (principal, time.monotonic() + CACHE_SECONDS)
         return principal

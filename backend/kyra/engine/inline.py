@@ -17,6 +17,7 @@ from kyra.db.errors import is_unavailable
 from kyra.db.models import Graph, GraphVersion, NodeRun, NodeRunRow, Run
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as run_queries
+from kyra.engine.hooks import FINISHED
 from kyra.engine.inflight import InlineControl, register, unregister
 from kyra.engine.runner import (
     Outcome,
@@ -237,7 +238,7 @@ async def run_graph_inline(
     run.status, run.mode, run.started_at = "running", "sync", now
     scope = RunScope(
         run.id, graph.owner_id, graph.id, version.version, "sync", run.trigger, compiled, now,
-        budget_usd=run.budget_usd,
+        budget_usd=run.budget_usd, traceparent=run.traceparent,
     )  # fmt: skip
     control = register(run.id)
     if persisted:
@@ -249,6 +250,8 @@ async def run_graph_inline(
     finally:
         unregister(run.id)
         services.sync_leases.release(run.id)
+    if result.status in FINISHED:
+        await services.hooks.run_finished(run_queries.run_view(result.run, version=version.version))
     return result
 
 
@@ -339,6 +342,6 @@ async def run_child_graph(
     scope = RunScope(
         run.id, parent.owner_id, graph.id, version.version, parent.mode, trigger, compiled, now,
         depth=parent.depth + 1, root_run_id=parent.root_run_id or parent.run_id,
-        budget_usd=parent.budget_usd,
+        budget_usd=parent.budget_usd, traceparent=parent.traceparent,
     )  # fmt: skip
     return await execute_scope(services, scope, run)

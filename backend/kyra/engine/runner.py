@@ -20,6 +20,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from kyra.engine import templating
+from kyra.engine.hooks import NodeAttempt
 from kyra.engine.scheduler import CompiledGraph, NodeState, collect_inputs, primary_output
 from kyra.engine.services import EngineServices
 from kyra.engine.storable import check_storable, storable_text, unstorable
@@ -60,6 +61,8 @@ class RunScope:
     #: Side effects recorded by attempts of inline node runs (node id -> key -> value); queue
     #: mode keeps them on the node run row.
     effects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The run's W3C trace context (``Run.traceparent``), for the spans of its node attempts.
+    traceparent: str | None = None
 
     def template_context(self) -> dict[str, Any]:
         nodes = {
@@ -155,7 +158,29 @@ async def attempt_node(
     attempt: int,
     node_run_id: UUID | None = None,
 ) -> Outcome:
-    """Execute one attempt of ``node_id``; never raises for node failures."""
+    """Execute one attempt of ``node_id`` inside the hooks' ``node_attempt`` contexts; never
+    raises for node failures."""
+    observed = NodeAttempt(
+        run_id=scope.run_id, graph_id=scope.graph_id, version=scope.version, mode=scope.mode,
+        node_id=node_id, node_type=scope.graph.specs[node_id].type, attempt=attempt,
+        node_run_id=node_run_id, traceparent=scope.traceparent,
+    )  # fmt: skip
+    async with services.hooks.node_attempt(observed):
+        observed.outcome = await _attempt_node(
+            services, scope, node_id, attempt=attempt, node_run_id=node_run_id
+        )
+    outcome: Outcome = observed.outcome
+    return outcome
+
+
+async def _attempt_node(
+    services: EngineServices,
+    scope: RunScope,
+    node_id: str,
+    *,
+    attempt: int,
+    node_run_id: UUID | None,
+) -> Outcome:
     from kyra.engine.context import EngineNodeContext
 
     spec = scope.graph.specs[node_id]

@@ -16,6 +16,7 @@ from kyra.engine.inline import RunResult, run_graph_inline
 from kyra.engine.queue import start_queued_run
 from kyra.engine.services import EngineServices
 from kyra.engine.storable import check_storable
+from kyra.observability.context import current_traceparent
 
 
 @dataclass
@@ -98,6 +99,7 @@ def _new_run(
         budget_usd=budget,
         idempotency_key=key,
         created_at=datetime.now(UTC),
+        traceparent=current_traceparent(),
     )
 
 

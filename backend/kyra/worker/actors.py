@@ -20,6 +20,7 @@ from kyra.engine.queue import execute_node_run
 from kyra.settings import get_settings
 from kyra.worker.broker import build_broker
 from kyra.worker.dispatcher import ADVANCE_RUN, EXECUTE_NODE
+from kyra.worker.heartbeat import WorkerHeartbeat
 from kyra.worker.runtime import StartRuntime, runtime
 
 #: Retries of one message while the database or Redis stays unreachable (about 45 minutes).
@@ -32,7 +33,7 @@ def retry_while_unavailable(retries: int, exception: Exception) -> bool:
     return retries < MAX_OUTAGE_RETRIES and transient
 
 
-broker = build_broker(get_settings(), middleware=[StartRuntime()])
+broker = build_broker(get_settings(), middleware=[StartRuntime(), WorkerHeartbeat(get_settings())])
 dramatiq.set_broker(broker)
 _OPTIONS = {
     "queue_name": get_settings().queue_name,

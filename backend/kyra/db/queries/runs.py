@@ -85,6 +85,7 @@ def run_view(
         "started_at": _iso(run.started_at),
         "finished_at": _iso(run.finished_at),
         "duration_ms": duration,
+        "traceparent": run.traceparent,
     }
     if node_runs is not None:
         view["node_runs"] = [node_run_view(n) for n in node_runs]
