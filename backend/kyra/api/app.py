@@ -29,6 +29,7 @@ from kyra.api.operations import OperationsController
 from kyra.api.runs import RunController
 from kyra.api.system import SystemController, WebController
 from kyra.api.triggers import TriggerController
+from kyra.api.users import KeyController, UserController
 from kyra.engine.services import EngineServices
 from kyra.observability.asgi import observe_requests
 from kyra.observability.logs import configure_logging
@@ -79,6 +80,8 @@ def create_app(
         route_handlers=[
             SystemController,
             OperationsController,
+            UserController,
+            KeyController,
             NodesController,
             GraphController,
             RunController,

@@ -46,6 +46,21 @@ class Principal:
     name: str
     is_admin: bool
 
+    @property
+    def role(self) -> str:
+        return "admin" if self.is_admin else "member"
+
+    @property
+    def readable_owner(self) -> uuid.UUID | None:
+        """Whose runs and usage this caller may read: everyone's (None) for admins."""
+        return None if self.is_admin else self.user_id
+
+
+def forget_principals() -> None:
+    """Drop cached keys in this process (after a revocation or a disabled user); other
+    processes notice within :data:`CACHE_SECONDS`."""
+    ApiKeyMiddleware._cache.clear()
+
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
@@ -82,6 +97,7 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
                 await session.commit()
             else:
                 user = await resolve_api_key(session, key)
+                await session.commit()
         if user is None:
             return None
         principal = Principal(user.id, user.name, user.is_admin)

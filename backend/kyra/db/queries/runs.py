@@ -66,6 +66,7 @@ def run_view(
         duration = (run.finished_at - run.started_at).total_seconds() * 1000
     view: dict[str, Any] = {
         "id": str(run.id),
+        "owner_id": str(run.owner_id),
         "graph_id": str(run.graph_id),
         "graph_version_id": str(run.graph_version_id),
         "graph_version": version,
@@ -128,9 +129,11 @@ async def insert_finished(session: AsyncSession, run: Run, node_runs: list[NodeR
     return True
 
 
-async def get_run(session: AsyncSession, *, owner_id: uuid.UUID, run_id: uuid.UUID) -> Run:
-    """Raises NotFoundError for unknown runs and runs of other owners."""
-    run = await session.scalar(select(Run).where(Run.id == run_id, Run.owner_id == owner_id))
+async def get_run(session: AsyncSession, *, owner_id: uuid.UUID | None, run_id: uuid.UUID) -> Run:
+    """Raises NotFoundError for unknown runs and runs of other owners (any owner's when
+    ``owner_id`` is None: an admin reading)."""
+    where = [Run.id == run_id] if owner_id is None else [Run.id == run_id, Run.owner_id == owner_id]
+    run = await session.scalar(select(Run).where(*where))
     if run is None:
         raise NotFoundError(f"run {run_id} not found")
     return run
@@ -152,13 +155,16 @@ async def list_node_runs(session: AsyncSession, run_id: uuid.UUID) -> list[NodeR
 async def list_runs(
     session: AsyncSession,
     *,
-    owner_id: uuid.UUID,
+    owner_id: uuid.UUID | None,
     graph_id: uuid.UUID | None = None,
     limit: int,
     offset: int,
 ) -> list[Run]:
-    """The owner's top-level runs, newest first (of one graph when ``graph_id`` is given)."""
-    where = [Run.owner_id == owner_id, Run.parent_run_id.is_(None)]  # type: ignore[union-attr]
+    """The owner's top-level runs, newest first (of one graph when ``graph_id`` is given;
+    every owner's when ``owner_id`` is None)."""
+    where = [Run.parent_run_id.is_(None)]  # type: ignore[union-attr]
+    if owner_id is not None:
+        where.append(Run.owner_id == owner_id)
     if graph_id is not None:
         where.append(Run.graph_id == graph_id)
     rows = await session.scalars(
