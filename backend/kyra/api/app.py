@@ -41,7 +41,10 @@ def _optional_routes() -> list[Any]:
     import importlib
 
     routes: list[Any] = []
-    for name in ("kyra.api.llm", "kyra.api.analytics", "kyra.api.agents", "kyra.api.agent_runs"):
+    for name in (
+        "kyra.api.llm", "kyra.api.analytics", "kyra.api.agents", "kyra.api.agent_runs",
+        "kyra.api.agent_hooks",
+    ):  # fmt: skip
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

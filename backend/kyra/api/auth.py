@@ -24,6 +24,8 @@ PUBLIC = frozenset(
         # Checks an admin key itself unless KYRA_METRICS_PUBLIC is set.
         "/metrics",
         "/hooks/{path:path}",
+        # Signed with the agent's webhook secret (checked by the route).
+        "/hooks/agents/{name:str}",
         "/channels/{kind:str}/{deployment_id:uuid}",
         # The OAuth2 provider sends the browser here: it carries no key, and is guarded by a
         # single-use state bound (by an HttpOnly cookie) to the browser that started it.

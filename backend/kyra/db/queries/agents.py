@@ -33,6 +33,17 @@ async def get_agent(session: AsyncSession, *, owner_id: uuid.UUID, ref: Any) -> 
     return agent
 
 
+async def agents_with_webhook(session: AsyncSession, ref: str) -> list[AiAgent]:
+    """Agents of any owner with id or name ``ref`` that have a webhook secret (the signature
+    tells which one a request is for)."""
+    agent_id = _as_uuid(ref)
+    condition = AiAgent.agent_id == agent_id if agent_id else AiAgent.name == ref
+    rows = await session.scalars(
+        select(AiAgent).where(condition, AiAgent.webhook_secret.is_not(None))  # type: ignore[union-attr]
+    )
+    return list(rows)
+
+
 async def list_agents(session: AsyncSession, *, owner_id: uuid.UUID) -> list[AiAgent]:
     rows = await session.scalars(
         select(AiAgent).where(AiAgent.owner_id == owner_id).order_by(AiAgent.name)
