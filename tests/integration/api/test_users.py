@@ -13,6 +13,8 @@ import pytest
 from kyra.api.app import create_app
 from kyra.api.auth import PUBLIC
 from kyra.db.queries.users import create_api_key, create_user
+from tests.fakes.telegram import FakeTelegram
+from tests.integration.test_telegram import PUBLIC_URL, bot_api, telegram  # noqa: F401
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +137,9 @@ _BODIES = {
     "POST /api/graphs/{graph_id:uuid}/channels/{kind:str}": {
         "public_url": "https://kyra.example.org", "token": "123:abc",
     },
+    "POST /api/agents/{agent_ref:str}/channels/{kind:str}": {
+        "public_url": "https://kyra.example.org", "token": "123:abc",
+    },
     "PUT /api/credentials/{credential_id:uuid}": {"name": "renamed"},
     "PUT /api/llm/models/{model_id:uuid}": {"input_cost_per_1k": "0.5"},
     "PATCH /api/agents/{agent_ref:str}": {"default_prompt": "x"},
@@ -149,7 +154,9 @@ _NOT_OWNED = {
 }
 
 
-async def _resources(api: httpx.AsyncClient, owner: dict[str, str]) -> dict[str, str]:
+async def _resources(
+    api: httpx.AsyncClient, owner: dict[str, str], bot: FakeTelegram
+) -> dict[str, str]:
     """One resource of each kind, owned by ``owner``, by path parameter name."""
     tag = uuid.uuid4().hex[:6]
     graph = (await api.post("/api/graphs", json=_graph(f"iso-{tag}"), headers=owner)).json()
@@ -177,13 +184,17 @@ async def _resources(api: httpx.AsyncClient, owner: dict[str, str]) -> dict[str,
         headers=owner,
     )  # fmt: skip
     key = (await api.get("/api/keys", headers=owner)).json()[0]
-    for answer in (run, credential, file, agent, model):
+    deployment = await api.post(
+        f"/api/agents/{agent.json()['id']}/channels/telegram",
+        json={"token": bot.token, "public_url": PUBLIC_URL}, headers=owner,
+    )  # fmt: skip
+    for answer in (run, credential, file, agent, model, deployment):
         assert answer.is_success, answer.text
     return {
         "graph_id": graph["id"], "run_id": run.json()["id"], "version": "1",
         "credential_id": credential.json()["id"], "file_id": file.json()["$file"],
         "agent_ref": agent.json()["id"], "model_id": model.json()["id"], "key_id": key["id"],
-        "kind": "telegram",
+        "kind": "telegram", "deployment_id": deployment.json()["id"],
     }  # fmt: skip
 
 
@@ -197,11 +208,14 @@ def _url(path: str, values: dict[str, str]) -> str:
 
 
 async def test_a_member_gets_404_for_another_members_resources_on_every_route(
-    api: httpx.AsyncClient, services: Any, admin: dict[str, str]
+    api: httpx.AsyncClient,
+    services: Any,
+    admin: dict[str, str],
+    bot_api: FakeTelegram,  # noqa: F811
 ) -> None:
     alice = {"X-API-Key": (await _member(api, admin))["api_key"]}
     bob = {"X-API-Key": (await _member(api, admin))["api_key"]}
-    owned = await _resources(api, alice)
+    owned = await _resources(api, alice, bot_api)
     missing = {name: str(uuid.uuid4()) for name in owned} | {"version": "1", "kind": "telegram"}
     missing["agent_ref"] = str(uuid.uuid4())
 
