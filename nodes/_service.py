@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from kyra.context import NodeContext
+from kyra.context import FileRef, NodeContext
 from kyra.credentials import ServiceClient
 from kyra.errors import CredentialError, NodeError
 
@@ -125,7 +125,7 @@ async def send(
             f"{service.name} {what} failed: {type(exc).__name__}", retryable=True
         ) from None
     if not response.is_success:
-        raise service_error(service, what, response, _json(response))
+        raise service_error(service, what, response, _answer(response))
     return response
 
 
@@ -163,6 +163,12 @@ async def _read(response: httpx.Response) -> None:
     await response.aread()
 
 
+def _answer(response: httpx.Response) -> Any:
+    """An error answer: its JSON, else its text (XML services such as S3 word errors so)."""
+    answer = _json(response)
+    return response.text[: MAX_MESSAGE * 4] if answer is None else answer
+
+
 def _json(response: httpx.Response) -> Any:
     if not response.content:
         return None
@@ -170,6 +176,40 @@ def _json(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+async def download(
+    ctx: NodeContext,
+    service: Service,
+    client: ServiceClient,
+    method: str,
+    path: str,
+    *,
+    what: str,
+    name: str | Callable[[httpx.Response], str],
+    mime: str = "",
+    **kwargs: Any,
+) -> FileRef:
+    """Stream a service's answer into ``ctx.files`` (never whole in memory) and return the
+    file's reference; ``name`` may be read from the response (a metadata header).
+
+    Raises:
+        NodeError: as :func:`send`.
+    """
+    try:
+        async with client.stream(method, path, **kwargs) as response:
+            if not response.is_success:
+                await _read(response)
+                raise service_error(service, what, response, _answer(response))
+            filename = name(response) if callable(name) else name
+            kind = mime or response.headers.get("content-type", "")
+            return await ctx.files.save(response.aiter_bytes(), name=filename, mime=kind)
+    except httpx.TimeoutException:
+        raise NodeError(f"{service.name} {what} timed out", retryable=True) from None
+    except httpx.HTTPError as exc:
+        raise NodeError(
+            f"{service.name} {what} failed: {type(exc).__name__}", retryable=True
+        ) from None
 
 
 #: Fetches one page: given the previous page's token (None first), the items and the next
@@ -218,6 +258,7 @@ __all__ = [
     "RETRYABLE_STATUS",
     "Service",
     "call",
+    "download",
     "once",
     "paginate",
     "param_error",

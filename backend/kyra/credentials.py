@@ -13,16 +13,20 @@ OAuth2 tokens kept fresh. Storage, encryption and refresh belong to the applicat
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
+from aws_request_signer import AwsRequestSigner
 
 from kyra.errors import CredentialError, CredentialInvalidError
 
 __all__ = [
+    "AwsSigV4",
     "Basic",
     "Bearer",
     "ByChoice",
@@ -43,8 +47,6 @@ _KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _FIELD_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 #: Longest value of one field (keys, tokens and PEM blocks fit comfortably).
 MAX_VALUE_CHARS = 20_000
-#: Fields an OAuth2 kind stores besides its declared ones (written by the connect flow).
-OAUTH2_FIELDS = ("access_token", "refresh_token", "expires_at", "scope", "token_type")
 
 FieldType = Literal["text", "url", "choice"]
 
@@ -220,6 +222,48 @@ class ByChoice(Injection):
 
 
 @dataclass(frozen=True)
+class AwsSigV4(Injection):
+    """AWS Signature Version 4 (S3 and S3-compatible stores such as MinIO): the request is
+    signed with the credential's access key pair for ``service`` in its region.
+
+    The payload hash is the request's ``x-amz-content-sha256`` header when the handler set it
+    (a streamed body, hashed beforehand), else the SHA-256 of the body.
+    """
+
+    service: str = "s3"
+    access_key: str = "access_key_id"
+    secret_key: str = "secret_access_key"
+    region: str = "region"
+
+    def apply(self, request: httpx.Request, fields: Mapping[str, Any]) -> None:
+        key_id = _value(fields, self.access_key)
+        if not key_id:
+            return
+        payload = (
+            request.headers.get("x-amz-content-sha256")
+            or hashlib.sha256(request.content).hexdigest()
+        )
+        signer = AwsRequestSigner(
+            _value(fields, self.region) or "us-east-1",
+            key_id,
+            _value(fields, self.secret_key),
+            self.service,
+        )
+        amz = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower().startswith("x-amz-")
+            and name.lower() not in ("x-amz-content-sha256", "x-amz-date")
+        }
+        request.headers.update(
+            signer.sign_with_headers(request.method, str(request.url), amz, payload)
+        )
+
+    def field_names(self) -> set[str]:
+        return {self.access_key, self.secret_key, self.region}
+
+
+@dataclass(frozen=True)
 class OAuth2:
     """The kind is connected with the OAuth2 authorization-code flow (with PKCE).
 
@@ -259,7 +303,8 @@ class CredentialKind:
         name: the kind's name, used by ``CredentialRef`` and stored on credentials.
         title: shown on the Credentials page.
         fields: the form's fields. OAuth2 kinds also store the token fields
-            (:data:`OAUTH2_FIELDS`); ``access_token`` may be pasted instead of connecting.
+            (``access_token``, ``refresh_token``, ``expires_at``, ``scope``, ``token_type``);
+            ``access_token`` may be pasted instead of connecting.
         injection: how the fields go into requests (Bearer for OAuth2 kinds).
         base_url: the service's API root; a credential overrides it with ``base_url_field``.
         base_url_field: the optional non-secret field holding the override (added if absent).
@@ -317,11 +362,11 @@ class CredentialKind:
         problems = [
             {"field": f"data.{name}", "message": f"unknown field for a {self.name} credential"}
             for name in data
-            if name not in known and name not in OAUTH2_FIELDS
+            if name not in known
         ]
         clean: dict[str, str] = {}
         for name, value in data.items():
-            if value is None or (name not in known and name not in OAUTH2_FIELDS):
+            if value is None or name not in known:
                 continue
             if not isinstance(value, str | int | float) or isinstance(value, bool):
                 problems.append({"field": f"data.{name}", "message": "must be a string"})
@@ -443,12 +488,6 @@ class ServiceClient:
     def base_url(self) -> str:
         return self.kind.service_url(self._fields)
 
-    def field(self, name: str) -> str:
-        """A non-secret field of the credential (e.g. a default channel), or ``""``."""
-        if name in self.kind.secret_names:
-            raise CredentialError(f"{name!r} is a secret field of {self.kind.name}")
-        return _value(self._fields, name)
-
     def secret_values(self) -> list[str]:
         """The secret values this client sends (to mask them in messages)."""
         return self.kind.secret_values(self._fields)
@@ -481,12 +520,35 @@ class ServiceClient:
             response = await self._send(method, path, timeout, kwargs)
         return response
 
+    @asynccontextmanager
+    async def stream(
+        self, method: str, path: str, *, timeout: float = 60.0, **kwargs: Any
+    ) -> AsyncIterator[httpx.Response]:
+        """Like :meth:`request`, with the body left unread: iterate ``aiter_bytes()`` (a
+        download) inside the ``async with``; the response is closed after it."""
+        response = await self._send(method, path, timeout, kwargs, stream=True)
+        if response.status_code == 401 and self._can_refresh():
+            assert self._refresh is not None
+            await response.aclose()
+            self._fields = dict(await self._refresh(self._fields))
+            response = await self._send(method, path, timeout, kwargs, stream=True)
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
     def _can_refresh(self) -> bool:
         return self._refresh is not None and bool(self._fields.get("refresh_token"))
 
     async def _send(
-        self, method: str, path: str, timeout: float, kwargs: dict[str, Any]
+        self,
+        method: str,
+        path: str,
+        timeout: float,
+        kwargs: dict[str, Any],
+        *,
+        stream: bool = False,
     ) -> httpx.Response:
         request = self._http.build_request(method, self.url(path), timeout=timeout, **kwargs)
         self.kind.injection.apply(request, self._fields)
-        return await self._http.send(request, follow_redirects=False)
+        return await self._http.send(request, follow_redirects=False, stream=stream)

@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     llm_max_retries: int = 2
     llm_timeout_seconds: float = 120.0
 
+    #: Short-term memory backend of agents whose memory_schema names none: one every API and
+    #: worker process sees ("redis" or "postgres"; "buffer" only for one process).
+    memory_short_backend: str = "redis"
+    #: Torch threads of the local embedding model; 0 picks half the cores (one on two).
+    embedding_threads: int = 0
+
     log_level: str = "INFO"
     #: "json" (one object per line), "console" (readable) or "auto": console on a terminal.
     log_format: str = "auto"

@@ -27,9 +27,14 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     agent: str | None = Field(
-        None, description="Saved agent id or name; when set, the fields below are ignored"
+        None, description="Saved agent id or name; then the fields after session_id are ignored"
     )
     goal: str = Field("", description="What to achieve; templates allowed. Empty uses the input")
+    session_id: str | None = Field(
+        None,
+        max_length=200,
+        description="Continue a conversation of a saved agent, e.g. {{ trigger.body.chat_id }}",
+    )
     prompt: str = Field("", description="System prompt of an inline agent")
     tools: list[str] = Field(
         default_factory=list,

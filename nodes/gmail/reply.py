@@ -50,7 +50,10 @@ SPEC = NodeSpec(
 def reply_headers(original: dict[str, Any], me: str, *, reply_all: bool) -> dict[str, Any]:
     """The headers of a reply to ``original`` (a read message) sent by ``me``."""
     headers = original["headers"]
-    to = addresses(headers.get("reply-to") or headers.get("from", ""))
+    if "SENT" in original["label_ids"]:  # answering our own message: write to its recipients
+        to = addresses(headers.get("to", ""))
+    else:
+        to = addresses(headers.get("reply-to") or headers.get("from", ""))
     cc: list[str] = []
     if reply_all:
         seen = {bare(a) for a in to} | {me}

@@ -9,6 +9,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import RUN_TIMEOUT_MS
+
 from .conftest import Editor
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +36,7 @@ def test_a_file_made_by_a_node_downloads_from_the_run_view(
     editor.button("Run").click()
     page = editor.page
     expect(page.get_by_test_id("run-status")).to_have_attribute(
-        "data-run-status", "succeeded", timeout=30_000
+        "data-run-status", "succeeded", timeout=RUN_TIMEOUT_MS
     )
     editor.select("csv")
     files = page.get_by_test_id("result-files")

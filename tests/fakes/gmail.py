@@ -221,6 +221,8 @@ class FakeGmail(FakeServer):
             return google_error(400, "Invalid value for ByteString")
         if not parsed.get("To") and not parsed.get("Cc") and not parsed.get("Bcc"):
             return google_error(400, "Recipient address required")
+        if not parsed.get("From"):  # Gmail sends as the authenticated user
+            raw = f"From: {ADDRESS}\r\n".encode() + raw
         thread = body.get("threadId")
         if thread and thread not in {m.thread_id for m in self.messages.values()}:
             return google_error(404, "Requested entity was not found.")

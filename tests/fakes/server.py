@@ -60,6 +60,10 @@ class Recorded:
     query: dict[str, str] = field(default_factory=dict)
     raw: bytes = b""
     query_all: dict[str, list[str]] = field(default_factory=dict)
+    #: The path as sent, percent-encoding kept (signatures are computed over it).
+    raw_path: str = ""
+    #: The query string as sent.
+    raw_query: str = ""
 
 
 @dataclass
@@ -129,6 +133,10 @@ class FakeServer:
             self._server.should_exit = True
             self._thread.join(10)
 
+    def scripted(self, recorded: Recorded) -> bool:
+        """Whether ``recorded`` takes the next scripted reply (other requests get the default)."""
+        return True
+
     def respond(self, recorded: Recorded, reply: Reply) -> Response:
         raise NotImplementedError("The 'respond' method must be implemented.")
 
@@ -152,11 +160,14 @@ class FakeServer:
             query_all.setdefault(name, []).append(value)
         body = _decoded(raw, headers.get("content-type", ""))
         recorded = Recorded(
-            scope["method"], scope["path"], headers, body, dict(pairs), raw, query_all
-        )
+            scope["method"], scope["path"], headers, body, dict(pairs), raw, query_all,
+            (scope.get("raw_path") or scope["path"].encode()).decode(),
+            scope.get("query_string", b"").decode(),
+        )  # fmt: skip
         with self._lock:
             self.requests.append(recorded)
-        await _send(send, self.respond(recorded, self._next_reply()))
+        reply = self._next_reply() if self.scripted(recorded) else Reply()
+        await _send(send, self.respond(recorded, reply))
 
 
 def _decoded(raw: bytes, content_type: str) -> Any:

@@ -95,6 +95,16 @@ class ToolContext:
             budget_usd=scope.budget_usd,
         )
 
+    @cached_property
+    def memory(self) -> Any:
+        """The calling agent's memory (and the owner's other agents'), costs on this step."""
+        from kyra.memory.access import EngineMemoryAccess
+
+        return EngineMemoryAccess(
+            self._parent.services, owner_id=self.owner_id, llm=self.llm,
+            calling_agent=self._agent_id,
+        )  # fmt: skip
+
     async def credential(self, kind: str) -> dict[str, Any]:
         return await self.credentials.fields(kind)
 
@@ -106,6 +116,9 @@ class ToolContext:
 
     async def service(self, kind: str) -> ServiceClient:
         return await self.credentials.client(kind, self.http)
+
+    async def connect_address(self, host: str, port: int) -> str:
+        return await self._parent.connect_address(host, port)  # type: ignore[no-any-return]
 
     def add_cost(
         self, *, usd: float | Decimal, input_tokens: int = 0, output_tokens: int = 0

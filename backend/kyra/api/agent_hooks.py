@@ -3,9 +3,9 @@
 Signed exactly like graph webhooks (DESIGN §5) with the agent's ``webhook_secret``; an agent
 without a secret cannot be called this way (fail closed). Agent names are unique per owner
 only, so the signature also tells which owner's agent is meant. The body is
-``{"goal": "...", "mode": "sync" | "async", "budget_usd": …}``: ``sync`` answers with the
-agent's answer, ``async`` with a run id at once. A replayed signed request (same signature
-within the replay window) starts nothing and returns the first run's id.
+``{"goal": "...", "mode": "sync" | "async", "budget_usd": …, "session_id": …}``: ``sync``
+answers with the agent's answer, ``async`` with a run id at once. A replayed signed request
+(same signature within the replay window) starts nothing and returns the first run's id.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from litestar import Controller, Request, Response, post
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from kyra.agents.memory import SESSION_ID
 from kyra.agents.service import run_agent, run_answer
 from kyra.api.hooks import PayloadTooLargeError, read_body
 from kyra.crypto import decrypt_text
@@ -36,6 +37,9 @@ class AgentHookRequest(BaseModel):
     goal: str = Field(min_length=1, max_length=100_000)
     mode: Literal["sync", "async"] = "sync"
     budget_usd: Decimal | None = Field(None, ge=0, le=1_000_000)
+    session_id: str | None = Field(
+        None, pattern=SESSION_ID.pattern, description="Conversation to continue (memory)"
+    )
 
 
 def _error(status: int, detail: str, **extra: Any) -> Response[Any]:
@@ -104,8 +108,9 @@ class AgentHookController(Controller):
             async with services.session_factory() as session:
                 agent = await session.merge(agent)
                 started = await run_agent(
-                    services, session, agent, goal=body.goal, mode=mode, budget_usd=body.budget_usd
-                )
+                    services, session, agent, goal=body.goal, mode=mode,
+                    budget_usd=body.budget_usd, session_id=body.session_id,
+                )  # fmt: skip
         except BaseException:
             await redis.delete(seen_key)  # nothing started: the sender may retry
             raise

@@ -41,10 +41,9 @@ def _optional_routes() -> list[Any]:
     import importlib
 
     routes: list[Any] = []
-    for name in (
-        "kyra.api.llm", "kyra.api.analytics", "kyra.api.agents", "kyra.api.agent_runs",
-        "kyra.api.agent_hooks",
-    ):  # fmt: skip
+    modules = ("kyra.api.llm", "kyra.api.analytics", "kyra.api.agents", "kyra.api.agent_runs",
+               "kyra.api.memory", "kyra.api.agent_hooks")  # fmt: skip
+    for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

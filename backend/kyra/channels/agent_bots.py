@@ -1,5 +1,6 @@
 """Agents as chat bots: an agent deployed to a channel gets a bot graph of its own (the
-channel's trigger → the agent → a reply to the same chat), deployed like any graph.
+channel's trigger → the agent, one memory session per chat → a reply to the same chat),
+deployed like any graph.
 
 The bot graph is an ordinary graph (listed, versioned, its runs traced), so everything a
 channel deployment does for graphs (secret checks, one run per update) holds for agents too.
@@ -51,7 +52,9 @@ def bot_document(
         "nodes": [
             {"id": "incoming", "type": trigger_type, "params": {}, "position": {"x": 0, "y": 0}},
             {"id": "agent", "type": "AI.agent", "position": {"x": 260, "y": 0},
-             "params": {"agent": str(agent.agent_id), "goal": "{{ trigger.text }}"}},
+             "params": {"agent": str(agent.agent_id), "goal": "{{ trigger.text }}",
+                        # One conversation (memory session) per chat.
+                        "session_id": f"{kind}:{{{{ trigger.chat_id }}}}"}},
             {"id": "reply", "type": reply.node_type, "position": {"x": 520, "y": 0},
              "params": {"text": "{{ nodes.agent.output.answer }}"},
              "credentials": {reply.credential_kind: str(credential_id)}},

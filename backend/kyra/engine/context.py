@@ -104,6 +104,15 @@ class EngineNodeContext:
             budget_usd=self.scope.budget_usd,
         )
 
+    @cached_property
+    def memory(self) -> Any:
+        """Saved agents' memories, embedding costs booked to this node run."""
+        from kyra.memory.access import EngineMemoryAccess
+
+        return EngineMemoryAccess(
+            self.services, owner_id=self.scope.owner_id, llm=self.llm, calling_agent=None
+        )
+
     async def credential(self, kind: str) -> dict[str, Any]:
         return await self.credentials.fields(kind)
 
@@ -127,6 +136,9 @@ class EngineNodeContext:
 
     async def service(self, kind: str) -> ServiceClient:
         return await self.credentials.client(kind, self.http)
+
+    async def connect_address(self, host: str, port: int) -> str:
+        return await self.services.connect_address(host, port)
 
     def add_cost(
         self, *, usd: float | Decimal, input_tokens: int = 0, output_tokens: int = 0

@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kyra.engine.hooks import EngineHook
+from kyra.errors import NodeError
 from kyra.registry import Registry
 from kyra.settings import Settings
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from kyra.engine.dispatch import Dispatcher
     from kyra.engine.leases import SyncRunLeases
     from kyra.files.store import BlobStore
+    from kyra.net import AddressPolicy
 
 
 class EngineServices:
@@ -63,11 +65,39 @@ class EngineServices:
         return create_http_client(allow_hosts=self.settings.allowed_hosts)
 
     @cached_property
+    def address_policy(self) -> AddressPolicy:
+        """Which addresses nodes may connect to (HTTP and database connections alike)."""
+        from kyra.net import AddressPolicy
+
+        return AddressPolicy(self.settings.allowed_hosts)
+
+    async def connect_address(self, host: str, port: int) -> str:
+        """The checked IP address a node's direct TCP connection to ``host`` must use."""
+        from kyra.net import permitted_addresses
+
+        try:
+            addresses = await permitted_addresses(self.address_policy, host, port, timeout=10)
+        except TimeoutError:
+            raise NodeError(f"timed out resolving {host}", retryable=True) from None
+        except (OSError, ValueError) as exc:
+            raise NodeError(f"could not resolve {host}: {exc}", retryable=True) from None
+        return str(addresses[0])
+
+    @cached_property
     def files(self) -> BlobStore:
         """Where node files are stored (the same folder for the API and every local worker)."""
         from kyra.files.store import DiskBlobStore
 
         return DiskBlobStore(self.settings.files_path)
+
+    @cached_property
+    def memory(self) -> Any:
+        """Agent memory backends and the embedding cache of this process (``kyra.memory``)."""
+        from kyra.memory.backends import BackendResources
+        from kyra.memory.manager import MemoryServices
+
+        resources = BackendResources(self.settings, self.session_factory)
+        return MemoryServices(resources, embedding_threads=self.settings.embedding_threads or None)
 
     async def close(self) -> None:
         if self.dispatcher is not None:
@@ -76,4 +106,6 @@ class EngineServices:
             await self.sync_leases.close()
         if "http" in self.__dict__:
             await self.http.aclose()
+        if "memory" in self.__dict__:
+            await self.memory.close()
         await self.hooks.close()

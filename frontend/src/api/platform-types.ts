@@ -9,6 +9,21 @@ export interface WebhookInfo {
   methods: string[];
 }
 
+/** A polling trigger of a saved graph (e.g. Gmail.trigger): when it looks, how it went. */
+export interface PollInfo {
+  node_id: string;
+  node_type: string;
+  interval_seconds: number;
+  enabled: boolean;
+  next_poll_at: string | null;
+  last_polled_at: string | null;
+  /** The last poll's failure; null when it worked. */
+  last_error: string | null;
+  runs_started: number;
+  /** Whether a first poll stored a cursor (only mail newer than that starts runs). */
+  started: boolean;
+}
+
 export interface ScheduleInfo {
   id: string;
   graph_id: string;
@@ -238,6 +253,47 @@ export interface AgentInput {
 }
 
 export type AgentRunMode = "direct" | "tracked" | "queue";
+
+export type MemoryKind = "core" | "episodic" | "semantic" | "note" | "summary";
+export type MemoryStrategy = "fused" | "vector" | "keyword" | "recency";
+
+/** One stored memory; searches add `score` and `strategy` (and `matched_by` when fused). */
+export interface MemoryItem {
+  id: number;
+  kind: MemoryKind;
+  content: string;
+  importance: number;
+  metadata: JsonObject;
+  occurred_at: string;
+  created_at: string;
+  key?: string;
+  subject?: string;
+  relation?: string;
+  object?: string;
+  session_id?: string;
+  score?: number;
+  strategy?: string;
+  matched_by?: string[];
+}
+
+export interface MemoryCreate {
+  kind: MemoryKind;
+  content: string;
+  key?: string;
+}
+
+export interface AgentSession {
+  session_id: string;
+  messages: number;
+  updated_at: string | null;
+}
+
+export interface SessionWindow {
+  session_id: string;
+  window: number;
+  backend: string;
+  messages: { role: string; content?: unknown; tool_calls?: unknown }[];
+}
 
 /** A step of an agent (an LLM call, a tool call, a sub-agent) as the trace shows it. */
 export interface TraceNode extends NodeRunRead {

@@ -6,6 +6,7 @@ import type {
   AgentQueued,
   AgentRunMode,
   AgentRunRow,
+  AgentSession,
   BudgetTier,
   Credential,
   CredentialKindSpec,
@@ -13,6 +14,9 @@ import type {
   OAuthProvider,
   LlmModel,
   LlmProvider,
+  MemoryCreate,
+  MemoryItem,
+  MemoryStrategy,
   ModelUpdate,
   ProviderCreate,
   Recommendation,
@@ -20,6 +24,7 @@ import type {
   RunStatsRead,
   RunTrace,
   ScheduleInfo,
+  SessionWindow,
   ToolDefinition,
   UsageGroup,
   UsageRead,
@@ -86,10 +91,18 @@ export const platformApi = {
   createAgent: (body: AgentInput) => request<Agent>("POST", "/api/agents", body),
   updateAgent: (ref: string, body: Partial<AgentInput>) => request<Agent>("PATCH", `/api/agents/${enc(ref)}`, body),
   deleteAgent: (ref: string) => request<void>("DELETE", `/api/agents/${enc(ref)}`),
-  runAgent: (ref: string, body: { goal: string; mode: AgentRunMode; budget_usd?: number }) =>
+  runAgent: (ref: string, body: { goal: string; mode: AgentRunMode; budget_usd?: number; session_id?: string }) =>
     request<AgentAnswer | AgentQueued>("POST", `/api/agents/${enc(ref)}/run`, body),
   agentRuns: (ref: string, limit = 20) =>
     request<AgentRunRow[]>("GET", `/api/agents/${enc(ref)}/runs${query({ limit })}`),
+
+  memories: (ref: string, params: { kind?: string; query?: string; strategy?: MemoryStrategy; limit?: number }) =>
+    request<MemoryItem[]>("GET", `/api/agents/${enc(ref)}/memories${query(params)}`),
+  addMemory: (ref: string, body: MemoryCreate) => request<MemoryItem>("POST", `/api/agents/${enc(ref)}/memories`, body),
+  deleteMemory: (ref: string, id: number) => request<void>("DELETE", `/api/agents/${enc(ref)}/memories/${id}`),
+  sessions: (ref: string) => request<AgentSession[]>("GET", `/api/agents/${enc(ref)}/sessions`),
+  session: (ref: string, sessionId: string) =>
+    request<SessionWindow>("GET", `/api/agents/${enc(ref)}/sessions/${enc(sessionId)}`),
 
   trace: (runId: string) => request<RunTrace>("GET", `/api/runs/${enc(runId)}/trace`),
   /** Resume a run paused with `budget_exceeded`, raising its budget. */

@@ -59,7 +59,7 @@ function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
           </span>
         )}
       </div>
-      {spec?.trigger && <TriggerInfo id={id} type={data.doc.type} />}
+      {spec?.trigger && <TriggerInfo id={id} type={data.doc.type} receives={!!spec.receives} />}
       <div className="kyra-node-ports">
         {Array.from({ length: rows }, (_, i) => (
           <div className="port-line" key={i}>

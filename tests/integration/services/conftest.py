@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -29,17 +29,18 @@ async def admin_key(session_factory: Any) -> str:
     return key
 
 
-async def configure_provider(
+async def configured_provider(
     api: httpx.AsyncClient, admin_key: str, name: str, fake: FakeOAuth
-) -> None:
-    """The fake authorization server as the operator's client for ``name`` (other tests may
-    have changed it, so every test sets it)."""
+) -> AsyncIterator[FakeOAuth]:
+    """The fake authorization server as the operator's client for ``name`` while a test runs,
+    removed after it (other tests expect providers they did not configure to be absent)."""
     body = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
             "authorize_url": fake.authorize_url, "token_url": fake.token_url}  # fmt: skip
-    stored = await api.put(
-        f"/api/oauth/providers/{name}", json=body, headers={"X-API-Key": admin_key}
-    )
+    headers = {"X-API-Key": admin_key}
+    stored = await api.put(f"/api/oauth/providers/{name}", json=body, headers=headers)
     assert stored.status_code == 200, stored.text
+    yield fake
+    await api.delete(f"/api/oauth/providers/{name}", headers=headers)
 
 
 @pytest.fixture(scope="session")
@@ -52,10 +53,10 @@ def _google_server() -> Iterator[FakeOAuth]:
 @pytest.fixture
 async def google_oauth(
     _google_server: FakeOAuth, api: httpx.AsyncClient, admin_key: str
-) -> FakeOAuth:
+) -> AsyncIterator[FakeOAuth]:
     """The fake Google authorization server, configured as the operator's client."""
-    await configure_provider(api, admin_key, "google", _google_server)
-    return _google_server
+    async for fake in configured_provider(api, admin_key, "google", _google_server):
+        yield fake
 
 
 @pytest.fixture(scope="session")
@@ -131,9 +132,9 @@ def _slack_oauth_server() -> Iterator[FakeOAuth]:
 @pytest.fixture
 async def slack_oauth(
     _slack_oauth_server: FakeOAuth, api: httpx.AsyncClient, admin_key: str
-) -> FakeOAuth:
-    await configure_provider(api, admin_key, "slack", _slack_oauth_server)
-    return _slack_oauth_server
+) -> AsyncIterator[FakeOAuth]:
+    async for fake in configured_provider(api, admin_key, "slack", _slack_oauth_server):
+        yield fake
 
 
 @pytest.fixture(scope="session")
@@ -173,9 +174,9 @@ def _microsoft_server() -> Iterator[FakeOAuth]:
 @pytest.fixture
 async def microsoft_oauth(
     _microsoft_server: FakeOAuth, api: httpx.AsyncClient, admin_key: str
-) -> FakeOAuth:
-    await configure_provider(api, admin_key, "microsoft", _microsoft_server)
-    return _microsoft_server
+) -> AsyncIterator[FakeOAuth]:
+    async for fake in configured_provider(api, admin_key, "microsoft", _microsoft_server):
+        yield fake
 
 
 @pytest.fixture(scope="session")

@@ -226,3 +226,20 @@ async def test_a_revoked_grant_fails_the_node_with_a_credential_error(
     assert f"credential {credential['name']!r}" in result["error"]["message"]
     assert "revoked or has expired" in result["error"]["message"]
     assert "reconnect it on the Credentials page" in result["error"]["message"]
+
+
+async def test_a_reply_to_a_message_the_account_sent_goes_to_its_recipients(
+    api: httpx.AsyncClient, fake_gmail: FakeGmail, gmail_credential: str
+) -> None:
+    sent = await run_node(
+        api,
+        gmail_node(
+            "Gmail.send_message", gmail_credential, to="bo@example.org", subject="Plan", text="v1"
+        ),
+    )
+    original = sent["output"]["out"]["id"]
+
+    await run_node(api, gmail_node("Gmail.reply", gmail_credential, message_id=original, text="v2"))
+
+    mime = sent_mime(fake_gmail.calls("POST", "/messages/send")[-1])
+    assert (mime["To"], mime["Subject"]) == ("bo@example.org", "Re: Plan")

@@ -1,6 +1,13 @@
 """SQLModel tables, one module per aggregate; importing this package registers them all."""
 
-from kyra.db.models.agent import AgentMemory, AgentRun, AgentStatus, AiAgent, MemoryKind
+from kyra.db.models.agent import (
+    AgentMemory,
+    AgentRun,
+    AgentSessionMessage,
+    AgentStatus,
+    AiAgent,
+    MemoryKind,
+)
 from kyra.db.models.channel import ChannelDeployment
 from kyra.db.models.credential import Credential
 from kyra.db.models.file import StoredFile
@@ -24,6 +31,7 @@ __all__ = [
     "TERMINAL_RUN",
     "AgentMemory",
     "AgentRun",
+    "AgentSessionMessage",
     "AgentStatus",
     "AiAgent",
     "ApiKey",

@@ -65,8 +65,25 @@ async def agents_named(
 # --- agent runs -------------------------------------------------------------------------------
 
 
-async def update_agent_run(session: AsyncSession, agent_run_id: uuid.UUID, **values: Any) -> None:
-    await session.execute(update(AgentRun).where(AgentRun.run_id == agent_run_id).values(**values))
+async def update_agent_run(
+    session: AsyncSession, agent_run_id: uuid.UUID, **values: Any
+) -> uuid.UUID | None:
+    """Update an agent run; returns its agent's id (None when there is no such run)."""
+    agent_id: uuid.UUID | None = await session.scalar(
+        update(AgentRun)
+        .where(AgentRun.run_id == agent_run_id)
+        .values(**values)
+        .returning(AgentRun.agent_id)
+    )
+    return agent_id
+
+
+async def set_agent_status(session: AsyncSession, agent_id: uuid.UUID | None, status: str) -> None:
+    """``ai_agents.status`` follows the agent's latest run start or end."""
+    if agent_id is not None:
+        await session.execute(
+            update(AiAgent).where(AiAgent.agent_id == agent_id).values(status=status)
+        )
 
 
 async def list_agent_runs(
