@@ -5,15 +5,15 @@ files under ``KYRA_DATA_DIR/metrics`` (or ``PROMETHEUS_MULTIPROC_DIR``) and ``GE
 adds them up. Gauges of shared state (queue depth, leases) are read at scrape time from Redis
 and PostgreSQL, so any API process answers the same.
 
-prometheus-client chooses its storage when it is first imported, so the directory is set by
-:func:`setup_metrics` (from :mod:`kyra.wiring`) before anything imports it.
+:func:`setup_metrics` (called by :mod:`kyra.wiring` in every process) chooses that storage
+before the first metric is declared.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import sys
+import socket
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from decimal import Decimal
@@ -42,10 +42,17 @@ def setup_metrics(settings: Settings) -> Path:
     directory = metrics_dir(settings)
     directory.mkdir(parents=True, exist_ok=True)
     os.environ[MULTIPROC_ENV] = str(directory)
-    values: Any = sys.modules.get("prometheus_client.values")
-    if values is not None:  # imported too early (a test module): choose the storage again
-        values.ValueClass = values.get_value_class()
+    from prometheus_client import values
+
+    # Files are named per host and process, so containers sharing the directory (a volume)
+    # never write to the same file although their process ids repeat.
+    values.ValueClass = values.MultiProcessValue(process_identifier)  # type: ignore[no-untyped-call]
     return directory
+
+
+def process_identifier() -> str:
+    """Distinct for every process writing to the directory, on any host sharing it."""
+    return f"{socket.gethostname().replace('_', '-')}-{os.getpid()}"
 
 
 def forget_process(pid: int) -> None:

@@ -67,3 +67,25 @@ class WorkerHeartbeat(Middleware):
             except redis.RedisError as exc:
                 _log.warning("worker heartbeat failed: %r", exc)
             self._stop.wait(BEAT_SECONDS)
+
+
+def host_has_live_worker(settings: Settings) -> bool:
+    """Whether a worker process on this host beat recently (a container's health check)."""
+    timeout = settings.redis_timeout_seconds
+    client = redis.Redis.from_url(
+        settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+    )
+    since = time.time() - settings.worker_stale_seconds
+    members: list[bytes] = list(
+        client.zrangebyscore(heartbeat_key(settings.queue_name), since, "+inf")  # type: ignore[arg-type]
+    )
+    host = f"{socket.gethostname()[:40]}:".encode()
+    return any(member.startswith(host) for member in members)
+
+
+if __name__ == "__main__":  # python -m kyra.worker.heartbeat: exit 0 when a local worker beats
+    import sys
+
+    from kyra.settings import get_settings
+
+    sys.exit(0 if host_has_live_worker(get_settings()) else 1)
