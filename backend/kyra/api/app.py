@@ -28,7 +28,7 @@ from kyra.api.oauth import OAuthController
 from kyra.api.operations import OperationsController
 from kyra.api.runs import RunController
 from kyra.api.system import SystemController, WebController
-from kyra.api.triggers import TriggerController
+from kyra.api.triggers import TriggerController, TriggerListController
 from kyra.api.users import KeyController, UserController
 from kyra.engine.services import EngineServices
 from kyra.observability.asgi import observe_requests
@@ -89,6 +89,7 @@ def create_app(
             RunController,
             HookController,
             TriggerController,
+            TriggerListController,
             ChannelController,
             CredentialController,
             FileController,

@@ -145,6 +145,8 @@ _BODIES = {
     "PATCH /api/agents/{agent_ref:str}": {"default_prompt": "x"},
     "POST /api/agents/{agent_ref:str}/run": {"goal": "x"},
     "POST /api/runs/{run_id:uuid}/rerun": {"from_node": "set"},
+    "PATCH /api/triggers/{kind:str}/{trigger_id:uuid}": {"enabled": False},
+    "POST /api/agents/{agent_ref:str}/memories": {"content": "x"},
 }  # fmt: skip
 #: Routes with a path parameter that name no owned resource.
 _NOT_OWNED = {
@@ -195,6 +197,7 @@ async def _resources(
         "credential_id": credential.json()["id"], "file_id": file.json()["$file"],
         "agent_ref": agent.json()["id"], "model_id": model.json()["id"], "key_id": key["id"],
         "kind": "telegram", "deployment_id": deployment.json()["id"],
+        "trigger_id": deployment.json()["id"], "memory_id": "1", "session_id": "s1",
     }  # fmt: skip
 
 

@@ -103,6 +103,12 @@ async def sync_webhooks(
     Raises:
         ConflictError: a path is already used by another graph.
     """
+    # A webhook disabled by its owner stays disabled across saves.
+    disabled = set(
+        await session.scalars(
+            select(Webhook.node_id).where(Webhook.graph_id == graph.id, Webhook.enabled.is_(False))  # type: ignore[attr-defined]
+        )
+    )
     await session.execute(delete(Webhook).where(Webhook.graph_id == graph.id))
     for node in document.get("nodes", []):
         params = node.get("params") or {}
@@ -125,6 +131,7 @@ async def sync_webhooks(
                 path=path,
                 methods=methods,
                 reply_mode=mode,
+                enabled=node["id"] not in disabled,
             )
         )
         await session.flush()

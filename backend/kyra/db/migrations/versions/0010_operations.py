@@ -1,5 +1,5 @@
 """operations: disabled users and OpenID Connect identities, a run's trace context, channel
-deployments of agents
+deployments of agents, webhooks that can be disabled
 
 Revision ID: 0010
 Revises: 0007
@@ -27,6 +27,10 @@ def upgrade() -> None:
     op.add_column("api_keys", sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("runs", sa.Column("traceparent", sa.String(length=55), nullable=True))
     op.add_column("channel_deployments", sa.Column("agent_id", sa.Uuid(), nullable=True))
+    op.add_column(
+        "webhooks",
+        sa.Column("enabled", sa.Boolean(), nullable=False, server_default=sa.true()),
+    )
     op.create_foreign_key(
         "fk_channel_deployments_agent_id", "channel_deployments", "ai_agents",
         ["agent_id"], ["agent_id"], ondelete="CASCADE",
@@ -36,6 +40,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_constraint("fk_channel_deployments_agent_id", "channel_deployments", type_="foreignkey")
     op.drop_column("channel_deployments", "agent_id")
+    op.drop_column("webhooks", "enabled")
     op.drop_column("runs", "traceparent")
     op.drop_column("api_keys", "last_used_at")
     op.drop_index("uq_users_oidc_subject", table_name="users")
