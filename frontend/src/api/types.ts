@@ -177,4 +177,5 @@ export interface Me {
   user_id: string;
   name: string;
   is_admin: boolean;
+  role?: "admin" | "member";
 }
