@@ -102,6 +102,14 @@ class Settings(BaseSettings):
     embedding_threads: int = 0
 
     log_level: str = "INFO"
+    #: OpenID Connect sign-in: the provider's issuer URL and this app's client (empty: off).
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    #: Create a member for a signed-in identity that matches no user (else 403).
+    oidc_create_users: bool = False
+
     #: "json" (one object per line), "console" (readable) or "auto": console on a terminal.
     log_format: str = "auto"
 

@@ -14,12 +14,12 @@ import json
 from decimal import Decimal
 from typing import Any, Literal
 
-import redis.asyncio as aioredis
 from litestar import Controller, Request, Response, post
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kyra.agents.memory import SESSION_ID
 from kyra.agents.service import run_agent, run_answer
+from kyra.api.deps import app_redis
 from kyra.api.hooks import PayloadTooLargeError, read_body
 from kyra.crypto import decrypt_text
 from kyra.db.models import AiAgent
@@ -94,11 +94,12 @@ class AgentHookController(Controller):
             body = AgentHookRequest.model_validate(json.loads(raw or b"null"))
         except (ValueError, ValidationError) as exc:
             return _error(400, "invalid agent webhook body", errors=_problems(exc))
-        redis = _redis(request, services)
+        redis = app_redis(request, services)
         seen_key = _SEEN + digest
         window = 2 * settings.webhook_tolerance_seconds
         if not await redis.set(seen_key, "", nx=True, ex=window):
-            first = (await redis.get(seen_key) or b"").decode()
+            stored = await redis.get(seen_key) or b""
+            first = stored.decode() if isinstance(stored, bytes) else stored
             return Response(
                 {"run_id": first or None, "status": "replayed"}, status_code=409,
                 headers={"Idempotent-Replayed": "true"},
@@ -129,17 +130,6 @@ def _problems(exc: Exception) -> list[dict[str, str]]:
             for e in exc.errors()
         ]
     return [{"field": "body", "message": "not JSON"}]
-
-
-def _redis(request: Request[Any, Any, Any], services: EngineServices) -> aioredis.Redis:
-    client: aioredis.Redis | None = getattr(request.app.state, "agent_hook_redis", None)
-    if client is None:
-        timeout = services.settings.redis_timeout_seconds
-        client = aioredis.Redis.from_url(
-            services.settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
-        request.app.state.agent_hook_redis = client
-    return client
 
 
 ROUTES = [AgentHookController]

@@ -25,6 +25,7 @@ from kyra.api.graphs import GraphController
 from kyra.api.hooks import HookController
 from kyra.api.nodes import NodesController
 from kyra.api.oauth import OAuthController
+from kyra.api.oidc import OidcController
 from kyra.api.operations import OperationsController
 from kyra.api.runs import RunController
 from kyra.api.system import SystemController, WebController
@@ -94,6 +95,7 @@ def create_app(
             CredentialController,
             FileController,
             OAuthController,
+            OidcController,
             *_optional_routes(),
             WebController,
         ],

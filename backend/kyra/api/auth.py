@@ -30,6 +30,11 @@ PUBLIC = frozenset(
         # The OAuth2 provider sends the browser here: it carries no key, and is guarded by a
         # single-use state bound (by an HttpOnly cookie) to the browser that started it.
         "/api/oauth/callback",
+        # OpenID Connect sign-in: state and one-time codes bound to the browser by a cookie.
+        "/auth/oidc",
+        "/auth/oidc/login",
+        "/auth/oidc/callback",
+        "/auth/oidc/session",
         "/",
         "/{path:path}",
     }

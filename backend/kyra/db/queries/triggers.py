@@ -24,7 +24,7 @@ def _iso(value: datetime | None) -> str | None:
 
 async def _last_runs(session: AsyncSession, owner_id: uuid.UUID) -> dict[tuple[Any, str], Any]:
     query = (
-        select(Run.graph_id, Run.trigger_kind, func.max(Run.created_at))
+        select(col(Run.graph_id), col(Run.trigger_kind), func.max(col(Run.created_at)))
         .where(col(Run.owner_id) == owner_id, col(Run.parent_run_id).is_(None))
         .group_by(col(Run.graph_id), col(Run.trigger_kind))
     )
@@ -34,11 +34,8 @@ async def _last_runs(session: AsyncSession, owner_id: uuid.UUID) -> dict[tuple[A
 async def list_triggers(session: AsyncSession, *, owner_id: uuid.UUID) -> list[dict[str, Any]]:
     """One row per trigger: kind, graph, node, URL path or cron, next fire, last run, enabled."""
     last = await _last_runs(session, owner_id)
-    names = dict(
-        (await session.execute(select(Graph.id, Graph.name).where(col(Graph.owner_id) == owner_id)))
-        .tuples()
-        .all()
-    )
+    graphs = select(col(Graph.id), col(Graph.name)).where(col(Graph.owner_id) == owner_id)
+    names: dict[Any, str] = {row[0]: row[1] for row in await session.execute(graphs)}
     rows: list[dict[str, Any]] = []
     for hook in await session.scalars(select(Webhook).where(col(Webhook.owner_id) == owner_id)):
         kind = "webhook" if hook.reply_mode != "inbound" else "event"
@@ -82,7 +79,9 @@ async def set_enabled(
         NotFoundError: no such trigger of this kind for this owner (or a kind with no switch).
     """
     table = TOGGLES.get(kind)
-    row = await session.get(table, trigger_id) if table is not None else None
+    row: Webhook | Schedule | None = (
+        await session.get(table, trigger_id) if table is not None else None
+    )
     if row is None or row.owner_id != owner_id:
         raise NotFoundError(f"{kind} {trigger_id} not found")
     row.enabled = enabled

@@ -83,6 +83,10 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
     return user
 
 
+async def find_user_by_oidc_subject(session: AsyncSession, subject: str) -> User | None:
+    return await session.scalar(select(User).where(col(User.oidc_subject) == subject))
+
+
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(col(User.email) == email.lower()))
 
