@@ -18,10 +18,13 @@ from kyra.engine.queue import advance_run, execute_node_run
 from kyra.engine.services import EngineServices
 from kyra.observability.context import derived_span_id
 from kyra.observability.tracing import setup_tracing
+from tests.conftest import start_worker, stop_process_group
 from tests.fakes.fixtures import _openai_server, fake_openai  # noqa: F401
 from tests.fakes.openai import FakeOpenAI
+from tests.fakes.otlp import FakeCollector
 from tests.fakes.server import Reply
 from tests.integration.test_durability import node_runs, on_queue, run_status
+from tests.waiting import eventually
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
@@ -192,3 +195,59 @@ async def test_a_sync_run_without_a_caller_gets_a_trace_named_after_it(
     node = _by_name(finished, "node Core.set")
     assert node.parent is not None and node.parent.span_id == run.context.span_id
     assert node.context.trace_id == run.context.trace_id == server.context.trace_id
+
+
+async def test_a_real_worker_exports_its_spans_into_the_callers_trace_over_otlp(
+    services: EngineServices, owner: Any, spans: InMemorySpanExporter
+) -> None:
+    # Given a worker process on its own queue exporting to a collector (OTLP/HTTP)
+    collector = FakeCollector().start()
+    queue = f"otlp-{uuid.uuid4().hex[:8]}"
+    worker = start_worker(
+        env={"KYRA_QUEUE_NAME": queue, "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
+             "OTEL_SERVICE_NAME": "kyra-worker", "OTEL_BSP_SCHEDULE_DELAY": "200"}
+    )  # fmt: skip
+    isolated = on_queue(services, queue)
+    try:
+        path = f"otlp-{uuid.uuid4().hex[:8]}"
+        graph = {
+            "schema": "kyra.graph/1", "name": path,
+            "nodes": [
+                {"id": "hook", "type": "Webhook.trigger",
+                 "params": {"path": path, "reply": "async"}},
+                {"id": "set", "type": "Core.set", "params": {"values": {"ok": True}}},
+            ],
+            "edges": [{"source": "hook", "target": "set"}],
+        }  # fmt: skip
+        app = create_app(services.settings, services=isolated)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+            headers={"X-API-Key": owner.api_key},
+        ) as client:  # fmt: skip
+            assert (await client.post("/api/graphs", json=graph)).status_code == 201
+            caller = {"traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01"}
+            answer = await client.post(f"/hooks/{path}", json={}, headers=caller)
+        run_id = uuid.UUID(answer.json()["run_id"])
+
+        # When the worker runs it (a real queue hop), its spans reach the collector
+        async def exported() -> list[Any] | None:
+            names = {s.name for s in collector.spans if s.trace_id == TRACE_ID}
+            return collector.spans if {"run", "node Core.set"} <= names else None
+
+        received = await eventually(exported, what="the worker's spans exported")
+    finally:
+        stop_process_group(worker)
+        collector.stop()
+        assert isolated.dispatcher is not None
+        isolated.dispatcher.close()
+
+    # Then they continue the caller's trace under the API's webhook span
+    server = _by_name(spans.get_finished_spans(), "POST /hooks/{path}")
+    ours = {s.name: s for s in received if s.trace_id == TRACE_ID}
+    run, node = ours["run"], ours["node Core.set"]
+    assert run.service == node.service == "kyra-worker"
+    assert run.span_id == f"{derived_span_id(run_id):016x}"
+    assert run.parent_span_id == f"{server.context.span_id:016x}"
+    assert node.parent_span_id == run.span_id
+    assert node.attributes["kyra.node.status"] == "succeeded"
+    assert node.attributes["kyra.run.mode"] == "queue"
