@@ -43,6 +43,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Memory.compress",
+    icon="compress",
     title="Compress memory",
     category="Memory",
     description=(

@@ -33,6 +33,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Memory.core",
+    icon="memory",
     title="Core memory",
     category="Memory",
     description=(

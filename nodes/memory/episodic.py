@@ -34,6 +34,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Memory.episodic",
+    icon="calendar",
     title="Episodic memory",
     category="Memory",
     description=(

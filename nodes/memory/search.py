@@ -29,6 +29,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Memory.search",
+    icon="search",
     title="Search memory",
     category="Memory",
     description=(

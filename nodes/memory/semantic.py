@@ -36,6 +36,7 @@ class Params(BaseModel):
 
 SPEC = NodeSpec(
     type="Memory.semantic",
+    icon="graph",
     title="Semantic memory",
     category="Memory",
     description=(

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
+from kyra.api.fields import LimitQuery, OffsetQuery, Version
 from kyra.db.models import TERMINAL_RUN, Run
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as queries
@@ -35,7 +36,7 @@ class RunCreate(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict)
     mode: Literal["queue", "sync"] = "queue"
     budget_usd: Decimal | None = Field(None, ge=0, le=1_000_000)
-    version: int | None = Field(None, ge=1)
+    version: Version | None = None
 
 
 class ResumeRequest(BaseModel):
@@ -65,7 +66,11 @@ async def run_read(session: AsyncSession, run: Run) -> dict[str, Any]:
 class RunController(Controller):
     tags = ["runs"]
 
-    @post("/api/graphs/{graph_id:uuid}/runs")
+    @post(
+        "/api/graphs/{graph_id:uuid}/runs",
+        status_code=200,
+        opt={"statuses": {202: "Queued (mode queue): the run as it starts"}},
+    )
     async def start(
         self,
         graph_id: uuid.UUID,
@@ -105,8 +110,8 @@ class RunController(Controller):
         graph_id: uuid.UUID,
         db_session: AsyncSession,
         principal: Principal,
-        limit: int = Parameter(default=50, ge=1, le=500),
-        offset: int = Parameter(default=0, ge=0),
+        limit: LimitQuery = 50,
+        offset: OffsetQuery = 0,
     ) -> list[dict[str, Any]]:
         graph = await graph_queries.get_graph(
             db_session, owner_id=principal.user_id, graph_id=graph_id
@@ -121,8 +126,8 @@ class RunController(Controller):
         self,
         db_session: AsyncSession,
         principal: Principal,
-        limit: int = Parameter(default=50, ge=1, le=500),
-        offset: int = Parameter(default=0, ge=0),
+        limit: LimitQuery = 50,
+        offset: OffsetQuery = 0,
         who: Literal["mine", "all"] = Parameter(query="scope", default="mine"),
     ) -> list[dict[str, Any]]:
         """The caller's runs across all graphs, newest first; ``scope=all``: every owner's
@@ -169,7 +174,11 @@ class RunController(Controller):
         await db_session.refresh(run)
         return await run_read(db_session, run)
 
-    @post("/api/runs/{run_id:uuid}/rerun")
+    @post(
+        "/api/runs/{run_id:uuid}/rerun",
+        status_code=200,
+        opt={"statuses": {202: "Queued (mode queue): the new run as it starts"}},
+    )
     async def rerun(
         self, run_id: uuid.UUID, data: RerunCreate, db_session: AsyncSession, principal: Principal,
         services: EngineServices,
