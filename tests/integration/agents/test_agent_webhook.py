@@ -43,7 +43,7 @@ async def test_a_signed_request_gets_the_agents_answer(user: User, fake_openai: 
 
 
 async def test_bad_stale_missing_and_replayed_signatures_start_nothing(
-    user: User, fake_openai: FakeOpenAI
+    user: User, fake_openai: FakeOpenAI, worker: Any
 ) -> None:
     agent = await user.agent("guarded", webhook_secret=SECRET)
     body = {"goal": "Hi", "mode": "async"}
@@ -66,6 +66,8 @@ async def test_bad_stale_missing_and_replayed_signatures_start_nothing(
     assert again.status_code == 409 and again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["run_id"] == first.json()["run_id"]
     assert len(await user.get(f"/api/agents/{agent['id']}/runs")) == len(runs_before) + 1
+    # ... and the accepted run is answered by a worker (not left for a later test's one)
+    assert (await user.final(first.json()["run_id"]))["status"] == "succeeded"
 
 
 async def test_agents_without_a_secret_or_with_a_bad_body_are_refused(
