@@ -22,7 +22,8 @@ from tests.conftest import start_worker, stop_process_group
 from tests.fakes.fixtures import _openai_server, fake_openai  # noqa: F401
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.otlp import FakeCollector
-from tests.fakes.server import Reply
+from tests.fakes.server import Reply, ToolUse
+from tests.integration.agents.conftest import User, catalogue, user  # noqa: F401
 from tests.integration.test_durability import node_runs, on_queue, run_status
 from tests.waiting import eventually
 
@@ -251,3 +252,60 @@ async def test_a_real_worker_exports_its_spans_into_the_callers_trace_over_otlp(
     assert node.parent_span_id == run.span_id
     assert node.attributes["kyra.node.status"] == "succeeded"
     assert node.attributes["kyra.run.mode"] == "queue"
+
+
+async def test_an_agents_sub_agent_and_tool_calls_nest_under_it_with_content_when_asked(
+    user: User,  # noqa: F811
+    spans: InMemorySpanExporter,
+    settings: Any,
+    fake_openai: FakeOpenAI,  # noqa: F811
+) -> None:
+    # Given an operator who turned content capture on, and an agent with a sub-agent with a tool
+    setup_tracing(settings.model_copy(update={"otel_capture_content": True}))
+    try:
+        await user.agent("tracer-helper", tools=["Core.think"])
+        boss = await user.agent("tracer-boss", tools=["agent:tracer-helper"])
+        fake_openai.script(
+            Reply(text="", tool_calls=[ToolUse("agent__tracer-helper", {"goal": "find x"})]),
+            Reply(text="", tool_calls=[ToolUse("Core__think", {"thought": "x is 7"}, id="t1")]),
+            Reply(text="x is 7", usage=(50, 5)),
+            Reply(text="Final: 7", usage=(120, 5)),
+        )
+
+        # When the agent runs
+        answer = await user.run(boss, "What is x?", mode="tracked")
+        assert answer["status"] == "succeeded", answer
+    finally:
+        setup_tracing(settings)
+
+    # Then run → agent node → model calls and the sub-agent → its model calls and its tool
+    finished = spans.get_finished_spans()
+    by_id = {s.context.span_id: s for s in finished}
+
+    def parent(span: ReadableSpan) -> str:
+        assert span.parent is not None
+        return by_id[span.parent.span_id].name
+
+    run, node = _by_name(finished, "run"), _by_name(finished, "node AI.agent")
+    sub_agent = _by_name(finished, "invoke_agent agent:tracer-helper")
+    tool = _by_name(finished, "execute_tool Core.think")
+    chats = [s for s in finished if s.name == "chat gpt-4o-mini"]
+    assert parent(node) == "run" and parent(run) == "POST /api/agents/{agent_ref}/run"
+    assert (
+        sorted(parent(c) for c in chats)
+        == ["invoke_agent agent:tracer-helper"] * 2 + ["node AI.agent"] * 2
+    )
+    assert parent(sub_agent) == "node AI.agent"
+    assert parent(tool) == "invoke_agent agent:tracer-helper"
+    assert sub_agent.attributes is not None and tool.attributes is not None
+    assert sub_agent.attributes["gen_ai.operation.name"] == "invoke_agent"
+    assert sub_agent.attributes["gen_ai.agent.name"] == "agent:tracer-helper"
+    assert tool.attributes["gen_ai.operation.name"] == "execute_tool"
+    assert tool.attributes["gen_ai.tool.call.id"] == "t1"
+
+    # ... prompts and outputs exported because the operator asked, the provider's key never
+    last = max(chats, key=lambda s: s.end_time or 0)
+    assert last.attributes is not None
+    assert "What is x?" in str(last.attributes["gen_ai.input.messages"])
+    assert "Final: 7" in str(last.attributes["gen_ai.output.messages"])
+    assert "sk-x" not in repr([dict(s.attributes or {}) for s in finished])
