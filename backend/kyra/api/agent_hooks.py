@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from kyra.agents.memory import SESSION_ID
 from kyra.agents.service import run_agent, run_answer
 from kyra.api.deps import app_redis
+from kyra.api.fields import Text
 from kyra.api.hooks import PayloadTooLargeError, read_body
 from kyra.crypto import decrypt_text
 from kyra.db.models import AiAgent
@@ -34,7 +35,7 @@ _SEEN = "kyra:agent-hook:"
 class AgentHookRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    goal: str = Field(min_length=1, max_length=100_000)
+    goal: Text = Field(min_length=1, max_length=100_000)
     mode: Literal["sync", "async"] = "sync"
     budget_usd: Decimal | None = Field(None, ge=0, le=1_000_000)
     session_id: str | None = Field(
@@ -73,7 +74,18 @@ def _signed_agent(
 class AgentHookController(Controller):
     tags = ["webhooks"]
 
-    @post("/hooks/agents/{name:str}", opt={"public": True}, status_code=200)
+    @post(
+        "/hooks/agents/{name:str}",
+        status_code=200,
+        opt={
+            "public": True,
+            "errors": [401],
+            "statuses": {
+                202: "Accepted (mode async): the run id",
+                409: "A replay of a request already accepted: the first run id",
+            },
+        },
+    )
     async def receive(
         self, name: str, request: Request[Any, Any, Any], services: EngineServices
     ) -> Response[Any]:

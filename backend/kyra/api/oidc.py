@@ -87,7 +87,7 @@ class OidcController(Controller):
         """Whether the sign-in page offers single sign-on."""
         return {"enabled": oidc.enabled(services.settings), "issuer": services.settings.oidc_issuer}
 
-    @get("/login", opt={"public": True})
+    @get("/login", opt={"public": True, "errors": [404]})
     async def login(
         self, request: Request[Any, Any, Any], services: EngineServices
     ) -> Response[Any]:
@@ -136,7 +136,7 @@ class OidcController(Controller):
                         ex=CODE_TTL_S)  # fmt: skip
         return _back({"sso": code})
 
-    @post("/session", opt={"public": True}, status_code=201)
+    @post("/session", opt={"public": True, "errors": [401]}, status_code=201)
     async def session(
         self, data: SessionRequest, request: Request[Any, Any, Any], services: EngineServices
     ) -> Response[dict[str, Any]]:

@@ -19,13 +19,16 @@ METRICS_MEDIA_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 class OperationsController(Controller):
     tags = ["system"]
 
-    @get("/health/ready", opt={"public": True})
+    @get(
+        "/health/ready",
+        opt={"public": True, "statuses": {503: "Not ready: the checks say which part is down"}},
+    )
     async def ready(self, services: EngineServices) -> Response[dict[str, Any]]:
         """Database (and migrations), broker, workers and leases; 503 when one is down."""
         ready, body = await readiness(services)
         return Response(body, status_code=200 if ready else 503)
 
-    @get("/metrics", opt={"public": True}, media_type=METRICS_MEDIA_TYPE)
+    @get("/metrics", opt={"public": True, "errors": [401, 403]}, media_type=METRICS_MEDIA_TYPE)
     async def metrics(
         self, request: Request[Any, Any, Any], services: EngineServices
     ) -> Response[bytes]:

@@ -121,7 +121,7 @@ class RunController(Controller):
         )
         return [queries.run_view(r) for r in runs]
 
-    @get("/api/runs")
+    @get("/api/runs", opt={"errors": [403]})
     async def list_all_runs(
         self,
         db_session: AsyncSession,

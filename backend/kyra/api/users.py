@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal, forget_principals
+from kyra.api.fields import Name
 from kyra.db.models import ApiKey, User
 from kyra.db.queries import users as queries
 from kyra.errors import ConflictError
@@ -28,19 +29,19 @@ Role = Literal["admin", "member"]
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     email: str | None = Field(
         None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320,
         description="Sign-in address (OpenID Connect)",
     )  # fmt: skip
     role: Role = "member"
-    key_name: str = Field("initial", min_length=1, max_length=200, description="First key's name")
+    key_name: Name = Field("initial", description="First key's name")
 
 
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Name | None = None
     role: Role | None = None
     disabled: bool | None = Field(None, description="A disabled user's keys stop working")
 
@@ -48,7 +49,7 @@ class UserUpdate(BaseModel):
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
 
 
 def user_read(user: User) -> dict[str, Any]:
@@ -82,14 +83,14 @@ class UserController(Controller):
     path = "/api/users"
     tags = ["users"]
 
-    @get("/")
+    @get("/", opt={"errors": [403]})
     async def list_users(
         self, db_session: AsyncSession, principal: Principal
     ) -> list[dict[str, Any]]:
         _admin(principal)
         return [user_read(u) for u in await queries.list_users(db_session)]
 
-    @post("/")
+    @post("/", opt={"errors": [403]})
     async def create(
         self, data: UserCreate, db_session: AsyncSession, principal: Principal
     ) -> dict[str, Any]:
@@ -105,7 +106,7 @@ class UserController(Controller):
         _, key = await queries.create_api_key(db_session, owner_id=user.id, name=data.key_name)
         return {**user_read(user), "api_key": key}
 
-    @patch("/{user_id:uuid}")
+    @patch("/{user_id:uuid}", opt={"errors": [403]})
     async def update(
         self, user_id: uuid.UUID, data: UserUpdate, db_session: AsyncSession, principal: Principal
     ) -> dict[str, Any]:
