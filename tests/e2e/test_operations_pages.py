@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import start_api_server, stop_process_group
+from tests.fakes.oidc import CLIENT_ID, CLIENT_SECRET, FakeOidc
 from tests.fakes.telegram import FakeTelegram
 
 from .conftest import Editor
@@ -156,3 +157,35 @@ def test_an_agent_is_deployed_to_telegram_from_the_agents_page(
     row.get_by_role("button", name="Remove").click()
     expect(page.get_by_test_id("deployment-row")).to_have_count(0)
     assert telegram.calls("deleteWebhook")
+
+
+@pytest.fixture(scope="module")
+def sso_server(live_server: Any) -> Iterator[tuple[str, FakeOidc]]:
+    """An API process configured for a fake OpenID Connect provider that signs in new people."""
+    provider = FakeOidc().start()
+    proc, url = start_api_server(
+        env={"KYRA_OIDC_ISSUER": provider.issuer, "KYRA_OIDC_CLIENT_ID": CLIENT_ID,
+             "KYRA_OIDC_CLIENT_SECRET": CLIENT_SECRET, "KYRA_OIDC_CREATE_USERS": "true"}
+    )  # fmt: skip
+    yield url, provider
+    stop_process_group(proc)
+    provider.stop()
+
+
+def test_a_person_signs_in_with_single_sign_on_and_becomes_a_member(
+    page: Page, admin_key: str, sso_server: tuple[str, FakeOidc]
+) -> None:
+    url, provider = sso_server
+    email = f"sso-{uuid.uuid4().hex[:6]}@example.org"
+    provider.person = {"sub": email, "email": email, "email_verified": True, "name": "Grace"}
+
+    page.goto(url)
+    page.get_by_role("link", name="Sign in with single sign-on").click()
+
+    # The provider signed Grace in and sent the browser back: the app is open, with her key
+    expect(page.get_by_role("heading", name="Graphs")).to_be_visible()
+    key = page.evaluate("() => Object.values(localStorage).find(v => v.startsWith('kyra_'))")
+    me = httpx.get(f"{url}/api/me", headers={"X-API-Key": key}).json()
+    assert me["name"] == "Grace" and me["role"] == "member"
+    users = httpx.get(f"{url}/api/users", headers={"X-API-Key": admin_key}).json()
+    assert {u["email"] for u in users if u["name"] == "Grace"} == {email}
