@@ -11,12 +11,23 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from kyra.api.app import create_app
+from kyra.db.engine import create_engine, create_session_factory
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries.users import create_api_key, create_user
 from kyra.engine.services import EngineServices
 from kyra.engine.start import start_run
+from kyra.infra.embedded import free_port
 from kyra.worker.dispatcher import DramatiqDispatcher
 from tests.conftest import start_worker, stop_process_group
+from tests.fakes.openai import FakeOpenAI
+from tests.fakes.server import Reply
+from tests.integration.agents.conftest import (  # noqa: F401
+    User,
+    _openai_server,
+    catalogue,
+    fake_openai,
+    user,
+)
 from tests.integration.test_durability import run_status
 from tests.waiting import eventually
 
@@ -76,6 +87,32 @@ async def test_ready_is_503_when_no_worker_is_alive(lonely: EngineServices) -> N
         assert answer.json()["checks"]["workers"] == {"status": "unavailable", "alive": 0}
         # /health stays cheap and about this process's own dependencies
         assert (await client.get("/health")).status_code == 200
+
+
+async def test_ready_is_503_naming_the_database_or_the_broker_that_is_down(
+    services: EngineServices,
+) -> None:
+    closed = free_port()  # nothing listens there
+    quick = services.settings.model_copy(update={"redis_timeout_seconds": 2.0})
+    engine = create_engine(f"postgresql://kyra@127.0.0.1:{closed}/kyra")
+    without_database = EngineServices(
+        settings=quick, registry=services.registry, session_factory=create_session_factory(engine),
+        hooks=services.hooks, dispatcher=None,
+    )  # fmt: skip
+    without_broker = EngineServices(
+        settings=quick.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed}/0"}),
+        registry=services.registry, session_factory=services.session_factory,
+        hooks=services.hooks, dispatcher=None,
+    )  # fmt: skip
+    try:
+        for down, check in ((without_database, "database"), (without_broker, "broker")):
+            async with await _client(down) as client:
+                answer = await client.get("/health/ready")
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["status"] == "unavailable"
+            assert answer.json()["checks"][check]["status"] == "unavailable"
+    finally:
+        await engine.dispose()
 
 
 async def test_metrics_need_an_admin_key(api: httpx.AsyncClient, admin_key: str) -> None:
@@ -164,3 +201,31 @@ async def test_metrics_add_up_runs_of_the_api_and_two_worker_processes(
     for gauge in ("kyra_queue_waiting_messages", "kyra_queue_oldest_message_age_seconds",
                   "kyra_node_run_leases_active", "kyra_sync_run_leases_active"):  # fmt: skip
         assert any(name == gauge for name, _ in samples), gauge
+
+
+async def test_metrics_count_llm_tokens_and_cost_by_model(
+    api: httpx.AsyncClient,
+    admin_key: str,
+    user: User,  # noqa: F811
+    fake_openai: FakeOpenAI,  # noqa: F811
+) -> None:
+    async def llm() -> dict[str, float]:
+        samples = _samples((await api.get("/metrics", headers={"X-API-Key": admin_key})).text)
+        model = {"model": "gpt-4o-mini"}
+        return {
+            "calls": _value(samples, "kyra_llm_calls_total", **model),
+            "input": _value(samples, "kyra_llm_tokens_total", direction="input", **model),
+            "output": _value(samples, "kyra_llm_tokens_total", direction="output", **model),
+            "cost": _value(samples, "kyra_llm_cost_usd_total", **model),
+        }
+
+    before = await llm()
+    agent = await user.agent(f"metered-{uuid.uuid4().hex[:6]}")
+    fake_openai.script(Reply(text="Counted.", usage=(2000, 500)))
+    assert (await user.run(agent, "Count me", mode="tracked"))["status"] == "succeeded"
+
+    after = await llm()
+    assert after["calls"] - before["calls"] == 1
+    assert (after["input"] - before["input"], after["output"] - before["output"]) == (2000, 500)
+    # The fake model's prices: 0.001 USD per 1k input tokens, 0.002 per 1k output tokens
+    assert after["cost"] - before["cost"] == pytest.approx(0.003)
