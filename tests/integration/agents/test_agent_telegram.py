@@ -48,6 +48,24 @@ async def test_an_agent_answers_telegram_messages_in_the_chat(
     sent = bot_api.calls("sendMessage")
     assert [(c.body["chat_id"], c.body["text"]) for c in sent] == [(777, "The spa opens at 9.")]
 
+    # ... and each chat is one conversation: the chat's next message sees the first, others not
+    fake_openai.script(Reply(text="At 9, as I said."), Reply(text="Hello, stranger."))
+    for update_id, text, chat in ((5006, "Sorry, when?", 777), (5007, "Hi there", 888)):
+        again = await user.api.post(
+            f"/channels/telegram/{deployed['id']}",
+            json=update(update_id, text, chat_id=chat),
+            headers={"X-API-Key": "", SECRET_HEADER: bot_api.webhook["secret_token"]},
+        )
+        assert (await user.final(again.json()["run_id"]))["status"] == "succeeded"
+    asked = [m for m in fake_openai.requests if m.path.endswith("/chat/completions")]
+    seen = [[m.get("content") for m in r.body["messages"][1:]] for r in asked[-2:]]
+    assert seen == [
+        ["When does the spa open?", "The spa opens at 9.", "Sorry, when?"],
+        ["Hi there"],
+    ]
+    sessions = await user.get(f"/api/agents/{agent['id']}/sessions")
+    assert {s["session_id"] for s in sessions} == {"telegram:777", "telegram:888"}
+
     # ... and removing the deployment unregisters the bot and its graph
     removed = await user.api.delete(f"/api/channels/{deployed['id']}", headers=user.headers)
     assert removed.status_code == 204
