@@ -55,14 +55,6 @@ def process_identifier() -> str:
     return f"{socket.gethostname().replace('_', '-')}-{os.getpid()}"
 
 
-def forget_process(pid: int) -> None:
-    """Drop a dead process's live gauges (its counters stay counted)."""
-    if os.environ.get(MULTIPROC_ENV):
-        from prometheus_client import multiprocess
-
-        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
-
-
 class _Metrics:
     def __init__(self) -> None:
         from prometheus_client import Counter, Histogram
