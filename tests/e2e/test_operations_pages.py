@@ -3,9 +3,10 @@ agent to a Telegram bot from the Agents page."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import start_api_server, stop_process_group
 from tests.fakes.oidc import CLIENT_ID, CLIENT_SECRET, FakeOidc
+from tests.fakes.server import FakeServer
 from tests.fakes.telegram import FakeTelegram
 
 from .conftest import Editor
@@ -123,14 +125,26 @@ def test_the_triggers_page_lists_a_webhook_and_switches_it_off(
     assert api_client.post(f"/hooks/page-{tag}", json={}).status_code == 404
 
 
+Fake = TypeVar("Fake", bound=FakeServer)
+
+
+@contextlib.contextmanager
+def _server_using(fake: Fake, env: Callable[[Fake], dict[str, str]]) -> Iterator[tuple[str, Fake]]:
+    """A started fake and an API process configured (by ``env``) to reach it."""
+    fake.start()
+    proc, url = start_api_server(env(fake))
+    try:
+        yield url, fake
+    finally:
+        stop_process_group(proc)
+        fake.stop()
+
+
 @pytest.fixture(scope="module")
 def bot_server(owner: Any) -> Iterator[tuple[str, FakeTelegram]]:
     """An API server whose Telegram Bot API is the fake (the agent deploys through it)."""
-    telegram = FakeTelegram().start()
-    proc, url = start_api_server({"KYRA_TELEGRAM_API_BASE": telegram.url})
-    yield url, telegram
-    stop_process_group(proc)
-    telegram.stop()
+    with _server_using(FakeTelegram(), lambda t: {"KYRA_TELEGRAM_API_BASE": t.url}) as server:
+        yield server
 
 
 def test_an_agent_is_deployed_to_telegram_from_the_agents_page(
@@ -162,14 +176,17 @@ def test_an_agent_is_deployed_to_telegram_from_the_agents_page(
 @pytest.fixture(scope="module")
 def sso_server(live_server: Any) -> Iterator[tuple[str, FakeOidc]]:
     """An API process configured for a fake OpenID Connect provider that signs in new people."""
-    provider = FakeOidc().start()
-    proc, url = start_api_server(
-        env={"KYRA_OIDC_ISSUER": provider.issuer, "KYRA_OIDC_CLIENT_ID": CLIENT_ID,
-             "KYRA_OIDC_CLIENT_SECRET": CLIENT_SECRET, "KYRA_OIDC_CREATE_USERS": "true"}
-    )  # fmt: skip
-    yield url, provider
-    stop_process_group(proc)
-    provider.stop()
+
+    def env(provider: FakeOidc) -> dict[str, str]:
+        return {
+            "KYRA_OIDC_ISSUER": provider.issuer,
+            "KYRA_OIDC_CLIENT_ID": CLIENT_ID,
+            "KYRA_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+            "KYRA_OIDC_CREATE_USERS": "true",
+        }
+
+    with _server_using(FakeOidc(), env) as server:
+        yield server
 
 
 def test_a_person_signs_in_with_single_sign_on_and_becomes_a_member(
