@@ -79,13 +79,19 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
     _cache: dict[str, tuple[Principal, float]] = {}
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        return AuthenticationResult(user=await self.caller(connection), auth=None)
+
+    @classmethod
+    async def caller(cls, connection: ASGIConnection) -> Principal:
+        """The owner of the request's ``X-API-Key``; 401 when it is missing or unknown (also for
+        public routes that check a key themselves)."""
         key = connection.headers.get("x-api-key", "")
         if not key:
             raise NotAuthorizedException("missing X-API-Key header")
-        principal = await self.resolve(connection, key)
+        principal = await cls.resolve(connection, key)
         if principal is None:
             raise NotAuthorizedException("invalid API key")
-        return AuthenticationResult(user=principal, auth=None)
+        return principal
 
     @classmethod
     async def resolve(cls, connection: ASGIConnection, key: str) -> Principal | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException
 
 from kyra.api.auth import ApiKeyMiddleware
 from kyra.engine.services import EngineServices
@@ -40,13 +40,7 @@ class OperationsController(Controller):
 
 
 async def _require_admin(request: Request[Any, Any, Any]) -> None:
-    key = request.headers.get("x-api-key", "")
-    if not key:
-        raise NotAuthorizedException("missing X-API-Key header")
-    principal = await ApiKeyMiddleware.resolve(request, key)
-    if principal is None:
-        raise NotAuthorizedException("invalid API key")
-    if not principal.is_admin:
+    if not (await ApiKeyMiddleware.caller(request)).is_admin:
         raise PermissionDeniedException("metrics need an admin key")
 
 
