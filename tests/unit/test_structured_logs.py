@@ -61,3 +61,18 @@ async def test_lines_logged_during_a_node_attempt_carry_its_ids(json_lines: io.S
     assert (inside["level"], inside["logger"]) == ("warning", "kyra_nodes.http")
     assert "timestamp" in inside
     assert "run_id" not in outside and outside["event"] == "between runs"
+
+
+def test_a_traceback_is_kept_with_secrets_masked(json_lines: io.StringIO) -> None:
+    install_log_masking()
+    remember(["s3cret-in-a-traceback"])
+    try:
+        raise ValueError("refused s3cret-in-a-traceback")
+    except ValueError:
+        logging.getLogger("kyra.engine").exception("node raised")
+
+    line = json.loads(json_lines.getvalue().splitlines()[-1])
+    assert line["event"] == "node raised"
+    assert "Traceback (most recent call last)" in line["exception"]
+    assert "ValueError: refused ***" in line["exception"]
+    assert "s3cret-in-a-traceback" not in json_lines.getvalue()

@@ -35,6 +35,17 @@ def add_trace_ids(logger: WrappedLogger, method_name: str, event_dict: EventDict
     return event_dict
 
 
+def add_masked_traceback(
+    logger: WrappedLogger, method_name: str, event_dict: EventDict
+) -> EventDict:
+    """Keep the traceback :mod:`kyra.masking` already rendered and masked (it moves a record's
+    ``exc_info`` to ``exc_text`` once a secret is known, and structlog reads only the former)."""
+    record = event_dict.get("_record")
+    if record is not None and not record.exc_info and record.exc_text:
+        event_dict.setdefault("exception", record.exc_text)
+    return event_dict
+
+
 def wants_json(settings: Settings) -> bool:
     if settings.log_format in ("json", "console"):
         return settings.log_format == "json"
@@ -56,7 +67,7 @@ def configure_logging(settings: Settings) -> None:
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+        foreign_pre_chain=[*shared, add_masked_traceback],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
