@@ -68,8 +68,8 @@ BODIES: dict[tuple[str, str], Any] = {
         "token": "123:abc",
     },
     ("PATCH", "/api/agents/{agent_ref:str}"): {"default_prompt": "mine now"},
-    ("POST", "/api/agents/{agent_ref:str}/memories"): {"content": "mine now"},
     ("POST", "/api/agents/{agent_ref:str}/run"): {"goal": "leak", "mode": "tracked"},
+    ("POST", "/api/agents/{agent_ref:str}/memories"): {"content": "mine now"},
     ("PUT", "/api/llm/models/{model_id:uuid}"): {"display_name": "mine now"},
     ("PUT", "/api/credentials/{credential_id:uuid}"): {"data": {"type": "bearer", "token": "u"}},
 }

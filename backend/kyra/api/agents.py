@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.exceptions import ValidationException
@@ -25,6 +25,14 @@ from kyra.errors import ConflictError
 from kyra.memory.schema import MemorySchemaError, parse_memory_schema
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$"
+#: An HMAC key typed by a person: visible ASCII, so its sealed form fits the column.
+WebhookSecret = Annotated[
+    str,
+    Field(
+        min_length=8, max_length=64, pattern=r"^[!-~]+$",
+        description="Write-only; stored encrypted. 8-64 visible ASCII characters",
+    ),
+]  # fmt: skip
 #: Agent fields a PATCH may set to null.
 _CLEARABLE = frozenset({"provider", "webhook_secret"})
 
@@ -41,9 +49,7 @@ class AgentCreate(BaseModel):
     temperature: float = Field(0.7, ge=0, le=2)
     max_iterations: int = Field(3, ge=1, le=100)
     settings: AgentSettings = Field(default_factory=AgentSettings)
-    webhook_secret: str | None = Field(
-        None, min_length=8, max_length=64, description="Write-only; stored encrypted"
-    )
+    webhook_secret: WebhookSecret | None = None
 
 
 class AgentUpdate(BaseModel):
@@ -58,9 +64,7 @@ class AgentUpdate(BaseModel):
     temperature: float | None = Field(None, ge=0, le=2)
     max_iterations: int | None = Field(None, ge=1, le=100)
     settings: AgentSettings | None = None
-    webhook_secret: str | None = Field(
-        None, min_length=8, max_length=64, description="Write-only; stored encrypted"
-    )
+    webhook_secret: WebhookSecret | None = None
 
 
 class AgentRunCreate(BaseModel):

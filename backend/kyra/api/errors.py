@@ -60,15 +60,14 @@ def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            field = _field_of(str(item.get("key") or item.get("source") or ""))
+            key = str(item.get("key") or item.get("source") or "")
+            message = item.get("message", "")
+            if message == repr(key):  # Litestar's KeyError for a value the request lacks
+                message = "a JSON request body is required" if key == "data" else "required"
             errors.append(
-                {
-                    "node_id": None,
-                    "field": field,
-                    "code": "invalid_field",
-                    "message": item.get("message", ""),
-                }
-            )
+                {"node_id": None, "field": _field_of(key), "code": "invalid_field",
+                 "message": message}
+            )  # fmt: skip
     return _json(400, exc.detail or "invalid request", errors or None)
 
 
