@@ -56,6 +56,12 @@ def remember(secrets: Iterable[str]) -> None:
             _remembered.popitem(last=False)
 
 
+def remembered_secrets() -> list[str]:
+    """Every value registered with :func:`remember` so far (to mask other outputs too)."""
+    with _lock:
+        return list(_remembered)
+
+
 class _MaskingFactory:
     """Wraps the log record factory: a record's message is masked when it is created."""
 

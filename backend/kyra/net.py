@@ -236,8 +236,10 @@ def create_http_client(
     ``follow_redirects=False`` per request to handle them yourself. Environment proxies and
     ``.netrc`` are ignored.
     """
+    from kyra.observability.http import TracingTransport
+
     return httpx.AsyncClient(
-        transport=GuardedTransport(allow_hosts=allow_hosts),
+        transport=TracingTransport(GuardedTransport(allow_hosts=allow_hosts)),
         timeout=timeout,
         follow_redirects=True,
         max_redirects=max_redirects,

@@ -128,6 +128,28 @@ class Settings(BaseSettings):
     embedding_threads: int = 0
 
     log_level: str = "INFO"
+    #: OpenID Connect sign-in: the provider's issuer URL and this app's client (empty: off).
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    #: Create a member for a signed-in identity that matches no user (else 403).
+    oidc_create_users: bool = False
+
+    #: "json" (one object per line), "console" (readable) or "auto": console on a terminal.
+    log_format: str = "auto"
+
+    #: OpenTelemetry collector base URL (OTLP over HTTP); empty turns tracing off.
+    otel_exporter_otlp_endpoint: str = Field("", validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    otel_service_name: str = Field("kyra-flow", validation_alias="OTEL_SERVICE_NAME")
+    #: Put prompts and model outputs on spans (masked); off by default.
+    otel_capture_content: bool = False
+    #: Serve GET /metrics without an API key (e.g. on a private network scraped by Prometheus).
+    metrics_public: bool = False
+    #: A worker that has not reported for this long counts as down (GET /health/ready).
+    worker_stale_seconds: float = 15.0
+    #: GET /health/ready fails when no worker is alive (false for sync-only installations).
+    ready_requires_worker: bool = True
 
     @model_validator(mode="after")
     def _s3_store_is_complete(self) -> Self:

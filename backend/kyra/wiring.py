@@ -11,10 +11,13 @@ from kyra.agents.host import EngineAgentHost
 from kyra.channels.replies import ChannelReplies
 from kyra.db.engine import create_engine, create_session_factory
 from kyra.engine.dispatch import Dispatcher
-from kyra.engine.hooks import HookChain, RedisEventsHook
 from kyra.engine.services import EngineServices
+from kyra.hooks import HookChain, RedisEventsHook
 from kyra.masking import install_log_masking
 from kyra.messaging.dispatcher import DramatiqDispatcher
+from kyra.observability.logs import LogContextHook, configure_logging
+from kyra.observability.metrics import MetricsHook, setup_metrics
+from kyra.observability.tracing import TracingHook, setup_tracing
 from kyra.registry import default_registry
 from kyra.settings import Settings
 
@@ -28,16 +31,19 @@ def warm_sandbox(choice: str) -> None:
 
 
 def build_services(settings: Settings, *, dispatcher: Dispatcher | None = None) -> EngineServices:
-    """Engine services for one process: database, registry, queue sender, run events and
-    channel replies."""
+    """Engine services for one process: database, registry, queue sender, run events,
+    channel replies, metrics, traces and structured logs."""
     install_log_masking()
+    configure_logging(settings)
+    setup_metrics(settings)
+    setup_tracing(settings)
     warm_sandbox(settings.code_sandbox)
     events = aioredis.Redis.from_url(
         settings.redis_url,
         socket_timeout=settings.redis_timeout_seconds,
         socket_connect_timeout=settings.redis_timeout_seconds,
     )
-    hooks = HookChain([RedisEventsHook(events)])
+    hooks = HookChain([RedisEventsHook(events), MetricsHook(), TracingHook(), LogContextHook()])
     services = EngineServices(
         settings=settings,
         registry=default_registry(),

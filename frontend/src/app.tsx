@@ -17,6 +17,8 @@ const AgentsPage = lazy(() => import("./agents/agents-page").then((m) => ({ defa
 const CredentialsPage = lazy(() =>
   import("./credentials/credentials-page").then((m) => ({ default: m.CredentialsPage })),
 );
+const TeamPage = lazy(() => import("./operations/team-page").then((m) => ({ default: m.TeamPage })));
+const TriggersPage = lazy(() => import("./operations/triggers-page").then((m) => ({ default: m.TriggersPage })));
 const AllRunsPage = lazy(() => import("./runs/all-runs-page").then((m) => ({ default: m.AllRunsPage })));
 
 const NAV: { to: string; label: string; pages: Route["page"][] }[] = [
@@ -24,7 +26,9 @@ const NAV: { to: string; label: string; pages: Route["page"][] }[] = [
   { to: "/runs", label: "Runs", pages: ["all-runs", "run"] },
   { to: "/agents", label: "Agents", pages: ["agents"] },
   { to: "/credentials", label: "Credentials", pages: ["credentials"] },
+  { to: "/triggers", label: "Schedules & webhooks", pages: ["triggers"] },
   { to: "/models", label: "Models & costs", pages: ["models"] },
+  { to: "/team", label: "Users & keys", pages: ["team"] },
 ];
 
 function Nav() {
@@ -42,7 +46,7 @@ function Nav() {
 
 type Auth = { state: "checking" } | { state: "signed-out"; notice?: string } | { state: "signed-in"; me: Me };
 
-function Pages() {
+function Pages({ me }: { me: Me }) {
   const route = useRoute();
   switch (route.page) {
     case "graphs":
@@ -75,6 +79,18 @@ function Pages() {
       return (
         <Suspense fallback={<p className="page-message">Loading…</p>}>
           <CredentialsPage />
+        </Suspense>
+      );
+    case "team":
+      return (
+        <Suspense fallback={<p className="page-message">Loading…</p>}>
+          <TeamPage me={me} />
+        </Suspense>
+      );
+    case "triggers":
+      return (
+        <Suspense fallback={<p className="page-message">Loading…</p>}>
+          <TriggersPage />
         </Suspense>
       );
     case "models":
@@ -158,7 +174,7 @@ export function App() {
         </button>
       </header>
       <CatalogueProvider>
-        <Pages />
+        <Pages me={auth.me} />
       </CatalogueProvider>
       <Toasts />
     </div>

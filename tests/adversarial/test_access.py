@@ -63,6 +63,10 @@ BODIES: dict[tuple[str, str], Any] = {
         "public_url": "https://kyra.example.org",
         "token": "123:abc",
     },
+    ("POST", "/api/agents/{agent_ref:str}/channels/{kind:str}"): {
+        "public_url": "https://kyra.example.org",
+        "token": "123:abc",
+    },
     ("PATCH", "/api/agents/{agent_ref:str}"): {"default_prompt": "mine now"},
     ("POST", "/api/agents/{agent_ref:str}/run"): {"goal": "leak", "mode": "tracked"},
     ("POST", "/api/agents/{agent_ref:str}/memories"): {"content": "mine now"},

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from kyra.agents.config import AgentConfig
 from kyra.context.llm import ChatMessage, ChatRequest, ChatResponse, ToolCall
 from kyra.errors import NodeError, PauseRequested
+from kyra.observability.tracing import tool_call_span
 from kyra.spec import NodeSpec
 
 
@@ -179,8 +180,12 @@ async def _call_tools(
     """Run every requested call at once; a pause in any of them pauses the agent."""
     outcomes = await asyncio.gather(
         *(
-            runtime.call_tool(
-                frame, frame.key(f"{iteration}.tool.{index}"), tools.get(call.function.name), call
+            _traced_call(
+                runtime,
+                frame,
+                frame.key(f"{iteration}.tool.{index}"),
+                tools.get(call.function.name),
+                call,
             )
             for index, call in enumerate(calls)
         ),
@@ -196,3 +201,13 @@ async def _call_tools(
         ChatMessage(role="tool", tool_call_id=call.id, content=str(content))
         for call, content in zip(calls, outcomes, strict=True)
     ]
+
+
+async def _traced_call(
+    runtime: AgentRuntime, frame: Frame, key: str, tool: Tool | None, call: ToolCall
+) -> str:
+    """One tool call inside its span (``invoke_agent`` for a sub-agent)."""
+    name = tool.label if tool is not None else call.function.name
+    sub_agent = tool is not None and tool.agent is not None
+    async with tool_call_span(name=name, call_id=call.id, agent=sub_agent):
+        return await runtime.call_tool(frame, key, tool, call)

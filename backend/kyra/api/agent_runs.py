@@ -40,7 +40,7 @@ class AgentRunController(Controller):
     async def trace(
         self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal
     ) -> dict[str, Any]:
-        run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
+        run = await queries.get_run(db_session, owner_id=principal.readable_owner, run_id=run_id)
         tree = build_trace(await agent_queries.all_node_runs(db_session, run.id))
         return {"run_id": str(run.id), "status": run.status, "totals": trace_totals(tree),
                 "tree": tree}  # fmt: skip

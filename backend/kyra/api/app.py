@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -28,11 +27,16 @@ from kyra.api.graphs import GraphController
 from kyra.api.hooks import HookController
 from kyra.api.nodes import NodesController
 from kyra.api.oauth import OAuthController
+from kyra.api.oidc import OidcController
 from kyra.api.openapi import OpenAPIJson, OpenAPISwagger
+from kyra.api.operations import OperationsController
 from kyra.api.runs import RunController
 from kyra.api.system import SystemController, WebController
-from kyra.api.triggers import TriggerController
+from kyra.api.triggers import TriggerController, TriggerListController
+from kyra.api.users import KeyController, UserController
 from kyra.engine.services import EngineServices
+from kyra.observability.asgi import observe_requests
+from kyra.observability.logs import configure_logging
 from kyra.settings import Settings, get_settings
 
 
@@ -42,7 +46,7 @@ def _optional_routes() -> list[Any]:
 
     routes: list[Any] = []
     modules = ("kyra.api.llm", "kyra.api.analytics", "kyra.api.agents", "kyra.api.agent_runs",
-               "kyra.api.memory")  # fmt: skip
+               "kyra.api.memory", "kyra.api.agent_hooks")  # fmt: skip
     for name in modules:
         try:
             module = importlib.import_module(name)
@@ -59,9 +63,7 @@ def create_app(
 ) -> Litestar:
     """Build the application; engine services are created at start-up unless given."""
     settings = settings or get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
@@ -83,15 +85,20 @@ def create_app(
     app = Litestar(
         route_handlers=[
             SystemController,
+            OperationsController,
+            UserController,
+            KeyController,
             NodesController,
             GraphController,
             RunController,
             HookController,
             TriggerController,
+            TriggerListController,
             ChannelController,
             CredentialController,
             FileController,
             OAuthController,
+            OidcController,
             *_optional_routes(),
             WebController,
         ],
@@ -101,9 +108,10 @@ def create_app(
             "services": Provide(provide_services, sync_to_thread=False),
         },
         middleware=[
+            observe_requests,
             DefineMiddleware(
                 ApiKeyMiddleware, exclude_from_auth_key="public", exclude=list(PUBLIC_PATTERNS)
-            )
+            ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

@@ -24,11 +24,21 @@ if TYPE_CHECKING:
 PUBLIC = frozenset(
     {
         "/health",
+        "/health/ready",
+        # Checks an admin key itself unless KYRA_METRICS_PUBLIC is set.
+        "/metrics",
         "/hooks/{path:path}",
+        # Signed with the agent's webhook secret (checked by the route).
+        "/hooks/agents/{name:str}",
         "/channels/{kind:str}/{deployment_id:uuid}",
         # The OAuth2 provider sends the browser here: it carries no key, and is guarded by a
         # single-use state bound (by an HttpOnly cookie) to the browser that started it.
         "/api/oauth/callback",
+        # OpenID Connect sign-in: state and one-time codes bound to the browser by a cookie.
+        "/auth/oidc",
+        "/auth/oidc/login",
+        "/auth/oidc/callback",
+        "/auth/oidc/session",
         "/",
         "/{path:path}",
     }
@@ -47,6 +57,21 @@ class Principal:
     name: str
     is_admin: bool
 
+    @property
+    def role(self) -> str:
+        return "admin" if self.is_admin else "member"
+
+    @property
+    def readable_owner(self) -> uuid.UUID | None:
+        """Whose runs and usage this caller may read: everyone's (None) for admins."""
+        return None if self.is_admin else self.user_id
+
+
+def forget_principals() -> None:
+    """Drop cached keys in this process (after a revocation or a disabled user); other
+    processes notice within :data:`CACHE_SECONDS`."""
+    ApiKeyMiddleware._cache.clear()
+
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
@@ -60,22 +85,30 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
+        return AuthenticationResult(user=await self.caller(connection), auth=None)
+
+    @classmethod
+    async def caller(cls, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+        """The owner of the request's ``X-API-Key``; 401 when it is missing or unknown (also for
+        public routes that check a key themselves)."""
         key = connection.headers.get("x-api-key", "")
         if not key:
             raise NotAuthorizedException("missing X-API-Key header")
-        principal = await self._resolve(connection, key)
+        principal = await cls.resolve(connection, key)
         if principal is None:
             raise NotAuthorizedException("invalid API key")
-        return AuthenticationResult(user=principal, auth=None)
+        return principal
 
-    async def _resolve(
-        self, connection: ASGIConnection[Any, Any, Any, Any], key: str
+    @classmethod
+    async def resolve(
+        cls, connection: ASGIConnection[Any, Any, Any, Any], key: str
     ) -> Principal | None:
+        """The owner of ``key`` (cached for :data:`CACHE_SECONDS`), None for unknown keys."""
         from kyra.db.queries.users import ensure_admin, resolve_api_key
 
         state = connection.app.state
         digest = hash_key(key)
-        cached = self._cache.get(digest)
+        cached = cls._cache.get(digest)
         if cached and cached[1] > time.monotonic():
             return cached[0]
         admin_key = state.settings.admin_api_key
@@ -86,8 +119,9 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
                 await session.commit()
             else:
                 user = await resolve_api_key(session, key)
+                await session.commit()
         if user is None:
             return None
         principal = Principal(user.id, user.name, user.is_admin)
-        self._cache[digest] = (principal, time.monotonic() + CACHE_SECONDS)
+        cls._cache[digest] = (principal, time.monotonic() + CACHE_SECONDS)
         return principal

@@ -12,12 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
 from kyra.api.hooks import PayloadTooLargeError, read_body
+from kyra.channels.agent_bots import deploy_agent, undeploy_agent
 from kyra.channels.base import ChannelAuthError
 from kyra.channels.deployments import deploy_graph, receive_update, undeploy_graph
 from kyra.db.models import ChannelDeployment
+from kyra.db.queries import agents as agent_queries
 from kyra.db.queries import channels as queries
 from kyra.db.queries import graphs as graph_queries
 from kyra.engine.services import EngineServices
+from kyra.errors import NotFoundError
 
 
 class ChannelDeploy(BaseModel):
@@ -71,6 +74,7 @@ def deployment_read(row: ChannelDeployment) -> dict[str, Any]:
     return {
         "id": str(row.id),
         "graph_id": str(row.graph_id),
+        "agent_id": str(row.agent_id) if row.agent_id else None,
         "kind": row.kind,
         "credential_id": str(row.credential_id),
         "config": row.config or {},
@@ -105,6 +109,47 @@ class ChannelController(Controller):
             db_session, owner_id=principal.user_id, graph_id=graph_id
         )
         await undeploy_graph(services, db_session, graph, kind)
+
+    @post("/api/agents/{agent_ref:str}/channels/{kind:str}", status_code=201)
+    async def deploy_agent(
+        self, agent_ref: str, kind: str, data: ChannelDeploy, db_session: AsyncSession,
+        principal: Principal, services: EngineServices,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Deploy an agent as a chat bot: its bot graph answers each message with the agent."""
+        agent = await agent_queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
+        row = await deploy_agent(
+            services, db_session, agent, kind, public_url=data.public_url,
+            credential_id=data.credential_id, token=data.token,
+        )  # fmt: skip
+        return deployment_read(row)
+
+    @delete("/api/agents/{agent_ref:str}/channels/{kind:str}")
+    async def undeploy_agent(
+        self, agent_ref: str, kind: str, db_session: AsyncSession, principal: Principal,
+        services: EngineServices,
+    ) -> None:  # fmt: skip
+        agent = await agent_queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
+        await undeploy_agent(services, db_session, agent, kind)
+
+    @delete("/api/channels/{deployment_id:uuid}")
+    async def remove(
+        self, deployment_id: uuid.UUID, db_session: AsyncSession, principal: Principal,
+        services: EngineServices,
+    ) -> None:  # fmt: skip
+        """Remove any of the caller's deployments (a graph's or an agent's bot)."""
+        row = await db_session.get(ChannelDeployment, deployment_id)
+        if row is None or row.owner_id != principal.user_id:
+            raise NotFoundError(f"deployment {deployment_id} not found")
+        if row.agent_id is not None:
+            agent = await agent_queries.get_agent(
+                db_session, owner_id=principal.user_id, ref=row.agent_id
+            )
+            await undeploy_agent(services, db_session, agent, row.kind)
+            return
+        graph = await graph_queries.get_graph(
+            db_session, owner_id=principal.user_id, graph_id=row.graph_id
+        )
+        await undeploy_graph(services, db_session, graph, row.kind)
 
     @get("/api/channels")
     async def list_deployments(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
+import redis.asyncio as aioredis
 from litestar import Request
 from litestar.datastructures import State
 from sqlalchemy.exc import IntegrityError
@@ -34,3 +35,16 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
 def provide_services(state: State) -> EngineServices:
     services: EngineServices = state.services
     return services
+
+
+def app_redis(request: Request[Any, Any, Any], services: EngineServices) -> aioredis.Redis:
+    """A Redis client shared by this app's routes that keep short-lived state (replay guards,
+    sign-in states), made on first use."""
+    client: aioredis.Redis | None = getattr(request.app.state, "redis", None)
+    if client is None:
+        timeout = services.settings.redis_timeout_seconds
+        client = aioredis.Redis.from_url(
+            services.settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        request.app.state.redis = client
+    return client

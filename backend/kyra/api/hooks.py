@@ -245,6 +245,8 @@ class HookController(Controller):
     ) -> Response[Any]:
         path = path.strip("/")
         target = await find_target(services, path)
+        if not target.hook.enabled:
+            return _error(404, f"the webhook at /hooks/{path} is disabled")
         if request.method not in target.hook.methods:
             allow = {"Allow": ", ".join(target.hook.methods)}
             return _error(405, f"method {request.method} not allowed", headers=allow)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from litestar import Controller, Response, get, post
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent
 from litestar.types import SSEData
@@ -23,10 +24,10 @@ from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as queries
 from kyra.engine import control
 from kyra.engine.approval import pending_approval, pending_in
-from kyra.engine.hooks import run_channel
 from kyra.engine.services import EngineServices
 from kyra.engine.start import RunRequest, start_run
 from kyra.errors import ConflictError
+from kyra.hooks import run_channel
 from kyra.status import TERMINAL_RUN, RunMode
 
 
@@ -128,25 +129,28 @@ class RunController(Controller):
         )
         return [queries.run_view(r) for r in runs]
 
-    @get("/api/runs")
+    @get("/api/runs", opt={"errors": [403]})
     async def list_all_runs(
         self,
         db_session: AsyncSession,
         principal: Principal,
         limit: LimitQuery = 50,
         offset: OffsetQuery = 0,
+        who: Literal["mine", "all"] = Parameter(query="scope", default="mine"),
     ) -> list[dict[str, Any]]:
-        """The caller's runs across all graphs, newest first."""
-        runs = await queries.list_runs(
-            db_session, owner_id=principal.user_id, limit=limit, offset=offset
-        )
+        """The caller's runs across all graphs, newest first; ``scope=all``: every owner's
+        (admins only)."""
+        if who == "all" and not principal.is_admin:
+            raise PermissionDeniedException("only admins may see everyone's runs")
+        owner = principal.readable_owner if who == "all" else principal.user_id
+        runs = await queries.list_runs(db_session, owner_id=owner, limit=limit, offset=offset)
         return [queries.run_view(r) for r in runs]
 
     @get("/api/runs/{run_id:uuid}")
     async def read(
         self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal
     ) -> dict[str, Any]:
-        run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
+        run = await queries.get_run(db_session, owner_id=principal.readable_owner, run_id=run_id)
         return await run_read(db_session, run)
 
     @post("/api/runs/{run_id:uuid}/cancel", status_code=200)
@@ -201,7 +205,7 @@ class RunController(Controller):
         principal: Principal,
         services: EngineServices,
     ) -> ServerSentEvent:
-        run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
+        run = await queries.get_run(db_session, owner_id=principal.readable_owner, run_id=run_id)
         return ServerSentEvent(_event_stream(services, run.id))
 
 

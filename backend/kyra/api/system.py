@@ -81,6 +81,7 @@ class SystemController(Controller):
             "user_id": str(principal.user_id),
             "name": principal.name,
             "is_admin": principal.is_admin,
+            "role": principal.role,
         }
 
 

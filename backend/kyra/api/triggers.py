@@ -1,11 +1,13 @@
-"""Trigger settings of graphs: webhook signing secrets and the schedules' next fire times."""
+"""Trigger settings of graphs: webhook signing secrets, the schedules' next fire times, and
+every trigger of every graph in one list, each one enabled or disabled."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, Request, delete, get, patch, post
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
@@ -14,6 +16,7 @@ from kyra.crypto import encrypt_text
 from kyra.db.models import Schedule
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import schedules as schedule_queries
+from kyra.db.queries import triggers as trigger_queries
 from kyra.db.queries import webhooks as webhook_queries
 from kyra.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, new_secret
 
@@ -78,3 +81,38 @@ class TriggerController(Controller):
     ) -> list[dict[str, Any]]:
         rows = await schedule_queries.list_schedules(db_session, owner_id=principal.user_id)
         return [schedule_read(s) for s in rows]
+
+
+class TriggerToggle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool
+
+
+class TriggerListController(Controller):
+    """Every trigger of the caller's graphs in one list (the schedules & webhooks page)."""
+
+    tags = ["triggers"]
+
+    @get("/api/triggers")
+    async def list_triggers(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal
+    ) -> list[dict[str, Any]]:
+        """Webhooks (with their URL), schedules (with the next fire time) and chat channels,
+        each with its graph and the last run it started."""
+        base = str(request.base_url).rstrip("/")
+        rows = await trigger_queries.list_triggers(db_session, owner_id=principal.user_id)
+        return [{**row, "url": f"{base}{row['url']}" if row.get("url") else None} for row in rows]
+
+    @patch("/api/triggers/{kind:str}/{trigger_id:uuid}")
+    async def toggle(
+        self, kind: str, trigger_id: uuid.UUID, data: TriggerToggle, db_session: AsyncSession,
+        principal: Principal,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Enable or disable a webhook or a schedule."""
+        row = await trigger_queries.set_enabled(
+            db_session, owner_id=principal.user_id, kind=kind, trigger_id=trigger_id,
+            enabled=data.enabled,
+        )  # fmt: skip
+        forget_targets()
+        return {"id": str(trigger_id), "kind": kind, "enabled": row}

@@ -90,12 +90,19 @@ async def deploy_graph(
 def _new_credential(
     services: EngineServices, graph: Graph, deployer: ChannelDeployer, token: str
 ) -> Credential:
+    return new_channel_credential(deployer, owner_id=graph.owner_id, label=graph.name, token=token)
+
+
+def new_channel_credential(
+    deployer: ChannelDeployer, *, owner_id: uuid.UUID, label: str, token: str
+) -> Credential:
+    """A credential of the channel's kind holding ``token`` (encrypted), not yet added."""
     fields: dict[str, Any] = {"token": token}
     if deployer.api_base:
         fields["api_base"] = deployer.api_base
-    name = f"{deployer.name} bot for {graph.name[:150]} ({uuid.uuid4().hex[:6]})"
+    name = f"{deployer.name} bot for {label[:150]} ({uuid.uuid4().hex[:6]})"
     return Credential(
-        owner_id=graph.owner_id, name=name, kind=deployer.credential_kind,
+        owner_id=owner_id, name=name, kind=deployer.credential_kind,
         data_enc=encrypt_json(fields),
     )  # fmt: skip
 

@@ -20,9 +20,9 @@ from kyra.channels.registry import default_channels
 from kyra.crypto import decrypt_json, decrypt_text
 from kyra.db.models import ChannelDeployment, Credential
 from kyra.db.queries import channels as queries
-from kyra.engine.hooks import EngineHook
 from kyra.engine.services import EngineServices
 from kyra.errors import KyraError
+from kyra.hooks import EngineHook
 
 _log = logging.getLogger("kyra.channels.replies")
 #: ``reply`` values of a deployment's config.

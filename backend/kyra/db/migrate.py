@@ -20,3 +20,10 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (creates the pgvector extension first)."""
     command.upgrade(alembic_config(url), revision)
+
+
+def script_heads() -> frozenset[str]:
+    """The newest revision(s) this code's migrations lead to."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory(str(_HERE)).get_heads())

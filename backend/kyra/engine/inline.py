@@ -24,6 +24,7 @@ from kyra.engine.scheduler import Frontier, NodeState, primary_output
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import compiled_version
 from kyra.errors import NotFoundError, RunCancelledError, UnstorableValueError
+from kyra.hooks import FINISHED
 from kyra.status import NodeRunStatus, RunStatus
 
 _log = logging.getLogger("kyra.engine")
@@ -230,7 +231,7 @@ async def run_graph_inline(
     run.status, run.mode, run.started_at = RunStatus.running, "sync", now
     scope = RunScope(
         run.id, graph.owner_id, graph.id, version.version, "sync", run.trigger, compiled, now,
-        budget_usd=run.budget_usd,
+        budget_usd=run.budget_usd, traceparent=run.traceparent,
     )  # fmt: skip
     control = register(run.id)
     if persisted:
@@ -242,6 +243,8 @@ async def run_graph_inline(
     finally:
         unregister(run.id)
         services.sync_leases.release(run.id)
+    if result.status in FINISHED:
+        await services.hooks.run_finished(run_queries.run_view(result.run, version=version.version))
     return result
 
 
@@ -332,6 +335,6 @@ async def run_child_graph(
     scope = RunScope(
         run.id, parent.owner_id, graph.id, version.version, parent.mode, trigger, compiled, now,
         depth=parent.depth + 1, root_run_id=parent.root_run_id or parent.run_id,
-        budget_usd=parent.budget_usd,
+        budget_usd=parent.budget_usd, traceparent=parent.traceparent,
     )  # fmt: skip
     return await execute_scope(services, scope, run)

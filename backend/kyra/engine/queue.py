@@ -51,6 +51,7 @@ async def _scope(
     scope = RunScope(
         run.id, run.owner_id, run.graph_id, number, run.mode, run.trigger or {}, compiled,
         run.started_at or run.created_at, root_run_id=run.parent_run_id, budget_usd=run.budget_usd,
+        traceparent=run.traceparent,
     )  # fmt: skip
     for row in rows:
         scope.states[row.node_id] = NodeState(row.status, frozenset(row.output or ()))

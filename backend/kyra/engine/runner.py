@@ -21,6 +21,7 @@ from kyra.engine.ports import ReplaySource
 from kyra.engine.scheduler import CompiledGraph, NodeState, collect_inputs, primary_output
 from kyra.engine.services import EngineServices
 from kyra.errors import ApprovalRejectedError
+from kyra.hooks import NodeAttempt
 from kyra.spec import NodeSpec
 from kyra.status import NodeRunStatus
 
@@ -52,6 +53,8 @@ class RunScope:
     #: Side effects recorded by attempts of inline node runs (node id -> key -> value); queue
     #: mode keeps them on the node run row.
     effects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The run's W3C trace context (``Run.traceparent``), for the spans of its node attempts.
+    traceparent: str | None = None
 
     #: ``nodes`` as templates see it, kept in step with ``outputs`` by :meth:`add_output`.
     _nodes_view: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
@@ -120,7 +123,29 @@ async def attempt_node(
     attempt: int,
     node_run_id: UUID | None = None,
 ) -> Outcome:
-    """Execute one attempt of ``node_id``; never raises for node failures."""
+    """Execute one attempt of ``node_id`` inside the hooks' ``node_attempt`` contexts; never
+    raises for node failures."""
+    observed = NodeAttempt(
+        run_id=scope.run_id, graph_id=scope.graph_id, version=scope.version, mode=scope.mode,
+        node_id=node_id, node_type=scope.graph.specs[node_id].type, attempt=attempt,
+        node_run_id=node_run_id, traceparent=scope.traceparent,
+    )  # fmt: skip
+    async with services.hooks.node_attempt(observed):
+        observed.outcome = await _attempt_node(
+            services, scope, node_id, attempt=attempt, node_run_id=node_run_id
+        )
+    outcome: Outcome = observed.outcome
+    return outcome
+
+
+async def _attempt_node(
+    services: EngineServices,
+    scope: RunScope,
+    node_id: str,
+    *,
+    attempt: int,
+    node_run_id: UUID | None,
+) -> Outcome:
     from kyra.engine.context import EngineNodeContext
 
     spec = scope.graph.specs[node_id]

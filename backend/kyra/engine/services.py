@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kyra.engine.hooks import EngineHook
 from kyra.errors import NodeError
+from kyra.hooks import EngineHook
 from kyra.registry import Registry
 from kyra.settings import Settings
 

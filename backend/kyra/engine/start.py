@@ -16,6 +16,7 @@ from kyra.engine.inline import RunResult, run_graph_inline
 from kyra.engine.queue import start_queued_run
 from kyra.engine.services import EngineServices
 from kyra.engine.storable import check_storable
+from kyra.observability.context import current_traceparent
 from kyra.status import RunMode, RunStatus
 
 
@@ -67,6 +68,7 @@ class RunRequest:
             budget_usd=self.budget,
             idempotency_key=key,
             created_at=datetime.now(UTC),
+            traceparent=current_traceparent(),
         )
 
 

@@ -39,6 +39,8 @@ from kyra.llm.pricing import (
     max_cost_usd,
 )
 from kyra.llm.selection import Requirements, Selection, select_model
+from kyra.observability.metrics import record_llm_usage
+from kyra.observability.tracing import model_call_span, record_model_response
 from kyra.settings import Settings, get_settings
 
 __all__ = ["ClientPool", "MemoryBudgets", "RunLLM", "model_info", "requirements_of"]
@@ -206,12 +208,17 @@ class RunLLM:
             ProviderError: the provider failed after the client's retries.
         """
         call = await self._prepare(request)
-        try:
-            response = await call.client.chat(call.request)
-        except BaseException:
-            await self._release(call)
-            raise
-        return await self._settle(call, response)
+        with model_call_span(
+            provider=call.model.provider_kind, model=call.model.model_key, request=call.request
+        ) as span:
+            try:
+                response = await call.client.chat(call.request)
+            except BaseException:
+                await self._release(call)
+                raise
+            settled = await self._settle(call, response)
+            record_model_response(span, settled)
+        return settled
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
         """Like :meth:`chat` but yields fragments; the call is settled when the stream ends."""
@@ -450,6 +457,10 @@ class RunLLM:
             latency_ms=round(latency, 3),
         )
         await self._book(scope, row, reserved)
+        record_llm_usage(
+            model=model.model_key, provider=model.provider_kind,
+            input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens, cost_usd=cost,
+        )  # fmt: skip
         if self._on_cost is not None:
             self._on_cost(
                 usd=cost, input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens

@@ -21,6 +21,7 @@ from kyra.engine.queue import execute_node_run
 from kyra.messaging.broker import build_broker
 from kyra.messaging.dispatcher import ADVANCE_RUN, EXECUTE_NODE
 from kyra.settings import get_settings
+from kyra.worker.heartbeat import WorkerHeartbeat
 from kyra.worker.runtime import StartRuntime, runtime
 
 #: Retries of one message while the database or Redis stays unreachable (about 45 minutes).
@@ -33,7 +34,7 @@ def retry_while_unavailable(retries: int, exception: Exception) -> bool:
     return retries < MAX_OUTAGE_RETRIES and transient
 
 
-broker = build_broker(get_settings(), middleware=[StartRuntime()])
+broker = build_broker(get_settings(), middleware=[StartRuntime(), WorkerHeartbeat(get_settings())])
 dramatiq.set_broker(broker)
 _OPTIONS: dict[str, Any] = {
     "queue_name": get_settings().queue_name,

@@ -7,11 +7,12 @@ import { navigate } from "../ui/router";
 import { SectionState } from "../ui/section-state";
 import { toast } from "../ui/toasts";
 import { useLoad } from "../ui/use-load";
+import { AgentDeployments } from "../operations/agent-deployments";
 import { AgentForm } from "./agent-form";
 import { AgentMemory } from "./agent-memory";
 import { AgentRun } from "./agent-run";
 
-type Tab = "run" | "memory";
+type Tab = "run" | "memory" | "deploy";
 
 function agentPath(a: Agent | null): string {
   return a ? `/agents/${encodeURIComponent(a.id)}` : "/agents";
@@ -140,13 +141,14 @@ export function AgentsPage({ agentId }: { agentId: string | null }) {
                   </p>
                 </div>
                 <div role="tablist" aria-label="Agent views" className="tabs">
-                  {(["run", "memory"] as const).map((t) => (
+                  {(["run", "memory", "deploy"] as const).map((t) => (
                     <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
-                      {t === "run" ? "Run" : "Memory"}
+                      {{ run: "Run", memory: "Memory", deploy: "Deploy" }[t]}
                     </button>
                   ))}
                 </div>
                 {tab === "run" && <AgentRun key={selected.id} agent={selected} onRan={reload} />}
+                {tab === "deploy" && <AgentDeployments key={selected.id} agent={selected} />}
                 {tab === "memory" && <AgentMemory key={selected.id} agent={selected} />}
               </>
             )}

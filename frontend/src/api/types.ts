@@ -178,4 +178,5 @@ export interface Me {
   user_id: string;
   name: string;
   is_admin: boolean;
+  role?: "admin" | "member";
 }

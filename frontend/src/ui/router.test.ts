@@ -4,6 +4,8 @@ import { parseRoute } from "./router";
 describe("routes", () => {
   it("parses the platform pages", () => {
     expect(parseRoute("/runs")).toEqual({ page: "all-runs" });
+    expect(parseRoute("/team")).toEqual({ page: "team" });
+    expect(parseRoute("/triggers")).toEqual({ page: "triggers" });
     expect(parseRoute("/runs/abc")).toEqual({ page: "run", runId: "abc" });
     expect(parseRoute("/agents")).toEqual({ page: "agents", agentId: null });
     expect(parseRoute("/agents/new")).toEqual({ page: "agents", agentId: "new" });

@@ -10,6 +10,8 @@ export type Route =
   | { page: "agents"; agentId: string | null }
   | { page: "credentials" }
   | { page: "models" }
+  | { page: "team" }
+  | { page: "triggers" }
   | { page: "not-found" };
 
 function subscribe(cb: () => void): () => void {
@@ -28,6 +30,8 @@ export function parseRoute(path: string): Route {
   if (parts[0] === "agents" && parts.length <= 2) return { page: "agents", agentId: parts[1] ?? null };
   if (parts[0] === "credentials" && parts.length === 1) return { page: "credentials" };
   if (parts[0] === "models" && parts.length === 1) return { page: "models" };
+  if (parts[0] === "team" && parts.length === 1) return { page: "team" };
+  if (parts[0] === "triggers" && parts.length === 1) return { page: "triggers" };
   return { page: "not-found" };
 }
 

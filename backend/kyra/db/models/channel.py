@@ -23,6 +23,10 @@ class ChannelDeployment(SQLModel, table=True):
     graph_id: uuid.UUID = Field(foreign_key="graphs.id", index=True, ondelete="CASCADE")
     #: Registered deployer name, e.g. "telegram".
     kind: str = Field(max_length=32)
+    #: Set when the deployment answers with an agent (its own graph is ``graph_id``).
+    agent_id: uuid.UUID | None = Field(
+        default=None, foreign_key="ai_agents.agent_id", ondelete="CASCADE"
+    )
     credential_id: uuid.UUID = Field(foreign_key="credentials.id", ondelete="CASCADE")
     #: Fernet token of the secret the channel sends back with every update.
     secret_enc: bytes

@@ -67,6 +67,9 @@ class Run(SQLModel, table=True):
         default=None, foreign_key="runs.id", ondelete="SET NULL"
     )
     budget_usd: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 6)))
+    #: W3C ``traceparent`` of whatever started the run (a webhook's caller, an API request):
+    #: every process working on the run puts its spans in that trace.
+    traceparent: str | None = Field(default=None, max_length=55)
     #: The API process executing a sync run stored while it runs, and until when it owns it
     #: (renewed while it runs; an expired lease fails the run).
     lease_owner: str | None = Field(default=None, max_length=64)

@@ -26,6 +26,8 @@ class Webhook(SQLModel, table=True):
     )
     #: "sync" waits for Webhook.respond; "async" answers 202 with the run id at once.
     reply_mode: str = Field(default="sync", max_length=8)
+    #: A disabled webhook answers 404 and starts nothing (set on the schedules & webhooks page).
+    enabled: bool = Field(default=True, sa_column_kwargs={"server_default": "true"})
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
 

@@ -16,7 +16,17 @@ class User(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(max_length=200)
     is_admin: bool = False
+    #: Sign-in address (OpenID Connect users), unique when set.
+    email: str | None = Field(default=None, max_length=320, unique=True)
+    #: ``{issuer}|{sub}`` of the OpenID Connect identity mapped to this user.
+    oidc_subject: str | None = Field(default=None, max_length=500, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    #: A disabled user's keys stop working; their resources stay.
+    disabled_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+
+    @property
+    def role(self) -> str:
+        return "admin" if self.is_admin else "member"
 
 
 class ApiKey(SQLModel, table=True):
@@ -30,3 +40,4 @@ class ApiKey(SQLModel, table=True):
     key_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     revoked_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    last_used_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))

@@ -37,6 +37,17 @@ async def get_agent(session: AsyncSession, *, owner_id: uuid.UUID, ref: Any) -> 
     return agent
 
 
+async def agents_with_webhook(session: AsyncSession, ref: str) -> list[AiAgent]:
+    """Agents of any owner with id or name ``ref`` that have a webhook secret (the signature
+    tells which one a request is for)."""
+    agent_id = _as_uuid(ref)
+    condition = col(AiAgent.agent_id) == agent_id if agent_id else col(AiAgent.name) == ref
+    rows = await session.scalars(
+        select(AiAgent).where(condition, col(AiAgent.webhook_secret).is_not(None))
+    )
+    return list(rows)
+
+
 async def list_agents(session: AsyncSession, *, owner_id: uuid.UUID) -> list[AiAgent]:
     rows = await session.scalars(
         select(AiAgent).where(col(AiAgent.owner_id) == owner_id).order_by(col(AiAgent.name))

@@ -22,6 +22,16 @@ async def find_deployment(
     )
 
 
+async def find_agent_deployment(
+    session: AsyncSession, *, agent_id: uuid.UUID, kind: str
+) -> ChannelDeployment | None:
+    return await session.scalar(
+        select(ChannelDeployment).where(
+            col(ChannelDeployment.agent_id) == agent_id, col(ChannelDeployment.kind) == kind
+        )
+    )
+
+
 async def list_deployments(
     session: AsyncSession, *, owner_id: uuid.UUID
 ) -> list[ChannelDeployment]:

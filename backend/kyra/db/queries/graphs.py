@@ -104,6 +104,14 @@ async def sync_webhooks(
     Raises:
         ConflictError: a path is already used by another graph.
     """
+    # A webhook disabled by its owner stays disabled across saves.
+    disabled = set(
+        await session.scalars(
+            select(col(Webhook.node_id)).where(
+                col(Webhook.graph_id) == graph.id, col(Webhook.enabled).is_(False)
+            )
+        )
+    )
     await session.execute(delete(Webhook).where(col(Webhook.graph_id) == graph.id))
     for node in document.get("nodes", []):
         params = node.get("params") or {}
@@ -126,6 +134,7 @@ async def sync_webhooks(
                 path=path,
                 methods=methods,
                 reply_mode=mode,
+                enabled=node["id"] not in disabled,
             )
         )
         await session.flush()

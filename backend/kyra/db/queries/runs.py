@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Interval,
+    Select,
     and_,
     bindparam,
     case,
@@ -88,6 +89,7 @@ def run_view(
         duration = (run.finished_at - run.started_at).total_seconds() * 1000
     view: dict[str, Any] = {
         "id": str(run.id),
+        "owner_id": str(run.owner_id),
         "graph_id": str(run.graph_id),
         "graph_version_id": str(run.graph_version_id),
         "graph_version": version,
@@ -107,6 +109,7 @@ def run_view(
         "started_at": _iso(run.started_at),
         "finished_at": _iso(run.finished_at),
         "duration_ms": duration,
+        "traceparent": run.traceparent,
     }
     if node_runs is not None:
         view["node_runs"] = [node_run_view(n) for n in node_runs]
@@ -154,11 +157,13 @@ async def insert_finished(
     return True
 
 
-async def get_run(session: AsyncSession, *, owner_id: uuid.UUID, run_id: uuid.UUID) -> Run:
-    """Raises NotFoundError for unknown runs and runs of other owners."""
-    run = await session.scalar(
-        select(Run).where(col(Run.id) == run_id, col(Run.owner_id) == owner_id)
-    )
+async def get_run(session: AsyncSession, *, owner_id: uuid.UUID | None, run_id: uuid.UUID) -> Run:
+    """Raises NotFoundError for unknown runs and runs of other owners (any owner's when
+    ``owner_id`` is None: an admin reading)."""
+    where: list[ColumnElement[bool]] = [col(Run.id) == run_id]
+    if owner_id is not None:
+        where.append(col(Run.owner_id) == owner_id)
+    run = await session.scalar(select(Run).where(*where))
     if run is None:
         raise NotFoundError(f"run {run_id} not found")
     return run
@@ -182,13 +187,16 @@ async def list_node_runs(session: AsyncSession, run_id: uuid.UUID) -> list[NodeR
 async def list_runs(
     session: AsyncSession,
     *,
-    owner_id: uuid.UUID,
+    owner_id: uuid.UUID | None,
     graph_id: uuid.UUID | None = None,
     limit: int,
     offset: int,
 ) -> list[Run]:
-    """The owner's top-level runs, newest first (of one graph when ``graph_id`` is given)."""
-    where = [col(Run.owner_id) == owner_id, col(Run.parent_run_id).is_(None)]
+    """The owner's top-level runs, newest first (of one graph when ``graph_id`` is given;
+    every owner's when ``owner_id`` is None)."""
+    where: list[ColumnElement[bool]] = [col(Run.parent_run_id).is_(None)]
+    if owner_id is not None:
+        where.append(col(Run.owner_id) == owner_id)
     if graph_id is not None:
         where.append(col(Run.graph_id) == graph_id)
     rows = await session.scalars(
@@ -209,7 +217,7 @@ async def find_by_idempotency_key(
 
 
 @lru_cache(maxsize=1)
-def _lock_run_statement() -> Any:
+def _lock_run_statement() -> Select[Run]:
     return select(Run).where(col(Run.id) == bindparam("run_id")).with_for_update()
 
 

@@ -1,4 +1,5 @@
-"""Engine hooks: cross-cutting reactions to run and node-run changes (events, tracing).
+"""Engine hooks: the port through which plug-ins react to run and node-run changes (events,
+traces, metrics, logs); the engine calls them, and they import nothing of the engine.
 
 Each concern is a small subclass; the base methods do nothing, so a hook implements only what
 it needs. Hooks are called after the change is committed.
@@ -6,17 +7,44 @@ it needs. Hooks are called after the change is committed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 _log = logging.getLogger("kyra.engine")
+
+
+#: Run statuses after which a run never changes again (``run_finished`` fires once they are
+#: reached).
+FINISHED = frozenset({"succeeded", "failed", "cancelled"})
 
 
 def run_channel(run_id: object) -> str:
     """Redis pub/sub channel carrying one run's events."""
     return f"kyra:run:{run_id}"
+
+
+@dataclass
+class NodeAttempt:
+    """One attempt of one node, as hooks around it see it (ids, never params or outputs)."""
+
+    run_id: UUID
+    graph_id: UUID
+    version: int
+    mode: str
+    node_id: str
+    node_type: str
+    attempt: int
+    node_run_id: UUID | None = None
+    #: The run's W3C trace context (see ``Run.traceparent``).
+    traceparent: str | None = None
+    #: The attempt's result (an ``Outcome``), set before the hooks' contexts exit.
+    outcome: Any = None
 
 
 class EngineHook:
@@ -30,6 +58,14 @@ class EngineHook:
 
     async def step_changed(self, run_id: object, step: dict[str, Any]) -> None:
         """``step`` is an agent step (a child node run) as served by the API."""
+
+    async def run_finished(self, run: dict[str, Any]) -> None:
+        """``run`` (as served by the API) reached a final status, in either mode."""
+
+    def node_attempt(self, attempt: NodeAttempt) -> AbstractAsyncContextManager[None]:
+        """A context entered around one node attempt, in the process executing it (tracing
+        spans, log context); ``attempt.outcome`` is set before it exits."""
+        return contextlib.nullcontext()
 
     async def close(self) -> None:
         """Release resources."""
@@ -47,6 +83,22 @@ class HookChain(EngineHook):
                 await hook.run_changed(run)
             except Exception:
                 _log.exception("hook %s failed on run_changed", type(hook).__name__)
+        if run.get("status") in FINISHED:
+            await self.run_finished(run)
+
+    async def run_finished(self, run: dict[str, Any]) -> None:
+        for hook in self.hooks:
+            try:
+                await hook.run_finished(run)
+            except Exception:
+                _log.exception("hook %s failed on run_finished", type(hook).__name__)
+
+    @contextlib.asynccontextmanager
+    async def node_attempt(self, attempt: NodeAttempt) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            for hook in self.hooks:
+                await stack.enter_async_context(hook.node_attempt(attempt))
+            yield
 
     async def node_changed(self, run_id: object, node_run: dict[str, Any]) -> None:
         for hook in self.hooks:

@@ -1,0 +1,1 @@
+"""Greeting nodes: an example of a node package installed beside Kyra Flow."""
