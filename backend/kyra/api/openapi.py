@@ -94,12 +94,16 @@ def _response_models(app: Litestar) -> set[type[BaseModel]]:
 
 
 def _response_schema(annotation: Any) -> dict[str, Any] | None:
-    """The schema of a model or a list of models, by reference; None for anything else."""
+    """The schema of a model, a list or a union of models, by reference; None for anything
+    else (Litestar's own schema stays)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return {"$ref": _REF.format(model=annotation.__name__)}
     if typing.get_origin(annotation) is list:
         items = _response_schema(typing.get_args(annotation)[0])
         return None if items is None else {"type": "array", "items": items}
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        choices = [_response_schema(a) for a in typing.get_args(annotation)]
+        return None if None in choices else {"anyOf": choices}
     return None
 
 
