@@ -142,7 +142,8 @@ class CredentialController(Controller):
         )
         await db_session.delete(credential)
 
-    @post("/{credential_id:uuid}/test", status_code=200)
+    # 422: the credential's kind is no longer installed.
+    @post("/{credential_id:uuid}/test", status_code=200, opt={"errors": [422]})
     async def test(
         self,
         credential_id: uuid.UUID,

@@ -12,17 +12,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kyra.agents.memory import SESSION_ID
 from kyra.api.auth import Principal
+from kyra.api.fields import LimitQuery, OffsetQuery
 from kyra.api.schemas.memory import MemoryRead, SessionRead, SessionWindowRead
 from kyra.db.queries import agents as agent_queries
 from kyra.engine.services import EngineServices
 from kyra.errors import NotFoundError
 from kyra.memory.access import agent_manager
 from kyra.memory.backends.base import NewMemory
-from kyra.memory.manager import SEARCHABLE, MemoryDisabledError, MemoryManager
+from kyra.memory.manager import MemoryDisabledError, MemoryManager
 from kyra.services.llm import RunLLM
 
 MemoryKindName = Literal["core", "episodic", "semantic", "note", "summary"]
-_ALL_KINDS = ["core", *SEARCHABLE]
 
 
 class MemoryCreate(BaseModel):
@@ -60,16 +60,6 @@ async def _manager(
     return await agent_manager(services, owner_id=principal.user_id, ref=row.agent_id, llm=llm)
 
 
-def _kinds(kind: str | None) -> list[str]:
-    if kind is None:
-        return []
-    if kind not in _ALL_KINDS:
-        raise ValidationException(
-            detail="unknown kind", extra=[{"key": "kind", "message": f"one of {_ALL_KINDS}"}]
-        )
-    return [kind]
-
-
 class MemoryController(Controller):
     path = "/api/agents/{agent_ref:str}"
     tags = ["agents"]
@@ -77,14 +67,14 @@ class MemoryController(Controller):
     @get("/memories")
     async def list_memories(
         self, agent_ref: str, principal: Principal, services: EngineServices,
-        kind: str | None = None,
+        kind: MemoryKindName | None = None,
         text: str | None = Parameter(query="query", default=None, max_length=10_000),
         strategy: Literal["fused", "vector", "keyword", "recency"] = "fused",
-        limit: int = Parameter(default=50, ge=1, le=500), offset: int = Parameter(default=0, ge=0),
+        limit: LimitQuery = 50, offset: OffsetQuery = 0,
     ) -> list[MemoryRead]:  # fmt: skip
         """Memories newest first, or the best matches of ``query`` (with score and strategy)."""
         _, manager = await _manager(services, principal, agent_ref)
-        kinds = _kinds(kind)
+        kinds: list[str] = [kind] if kind else []
         if not text:
             found = await manager.listing(kinds=kinds, limit=limit, offset=offset)
         else:

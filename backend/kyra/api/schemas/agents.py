@@ -8,6 +8,7 @@ from typing import Any, Literal
 from kyra.api.schemas.base import ReadModel, Timestamp
 from kyra.api.schemas.runs import TraceNode
 from kyra.db.models import AgentRun, AiAgent
+from kyra.status import RunStatus
 
 __all__ = ["AgentAnswer", "AgentQueued", "AgentRead", "AgentRunRead"]
 
@@ -96,7 +97,7 @@ class AgentAnswer(ReadModel):
     agent_run_id: uuid.UUID
     run_id: uuid.UUID | None
     mode: str
-    status: str
+    status: RunStatus
     answer: Any
     result: Any
     finished: bool | None
@@ -120,4 +121,4 @@ class AgentQueued(ReadModel):
     agent_run_id: uuid.UUID
     run_id: uuid.UUID
     mode: Literal["queue"]
-    status: str
+    status: RunStatus

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from kyra.api.schemas.base import ReadModel, Timestamp
+from kyra.status import NodeRunStatus, RunMode, RunStatus
 
 __all__ = [
     "NodeRunRead",
@@ -31,7 +32,7 @@ class NodeRunRead(ReadModel):
     id: uuid.UUID
     node_id: str
     node_type: str
-    status: str
+    status: NodeRunStatus
     attempt: int
     inputs: Any
     params: Any
@@ -58,8 +59,8 @@ class RunSummary(ReadModel):
     graph_version_id: uuid.UUID
     graph_version: int | None
     parent_run_id: uuid.UUID | None
-    status: str
-    mode: str
+    status: RunStatus
+    mode: RunMode
     trigger_kind: str
     trigger: dict[str, Any]
     output: Any
@@ -133,6 +134,6 @@ class TraceTotals(ReadModel):
 
 class TraceRead(ReadModel):
     run_id: uuid.UUID
-    status: str
+    status: RunStatus
     totals: TraceTotals
     tree: list[TraceNode]
