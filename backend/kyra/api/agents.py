@@ -16,7 +16,16 @@ from kyra.agents.config import AgentSettings
 from kyra.agents.memory import SESSION_ID
 from kyra.agents.service import run_agent, run_answer
 from kyra.api.auth import Principal
-from kyra.api.fields import JsonObject, LimitQuery, LineParameter, Name, OffsetQuery, Text
+from kyra.api.fields import (
+    Integer,
+    JsonObject,
+    LimitQuery,
+    LineParameter,
+    Name,
+    Number,
+    OffsetQuery,
+    Text,
+)
 from kyra.api.schemas.agents import AgentAnswer, AgentQueued, AgentRead, AgentRunRead
 from kyra.context.agents import AGENT_TOOL_PREFIX
 from kyra.crypto import encrypt_text
@@ -40,8 +49,8 @@ class AgentCreate(BaseModel):
     memory_schema: JsonObject = Field(default_factory=dict)
     model: Name = "auto"
     provider: Name | None = None
-    temperature: float = Field(0.7, ge=0, le=2)
-    max_iterations: int = Field(3, ge=1, le=100)
+    temperature: Number = Field(0.7, ge=0, le=2)
+    max_iterations: Integer = Field(3, ge=1, le=100)
     settings: AgentSettings = Field(default_factory=AgentSettings)
     webhook_secret: str | None = Field(
         None, min_length=8, max_length=64, description="Write-only; stored encrypted"
@@ -57,8 +66,8 @@ class AgentUpdate(BaseModel):
     memory_schema: JsonObject | None = None
     model: Name | None = None
     provider: Name | None = None
-    temperature: float | None = Field(None, ge=0, le=2)
-    max_iterations: int | None = Field(None, ge=1, le=100)
+    temperature: Number | None = Field(None, ge=0, le=2)
+    max_iterations: Integer | None = Field(None, ge=1, le=100)
     settings: AgentSettings | None = None
     webhook_secret: str | None = Field(
         None, min_length=8, max_length=64, description="Write-only; stored encrypted"
@@ -74,7 +83,7 @@ class AgentRunCreate(BaseModel):
     session_id: str | None = Field(
         None, pattern=SESSION_ID.pattern, description="Continue this conversation"
     )
-    temperature: float | None = Field(None, ge=0, le=2, description="Overrides the agent's")
+    temperature: Number | None = Field(None, ge=0, le=2, description="Overrides the agent's")
 
 
 def _sealed(secret: str | None) -> str | None:

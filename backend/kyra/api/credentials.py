@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
-from kyra.api.fields import Name
+from kyra.api.fields import Integer, Name, Number
 from kyra.api.schemas.credentials import ConnectionCheck, CredentialKindRead, CredentialRead
 from kyra.credentials import CredentialKind
 from kyra.crypto import decrypt_json, encrypt_json
@@ -29,7 +29,7 @@ from kyra.registry import Registry
 from kyra.services.connection_test import TestResult, check_connection
 
 #: A field value of ``None`` in a PUT removes the field.
-FieldValue = str | int | float | None
+FieldValue = str | Integer | Number | None
 
 
 class CredentialCreate(BaseModel):

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kyra.agents.memory import SESSION_ID
 from kyra.api.auth import Principal
-from kyra.api.fields import LimitQuery, OffsetQuery
+from kyra.api.fields import LimitQuery, Number, OffsetQuery
 from kyra.api.schemas.memory import MemoryRead, SessionRead, SessionWindowRead
 from kyra.db.queries import agents as agent_queries
 from kyra.engine.services import EngineServices
@@ -31,7 +31,7 @@ class MemoryCreate(BaseModel):
     kind: MemoryKindName = "note"
     content: str = Field(min_length=1, max_length=20_000)
     metadata: dict[str, Any] = Field(default_factory=dict)
-    importance: float = Field(0.5, ge=0, le=1)
+    importance: Number = Field(0.5, ge=0, le=1)
     occurred_at: datetime | None = None
     key: str | None = Field(None, min_length=1, max_length=200, description="Core facts: name")
     subject: str | None = Field(None, max_length=500, description="Semantic facts")
