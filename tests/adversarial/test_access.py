@@ -65,6 +65,7 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("PATCH", "/api/agents/{agent_ref:str}"): {"default_prompt": "mine now"},
     ("POST", "/api/agents/{agent_ref:str}/run"): {"goal": "leak", "mode": "tracked"},
+    ("POST", "/api/agents/{agent_ref:str}/memories"): {"content": "mine now"},
     ("PUT", "/api/llm/models/{model_id:uuid}"): {"display_name": "mine now"},
     ("PUT", "/api/credentials/{credential_id:uuid}"): {"data": {"type": "bearer", "token": "u"}},
 }
