@@ -111,10 +111,6 @@ class Registry:
             if spec.poll is not None or spec.receive is not None
         }
 
-    def catalogue(self) -> list[dict[str, Any]]:
-        """Every spec as served by ``GET /api/nodes``."""
-        return [spec.as_dict() for spec in self]
-
     def tool_definitions(self) -> list[dict[str, Any]]:
         """Every tool-capable spec as an LLM tool definition."""
         return [spec.tool_definition() for spec in self if spec.tool]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from litestar import Controller, get, post
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +13,7 @@ from kyra.agents.trace import build_trace, trace_totals
 from kyra.api.auth import Principal
 from kyra.api.fields import Text, Version
 from kyra.api.runs import run_read
+from kyra.api.schemas.runs import ReplayRead, RunRead, RunReplayed, TraceRead
 from kyra.db.models import Run
 from kyra.db.queries import agents as agent_queries
 from kyra.db.queries import runs as queries
@@ -39,30 +39,31 @@ class AgentRunController(Controller):
     @get("/api/runs/{run_id:uuid}/trace")
     async def trace(
         self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal
-    ) -> dict[str, Any]:
+    ) -> TraceRead:
         run = await queries.get_run(db_session, owner_id=principal.readable_owner, run_id=run_id)
         tree = build_trace(await agent_queries.all_node_runs(db_session, run.id))
-        return {"run_id": str(run.id), "status": run.status, "totals": trace_totals(tree),
-                "tree": tree}  # fmt: skip
+        return TraceRead.model_validate(
+            {"run_id": run.id, "status": run.status, "totals": trace_totals(tree), "tree": tree}
+        )
 
     @post("/api/runs/{run_id:uuid}/approve", status_code=200)
     async def approve(
         self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal,
         services: EngineServices, data: Decision | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> RunRead:  # fmt: skip
         return await self._decide(run_id, db_session, principal, services, data, approved=True)
 
     @post("/api/runs/{run_id:uuid}/reject", status_code=200)
     async def reject(
         self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal,
         services: EngineServices, data: Decision | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> RunRead:  # fmt: skip
         return await self._decide(run_id, db_session, principal, services, data, approved=False)
 
     async def _decide(
         self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal,
         services: EngineServices, data: Decision | None, *, approved: bool,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> RunRead:  # fmt: skip
         run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
         await decide_run(
             services, run.id, approved=approved, comment=data.comment if data else "",
@@ -75,15 +76,16 @@ class AgentRunController(Controller):
     async def replay(
         self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal,
         services: EngineServices, data: ReplayCreate | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> RunReplayed:  # fmt: skip
         source = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
         result = await replay_run(services, source, version=data.version if data else None)
         view = await run_read(db_session, await db_session.get(Run, result.run.id) or result.run)
         error = result.run.error or {}
         diverged = error.get("type") == "ReplayDivergedError"
-        view["replay"] = {"source_run_id": str(source.id), "diverged": diverged,
-                          "divergence": error if diverged else None}  # fmt: skip
-        return view
+        replay = ReplayRead(
+            source_run_id=source.id, diverged=diverged, divergence=error if diverged else None
+        )
+        return RunReplayed(**dict(view), replay=replay)
 
 
 ROUTES = [AgentRunController]

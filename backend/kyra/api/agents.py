@@ -16,10 +16,20 @@ from kyra.agents.config import AgentSettings
 from kyra.agents.memory import SESSION_ID
 from kyra.agents.service import run_agent, run_answer
 from kyra.api.auth import Principal
-from kyra.api.fields import JsonObject, LimitQuery, LineParameter, Name, OffsetQuery, Text
+from kyra.api.fields import (
+    Integer,
+    JsonObject,
+    LimitQuery,
+    LineParameter,
+    Name,
+    Number,
+    OffsetQuery,
+    Text,
+)
+from kyra.api.schemas.agents import AgentAnswer, AgentQueued, AgentRead, AgentRunRead
 from kyra.context.agents import AGENT_TOOL_PREFIX
 from kyra.crypto import encrypt_text
-from kyra.db.models import AgentRun, AiAgent
+from kyra.db.models import AiAgent
 from kyra.db.queries import agents as queries
 from kyra.engine.services import EngineServices
 from kyra.errors import ConflictError
@@ -47,8 +57,8 @@ class AgentCreate(BaseModel):
     memory_schema: JsonObject = Field(default_factory=dict)
     model: Name = "auto"
     provider: Name | None = None
-    temperature: float = Field(0.7, ge=0, le=2)
-    max_iterations: int = Field(3, ge=1, le=100)
+    temperature: Number = Field(0.7, ge=0, le=2)
+    max_iterations: Integer = Field(3, ge=1, le=100)
     settings: AgentSettings = Field(default_factory=AgentSettings)
     webhook_secret: WebhookSecret | None = None
 
@@ -62,8 +72,8 @@ class AgentUpdate(BaseModel):
     memory_schema: JsonObject | None = None
     model: Name | None = None
     provider: Name | None = None
-    temperature: float | None = Field(None, ge=0, le=2)
-    max_iterations: int | None = Field(None, ge=1, le=100)
+    temperature: Number | None = Field(None, ge=0, le=2)
+    max_iterations: Integer | None = Field(None, ge=1, le=100)
     settings: AgentSettings | None = None
     webhook_secret: WebhookSecret | None = None
 
@@ -77,51 +87,12 @@ class AgentRunCreate(BaseModel):
     session_id: str | None = Field(
         None, pattern=SESSION_ID.pattern, description="Continue this conversation"
     )
-    temperature: float | None = Field(None, ge=0, le=2, description="Overrides the agent's")
+    temperature: Number | None = Field(None, ge=0, le=2, description="Overrides the agent's")
 
 
 def _sealed(secret: str | None) -> str | None:
     """The webhook secret as stored: Fernet-encrypted (never returned by the API)."""
     return encrypt_text(secret).decode() if secret else None
-
-
-def agent_read(agent: AiAgent) -> dict[str, Any]:
-    return {
-        "id": str(agent.agent_id),
-        "name": agent.name,
-        "default_prompt": agent.default_prompt,
-        "tools": list(agent.tools),
-        "memory_schema": agent.memory_schema,
-        "model": agent.model,
-        "provider": agent.provider,
-        "temperature": agent.temperature,
-        "max_iterations": agent.max_iterations,
-        "settings": agent.settings,
-        "status": agent.status,
-        "has_webhook_secret": bool(agent.webhook_secret),
-        "graph_id": str(agent.graph_id) if agent.graph_id else None,
-        "total_input_tokens": agent.total_input_tokens,
-        "total_output_tokens": agent.total_output_tokens,
-        "total_cost": float(agent.total_cost),
-        "created_at": agent.created_at.isoformat(),
-        "updated_at": agent.updated_at.isoformat(),
-    }
-
-
-def agent_run_read(row: AgentRun) -> dict[str, Any]:
-    return {
-        "id": str(row.run_id),
-        "agent_id": str(row.agent_id),
-        "run_id": str(row.flow_run_id) if row.flow_run_id else None,
-        "mode": row.mode,
-        "status": row.status,
-        "goal": row.goal,
-        "result": row.result,
-        "error": row.error,
-        "cost_usd": float(row.cost_usd),
-        "created_at": row.created_at.isoformat(),
-        "updated_at": row.updated_at.isoformat(),
-    }
 
 
 async def _check_tools(
@@ -165,7 +136,7 @@ class AgentController(Controller):
     async def create(
         self, data: AgentCreate, db_session: AsyncSession, principal: Principal,
         services: EngineServices,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> AgentRead:  # fmt: skip
         await _check_tools(db_session, services, principal.user_id, data.name, data.tools)
         fields = data.model_dump(exclude={"settings", "webhook_secret", "memory_schema"})
         agent = AiAgent(
@@ -179,21 +150,20 @@ class AgentController(Controller):
             await db_session.flush()
         except IntegrityError as exc:
             raise ConflictError(f"an agent named {data.name!r} already exists") from exc
-        return agent_read(agent)
+        return AgentRead.of(agent)
 
     @get("/")
-    async def list_agents(
-        self, db_session: AsyncSession, principal: Principal
-    ) -> list[dict[str, Any]]:
+    async def list_agents(self, db_session: AsyncSession, principal: Principal) -> list[AgentRead]:
         return [
-            agent_read(a) for a in await queries.list_agents(db_session, owner_id=principal.user_id)
+            AgentRead.of(a)
+            for a in await queries.list_agents(db_session, owner_id=principal.user_id)
         ]
 
     @get("/{agent_ref:str}")
     async def read(
         self, agent_ref: LineParameter, db_session: AsyncSession, principal: Principal
-    ) -> dict[str, Any]:
-        return agent_read(
+    ) -> AgentRead:
+        return AgentRead.of(
             await queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
         )
 
@@ -201,7 +171,7 @@ class AgentController(Controller):
     async def update(
         self, agent_ref: LineParameter, data: AgentUpdate, db_session: AsyncSession,
         principal: Principal, services: EngineServices,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> AgentRead:  # fmt: skip
         agent = await queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
         changes = data.model_dump(exclude_unset=True, exclude={"settings"})
         # null clears only what may be empty; elsewhere it means "unchanged".
@@ -219,7 +189,7 @@ class AgentController(Controller):
         if data.settings is not None:
             agent.settings = data.settings.model_dump(mode="json")
         await db_session.flush()
-        return agent_read(agent)
+        return AgentRead.of(agent)
 
     @delete("/{agent_ref:str}")
     async def remove(
@@ -240,28 +210,28 @@ class AgentController(Controller):
     async def run(
         self, agent_ref: LineParameter, data: AgentRunCreate, db_session: AsyncSession,
         principal: Principal, services: EngineServices,
-    ) -> Response[dict[str, Any]]:  # fmt: skip
+    ) -> Response[AgentAnswer | AgentQueued]:  # fmt: skip
         agent = await queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
         started = await run_agent(
             services, db_session, agent, goal=data.goal, mode=data.mode,
             budget_usd=data.budget_usd, session_id=data.session_id, temperature=data.temperature,
         )  # fmt: skip
         if data.mode == "queue":
-            body = {"agent_run_id": str(started.agent_run.run_id), "run_id": str(started.run.id),
-                    "mode": "queue", "status": started.run.status}  # fmt: skip
-            return Response(body, status_code=202)
-        return Response(run_answer(started), status_code=200)
+            queued = AgentQueued(agent_run_id=started.agent_run.run_id, run_id=started.run.id,
+                                 mode="queue", status=started.run.status)  # fmt: skip
+            return Response(queued, status_code=202)
+        return Response(AgentAnswer.of(run_answer(started)), status_code=200)
 
     @get("/{agent_ref:str}/runs")
     async def runs(
         self, agent_ref: LineParameter, db_session: AsyncSession, principal: Principal,
         limit: LimitQuery = 50, offset: OffsetQuery = 0,
-    ) -> list[dict[str, Any]]:  # fmt: skip
+    ) -> list[AgentRunRead]:  # fmt: skip
         agent = await queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
         rows = await queries.list_agent_runs(
             db_session, agent_id=agent.agent_id, limit=limit, offset=offset
         )
-        return [agent_run_read(r) for r in rows]
+        return [AgentRunRead.of(r) for r in rows]
 
 
 ROUTES = [AgentController]

@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.pydantic import PydanticInitPlugin
 from litestar.routes import HTTPRoute
 from litestar.types import Scope
 
@@ -114,6 +115,8 @@ def create_app(
             ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        # Response models write their aliases (a file reference's "$file").
+        plugins=[PydanticInitPlugin(prefer_alias=True)],
         lifespan=[lifespan],
         state=State({"settings": settings, "services": services}),
         request_max_body_size=settings.max_request_bytes,

@@ -6,12 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, delete, get, post
+from litestar.exceptions import ClientException, NotAuthorizedException
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
 from kyra.api.hooks import PayloadTooLargeError, read_body
+from kyra.api.schemas.channels import ChannelReceipt, DeploymentRead
 from kyra.channels.agent_bots import deploy_agent, undeploy_agent
 from kyra.channels.base import ChannelAuthError
 from kyra.channels.deployments import deploy_graph, receive_update, undeploy_graph
@@ -70,18 +72,6 @@ class ChannelDeploy(BaseModel):
         return self
 
 
-def deployment_read(row: ChannelDeployment) -> dict[str, Any]:
-    return {
-        "id": str(row.id),
-        "graph_id": str(row.graph_id),
-        "agent_id": str(row.agent_id) if row.agent_id else None,
-        "kind": row.kind,
-        "credential_id": str(row.credential_id),
-        "config": row.config or {},
-        "created_at": row.created_at.isoformat(),
-    }
-
-
 class ChannelController(Controller):
     tags = ["channels"]
 
@@ -89,7 +79,7 @@ class ChannelController(Controller):
     async def deploy(
         self, graph_id: uuid.UUID, kind: str, data: ChannelDeploy, db_session: AsyncSession,
         principal: Principal, services: EngineServices,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> DeploymentRead:  # fmt: skip
         graph = await graph_queries.get_graph(
             db_session, owner_id=principal.user_id, graph_id=graph_id
         )
@@ -98,7 +88,7 @@ class ChannelController(Controller):
             services, db_session, graph, kind, public_url=data.public_url,
             credential_id=data.credential_id, token=data.token, reply=reply,
         )  # fmt: skip
-        return deployment_read(row)
+        return DeploymentRead.of(row)
 
     @delete("/api/graphs/{graph_id:uuid}/channels/{kind:str}")
     async def undeploy(
@@ -114,14 +104,14 @@ class ChannelController(Controller):
     async def deploy_agent(
         self, agent_ref: str, kind: str, data: ChannelDeploy, db_session: AsyncSession,
         principal: Principal, services: EngineServices,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> DeploymentRead:  # fmt: skip
         """Deploy an agent as a chat bot: its bot graph answers each message with the agent."""
         agent = await agent_queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
         row = await deploy_agent(
             services, db_session, agent, kind, public_url=data.public_url,
             credential_id=data.credential_id, token=data.token,
         )  # fmt: skip
-        return deployment_read(row)
+        return DeploymentRead.of(row)
 
     @delete("/api/agents/{agent_ref:str}/channels/{kind:str}")
     async def undeploy_agent(
@@ -154,9 +144,9 @@ class ChannelController(Controller):
     @get("/api/channels")
     async def list_deployments(
         self, db_session: AsyncSession, principal: Principal
-    ) -> list[dict[str, Any]]:
+    ) -> list[DeploymentRead]:
         rows = await queries.list_deployments(db_session, owner_id=principal.user_id)
-        return [deployment_read(r) for r in rows]
+        return [DeploymentRead.of(r) for r in rows]
 
     @post(
         "/channels/{kind:str}/{deployment_id:uuid}",
@@ -166,17 +156,17 @@ class ChannelController(Controller):
     async def receive(
         self, kind: str, deployment_id: uuid.UUID, request: Request[Any, Any, Any],
         services: EngineServices,
-    ) -> Response[Any]:  # fmt: skip
+    ) -> ChannelReceipt:  # fmt: skip
         limit = services.settings.webhook_max_body_bytes
         try:
             body = await read_body(request, limit)
         except PayloadTooLargeError:
-            return Response({"status_code": 413, "detail": "body too large"}, status_code=413)
+            raise ClientException("body too large", status_code=413) from None
         headers = {k.lower(): v for k, v in request.headers.items()}
         try:
             started = await receive_update(
                 services, kind, deployment_id, headers=headers, body=body
             )
         except ChannelAuthError as exc:
-            return Response({"status_code": 401, "detail": str(exc)}, status_code=401)
-        return Response({"ok": True, "run_id": str(started.run.id) if started else None})
+            raise NotAuthorizedException(str(exc)) from None
+        return ChannelReceipt(ok=True, run_id=started.run.id if started else None)

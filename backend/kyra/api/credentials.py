@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
-from kyra.api.fields import Name
+from kyra.api.fields import Integer, Name, Number
+from kyra.api.schemas.credentials import ConnectionCheck, CredentialKindRead, CredentialRead
 from kyra.credentials import CredentialKind
 from kyra.crypto import decrypt_json, encrypt_json
 from kyra.db.models import Credential
@@ -28,7 +29,7 @@ from kyra.registry import Registry
 from kyra.services.connection_test import TestResult, check_connection
 
 #: A field value of ``None`` in a PUT removes the field.
-FieldValue = str | int | float | None
+FieldValue = str | Integer | Number | None
 
 
 class CredentialCreate(BaseModel):
@@ -51,30 +52,6 @@ class CredentialUpdate(BaseModel):
     )
 
 
-def credential_read(credential: Credential, kind: CredentialKind | None) -> dict[str, Any]:
-    data = decrypt_json(credential.data_enc) if kind is not None else {}
-    read: dict[str, Any] = {
-        "id": str(credential.id),
-        "name": credential.name,
-        "kind": credential.kind,
-        "fields": kind.public_fields(data) if kind else {},
-        "secrets_set": sorted(n for n in kind.secret_names if data.get(n)) if kind else [],
-        "problem": credential.problem,
-        "oauth": None,
-        "created_at": credential.created_at.isoformat(),
-        "updated_at": credential.updated_at.isoformat(),
-    }
-    if kind is not None and kind.oauth2 is not None:
-        expires_at = data.get("expires_at")
-        read["oauth"] = {
-            "provider": kind.oauth2.provider,
-            "connected": bool(data.get("access_token")) and not credential.problem,
-            "expires_at": int(float(expires_at)) if expires_at else None,
-            "refreshable": bool(data.get("refresh_token")),
-        }
-    return read
-
-
 def _kind(registry: Registry, name: str) -> CredentialKind:
     kind = registry.credential_kind(name)
     if kind is None:
@@ -90,9 +67,9 @@ class CredentialController(Controller):
     tags = ["credentials"]
 
     @get("/kinds")
-    async def kinds(self, services: EngineServices) -> list[dict[str, Any]]:
+    async def kinds(self, services: EngineServices) -> list[CredentialKindRead]:
         """Every installed credential kind: fields, secret flags, test and OAuth2 support."""
-        return [k.as_dict() for k in services.registry.credential_kinds()]
+        return [CredentialKindRead.of(k) for k in services.registry.credential_kinds()]
 
     @post("/", opt={"errors": [404, 422]})
     async def create(
@@ -101,7 +78,7 @@ class CredentialController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         services: EngineServices,
-    ) -> dict[str, Any]:
+    ) -> CredentialRead:
         kind = _kind(services.registry, data.kind)
         fields = kind.validate(data.data)
         credential = Credential(
@@ -112,14 +89,14 @@ class CredentialController(Controller):
         )
         db_session.add(credential)
         await db_session.flush()
-        return credential_read(credential, kind)
+        return CredentialRead.of(credential, kind)
 
     @get("/")
     async def list_credentials(
         self, db_session: AsyncSession, principal: Principal, services: EngineServices
-    ) -> list[dict[str, Any]]:
+    ) -> list[CredentialRead]:
         rows = await queries.list_credentials(db_session, owner_id=principal.user_id)
-        return [credential_read(c, services.registry.credential_kind(c.kind)) for c in rows]
+        return [CredentialRead.of(c, services.registry.credential_kind(c.kind)) for c in rows]
 
     @get("/{credential_id:uuid}")
     async def read(
@@ -128,11 +105,11 @@ class CredentialController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         services: EngineServices,
-    ) -> dict[str, Any]:
+    ) -> CredentialRead:
         credential = await queries.get_credential(
             db_session, owner_id=principal.user_id, credential_id=credential_id
         )
-        return credential_read(credential, services.registry.credential_kind(credential.kind))
+        return CredentialRead.of(credential, services.registry.credential_kind(credential.kind))
 
     @put("/{credential_id:uuid}", opt={"errors": [422]})
     async def replace(
@@ -142,7 +119,7 @@ class CredentialController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         services: EngineServices,
-    ) -> dict[str, Any]:
+    ) -> CredentialRead:
         """Rename and/or replace fields (secrets left out are kept; null removes a field)."""
         credential = await queries.get_credential(
             db_session, owner_id=principal.user_id, credential_id=credential_id
@@ -154,7 +131,7 @@ class CredentialController(Controller):
         if data.name is not None:
             credential.name = data.name
         await db_session.flush()
-        return credential_read(credential, kind)
+        return CredentialRead.of(credential, kind)
 
     @delete("/{credential_id:uuid}")
     async def remove(
@@ -165,14 +142,15 @@ class CredentialController(Controller):
         )
         await db_session.delete(credential)
 
-    @post("/{credential_id:uuid}/test", status_code=200)
+    # 422: the credential's kind is no longer installed.
+    @post("/{credential_id:uuid}/test", status_code=200, opt={"errors": [422]})
     async def test(
         self,
         credential_id: uuid.UUID,
         db_session: AsyncSession,
         principal: Principal,
         services: EngineServices,
-    ) -> dict[str, Any]:
+    ) -> ConnectionCheck:
         """Send the kind's test request; ``{ok, message, status, account}``."""
         credential = await queries.get_credential(
             db_session, owner_id=principal.user_id, credential_id=credential_id
@@ -183,6 +161,6 @@ class CredentialController(Controller):
         try:
             fields = await open_fields(services, credential, kind)
         except KyraError as exc:
-            return TestResult(False, str(exc)).as_dict()
+            return ConnectionCheck.of(TestResult(False, str(exc)))
         client = open_client(services, credential, kind, fields, services.http)
-        return (await check_connection(client)).as_dict()
+        return ConnectionCheck.of(await check_connection(client))

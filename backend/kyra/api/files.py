@@ -12,11 +12,12 @@ from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
+from kyra.api.schemas.files import FileRead, FileRef
 from kyra.db.models import StoredFile
 from kyra.db.queries import files as queries
 from kyra.engine.services import EngineServices
 from kyra.errors import NotFoundError
-from kyra.files.owned import OwnerFiles, file_ref
+from kyra.files.owned import OwnerFiles
 
 _UNTYPED = frozenset({"application/x-www-form-urlencoded", "application/octet-stream"})
 
@@ -40,7 +41,7 @@ class FileController(Controller):
         principal: Principal,
         services: EngineServices,
         name: str = Parameter(query="name", min_length=1, max_length=255),
-    ) -> dict[str, Any]:
+    ) -> FileRef:
         """Store the raw request body (streamed) as a file a graph can use, e.g. in
         ``Spreadsheet.read``'s ``file`` param; its type is the request's Content-Type."""
         files = OwnerFiles(
@@ -54,21 +55,14 @@ class FileController(Controller):
         mime = request.headers.get("content-type", "")
         if mime.split(";")[0].strip() in _UNTYPED:
             mime = ""  # what curl and browsers send when nobody said: guess from the name
-        return dict(await files.save(request.stream(), name=name, mime=mime))
+        return FileRef.of(await files.save(request.stream(), name=name, mime=mime))
 
     @get("/{file_id:uuid}")
     async def describe(
         self, file_id: uuid.UUID, db_session: AsyncSession, principal: Principal
-    ) -> dict[str, Any]:
+    ) -> FileRead:
         """The file's reference as nodes pass it on, plus when and where it was made."""
-        stored = await _owned(db_session, principal, file_id)
-        return {
-            **file_ref(stored),
-            "sha256": stored.sha256,
-            "run_id": str(stored.run_id) if stored.run_id else None,
-            "node_id": stored.node_id,
-            "created_at": stored.created_at.isoformat(),
-        }
+        return FileRead.of_row(await _owned(db_session, principal, file_id))
 
     @get("/{file_id:uuid}/content")
     async def download(

@@ -12,10 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kyra.api.auth import Principal
 from kyra.api.fields import Name, Text, VersionParameter, unstorable_text
 from kyra.api.hooks import forget_targets
-from kyra.api.triggers import graph_schedules
+from kyra.api.openapi import FieldErrorBody
+from kyra.api.schemas.graphs import (
+    GraphCheck,
+    GraphRead,
+    GraphSummary,
+    PollRead,
+    ScheduleRead,
+    VersionRead,
+    VersionSummary,
+    WebhookRead,
+)
 from kyra.db.models import Graph
 from kyra.db.queries import graphs as queries
-from kyra.db.queries.polls import list_polls, poll_read
+from kyra.db.queries import schedules as schedule_queries
+from kyra.db.queries.polls import list_polls
 from kyra.engine.services import EngineServices
 from kyra.errors import GraphInvalidError
 from kyra.graph.document import GraphSettings
@@ -28,19 +39,6 @@ class GraphUpdate(BaseModel):
     name: Name | None = None
     description: Text | None = Field(None, max_length=10_000)
     settings: GraphSettings | None = None
-
-
-def graph_summary(graph: Graph) -> dict[str, Any]:
-    return {
-        "id": str(graph.id),
-        "name": graph.name,
-        "description": graph.description,
-        "version": graph.version,
-        "settings": graph.settings,
-        "has_webhook_secret": graph.webhook_secret_enc is not None,
-        "created_at": graph.created_at.isoformat(),
-        "updated_at": graph.updated_at.isoformat(),
-    }
 
 
 def checked_document(raw: Any, services: EngineServices) -> dict[str, Any]:
@@ -65,24 +63,16 @@ def checked_document(raw: Any, services: EngineServices) -> dict[str, Any]:
 
 async def graph_read(
     session: AsyncSession, request: Request[Any, Any, Any], graph: Graph
-) -> dict[str, Any]:
-    version = await queries.latest_version(session, graph.id)
-    hooks = await queries.list_webhooks(session, graph.id)
+) -> GraphRead:
     base = str(request.base_url).rstrip("/")
-    return graph_summary(graph) | {
-        "document": version.document,
-        "webhooks": [
-            {
-                "node_id": h.node_id,
-                "path": h.path,
-                "url": f"{base}/hooks/{h.path}",
-                "methods": h.methods,
-            }
-            for h in hooks
-        ],
-        "schedules": await graph_schedules(session, graph.id),
-        "polls": [poll_read(p) for p in await list_polls(session, graph_id=graph.id)],
-    }
+    schedules = await schedule_queries.list_schedules(session, graph_id=graph.id)
+    return GraphRead.of_parts(
+        graph,
+        await queries.latest_version(session, graph.id),
+        webhooks=[WebhookRead.of(h, base) for h in await queries.list_webhooks(session, graph.id)],
+        schedules=[ScheduleRead.of(s) for s in schedules],
+        polls=[PollRead.of(p) for p in await list_polls(session, graph_id=graph.id)],
+    )
 
 
 class GraphController(Controller):
@@ -90,15 +80,16 @@ class GraphController(Controller):
     tags = ["graphs"]
 
     @post("/validate", status_code=200)
-    async def validate(self, data: Any, services: EngineServices) -> dict[str, Any]:
+    async def validate(self, data: Any, services: EngineServices) -> GraphCheck:
         errors = validate_document(data, services.registry)
-        return {"valid": not errors, "errors": [e.as_dict() for e in errors]}
+        found = [FieldErrorBody(**e.as_dict()) for e in errors]
+        return GraphCheck(valid=not errors, errors=found)
 
     @post("/", opt={"errors": [422]})
     async def create(
         self, data: Any, request: Request[Any, Any, Any], db_session: AsyncSession,
         principal: Principal, services: EngineServices,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> GraphRead:  # fmt: skip
         document = checked_document(data, services)
         graph = await queries.create_graph(
             db_session, owner_id=principal.user_id, document=document,
@@ -109,9 +100,9 @@ class GraphController(Controller):
     @get("/")
     async def list_graphs(
         self, db_session: AsyncSession, principal: Principal
-    ) -> list[dict[str, Any]]:
+    ) -> list[GraphSummary]:
         return [
-            graph_summary(g)
+            GraphSummary.of(g)
             for g in await queries.list_graphs(db_session, owner_id=principal.user_id)
         ]
 
@@ -122,7 +113,7 @@ class GraphController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         principal: Principal,
-    ) -> dict[str, Any]:
+    ) -> GraphRead:
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
         return await graph_read(db_session, request, graph)
 
@@ -130,7 +121,7 @@ class GraphController(Controller):
     async def save(
         self, graph_id: uuid.UUID, data: Any, request: Request[Any, Any, Any],
         db_session: AsyncSession, principal: Principal, services: EngineServices,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> GraphRead:  # fmt: skip
         document = checked_document(data, services)
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
         await queries.save_version(
@@ -144,7 +135,7 @@ class GraphController(Controller):
     async def update(
         self, graph_id: uuid.UUID, data: GraphUpdate, request: Request[Any, Any, Any],
         db_session: AsyncSession, principal: Principal, services: EngineServices,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> GraphRead:  # fmt: skip
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
         version = await queries.latest_version(db_session, graph.id)
         document = dict(version.document)
@@ -171,10 +162,10 @@ class GraphController(Controller):
     @get("/{graph_id:uuid}/versions")
     async def versions(
         self, graph_id: uuid.UUID, db_session: AsyncSession, principal: Principal
-    ) -> list[dict[str, Any]]:
+    ) -> list[VersionSummary]:
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
         return [
-            {"version": v.version, "created_at": v.created_at.isoformat()}
+            VersionSummary(version=v.version, created_at=v.created_at)
             for v in await queries.list_versions(db_session, graph.id)
         ]
 
@@ -185,11 +176,9 @@ class GraphController(Controller):
         version: VersionParameter,
         db_session: AsyncSession,
         principal: Principal,
-    ) -> dict[str, Any]:
+    ) -> VersionRead:
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
         found = await queries.get_version(db_session, graph.id, version)
-        return {
-            "version": found.version,
-            "created_at": found.created_at.isoformat(),
-            "document": found.document,
-        }
+        return VersionRead(
+            version=found.version, created_at=found.created_at, document=found.document
+        )

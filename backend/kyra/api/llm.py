@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
-from kyra.api.fields import JsonObject, Name, Text
+from kyra.api.fields import Flag, Integer, JsonObject, Name, Text
 from kyra.context.llm import ChatMessage
 from kyra.db.models import LlmModel, LlmProvider
 from kyra.db.queries import llm as queries
@@ -72,12 +72,12 @@ class _ModelFields(BaseModel):
     model_config = _STRICT
 
     display_name: Name | None = None
-    context_length: int | None = Field(default=None, gt=0, le=100_000_000)
-    max_output_tokens: int | None = Field(default=None, gt=0, le=10_000_000)
+    context_length: Integer | None = Field(default=None, gt=0, le=100_000_000)
+    max_output_tokens: Integer | None = Field(default=None, gt=0, le=10_000_000)
     input_cost_per_1k: Decimal | None = Field(default=None, ge=0, le=1000, decimal_places=8)
     output_cost_per_1k: Decimal | None = Field(default=None, ge=0, le=1000, decimal_places=8)
     capabilities: JsonObject | None = None
-    is_recommended: bool | None = None
+    is_recommended: Flag | None = None
 
 
 class ModelCreate(_ModelFields):
@@ -118,10 +118,10 @@ class SelectCreate(BaseModel):
 
     prompt: Text = Field(min_length=1, max_length=2_000_000)
     system: Text | None = Field(default=None, max_length=2_000_000)
-    max_tokens: int | None = Field(default=None, gt=0, le=10_000_000)
-    tools: bool = Field(default=False, description="The call will offer tools")
-    vision: bool = Field(default=False, description="The call will include images")
-    json_mode: bool = Field(default=False, description="The call asks for JSON output")
+    max_tokens: Integer | None = Field(default=None, gt=0, le=10_000_000)
+    tools: Flag = Field(default=False, description="The call will offer tools")
+    vision: Flag = Field(default=False, description="The call will include images")
+    json_mode: Flag = Field(default=False, description="The call asks for JSON output")
     provider: Name | None = None
 
 

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kyra.agents.memory import SESSION_ID
 from kyra.api.auth import Principal
-from kyra.api.fields import OffsetQuery
+from kyra.api.fields import LimitQuery, Number, OffsetQuery
+from kyra.api.schemas.memory import MemoryRead, SessionRead, SessionWindowRead
 from kyra.db.queries import agents as agent_queries
 from kyra.engine.services import EngineServices
 from kyra.errors import NotFoundError
@@ -30,7 +31,7 @@ class MemoryCreate(BaseModel):
     kind: MemoryKindName = "note"
     content: str = Field(min_length=1, max_length=20_000)
     metadata: dict[str, Any] = Field(default_factory=dict)
-    importance: float = Field(0.5, ge=0, le=1)
+    importance: Number = Field(0.5, ge=0, le=1)
     occurred_at: datetime | None = None
     key: str | None = Field(None, min_length=1, max_length=200, description="Core facts: name")
     subject: str | None = Field(None, max_length=500, description="Semantic facts")
@@ -69,8 +70,8 @@ class MemoryController(Controller):
         kind: MemoryKindName | None = None,
         text: str | None = Parameter(query="query", default=None, max_length=10_000),
         strategy: Literal["fused", "vector", "keyword", "recency"] = "fused",
-        limit: int = Parameter(default=50, ge=1, le=500), offset: OffsetQuery = 0,
-    ) -> list[dict[str, Any]]:  # fmt: skip
+        limit: LimitQuery = 50, offset: OffsetQuery = 0,
+    ) -> list[MemoryRead]:  # fmt: skip
         """Memories newest first, or the best matches of ``query`` (with score and strategy)."""
         _, manager = await _manager(services, principal, agent_ref)
         kinds: list[str] = [kind] if kind else []
@@ -87,16 +88,16 @@ class MemoryController(Controller):
                                              limit=limit)  # fmt: skip
             except MemoryDisabledError as exc:
                 raise ValidationException(detail=str(exc)) from None
-        return [record.as_dict() for record in found]
+        return [MemoryRead.of(record) for record in found]
 
     @post("/memories")
     async def add_memory(
         self, agent_ref: str, data: MemoryCreate, principal: Principal, services: EngineServices
-    ) -> dict[str, Any]:
+    ) -> MemoryRead:
         _, manager = await _manager(services, principal, agent_ref)
         if data.kind == "core":
             assert data.key is not None
-            return (await manager.set_core(data.key, data.content)).as_dict()
+            return MemoryRead.of(await manager.set_core(data.key, data.content))
         item = NewMemory(
             kind=data.kind, content=data.content, importance=data.importance,
             metadata=data.metadata, occurred_at=data.occurred_at, subject=data.subject,
@@ -106,7 +107,7 @@ class MemoryController(Controller):
             (record,) = await manager.store([item])
         except MemoryDisabledError as exc:
             raise ValidationException(detail=str(exc)) from None
-        return record.as_dict()
+        return MemoryRead.of(record)
 
     @delete("/memories/{memory_id:int}")
     async def delete_memory(
@@ -119,25 +120,23 @@ class MemoryController(Controller):
     @get("/sessions")
     async def list_sessions(
         self, agent_ref: str, principal: Principal, services: EngineServices
-    ) -> list[dict[str, Any]]:
+    ) -> list[SessionRead]:
         _, manager = await _manager(services, principal, agent_ref)
-        return [
-            {"session_id": s.session_id, "messages": s.messages,
-             "updated_at": s.updated_at.isoformat() if s.updated_at else None}
-            for s in await manager.sessions()
-        ]  # fmt: skip
+        return [SessionRead.of(s) for s in await manager.sessions()]
 
     @get("/sessions/{session_id:str}")
     async def read_session(
         self, agent_ref: str, session_id: str, principal: Principal, services: EngineServices
-    ) -> dict[str, Any]:
+    ) -> SessionWindowRead:
         """The session's window: the messages the agent's next run in it will be shown."""
         _, manager = await _manager(services, principal, agent_ref)
         if not SESSION_ID.match(session_id):
             raise NotFoundError(f"session {session_id} not found")
         messages = await manager.load_window(session_id)
-        return {"session_id": session_id, "window": manager.schema.short_window,
-                "backend": manager.schema.short_backend, "messages": messages}  # fmt: skip
+        return SessionWindowRead(
+            session_id=session_id, window=manager.schema.short_window,
+            backend=manager.schema.short_backend, messages=messages,
+        )  # fmt: skip
 
     @delete("/sessions/{session_id:str}")
     async def forget_session(

@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, get, post
 from pydantic import BaseModel, Field
 
+from kyra.api.schemas.nodes import NodeTypeRead, PortRead, PortsRead, ToolDefinition
 from kyra.engine.services import EngineServices
 from kyra.errors import NotFoundError
 
@@ -20,29 +21,29 @@ class NodesController(Controller):
     tags = ["catalogue"]
 
     @get("/nodes")
-    async def list_nodes(self, services: EngineServices) -> list[dict[str, Any]]:
+    async def list_nodes(self, services: EngineServices) -> list[NodeTypeRead]:
         from kyra.sandbox import probed_backend
 
-        catalogue = services.registry.catalogue()
-        for entry in catalogue:
-            if entry["type"] == "Core.code":
-                # Which jail runs the code here: bubblewrap, wasm, disabled (or probing).
-                entry["sandbox"] = probed_backend(services.settings.code_sandbox)
-        return catalogue
+        # Which jail runs the code here: bubblewrap, wasm, disabled (or probing).
+        sandbox = probed_backend(services.settings.code_sandbox) or "disabled"
+        return [
+            NodeTypeRead.of(spec, sandbox=sandbox if spec.type == "Core.code" else None)
+            for spec in services.registry
+        ]
 
     @get("/tools")
-    async def list_tools(self, services: EngineServices) -> list[dict[str, Any]]:
-        return services.registry.tool_definitions()
+    async def list_tools(self, services: EngineServices) -> list[ToolDefinition]:
+        return [ToolDefinition.model_validate(t) for t in services.registry.tool_definitions()]
 
     @post("/nodes/{type_name:str}/ports", status_code=200)
     async def ports_for(
         self, type_name: str, data: PortsQuery, services: EngineServices
-    ) -> dict[str, Any]:
+    ) -> PortsRead:
         """Ports of a node type for given params (for types with dynamic outputs)."""
         spec = services.registry.get(type_name)
         if spec is None:
             raise NotFoundError(f"unknown node type {type_name!r}")
-        return {
-            "inputs": [p.as_dict() for p in spec.inputs],
-            "outputs": [p.as_dict() for p in spec.output_ports(data.params)],
-        }
+        return PortsRead(
+            inputs=[PortRead.of(p) for p in spec.inputs],
+            outputs=[PortRead.of(p) for p in spec.output_ports(data.params)],
+        )

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from kyra.api.auth import Principal
+from kyra.api.schemas.oauth import AuthorizationStart, ProviderClientRead, ProviderStatus
 from kyra.crypto import encrypt_text
 from kyra.db.models import OAuthClient
 from kyra.db.queries import credentials as credential_queries
@@ -71,27 +72,27 @@ class OAuthController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         services: EngineServices,
-    ) -> list[dict[str, Any]]:
+    ) -> list[ProviderStatus]:
         """Each provider, whether a client is configured, and the redirect URI to register."""
         shown = []
         for name, provider in PROVIDERS.items():
             client = await client_config(db_session, services.settings, name)
             shown.append(
-                {
-                    "name": name,
-                    "title": provider.title,
-                    "configured": client is not None,
-                    "source": client.source if client else None,
-                    "client_id": client.client_id if client else None,
-                    "redirect_uri": redirect_uri(services.settings, request),
-                }
+                ProviderStatus(
+                    name=name,
+                    title=provider.title,
+                    configured=client is not None,
+                    source=client.source if client else None,
+                    client_id=client.client_id if client else None,
+                    redirect_uri=redirect_uri(services.settings, request),
+                )
             )
         return shown
 
     @put("/providers/{name:str}", opt={"errors": [403]})
     async def set_provider(
         self, name: str, data: ProviderClient, db_session: AsyncSession, principal: Principal
-    ) -> dict[str, Any]:
+    ) -> ProviderClientRead:
         """Store the operator's client for a provider (admin only; overrides the environment)."""
         _admin(principal)
         _provider(name)
@@ -103,7 +104,9 @@ class OAuthController(Controller):
         row.client_secret_enc = encrypt_text(data.client_secret)
         row.authorize_url, row.token_url = data.authorize_url, data.token_url
         await db_session.flush()
-        return {"name": name, "configured": True, "source": "admin", "client_id": row.client_id}
+        return ProviderClientRead(
+            name=name, configured=True, source="admin", client_id=row.client_id
+        )
 
     @delete("/providers/{name:str}", opt={"errors": [403]})
     async def remove_provider(
@@ -124,7 +127,7 @@ class OAuthController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         services: EngineServices,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[AuthorizationStart]:
         """Start connecting a credential: the provider URL to send the browser to. The answer
         sets the cookie that binds the authorization to this browser."""
         credential = await credential_queries.get_credential(
@@ -142,7 +145,7 @@ class OAuthController(Controller):
             max_age=int(flow.STATE_TTL.total_seconds()), httponly=True, samesite="lax",
             secure=request.url.scheme == "https",
         )  # fmt: skip
-        return Response({"authorize_url": started.authorize_url}, cookies=[cookie])
+        return Response(AuthorizationStart(authorize_url=started.authorize_url), cookies=[cookie])
 
     @get("/callback", opt={"public": True})
     async def callback(self, request: Request[Any, Any, Any], services: EngineServices) -> Redirect:

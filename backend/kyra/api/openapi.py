@@ -4,9 +4,9 @@ and request schemas exactly as the server validates them.
 Litestar documents a route's success response; this module adds what the app-wide machinery
 can answer on top (401 without a key, 400 for a bad parameter or body, 404 for an unknown id,
 409 when a write conflicts at commit, 413 for an oversize body) plus each route's own
-``opt={"errors": [...], "statuses": {...}}``. Request models are published with pydantic's own
-JSON Schema, so patterns and ``additionalProperties: false`` (``extra="forbid"``) appear as
-they are enforced.
+``opt={"errors": [...], "statuses": {...}}``. Request and response models are published with
+pydantic's own JSON Schema (validation and serialization mode), so patterns,
+``additionalProperties: false`` (``extra="forbid"``) and serializers appear as they are enforced.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import typing
 from collections.abc import Iterator
 from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Response
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.routes import HTTPRoute
@@ -78,6 +78,53 @@ def _request_models(app: Litestar) -> set[type[BaseModel]]:
     return found
 
 
+def _answered(handler: HTTPRouteHandler) -> Any:
+    """The type a handler answers with (``Response[X]`` gives ``X``)."""
+    annotation = handler.parsed_fn_signature.return_type.annotation
+    if typing.get_origin(annotation) is Response:
+        (annotation,) = typing.get_args(annotation)
+    return annotation
+
+
+def _response_models(app: Litestar) -> set[type[BaseModel]]:
+    found: set[type[BaseModel]] = set()
+    for _, handler in _handlers(app):
+        found.update(_models_in(_answered(handler)))
+    return found
+
+
+def _response_schema(annotation: Any) -> dict[str, Any] | None:
+    """The schema of a model, a list or a union of models, by reference; None for anything
+    else (Litestar's own schema stays)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {"$ref": _REF.format(model=annotation.__name__)}
+    if typing.get_origin(annotation) is list:
+        items = _response_schema(typing.get_args(annotation)[0])
+        return None if items is None else {"type": "array", "items": items}
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        choices = [_response_schema(a) for a in typing.get_args(annotation)]
+        return None if None in choices else {"anyOf": choices}
+    return None
+
+
+def _model_schemas(app: Litestar) -> dict[str, Any]:
+    """Request models as validated, response models as serialized, by name.
+
+    Raises:
+        ValueError: two different schemas would share a name (rename one of the models).
+    """
+    by_name = lambda m: m.__name__  # noqa: E731
+    requests = sorted(_request_models(app) | {ErrorBody}, key=by_name)
+    responses = sorted(_response_models(app), key=by_name)
+    _, validated = models_json_schema([(m, "validation") for m in requests], ref_template=_REF)
+    _, serialized = models_json_schema([(m, "serialization") for m in responses], ref_template=_REF)
+    published: dict[str, Any] = validated.get("$defs", {})
+    for name, schema in serialized.get("$defs", {}).items():
+        if published.setdefault(name, schema) != schema:
+            raise ValueError(f"two schemas named {name}: rename one of the models")
+    return published
+
+
 def _handlers(app: Litestar) -> Iterator[tuple[HTTPRoute, HTTPRouteHandler]]:
     for route in app.routes:
         if isinstance(route, HTTPRoute):
@@ -114,16 +161,17 @@ def complete_document(app: Litestar, document: dict[str, Any]) -> dict[str, Any]
     """``document`` (Litestar's) with request schemas and every answerable status filled in."""
     document = copy.deepcopy(document)
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    models = sorted(_request_models(app) | {ErrorBody}, key=lambda m: m.__name__)
-    _, generated = models_json_schema([(m, "validation") for m in models], ref_template=_REF)
-    schemas.update(generated.get("$defs", {}))
+    schemas.update(_model_schemas(app))
     for route, handler in _handlers(app):
+        answer = _response_schema(_answered(handler))
         for method in handler.http_methods:
             operation = document["paths"].get(route.path_format, {}).get(method.lower())
             if operation is None:
                 continue
             responses = operation.setdefault("responses", {})
             success = next((r for code, r in responses.items() if code.startswith("2")), None)
+            if success is not None and answer is not None:
+                success["content"] = {"application/json": {"schema": answer}}
             for status, description in handler.opt.get("statuses", {}).items():
                 responses.setdefault(str(status), {**(success or {}), "description": description})
             for status in sorted(_error_statuses(route, handler, method)):

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
 from kyra.api.fields import LimitQuery, OffsetQuery, Version
+from kyra.api.schemas.runs import RunRead, RunSummary
 from kyra.db.models import Run
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as queries
@@ -55,13 +56,12 @@ class RerunCreate(BaseModel):
     mode: Literal["queue", "sync"] = "queue"
 
 
-async def run_read(session: AsyncSession, run: Run) -> dict[str, Any]:
+async def run_read(session: AsyncSession, run: Run) -> RunRead:
     version = await queries.version_number(session, run.graph_version_id)
     view = queries.run_view(
         run, version=version, node_runs=await queries.list_node_runs(session, run.id)
     )
-    view["pending_approval"] = await pending_approval(session, run)
-    return view
+    return RunRead.of_view(view, await pending_approval(session, run))
 
 
 class RunController(Controller):
@@ -82,7 +82,7 @@ class RunController(Controller):
         idempotency_key: str | None = Parameter(
             header="Idempotency-Key", default=None, max_length=200
         ),
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[RunRead]:
         graph = await graph_queries.get_graph(
             db_session, owner_id=principal.user_id, graph_id=graph_id
         )
@@ -103,14 +103,16 @@ class RunController(Controller):
             ),
         )
         if started.result is not None:
-            nodes = [n for n in started.result.node_runs if n.parent_node_run_id is None]
+            # NodeRunRow (inline runs) has NodeRun's attributes, undeclared to mypy.
+            rows: list[Any] = started.result.node_runs
+            nodes = [n for n in rows if n.parent_node_run_id is None]
             view = queries.run_view(started.run, version=version.version, node_runs=nodes)
-            view["pending_approval"] = pending_in(started.result.node_runs)
-            return Response(view, status_code=200)
+            pending = pending_in(started.result.node_runs)
+            return Response(RunRead.of_view(view, pending), status_code=200)
         async with services.session_factory() as session:
             run = await session.get(Run, started.run.id) or started.run
-            view = await run_read(session, run)
-        return Response(view, status_code=200 if started.existing else 202)
+            read = await run_read(session, run)
+        return Response(read, status_code=200 if started.existing else 202)
 
     @get("/api/graphs/{graph_id:uuid}/runs")
     async def list_runs(
@@ -120,14 +122,14 @@ class RunController(Controller):
         principal: Principal,
         limit: LimitQuery = 50,
         offset: OffsetQuery = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[RunSummary]:
         graph = await graph_queries.get_graph(
             db_session, owner_id=principal.user_id, graph_id=graph_id
         )
         runs = await queries.list_runs(
             db_session, owner_id=principal.user_id, graph_id=graph.id, limit=limit, offset=offset
         )
-        return [queries.run_view(r) for r in runs]
+        return [RunSummary.of(queries.run_view(r)) for r in runs]
 
     @get("/api/runs", opt={"errors": [403]})
     async def list_all_runs(
@@ -137,19 +139,19 @@ class RunController(Controller):
         limit: LimitQuery = 50,
         offset: OffsetQuery = 0,
         who: Literal["mine", "all"] = Parameter(query="scope", default="mine"),
-    ) -> list[dict[str, Any]]:
+    ) -> list[RunSummary]:
         """The caller's runs across all graphs, newest first; ``scope=all``: every owner's
         (admins only)."""
         if who == "all" and not principal.is_admin:
             raise PermissionDeniedException("only admins may see everyone's runs")
         owner = principal.readable_owner if who == "all" else principal.user_id
         runs = await queries.list_runs(db_session, owner_id=owner, limit=limit, offset=offset)
-        return [queries.run_view(r) for r in runs]
+        return [RunSummary.of(queries.run_view(r)) for r in runs]
 
     @get("/api/runs/{run_id:uuid}")
     async def read(
         self, run_id: uuid.UUID, db_session: AsyncSession, principal: Principal
-    ) -> dict[str, Any]:
+    ) -> RunRead:
         run = await queries.get_run(db_session, owner_id=principal.readable_owner, run_id=run_id)
         return await run_read(db_session, run)
 
@@ -160,7 +162,7 @@ class RunController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         services: EngineServices,
-    ) -> dict[str, Any]:
+    ) -> RunRead:
         run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
         await control.cancel_run(services, run.id)
         await db_session.refresh(run)
@@ -174,7 +176,7 @@ class RunController(Controller):
         principal: Principal,
         services: EngineServices,
         data: ResumeRequest | None = None,
-    ) -> dict[str, Any]:
+    ) -> RunRead:
         run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
         if run.status != "paused":
             raise ConflictError(f"run is {run.status}, only paused runs can be resumed")
@@ -190,7 +192,7 @@ class RunController(Controller):
     async def rerun(
         self, run_id: uuid.UUID, data: RerunCreate, db_session: AsyncSession, principal: Principal,
         services: EngineServices,
-    ) -> Response[dict[str, Any]]:  # fmt: skip
+    ) -> Response[RunRead]:  # fmt: skip
         source = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
         run = await control.rerun_from(services, source, data.from_node, mode=data.mode)
         async with services.session_factory() as session:
@@ -227,8 +229,8 @@ async def _event_stream(
             run = await session.get(Run, run_id)
             assert run is not None
             snapshot = await run_read(session, run)
-        yield {"event": "snapshot", "data": json.dumps(snapshot, default=str)}
-        if snapshot["status"] in TERMINAL_RUN:
+        yield {"event": "snapshot", "data": snapshot.model_dump_json()}
+        if snapshot.status in TERMINAL_RUN:
             return
         while True:
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=15.0)

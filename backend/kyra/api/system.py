@@ -13,6 +13,7 @@ from litestar.response import File
 from sqlalchemy import text
 
 from kyra.api.auth import Principal
+from kyra.api.schemas.system import HealthRead, Identity, QueueRead
 from kyra.engine.services import EngineServices
 from kyra.errors import UnavailableError
 from kyra.infra.supervision import read_supervision
@@ -35,8 +36,8 @@ WEB_HEADERS = {
 class SystemController(Controller):
     tags = ["system"]
 
-    @get("/health", opt={"public": True})
-    async def health(self, services: EngineServices) -> Response[dict[str, Any]]:
+    @get("/health", opt={"public": True, "statuses": {503: "The database or Redis is down"}})
+    async def health(self, services: EngineServices) -> Response[HealthRead]:
         import redis.asyncio as aioredis
 
         from kyra.sandbox import probed_backend
@@ -44,7 +45,7 @@ class SystemController(Controller):
         timeout = services.settings.redis_timeout_seconds
         status: dict[str, str | None] = {"status": "ok", "database": "ok", "redis": "ok"}
         # Not part of the verdict: a host without a sandbox serves everything but code nodes.
-        status["code_sandbox"] = probed_backend(services.settings.code_sandbox)
+        status["code_sandbox"] = probed_backend(services.settings.code_sandbox) or "disabled"
         try:
             async with services.session_factory() as session:
                 await asyncio.wait_for(session.execute(text("SELECT 1")), timeout)
@@ -59,30 +60,27 @@ class SystemController(Controller):
             status["redis"] = status["status"] = "unavailable"
         finally:
             await client.aclose()
-        body: dict[str, Any] = dict(status)
-        supervised = _supervised_processes(services.settings.data_dir)
-        if supervised is not None:
-            # Under `kyra up`: say which processes are down (a crashing worker does not make
-            # this API unavailable, so the status code stays about the database and Redis).
-            body["processes"] = supervised
-        return Response(body, status_code=200 if status["status"] == "ok" else 503)
+        # Under `kyra up`: say which processes are down (a crashing worker does not make
+        # this API unavailable, so the status code stays about the database and Redis).
+        body = HealthRead.model_validate(
+            {**status, "processes": _supervised_processes(services.settings.data_dir)}
+        )
+        return Response(body, status_code=200 if body.status == "ok" else 503)
 
     @get("/api/queue")
-    async def queue(self, services: EngineServices) -> dict[str, Any]:
+    async def queue(self, services: EngineServices) -> QueueRead:
         """The queue's backlog: messages waiting, delayed and dead-lettered, the oldest
         waiting message's age, and the backlog limit beyond which queue runs are refused."""
         if services.dispatcher is None:
             raise UnavailableError("this process has no queue")
-        return dataclasses.asdict(await services.dispatcher.stats())
+        return QueueRead.model_validate(dataclasses.asdict(await services.dispatcher.stats()))
 
     @get("/api/me")
-    async def me(self, principal: Principal) -> dict[str, Any]:
-        return {
-            "user_id": str(principal.user_id),
-            "name": principal.name,
-            "is_admin": principal.is_admin,
-            "role": principal.role,
-        }
+    async def me(self, principal: Principal) -> Identity:
+        return Identity(
+            user_id=principal.user_id, name=principal.name, is_admin=principal.is_admin,
+            role=principal.role,
+        )  # fmt: skip
 
 
 def _supervised_processes(data_dir: Path) -> dict[str, str] | None:

@@ -12,37 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
 from kyra.api.hooks import forget_targets
+from kyra.api.schemas.graphs import ScheduleRead, WebhookSecretRead
 from kyra.crypto import encrypt_text
-from kyra.db.models import Schedule
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import schedules as schedule_queries
 from kyra.db.queries import triggers as trigger_queries
 from kyra.db.queries import webhooks as webhook_queries
 from kyra.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, new_secret
-
-
-def schedule_read(schedule: Schedule) -> dict[str, Any]:
-    def iso(value: Any) -> str | None:
-        return value.isoformat() if value is not None else None
-
-    return {
-        "id": str(schedule.id),
-        "graph_id": str(schedule.graph_id),
-        "node_id": schedule.node_id,
-        "cron": schedule.cron,
-        "timezone": schedule.timezone,
-        "missed_policy": schedule.missed_policy,
-        "enabled": schedule.enabled,
-        "next_fire_at": iso(schedule.next_fire_at) if schedule.enabled else None,
-        "last_fire_at": iso(schedule.last_fire_at),
-    }
-
-
-async def graph_schedules(session: AsyncSession, graph_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The graph's schedules as the API shows them (used by ``GET /api/graphs/{id}``)."""
-    return [
-        schedule_read(s) for s in await schedule_queries.list_schedules(session, graph_id=graph_id)
-    ]
 
 
 class TriggerController(Controller):
@@ -51,7 +27,7 @@ class TriggerController(Controller):
     @post("/api/graphs/{graph_id:uuid}/webhook-secret", status_code=201)
     async def rotate_secret(
         self, graph_id: uuid.UUID, db_session: AsyncSession, principal: Principal
-    ) -> dict[str, Any]:
+    ) -> WebhookSecretRead:
         """Create or rotate the graph's webhook signing secret; it is shown only this once."""
         graph = await graph_queries.get_graph(
             db_session, owner_id=principal.user_id, graph_id=graph_id
@@ -59,11 +35,11 @@ class TriggerController(Controller):
         secret = new_secret()
         await webhook_queries.set_secret(db_session, graph, encrypt_text(secret))
         forget_targets()
-        return {
-            "secret": secret,
-            "headers": [TIMESTAMP_HEADER, SIGNATURE_HEADER],
-            "signature": 'sha256=<hex HMAC-SHA256 of "{timestamp}.{raw body}">',
-        }
+        return WebhookSecretRead(
+            secret=secret,
+            headers=[TIMESTAMP_HEADER, SIGNATURE_HEADER],
+            signature='sha256=<hex HMAC-SHA256 of "{timestamp}.{raw body}">',
+        )
 
     @delete("/api/graphs/{graph_id:uuid}/webhook-secret")
     async def remove_secret(
@@ -78,9 +54,9 @@ class TriggerController(Controller):
     @get("/api/schedules")
     async def list_schedules(
         self, db_session: AsyncSession, principal: Principal
-    ) -> list[dict[str, Any]]:
+    ) -> list[ScheduleRead]:
         rows = await schedule_queries.list_schedules(db_session, owner_id=principal.user_id)
-        return [schedule_read(s) for s in rows]
+        return [ScheduleRead.of(s) for s in rows]
 
 
 class TriggerToggle(BaseModel):

@@ -39,6 +39,8 @@ async def test_an_invalid_graph_is_refused_with_node_and_field(api: httpx.AsyncC
         {"inputs": "not an object"},
         {"budget_usd": -1},
         {"version": 0},
+        {"version": True},
+        {"version": "1"},
         {"unknown": 1},
     ],
 )
@@ -54,6 +56,25 @@ async def test_wrong_run_requests_name_the_field(
     response = await api.post(f"/api/graphs/{graph['id']}/runs", json=body)
     assert response.status_code == 400, response.text
     field = next(iter(body))
+    assert any(field in e["field"] for e in response.json()["errors"]), response.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/llm/select", {"prompt": "hi", "tools": 1}),
+        ("/api/llm/select", {"prompt": "hi", "max_tokens": True}),
+        ("/api/agents", {"name": "strict", "max_iterations": True}),
+        ("/api/agents", {"name": "strict", "temperature": "0.5"}),
+    ],
+)
+async def test_a_boolean_or_a_string_is_not_a_number_and_a_number_not_a_boolean(
+    api: httpx.AsyncClient, path: str, body: dict[str, object]
+) -> None:
+    """JSON types as the schema says them (pydantic's lax mode would take ``true`` as 1)."""
+    response = await api.post(path, json=body)
+    assert response.status_code == 400, response.text
+    field = list(body)[-1]
     assert any(field in e["field"] for e in response.json()["errors"]), response.json()
 
 

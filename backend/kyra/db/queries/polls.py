@@ -113,20 +113,3 @@ async def finish_poll(
     await session.execute(
         update(TriggerPoll).where(col(TriggerPoll.id) == poll_id).values(**values)
     )
-
-
-def poll_read(poll: TriggerPoll) -> dict[str, Any]:
-    def iso(value: datetime | None) -> str | None:
-        return value.isoformat() if value is not None else None
-
-    return {
-        "node_id": poll.node_id,
-        "node_type": poll.node_type,
-        "interval_seconds": poll.interval_seconds,
-        "enabled": poll.enabled,
-        "next_poll_at": iso(poll.next_poll_at) if poll.enabled else None,
-        "last_polled_at": iso(poll.last_polled_at),
-        "last_error": poll.last_error,
-        "runs_started": poll.runs_started,
-        "started": poll.cursor is not None,
-    }
