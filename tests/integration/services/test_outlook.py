@@ -14,6 +14,7 @@ from kyra_nodes.outlook._outlook import SUMMARY_FIELDS
 from tests.fakes.graph import FakeGraph, graph_error
 from tests.fakes.oauth import CLIENT_ID, FakeOAuth
 from tests.integration.services.conftest import run_node
+from tests.integration.services.oauth_flow import connect
 
 
 def outlook_node(type_: str, credential: str, **params: Any) -> dict[str, Any]:
@@ -144,19 +145,8 @@ async def test_connecting_an_outlook_credential_goes_through_microsofts_pkce_flo
     body = {"name": f"outlook-{uuid.uuid4().hex[:6]}", "kind": "outlook",
             "data": {"base_url": f"{fake_graph.url}/v1.0"}}  # fmt: skip
     created = (await api.post("/api/credentials", json=body)).json()
-    started = await api.post("/api/oauth/authorize", json={"credential_id": created["id"]})
-    cookie = started.cookies["kyra_oauth"]
-    api.cookies.clear()
-    authorize_url = started.json()["authorize_url"]
+    authorize_url, back = await connect(api, created["id"])
     query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
-    async with httpx.AsyncClient() as browser:
-        page = (await browser.get(authorize_url)).text
-    allow = page.split('href="')[1].split('"')[0].replace("&amp;", "&")
-
-    back = await api.get(
-        allow.removeprefix("http://testserver"),
-        headers={"X-API-Key": "", "Cookie": f"kyra_oauth={cookie}"},
-    )
 
     assert authorize_url.startswith(microsoft_oauth.authorize_url)
     assert query | {"state": "-", "code_challenge": "-"} == {
