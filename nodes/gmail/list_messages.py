@@ -29,7 +29,7 @@ class Params(BaseModel):
         default_factory=list, description="Only messages with all these labels (e.g. INBOX)"
     )
     limit: int = Field(20, ge=1, le=2000, description="Most messages to return (pages followed)")
-    include_spam_trash: bool = False
+    include_spam_trash: bool = Field(False, description="Also list messages in Spam and Trash")
     details: Literal["ids", "metadata", "full"] = Field(
         "metadata",
         description="ids: ids only; metadata: headers and snippet (one read per message); "

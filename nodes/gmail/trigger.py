@@ -25,7 +25,7 @@ class Params(BaseModel):
         "full", description="What each run gets: the whole message, or its headers and snippet"
     )
     poll_seconds: int = Field(60, ge=10, le=86_400, description="How often to look")
-    enabled: bool = True
+    enabled: bool = Field(True, description="Poll while the graph is saved; off pauses it")
 
 
 SPEC = NodeSpec(

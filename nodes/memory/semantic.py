@@ -22,7 +22,7 @@ class Params(BaseModel):
     object: str | None = Field(None, max_length=500, description="e.g. Acme")
     entity: str | None = Field(None, max_length=500, description="Centre (neighbourhood)")
     depth: int = Field(1, ge=1, le=3, description="Hops from the entity (neighbourhood)")
-    limit: int = Field(50, ge=1, le=500)
+    limit: int = Field(50, ge=1, le=500, description="Most facts returned (look up, neighbourhood)")
     agent: str | None = AGENT_FIELD
 
     @model_validator(mode="after")

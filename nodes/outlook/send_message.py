@@ -23,7 +23,11 @@ class Params(BaseModel):
     body_type: str = Field("text", pattern="^(text|html)$", description="text or html")
     cc: str | list[str] = Field("", description="Carbon-copy recipients")
     bcc: str | list[str] = Field("", description="Blind carbon-copy recipients")
-    importance: str = Field("normal", pattern="^(low|normal|high)$")
+    importance: str = Field(
+        "normal",
+        pattern="^(low|normal|high)$",
+        description="low, normal or high, as Outlook shows it",
+    )
 
 
 SPEC = NodeSpec(

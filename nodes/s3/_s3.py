@@ -34,7 +34,12 @@ S3 = Service("S3", error_message=s3_error)
 class BucketParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    bucket: str = Field(min_length=3, max_length=63, pattern=r"^[a-z0-9][a-z0-9.\-_]*[a-z0-9]$")
+    bucket: str = Field(
+        min_length=3,
+        max_length=63,
+        pattern=r"^[a-z0-9][a-z0-9.\-_]*[a-z0-9]$",
+        description="Bucket name, e.g. reports-2024",
+    )
 
 
 def object_path(bucket: str, key: str) -> str:

@@ -89,7 +89,9 @@ class ExecuteParams(BaseModel):
         description="Run the statement once per list of values (instead of parameters), all in "
         "one transaction",
     )
-    timeout_ms: int = Field(30_000, ge=100, le=3_600_000)
+    timeout_ms: int = Field(
+        30_000, ge=100, le=3_600_000, description="The statement is cancelled after this long"
+    )
 
 
 def jsonable(value: Any) -> Any:

@@ -16,7 +16,7 @@ class Params(RangeParams):
     column: str = Field(min_length=1, description="Header of the column to match")
     value: Any = Field(description="Value to find (compared as text, ignoring case with "
                        "case_sensitive false)")  # fmt: skip
-    case_sensitive: bool = False
+    case_sensitive: bool = Field(False, description="Match upper and lower case exactly")
     limit: int = Field(100, ge=1, le=100_000, description="Most rows returned")
 
 

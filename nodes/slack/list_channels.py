@@ -21,7 +21,7 @@ class Params(BaseModel):
     types: list[Literal["public_channel", "private_channel", "mpim", "im"]] = Field(
         default=["public_channel"], min_length=1, description="Kinds of conversations"
     )
-    exclude_archived: bool = True
+    exclude_archived: bool = Field(True, description="Leave out archived channels")
     limit: int = Field(100, ge=1, le=5000, description="Most channels to return (pages followed)")
 
 

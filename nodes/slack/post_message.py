@@ -22,7 +22,7 @@ class Params(BaseModel):
     )
     thread_ts: str = Field("", description="Reply in the thread of this message ts")
     reply_broadcast: bool = Field(False, description="Also show a thread reply in the channel")
-    unfurl_links: bool = True
+    unfurl_links: bool = Field(True, description="Let Slack show previews of the links in the text")
 
 
 SPEC = NodeSpec(

@@ -33,6 +33,52 @@ EXPECTED_OUTPUT = {
             }
         ]
     },
+    "data-toolkit": {
+        "diff": {
+            "only_a": [
+                {
+                    "sku": "B-2",
+                    "tags": "hot",
+                    "updated": "2024-05-02T10:00:00Z",
+                    "title": "Thé",
+                    "review_by": "2024-06-02",
+                },
+            ],
+            "only_b": [{"sku": "C-3"}],
+            "same": [
+                {
+                    "sku": "A-1",
+                    "tags": "hot;drink",
+                    "updated": "2024-01-31T09:00:00Z",
+                    "title": "Café",
+                    "review_by": "2024-02-29",
+                },
+            ],
+            "different": [],
+        },
+        "catalogue": [
+            {
+                "sku": "A-1",
+                "tags": "hot;drink",
+                "updated": "2024-01-31T09:00:00Z",
+                "title": "Café",
+                "review_by": "2024-02-29",
+            },
+            {
+                "sku": "B-2",
+                "tags": "hot",
+                "updated": "2024-05-02T10:00:00Z",
+                "title": "Thé",
+                "review_by": "2024-06-02",
+            },
+        ],
+        "chunks": [
+            {"index": 0, "text": "Grüße aus Köln.", "size": 15},
+            {"index": 1, "text": "Der Kaffee ist frisch, der", "size": 26},
+            {"index": 2, "text": "Tee auch.", "size": 9},
+            {"index": 3, "text": "Bis bald!", "size": 9},
+        ],
+    },
 }
 
 

@@ -1,19 +1,10 @@
 import { useReactFlow } from "@xyflow/react";
 import { type DragEvent, memo, useMemo, useState } from "react";
 import { useCatalogue } from "../api/catalogue";
-import type { NodeSpec } from "../api/types";
 import { DRAG_MIME } from "../canvas/use-drag-and-drop";
+import { paletteGroups } from "../lib/palette";
 import { iconOf } from "../nodes/icons";
 import { useStoreApis } from "../store/editor-context";
-
-function matches(spec: NodeSpec, q: string): boolean {
-  if (!q) return true;
-  const hay = `${spec.title} ${spec.type} ${spec.category} ${spec.description}`.toLowerCase();
-  return q
-    .toLowerCase()
-    .split(/\s+/)
-    .every((w) => hay.includes(w));
-}
 
 function onDragStart(event: DragEvent, type: string) {
   event.dataTransfer.setData(DRAG_MIME, type);
@@ -29,14 +20,7 @@ function Palette() {
   const [query, setQuery] = useState("");
   const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
 
-  const groups = useMemo(() => {
-    const out = new Map<string, NodeSpec[]>();
-    for (const spec of list) {
-      if (!matches(spec, query.trim())) continue;
-      out.set(spec.category, [...(out.get(spec.category) ?? []), spec]);
-    }
-    return [...out.entries()].sort(([a], [b]) => a.localeCompare(b));
-  }, [list, query]);
+  const groups = useMemo(() => paletteGroups(list, query), [list, query]);
 
   const addAtCenter = (type: string) => {
     const pane = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();

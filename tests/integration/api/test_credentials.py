@@ -172,6 +172,8 @@ class Echo(FakeServer):
 
 
 async def test_secrets_a_node_read_are_masked_in_its_output(api: httpx.AsyncClient) -> None:
+    """Masked in the run's answer, the run read back, its trace and its event stream; the graph
+    document (what an export writes) names the credential by id only."""
     echo = Echo().start()
     try:
         credential = (
@@ -201,3 +203,11 @@ async def test_secrets_a_node_read_are_masked_in_its_output(api: httpx.AsyncClie
     call = next(n for n in run["node_runs"] if n["node_id"] == "call")
     assert call["output"]["out"]["body"]["headers"]["authorization"] == "Bearer ***"
     assert "leaky-4242" not in str(run)
+    seen = [
+        (await api.get(f"/api/runs/{run['id']}")).text,
+        (await api.get(f"/api/runs/{run['id']}/trace")).text,
+        (await api.get(f"/api/runs/{run['id']}/events")).text,
+        (await api.get(f"/api/graphs/{graph_id}")).text,
+    ]
+    assert all("leaky-4242" not in text for text in seen)
+    assert "Bearer ***" in seen[1] and "Bearer ***" in seen[2] and credential["id"] in seen[3]

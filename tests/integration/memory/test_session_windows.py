@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kyra.memory.backends import create_short_backend, short_backend_names
+from kyra.memory.backends import ENTRY_POINT_GROUP, create_short_backend, short_backend_names
 from kyra.memory.manager import coherent_window
 
 
@@ -55,3 +59,36 @@ def test_a_trimmed_window_starts_at_a_user_message() -> None:
         {"role": "assistant", "content": "Still 42."},
     ]
     assert coherent_window(messages) == messages[2:]
+
+
+def test_a_package_registers_a_backend_through_the_entry_point_group(tmp_path: Path) -> None:
+    """An installed distribution naming a module in ``kyra.memory_backends`` adds its backend:
+    the registry lists it and a memory schema naming it validates (a fresh interpreter, so the
+    registry is loaded the way a process loads it)."""
+    (tmp_path / "floppy_memory.py").write_text(
+        "from kyra.memory.backends import register_backend\n\n\n"
+        '@register_backend("floppy", role="short")\n'
+        "class FloppyWindow:\n"
+        "    def __init__(self, resources):\n"
+        "        self.resources = resources\n"
+    )
+    info = tmp_path / "floppy_memory-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: floppy-memory\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nfloppy = floppy_memory\n")
+    probe = (
+        "from kyra.memory.backends import short_backend_names\n"
+        "from kyra.memory.schema import parse_memory_schema\n"
+        "print(sorted(short_backend_names()))\n"
+        "schema = parse_memory_schema({'short_backend': 'floppy'}, default_short='redis')\n"
+        "print(schema.short_backend)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert done.returncode == 0, done.stderr
+    names, chosen = done.stdout.splitlines()
+    assert names == str(["buffer", "floppy", "postgres", "redis"]) and chosen == "floppy"

@@ -1,15 +1,20 @@
 """The Outlook nodes against a fake Microsoft Graph: the exact requests, outputs, errors,
-throttling, @odata.nextLink pages, and a send that happens once across retries."""
+throttling, @odata.nextLink pages, a send that happens once across retries, and connecting an
+Outlook credential through Microsoft's authorization endpoint with PKCE."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from kyra_nodes.outlook._outlook import SUMMARY_FIELDS
 from tests.fakes.graph import FakeGraph, graph_error
+from tests.fakes.oauth import CLIENT_ID, FakeOAuth
 from tests.integration.services.conftest import run_node
+from tests.integration.services.oauth_flow import connect
 
 
 def outlook_node(type_: str, credential: str, **params: Any) -> dict[str, Any]:
@@ -132,3 +137,28 @@ async def test_list_messages_follows_next_links_up_to_the_limit(
         "has_attachments": False,
         "web_link": "-",
     }
+
+
+async def test_connecting_an_outlook_credential_goes_through_microsofts_pkce_flow(
+    api: httpx.AsyncClient, microsoft_oauth: FakeOAuth, fake_graph: FakeGraph
+) -> None:
+    body = {"name": f"outlook-{uuid.uuid4().hex[:6]}", "kind": "outlook",
+            "data": {"base_url": f"{fake_graph.url}/v1.0"}}  # fmt: skip
+    created = (await api.post("/api/credentials", json=body)).json()
+    authorize_url, back = await connect(api, created["id"])
+    query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
+
+    assert authorize_url.startswith(microsoft_oauth.authorize_url)
+    assert query | {"state": "-", "code_challenge": "-"} == {
+        "response_type": "code", "client_id": CLIENT_ID,
+        "redirect_uri": "http://testserver/api/oauth/callback",
+        "scope": "offline_access User.Read Mail.ReadWrite Mail.Send", "state": "-",
+        "code_challenge": "-", "code_challenge_method": "S256", "response_mode": "query",
+    }  # fmt: skip
+    assert back.headers["location"] == f"/credentials?connected={created['id']}"
+    [exchange] = microsoft_oauth.token_requests("authorization_code")
+    assert len(exchange.body["code_verifier"]) >= 43  # the fake checked it against the challenge
+    read = (await api.get(f"/api/credentials/{created['id']}")).json()
+    assert read["oauth"]["provider"] == "microsoft" and read["oauth"]["refreshable"] is True
+    tested = (await api.post(f"/api/credentials/{created['id']}/test")).json()
+    assert tested["ok"] is True, tested

@@ -18,6 +18,7 @@ from tests.fakes.server import Response
 from tests.fakes.slack import PASTED_TOKEN, FakeSlack, rate_limited, sign
 from tests.graphs.test_examples import wait_for_final
 from tests.integration.services.conftest import run_node
+from tests.integration.services.oauth_flow import connect
 
 
 def slack_node(type_: str, credential: str, **params: Any) -> dict[str, Any]:
@@ -352,19 +353,8 @@ async def test_connecting_a_slack_app_uses_slacks_oauth_dialect(
             },
         )
     ).json()
-    started = await api.post("/api/oauth/authorize", json={"credential_id": created["id"]})
-    cookie = started.cookies["kyra_oauth"]
-    api.cookies.clear()
-    authorize_url = started.json()["authorize_url"]
+    authorize_url, back = await connect(api, created["id"])
     query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
-    async with httpx.AsyncClient() as browser:
-        page = (await browser.get(authorize_url)).text
-    allow = page.split('href="')[1].split('"')[0].replace("&amp;", "&")
-
-    back = await api.get(
-        allow.removeprefix("http://testserver"),
-        headers={"X-API-Key": "", "Cookie": f"kyra_oauth={cookie}"},
-    )
 
     assert query["scope"] == "chat:write,channels:read,groups:read,files:write,channels:history"
     assert back.headers["location"] == f"/credentials?connected={created['id']}"
