@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
+import time
+from types import FrameType
 from typing import Any
 
 from dramatiq.asyncio import get_event_loop_thread
@@ -16,6 +19,8 @@ from kyra.settings import get_settings
 from kyra.wiring import build_services
 
 _log = logging.getLogger("kyra.worker")
+#: A SIGTERM this soon after the first is the same stop delivered twice.
+_REPEATED_STOP_S = 5.0
 
 
 class WorkerRuntime:
@@ -25,6 +30,7 @@ class WorkerRuntime:
         self._services: EngineServices | None = None
         self._lock: asyncio.Lock | None = None
         self._reaper: asyncio.Task[None] | None = None
+        self._closing = False
 
     async def services(self) -> EngineServices:
         if self._services is None:
@@ -43,6 +49,7 @@ class WorkerRuntime:
 
     async def close(self) -> None:
         """Stop the reaper and release the services (the worker is shutting down)."""
+        self._closing = True
         if self._reaper is not None:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -52,7 +59,9 @@ class WorkerRuntime:
 
     async def _reap_forever(self, services: EngineServices) -> None:
         interval = services.settings.reaper_interval_seconds
-        while True:
+        # The flag ends the loop even when a cancel is lost inside a pass (asyncio.wait_for
+        # can swallow one), so the services are never used after they were closed.
+        while not self._closing:
             try:
                 await reap(services)
             except Exception:
@@ -69,6 +78,23 @@ class StartRuntime(Middleware):
 
     Without this, a worker restarted after a crash would reap nothing until a message arrived.
     """
+
+    def after_process_boot(self, broker: Any) -> None:
+        # A stop sent to the whole process group (systemd's default, `kill -- -<pgid>`) reaches a
+        # worker process twice: directly, and forwarded by Dramatiq's main process. Dramatiq
+        # takes a second SIGTERM as "exit now", which skips the orderly stop and leaves the
+        # process hanging on its consumer threads; the copy arriving moments later is ignored.
+        stop = signal.getsignal(signal.SIGTERM)
+        first: list[float] = []
+
+        def stop_once(signum: int, frame: FrameType | None) -> None:
+            if first and time.monotonic() - first[0] < _REPEATED_STOP_S:
+                return
+            first.append(time.monotonic())
+            if callable(stop):
+                stop(signum, frame)
+
+        signal.signal(signal.SIGTERM, stop_once)
 
     def after_worker_boot(self, broker: Any, worker: Any) -> None:
         loop_thread = get_event_loop_thread()

@@ -55,6 +55,8 @@ class RunSummary(ReadModel):
     """A run in a list: status, trigger, output, cost and timing, without its node runs."""
 
     id: uuid.UUID
+    #: Whose run it is (admins read every owner's).
+    owner_id: uuid.UUID
     graph_id: uuid.UUID
     graph_version_id: uuid.UUID
     graph_version: int | None
@@ -74,6 +76,8 @@ class RunSummary(ReadModel):
     started_at: Timestamp | None
     finished_at: Timestamp | None
     duration_ms: float | None
+    #: The W3C trace context the run continues (OpenTelemetry), null when none was given.
+    traceparent: str | None
 
     @classmethod
     def of(cls, view: dict[str, Any]) -> RunSummary:
