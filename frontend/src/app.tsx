@@ -3,6 +3,7 @@ import { SignIn } from "./auth/sign-in";
 import { CatalogueProvider } from "./api/catalogue";
 import { api, ApiError, getApiKey, onUnauthorized, setApiKey } from "./api/client";
 import type { Me } from "./api/types";
+import { useEditorKey } from "./editor/editor-key";
 import { EditorPage } from "./editor/editor-page";
 import { GraphList } from "./graphs/graph-list";
 import { RunView } from "./runs/run-view";
@@ -44,17 +45,14 @@ type Auth = { state: "checking" } | { state: "signed-out"; notice?: string } | {
 
 function Pages() {
   const route = useRoute();
+  const editorGraphId = route.page === "editor" ? route.graphId : null;
+  const editorKey = useEditorKey(route.page === "editor" || route.page === "new", editorGraphId);
   switch (route.page) {
     case "graphs":
       return <GraphList />;
     case "new":
     case "editor":
-      return (
-        <EditorPage
-          key={route.page === "editor" ? route.graphId : "new"}
-          graphId={route.page === "editor" ? route.graphId : null}
-        />
-      );
+      return <EditorPage key={editorKey} graphId={editorGraphId} />;
     case "runs":
       return <RunsPage key={route.graphId} graphId={route.graphId} />;
     case "run":

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from kyra.context import NodeContext
 from kyra.errors import NodeError
@@ -20,6 +20,16 @@ class LoopBody(BaseModel):
     params: dict[str, Any] = Field(
         default_factory=dict, description="Its params; templates see item and index"
     )
+
+    @model_validator(mode="after")
+    def _runnable(self, info: ValidationInfo) -> LoopBody:
+        # Graph validation hands over its node check, so Save refuses what a run would; at run
+        # time `ctx.run_node` checks the rendered params again.
+        check = (info.context or {}).get("check_node")
+        problems = check(self.type, self.params) if check else []
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class Params(BaseModel):

@@ -17,7 +17,7 @@ from kyra.db.queries import graphs as queries
 from kyra.engine.services import EngineServices
 from kyra.errors import GraphInvalidError
 from kyra.graph.document import GraphSettings
-from kyra.graph.validate import validate_document
+from kyra.graph.validate import GraphError, validate_document
 
 
 class GraphUpdate(BaseModel):
@@ -41,15 +41,20 @@ def graph_summary(graph: Graph) -> dict[str, Any]:
     }
 
 
-def checked_document(raw: Any, services: EngineServices) -> dict[str, Any]:
-    """``raw`` if it is a valid graph document; otherwise 422 with every error."""
+def document_errors(raw: Any, services: EngineServices) -> list[GraphError]:
+    """What Save and Run refuse in ``raw`` (the editor asks the same while the user types)."""
     settings = services.settings
-    errors = validate_document(
+    return validate_document(
         raw,
         services.registry,
         max_nodes=settings.max_graph_nodes,
         max_bytes=settings.max_graph_bytes,
     )
+
+
+def checked_document(raw: Any, services: EngineServices) -> dict[str, Any]:
+    """``raw`` if it is a valid graph document; otherwise 422 with every error."""
+    errors = document_errors(raw, services)
     if errors:
         raise GraphInvalidError(errors)
     document: dict[str, Any] = raw
@@ -83,7 +88,7 @@ class GraphController(Controller):
 
     @post("/validate", status_code=200)
     async def validate(self, data: Any, services: EngineServices) -> dict[str, Any]:
-        errors = validate_document(data, services.registry)
+        errors = document_errors(data, services)
         return {"valid": not errors, "errors": [e.as_dict() for e in errors]}
 
     @post("/")

@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncGenerator
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.agents.approval import pending_in
 from kyra.api.auth import Principal
-from kyra.db.models import TERMINAL_RUN, Run
+from kyra.db.models import TERMINAL_RUN, Run, RunStatus
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as queries
 from kyra.engine import control
@@ -26,6 +27,25 @@ from kyra.engine.hooks import run_channel
 from kyra.engine.services import EngineServices
 from kyra.engine.start import start_run
 from kyra.errors import ConflictError
+
+
+def run_filter(
+    graph_id: uuid.UUID | None,
+    statuses: list[RunStatus] | None,
+    triggers: list[str] | None,
+    since: datetime | None,
+    until: datetime | None,
+    id_prefix: str | None,
+) -> queries.RunFilter:
+    """The runs-list query parameters as a filter."""
+    return queries.RunFilter(
+        graph_id=graph_id,
+        statuses=tuple(statuses or ()),
+        trigger_kinds=tuple(t for t in triggers or () if t),
+        since=since,
+        until=until,
+        id_prefix=id_prefix or "",
+    )
 
 
 class RunCreate(BaseModel):
@@ -50,6 +70,9 @@ class RerunCreate(BaseModel):
 
     from_node: str = Field(min_length=1, max_length=100)
     mode: Literal["queue", "sync"] = "queue"
+    version: int | None = Field(
+        None, ge=1, description="Graph version to run (default: the version the run used)"
+    )
 
 
 async def run_read(session: AsyncSession, run: Run) -> dict[str, Any]:
@@ -108,14 +131,19 @@ class RunController(Controller):
         principal: Principal,
         limit: int = Parameter(default=50, ge=1, le=500),
         offset: int = Parameter(default=0, ge=0),
+        status: list[RunStatus] | None = None,
+        trigger: list[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        q: str | None = Parameter(default=None, pattern=r"^[0-9a-fA-F-]{1,36}$"),
     ) -> list[dict[str, Any]]:
         graph = await graph_queries.get_graph(
             db_session, owner_id=principal.user_id, graph_id=graph_id
         )
-        runs = await queries.list_runs(
-            db_session, owner_id=principal.user_id, graph_id=graph.id, limit=limit, offset=offset
+        where = run_filter(graph.id, status, trigger, since, until, q)
+        return await queries.list_runs(
+            db_session, owner_id=principal.user_id, where=where, limit=limit, offset=offset
         )
-        return [queries.run_view(r) for r in runs]
 
     @get("/api/runs")
     async def list_all_runs(
@@ -124,12 +152,18 @@ class RunController(Controller):
         principal: Principal,
         limit: int = Parameter(default=50, ge=1, le=500),
         offset: int = Parameter(default=0, ge=0),
+        graph_id: uuid.UUID | None = None,
+        status: list[RunStatus] | None = None,
+        trigger: list[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        q: str | None = Parameter(default=None, pattern=r"^[0-9a-fA-F-]{1,36}$"),
     ) -> list[dict[str, Any]]:
-        """The caller's runs across all graphs, newest first."""
-        runs = await queries.list_runs(
-            db_session, owner_id=principal.user_id, limit=limit, offset=offset
+        """The caller's runs across all graphs, newest first, filtered by the query."""
+        where = run_filter(graph_id, status, trigger, since, until, q)
+        return await queries.list_runs(
+            db_session, owner_id=principal.user_id, where=where, limit=limit, offset=offset
         )
-        return [queries.run_view(r) for r in runs]
 
     @get("/api/runs/{run_id:uuid}")
     async def read(
@@ -173,7 +207,12 @@ class RunController(Controller):
         services: EngineServices,
     ) -> Response[dict[str, Any]]:  # fmt: skip
         source = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
-        run = await control.rerun_from(services, source, data.from_node, mode=data.mode)
+        version = None
+        if data.version is not None:
+            version = await graph_queries.get_version(db_session, source.graph_id, data.version)
+        run = await control.rerun_from(
+            services, source, data.from_node, mode=data.mode, version=version
+        )
         async with services.session_factory() as session:
             view = await run_read(session, await session.get(Run, run.id) or run)
         return Response(view, status_code=200 if data.mode == "sync" else 202)

@@ -11,7 +11,7 @@ from kyra.db.queries import runs as run_queries
 from kyra.db.queries.llm import recount_budget
 from kyra.engine.inline import cancel_inline, execute_scope, save_run_result
 from kyra.engine.runner import RunScope
-from kyra.engine.scheduler import NodeState
+from kyra.engine.scheduler import CompiledGraph, NodeState
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import compiled_version
 from kyra.errors import ConflictError, NotFoundError
@@ -55,21 +55,35 @@ async def resume_run(
     await services.hooks.run_changed(view)
 
 
-async def rerun_from(services: EngineServices, source: Run, from_node: str, *, mode: str) -> Run:
-    """A new run of the same version and trigger, reusing every output not downstream of
-    ``from_node``."""
+async def rerun_from(
+    services: EngineServices,
+    source: Run,
+    from_node: str,
+    *,
+    mode: str,
+    version: GraphVersion | None = None,
+) -> Run:
+    """A new run with the trigger of ``source``, reusing every output not downstream of
+    ``from_node``. On another ``version`` (the editor's unsaved edits, saved), nodes that changed
+    since ``source`` ran run again too, with everything downstream of them."""
     async with services.session_factory() as session:
-        version = await session.get(GraphVersion, source.graph_version_id)
-        assert version is not None
+        ran = await session.get(GraphVersion, source.graph_version_id)
+        assert ran is not None
         previous = await run_queries.node_rows(session, source.id)
+    version = version or ran
     graph = compiled_version(services, version)
     if from_node not in graph.nodes:
         raise NotFoundError(f"node {from_node!r} is not in the graph version of run {source.id}")
     rerun = graph.descendants(from_node)
+    if version.id != ran.id:
+        for node_id in _changed_nodes(compiled_version(services, ran), graph):
+            rerun |= graph.descendants(node_id)
     kept = [
         n
         for n in previous
-        if n.node_id not in rerun and n.status in ("succeeded", "skipped", "failed")
+        if n.node_id in graph.nodes
+        and n.node_id not in rerun
+        and n.status in ("succeeded", "skipped", "failed")
     ]
     now = datetime.now(UTC)
     run = Run(
@@ -100,6 +114,23 @@ async def rerun_from(services: EngineServices, source: Run, from_node: str, *, m
         session.add_all(copies)
     services.dispatcher.advance_run(run.id)
     return run
+
+
+def _changed_nodes(old: CompiledGraph, new: CompiledGraph) -> list[str]:
+    """Nodes of ``new`` that are not in ``old`` as they are: new, edited or rewired."""
+
+    def definition(graph: CompiledGraph, node_id: str) -> tuple[object, ...]:
+        node = graph.nodes[node_id]
+        wiring = sorted(
+            (e.source, e.source_port, e.target_port) for e in graph.incoming.get(node_id, [])
+        )
+        return node.type, node.params, node.settings, node.credentials, wiring
+
+    return [
+        node_id
+        for node_id in new.nodes
+        if node_id not in old.nodes or definition(old, node_id) != definition(new, node_id)
+    ]
 
 
 def _copy(run_id: uuid.UUID, node_run: NodeRun) -> NodeRun:

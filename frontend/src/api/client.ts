@@ -101,8 +101,8 @@ export const api = {
   patchGraph: (id: string, patch: { name?: string; description?: string }) =>
     request<GraphRead>("PATCH", `/api/graphs/${enc(id)}`, patch),
   deleteGraph: (id: string) => request<void>("DELETE", `/api/graphs/${enc(id)}`),
-  validateGraph: (doc: GraphDocument) =>
-    request<{ valid: boolean; errors: FieldError[] }>("POST", "/api/graphs/validate", doc),
+  validateGraph: (doc: GraphDocument, signal?: AbortSignal) =>
+    request<{ valid: boolean; errors: FieldError[] }>("POST", "/api/graphs/validate", doc, { signal }),
   versions: (id: string) => request<VersionSummary[]>("GET", `/api/graphs/${enc(id)}/versions`),
   version: (id: string, v: number) => request<VersionRead>("GET", `/api/graphs/${enc(id)}/versions/${v}`),
   startRun: (id: string, body: { inputs: unknown; mode: "queue" | "sync"; version?: number }) =>
@@ -115,8 +115,8 @@ export const api = {
   resumeRun: (id: string) => request<RunRead>("POST", `/api/runs/${enc(id)}/resume`),
   credentials: () =>
     request<{ id: string; name: string; kind: string; created_at: string }[]>("GET", "/api/credentials"),
-  rerun: (id: string, fromNode: string) =>
-    request<RunRead>("POST", `/api/runs/${enc(id)}/rerun`, { from_node: fromNode, mode: "queue" }),
+  rerun: (id: string, fromNode: string, version?: number) =>
+    request<RunRead>("POST", `/api/runs/${enc(id)}/rerun`, { from_node: fromNode, mode: "queue", version }),
 };
 
 export { headers as authHeaders };

@@ -139,6 +139,10 @@ export interface RunRead {
   id: string;
   graph_id: string;
   graph_version: number;
+  /** In runs lists: the graph's name, or the agent's when the graph backs a saved agent. */
+  graph_name?: string;
+  /** In runs lists: the saved agent the graph backs, if any. */
+  agent?: string | null;
   status: RunStatus;
   mode: string;
   trigger_kind: string;

@@ -73,9 +73,11 @@ export function EditorCanvas() {
   const onDragStart = useCallback(() => editor.getState().checkpoint(), [editor]);
 
   const wrapper = useRef<HTMLDivElement>(null);
-  const onMoveStart = useCallback((event: MouseEvent | TouchEvent | null) => {
-    wrapper.current?.classList.add("is-moving");
-    // A pointer pan raises the shield (see styles.css); a wheel zoom must keep reaching the pane.
+  const onMoveStart = useCallback(() => wrapper.current?.classList.add("is-moving"), []);
+  // A pointer pan raises the shield (see styles.css) once the view really moves: raised on the
+  // press itself, it would swallow clicks on nodes that cannot be dragged (the run view). A wheel
+  // zoom must keep reaching the pane.
+  const onMove = useCallback((event: MouseEvent | TouchEvent | null) => {
     if (event && event.type !== "wheel") wrapper.current?.classList.add("is-panning");
   }, []);
   const onMoveEnd = useCallback(() => wrapper.current?.classList.remove("is-moving", "is-panning"), []);
@@ -85,6 +87,7 @@ export function EditorCanvas() {
       data-testid="canvas"
       ref={wrapper}
       onMoveStart={onMoveStart}
+      onMove={onMove}
       onMoveEnd={onMoveEnd}
       nodes={nodes}
       edges={edges}

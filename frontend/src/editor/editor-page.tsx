@@ -2,7 +2,7 @@ import { ReactFlowProvider, useReactFlow, useUpdateNodeInternals } from "@xyflow
 import { type ChangeEvent, useCallback, useEffect, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { useCatalogue } from "../api/catalogue";
-import { api, ApiError } from "../api/client";
+import { api } from "../api/client";
 import type { GraphDocument } from "../api/types";
 import { EditorCanvas } from "../canvas/editor-canvas";
 import { useShortcuts } from "../canvas/use-shortcuts";
@@ -15,9 +15,11 @@ import { useTraceLoader } from "../runs/use-run-trace";
 import { EditorStoresProvider, useEditorStore, useRunStore, useStoreApis } from "../store/editor-context";
 import { createEditorStore, emptyDocument } from "../store/editor-store";
 import { createRunStore } from "../store/run-store";
-import { TriggerStoreProvider, useTriggerStoreApi } from "../store/trigger-context";
+import { TriggerStoreProvider } from "../store/trigger-context";
 import { createTriggerStore } from "../store/trigger-store";
 import { navigate, setNavigationGuard } from "../ui/router";
+import { type Saver, SaveProvider, useSaver } from "./save-context";
+import { useLiveValidation } from "./use-live-validation";
 import { toast } from "../ui/toasts";
 import { downloadDocument, readDocumentFile } from "./file-io";
 import { RunControls } from "./run-controls";
@@ -29,7 +31,6 @@ function errorText(e: unknown): string {
 
 function Toolbar() {
   const { editor } = useStoreApis();
-  const triggers = useTriggerStoreApi();
   const { fitView } = useReactFlow();
   const { graphId, name, dirty, canUndo, canRedo } = useEditorStore(
     useShallow((s) => ({
@@ -40,44 +41,9 @@ function Toolbar() {
       canRedo: s.future.length > 0,
     })),
   );
-  const [saving, setSaving] = useState(false);
+  const { save, saving } = useSaver() as Saver;
   const [showVersions, setShowVersions] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
-
-  const save = useCallback(async (): Promise<string | null> => {
-    const s = editor.getState();
-    const doc = s.toDocument();
-    setSaving(true);
-    try {
-      const saved = s.graphId ? await api.saveGraph(s.graphId, doc) : await api.createGraph(doc);
-      editor.getState().markSaved(saved.id, doc);
-      triggers?.getState().setFromGraph(saved);
-      toast("success", `Saved version ${saved.version}`);
-      if (!s.graphId) navigate(`/graphs/${encodeURIComponent(saved.id)}`, true);
-      return saved.id;
-    } catch (e) {
-      if (e instanceof ApiError && e.errors.length) {
-        editor.getState().setErrors(e.errors);
-        const first = e.errors[0];
-        toast(
-          "error",
-          `Not saved: ${first.node_id ? `${first.node_id}.` : ""}${first.field ? `${first.field}: ` : ""}${first.message}${e.errors.length > 1 ? ` (+${e.errors.length - 1} more)` : ""}`,
-        );
-      } else if (e instanceof ApiError && e.status === 409) {
-        toast("error", `Not saved: ${e.message}. Choose another name.`);
-        document.querySelector<HTMLInputElement>('input[aria-label="Graph name"]')?.focus();
-      } else toast("error", `Not saved: ${errorText(e)}`);
-      return null;
-    } finally {
-      setSaving(false);
-    }
-  }, [editor, triggers]);
-
-  const ensureSaved = useCallback(async () => {
-    const s = editor.getState();
-    if (s.graphId && !s.dirty) return s.graphId;
-    return save();
-  }, [editor, save]);
 
   const layout = useCallback(async () => {
     const s = editor.getState();
@@ -185,7 +151,7 @@ function Toolbar() {
       <button type="button" onClick={() => void save()} disabled={saving} aria-label="Save" title="Ctrl+S">
         Save
       </button>
-      <RunControls ensureSaved={ensureSaved} />
+      <RunControls />
     </div>
   );
 }
@@ -230,6 +196,11 @@ function DynamicPorts() {
       );
     }
   }, [nodes, specs, editor, updateNodeInternals]);
+  return null;
+}
+
+function LiveValidation() {
+  useLiveValidation(useStoreApis().editor);
   return null;
 }
 
@@ -291,7 +262,7 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
     api.getGraph(graphId).then(
       (g) => {
         if (cancelled) return;
-        editor.getState().load(g.document, { graphId: g.id });
+        editor.getState().load(g.document, { graphId: g.id, version: g.version });
         triggers.getState().setFromGraph(g);
         setState("ready");
       },
@@ -317,18 +288,21 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
     <EditorStoresProvider editor={editor} run={run}>
       <TriggerStoreProvider store={triggers}>
         <ReactFlowProvider>
-          <div className="editor">
-            <Toolbar />
-            <div className="editor-main">
-              <Palette />
-              <div className="canvas-wrap">
-                <EditorCanvas />
+          <SaveProvider>
+            <div className="editor">
+              <Toolbar />
+              <div className="editor-main">
+                <Palette />
+                <div className="canvas-wrap">
+                  <EditorCanvas />
+                </div>
+                <Inspector />
               </div>
-              <Inspector />
             </div>
-          </div>
+          </SaveProvider>
           <DynamicPorts />
           <RunFollower />
+          <LiveValidation />
           <UnsavedGuard />
         </ReactFlowProvider>
       </TriggerStoreProvider>

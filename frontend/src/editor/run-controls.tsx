@@ -1,19 +1,17 @@
 import { lazy, Suspense, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { api } from "../api/client";
+import { isKyraNode } from "../lib/graph";
 import { formatCost, formatDuration } from "../runs/format";
 import { RunActions } from "../runs/run-actions";
 import { useRunStore, useStoreApis } from "../store/editor-context";
+import type { EditorStore } from "../store/editor-store";
 import { FINAL_STATUSES } from "../store/run-store";
 import { navigate } from "../ui/router";
 import { toast } from "../ui/toasts";
+import { type Saver, useSaver } from "./save-context";
 
 const CodeEditor = lazy(() => import("../inspector/code-editor"));
-
-interface Props {
-  /** Saves when needed and returns the graph id to run, or null when saving failed. */
-  ensureSaved: () => Promise<string | null>;
-}
 
 function parsePayload(text: string): { value: unknown; error: string | null } {
   if (!text.trim()) return { value: {}, error: null };
@@ -24,9 +22,19 @@ function parsePayload(text: string): { value: unknown; error: string | null } {
   }
 }
 
+/** Why the canvas cannot run, or null: it needs a trigger node to start from. */
+function runProblem(s: EditorStore): string | null {
+  if (!s.nodes.some(isKyraNode))
+    return "Nothing to run: the graph is empty. Add a trigger (e.g. Manual trigger) first.";
+  const hasTrigger = s.nodes.some((n) => isKyraNode(n) && s.specs.get(n.data.doc.type)?.trigger);
+  if (!hasTrigger) return "This graph has no trigger: add one (e.g. Manual trigger) for the run to start from.";
+  return null;
+}
+
 /** Run button, trigger payload editor, live run status and cancel. */
-export function RunControls({ ensureSaved }: Props) {
-  const { run: runStore } = useStoreApis();
+export function RunControls() {
+  const { run: runStore, editor } = useStoreApis();
+  const { ensureSaved } = useSaver() as Saver;
   const { run, live } = useRunStore(useShallow((s) => ({ run: s.run, live: s.live })));
   const [payloadText, setPayloadText] = useState("{}");
   const [mode, setMode] = useState<"queue" | "sync">("queue");
@@ -38,6 +46,11 @@ export function RunControls({ ensureSaved }: Props) {
     if (payload.error) {
       setShowPayload(true);
       toast("error", `Trigger payload is not valid JSON: ${payload.error}`);
+      return;
+    }
+    const problem = runProblem(editor.getState());
+    if (problem) {
+      toast("error", problem);
       return;
     }
     setStarting(true);

@@ -188,6 +188,7 @@ function NodeInspector({ id }: { id: string }) {
                 key={id}
                 spec={spec}
                 params={data.doc.params ?? {}}
+                errors={errors}
                 suggestions={suggestions}
                 readOnly={readOnly}
                 onChange={(p) => setParams(id, p)}

@@ -1,5 +1,6 @@
 import Form from "@rjsf/core";
 import {
+  type ErrorSchema,
   type FieldProps,
   getTemplate,
   type RegistryFieldsType,
@@ -10,8 +11,8 @@ import {
 } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
 import { lazy, memo, Suspense, useMemo, useRef, useState } from "react";
-import type { JsonObject, NodeSpec } from "../api/types";
-import { anyToText, inlineRefs, simplifySchema, textToAny, uiSchemaFor } from "./schema";
+import type { FieldError, JsonObject, NodeSpec } from "../api/types";
+import { anyToText, inlineRefs, jsonProblem, paramErrorTree, simplifySchema, textToAny, uiSchemaFor } from "./schema";
 import { TemplateInput } from "./template-input";
 
 const CodeEditor = lazy(() => import("./code-editor"));
@@ -78,6 +79,7 @@ function AnyJsonField(props: FieldProps) {
   const [text, setText] = useState(() => anyToText(props.formData));
   const id = props.fieldPathId.$id;
   const title = props.schema.title ?? props.name;
+  const problem = jsonProblem(text);
   return (
     <div className="form-group field field-any">
       <label htmlFor={id} className="control-label">
@@ -95,7 +97,13 @@ function AnyJsonField(props: FieldProps) {
         }}
         suggestions={(props.registry.formContext as FormContext | undefined)?.suggestions ?? []}
         disabled={props.disabled || props.readonly}
+        invalid={problem !== null}
       />
+      {problem && (
+        <p className="field-error" role="alert" data-testid="json-error">
+          Not valid JSON ({problem}): it would be sent as text.
+        </p>
+      )}
     </div>
   );
 }
@@ -106,6 +114,8 @@ const fields: RegistryFieldsType = { AnyJson: AnyJsonField };
 interface Props {
   spec: NodeSpec;
   params: JsonObject;
+  /** Validation errors of the node; those on `params.*` show under their field. */
+  errors?: readonly FieldError[];
   suggestions: readonly string[];
   readOnly: boolean;
   onChange: (params: JsonObject) => void;
@@ -114,7 +124,7 @@ interface Props {
 const ARRAY_DEFAULTS = { arrayMinItems: { populate: "requiredOnly" as const } };
 
 /** The parameter form generated from a node's `params_schema`. */
-function ParamsForm({ spec, params, suggestions, readOnly, onChange }: Props) {
+function ParamsForm({ spec, params, errors, suggestions, readOnly, onChange }: Props) {
   const schema = useMemo(() => simplifySchema(inlineRefs(spec.params_schema)) as RJSFSchema, [spec]);
   const uiSchema = useMemo(
     () =>
@@ -126,6 +136,7 @@ function ParamsForm({ spec, params, suggestions, readOnly, onChange }: Props) {
     [schema],
   );
   const formContext = useMemo(() => ({ suggestions }), [suggestions]);
+  const extraErrors = useMemo(() => paramErrorTree(errors ?? []) as ErrorSchema, [errors]);
   // rjsf reports a change on mount when it fills defaults; only edits by the user count.
   const touched = useRef(false);
   const markTouched = () => {
@@ -141,6 +152,7 @@ function ParamsForm({ spec, params, suggestions, readOnly, onChange }: Props) {
         widgets={widgets}
         fields={fields}
         formContext={formContext}
+        extraErrors={extraErrors}
         readonly={readOnly}
         showErrorList={false}
         noHtml5Validate

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { anyToText, inlineRefs, simplifySchema, textToAny, uiSchemaFor } from "./schema";
+import { anyToText, inlineRefs, jsonProblem, paramErrorTree, simplifySchema, textToAny, uiSchemaFor } from "./schema";
 
 describe("schema helpers", () => {
   const pydantic = {
@@ -43,5 +43,35 @@ describe("free-form values", () => {
     expect(textToAny("{{ nodes.x.output }}")).toBe("{{ nodes.x.output }}");
     expect(textToAny("hello")).toBe("hello");
     expect(textToAny("  ")).toBeUndefined();
+  });
+});
+
+describe("paramErrorTree", () => {
+  it("puts each params error under its field and leaves other fields out", () => {
+    const tree = paramErrorTree([
+      { field: "params.cases.0.name", message: "String should match pattern" },
+      { field: "params.node", message: "Value error, type: unknown node type 'Core.sett'" },
+      { field: "params", message: "whole params" },
+      { field: "credentials.http_auth", message: "not here" },
+    ]);
+    expect(tree).toEqual({
+      __errors: ["whole params"],
+      cases: { "0": { name: { __errors: ["String should match pattern"] } } },
+      node: { __errors: ["type: unknown node type 'Core.sett'"] },
+    });
+  });
+});
+
+describe("jsonProblem", () => {
+  it("flags text that starts like JSON but does not parse", () => {
+    expect(jsonProblem('{"greeting": "Hello {{ trigger.name }}"')).toMatch(/JSON|Expected|Unexpected/);
+    expect(jsonProblem("[1, 2")).not.toBeNull();
+  });
+
+  it("leaves valid JSON, templates and plain text alone", () => {
+    expect(jsonProblem('{"greeting": "Hello {{ trigger.name }}"}')).toBeNull();
+    expect(jsonProblem("{{ nodes.x.output }}")).toBeNull();
+    expect(jsonProblem("{% if a %}x{% endif %}")).toBeNull();
+    expect(jsonProblem("hello")).toBeNull();
   });
 });

@@ -124,3 +124,37 @@ export function textToAny(text: string): unknown {
   }
   return text;
 }
+
+/** rjsf's shape for errors under a field: `{ cases: { 0: { name: { __errors: ["…"] } } } }`. */
+export interface FieldErrorTree {
+  __errors?: string[];
+  [key: string]: FieldErrorTree | string[] | undefined;
+}
+
+/** Validation errors on `params.*` fields as a tree rjsf shows under each field (`extraErrors`). */
+export function paramErrorTree(errors: readonly { field: string; message: string }[]): FieldErrorTree {
+  const root: FieldErrorTree = {};
+  for (const e of errors) {
+    const parts = e.field.split(".");
+    if (parts[0] !== "params") continue;
+    let at = root;
+    for (const part of parts.slice(1)) at = (at[part] ??= {}) as FieldErrorTree;
+    (at.__errors ??= []).push(e.message.replace(/^Value error, /, ""));
+  }
+  return root;
+}
+
+/**
+ * Why free-form text that looks like JSON (an object or a list) does not parse, or null. Such
+ * text would silently be sent as a string, so the field says so. Templates (`{{ … }}`) are text.
+ */
+export function jsonProblem(text: string): string | null {
+  const t = text.trim();
+  if (!/^\[|^\{(?![{%#])/.test(t)) return null;
+  try {
+    JSON.parse(t);
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : "invalid JSON";
+  }
+}

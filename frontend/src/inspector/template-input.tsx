@@ -10,6 +10,8 @@ interface Props {
   placeholder?: string;
   disabled?: boolean;
   required?: boolean;
+  /** Marks the field as holding a value that will not work (`aria-invalid`). */
+  invalid?: boolean;
 }
 
 /** The expression being typed after an unclosed `{{` before the caret, or null. */
@@ -31,6 +33,7 @@ export function TemplateInput({
   placeholder,
   disabled,
   required,
+  invalid,
 }: Props) {
   const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   const listId = useId();
@@ -47,11 +50,12 @@ export function TemplateInput({
     const after = value.slice(caret);
     const closes = after.trimStart().startsWith("}}");
     const head = value.slice(0, open.start);
-    const next = `${head} ${expr} ${closes ? "" : "}}"}${after}`;
+    const next = `${head} ${expr} ${closes ? after.trimStart() : `}}${after}`}`;
     onChange(next);
     setCaret(null);
     requestAnimationFrame(() => {
-      const pos = head.length + expr.length + 2 + (closes ? 0 : 2);
+      // The caret stays inside the braces, so `.body.name` typed next extends the expression.
+      const pos = head.length + 1 + expr.length;
       ref.current?.focus();
       ref.current?.setSelectionRange(pos, pos);
     });
@@ -81,6 +85,7 @@ export function TemplateInput({
     required,
     placeholder,
     className: "nodrag nokey template-input",
+    "aria-invalid": invalid || undefined,
     onChange: onInput,
     onKeyDown,
     onBlur: () => {

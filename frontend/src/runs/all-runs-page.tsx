@@ -86,7 +86,7 @@ export function AllRunsPage() {
             header: "Graph",
             cell: (r) => (
               <Link to={`/graphs/${encodeURIComponent(r.graph_id)}/runs`}>
-                {data.graphs.get(r.graph_id)?.name ?? "graph"}
+                {r.graph_name ?? data.graphs.get(r.graph_id)?.name ?? r.graph_id.slice(0, 8)}
               </Link>
             ),
           }}

@@ -25,6 +25,8 @@ import {
 interface Snapshot {
   nodes: EditorNode[];
   edges: KyraEdge[];
+  /** Name, description and the other top-level keys (an import replaces them too). */
+  meta: GraphDocument;
 }
 
 const HISTORY_LIMIT = 100;
@@ -33,6 +35,8 @@ const COALESCE_MS = 1000;
 
 export interface EditorState {
   graphId: string | null;
+  /** The saved version shown (null for a new graph or a run's version). */
+  version: number | null;
   /** The loaded document; its top-level keys (and their order) are kept on export. */
   meta: GraphDocument;
   nodes: EditorNode[];
@@ -40,7 +44,7 @@ export interface EditorState {
   specs: SpecIndex;
   /** Computed output ports of nodes whose spec has `dynamic_outputs`. */
   dynamicPorts: Record<string, PortSpec[]>;
-  /** Validation errors from the last save, by node id ("" for graph-level ones). */
+  /** Validation errors of the canvas (checked while editing and on save), by node id ("" for graph-level ones). */
   errors: Record<string, FieldError[]>;
   readOnly: boolean;
   dirty: boolean;
@@ -52,7 +56,10 @@ export interface EditorState {
 
 export interface EditorActions {
   /** Replace the canvas with a document (loading a graph, a version or an import). */
-  load: (doc: GraphDocument, opts?: { graphId?: string | null; readOnly?: boolean; dirty?: boolean }) => void;
+  load: (
+    doc: GraphDocument,
+    opts?: { graphId?: string | null; version?: number | null; readOnly?: boolean; dirty?: boolean },
+  ) => void;
   /** Apply xyflow node changes (drag, select, resize, remove). */
   onNodesChange: (changes: NodeChange<EditorNode>[]) => void;
   /** Apply xyflow edge changes (select, remove). */
@@ -91,8 +98,8 @@ export interface EditorActions {
   selectAll: () => void;
   setDynamicPorts: (id: string, outputs: PortSpec[]) => void;
   setErrors: (errors: FieldError[]) => void;
-  /** Mark the canvas as saved under `graphId`, keeping undo history. */
-  markSaved: (graphId: string, doc: GraphDocument) => void;
+  /** Mark the canvas as saved under `graphId` as `version`, keeping undo history. */
+  markSaved: (graphId: string, doc: GraphDocument, version: number) => void;
   setName: (name: string) => void;
   /** The current `kyra.graph/1` document. */
   toDocument: () => GraphDocument;
@@ -116,7 +123,7 @@ function structural(changes: readonly (NodeChange<EditorNode> | EdgeChange<KyraE
 /** Build an editor store; one per open editor (the runs viewer builds a read-only one). */
 export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emptyDocument()) =>
   createStore<EditorStore>()((set, get) => {
-    const snapshot = (): Snapshot => ({ nodes: get().nodes, edges: get().edges });
+    const snapshot = (): Snapshot => ({ nodes: get().nodes, edges: get().edges, meta: get().meta });
     const pushHistory = (key: string | null = null) => {
       const now = Date.now();
       const s = get();
@@ -133,6 +140,7 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
     const loaded = documentToFlow(initial);
     return {
       graphId: null,
+      version: null,
       meta: initial,
       nodes: loaded.nodes,
       edges: loaded.edges,
@@ -152,6 +160,7 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
         if (keepHistory) pushHistory();
         set({
           graphId: opts.graphId === undefined ? get().graphId : opts.graphId,
+          version: opts.version === undefined ? get().version : opts.version,
           meta: doc,
           nodes: flow.nodes,
           edges: flow.edges,
@@ -216,11 +225,6 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
       setParams: (id, params) => {
         pushHistory(`params:${id}`);
         mapKyra(id, (n) => ({ ...n, data: { ...n.data, doc: { ...n.data.doc, params } } }));
-        if (get().errors[id]) {
-          const { [id]: _fixed, ...rest } = get().errors;
-          void _fixed;
-          set({ errors: rest });
-        }
       },
 
       patchNode: (id, patch) => {
@@ -311,9 +315,12 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
         set({ errors: byNode });
       },
 
-      markSaved: (graphId, doc) => set({ graphId, meta: doc, dirty: false, errors: {} }),
+      markSaved: (graphId, doc, version) => set({ graphId, version, meta: doc, dirty: false, errors: {} }),
 
-      setName: (name) => set({ meta: { ...get().meta, name }, dirty: true }),
+      setName: (name) => {
+        pushHistory("name");
+        set({ meta: { ...get().meta, name }, dirty: true });
+      },
 
       toDocument: () => {
         const s = get();

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import String, and_, cast, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kyra.db.models import GraphVersion, NodeRun, NodeRunRow, Run
+from kyra.db.models import AiAgent, Graph, GraphVersion, NodeRun, NodeRunRow, Run
 from kyra.errors import NotFoundError
 
 _ACTIVE_NODE = ("queued", "running")
@@ -135,26 +136,53 @@ async def list_node_runs(session: AsyncSession, run_id: uuid.UUID) -> list[NodeR
     return list(rows)
 
 
+@dataclass(frozen=True)
+class RunFilter:
+    """What the runs lists can narrow by; empty fields do not filter."""
+
+    graph_id: uuid.UUID | None = None
+    statuses: tuple[str, ...] = ()
+    trigger_kinds: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    #: The start of a run id as shown in the web app (hex digits and dashes).
+    id_prefix: str = ""
+
+
 async def list_runs(
-    session: AsyncSession,
-    *,
-    owner_id: uuid.UUID,
-    graph_id: uuid.UUID | None = None,
-    limit: int,
-    offset: int,
-) -> list[Run]:
-    """The owner's top-level runs, newest first (of one graph when ``graph_id`` is given)."""
-    where = [Run.owner_id == owner_id, Run.parent_run_id.is_(None)]  # type: ignore[union-attr]
-    if graph_id is not None:
-        where.append(Run.graph_id == graph_id)
-    rows = await session.scalars(
-        select(Run)
-        .where(*where)
+    session: AsyncSession, *, owner_id: uuid.UUID, where: RunFilter, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    """The owner's top-level runs as API views, newest first, with their version number and the
+    name of their graph (or of the agent the graph backs)."""
+    agent_name = (
+        select(AiAgent.name).where(AiAgent.graph_id == Run.graph_id).limit(1).scalar_subquery()
+    )
+    conditions = [Run.owner_id == owner_id, Run.parent_run_id.is_(None)]  # type: ignore[union-attr]
+    if where.graph_id is not None:
+        conditions.append(Run.graph_id == where.graph_id)
+    if where.statuses:
+        conditions.append(Run.status.in_(where.statuses))  # type: ignore[attr-defined]
+    if where.trigger_kinds:
+        conditions.append(Run.trigger_kind.in_(where.trigger_kinds))  # type: ignore[attr-defined]
+    if where.since is not None:
+        conditions.append(Run.created_at >= where.since)  # type: ignore[operator]
+    if where.until is not None:
+        conditions.append(Run.created_at < where.until)  # type: ignore[operator]
+    if where.id_prefix:
+        conditions.append(cast(Run.id, String).startswith(where.id_prefix.lower()))
+    rows = await session.execute(
+        select(Run, GraphVersion.version, Graph.name, agent_name)
+        .join(GraphVersion, GraphVersion.id == Run.graph_version_id)  # type: ignore[arg-type]
+        .join(Graph, Graph.id == Run.graph_id)  # type: ignore[arg-type]
+        .where(*conditions)
         .order_by(Run.created_at.desc())  # type: ignore[attr-defined]
         .limit(limit)
         .offset(offset)
     )
-    return list(rows)
+    return [
+        run_view(run, version=version) | {"graph_name": agent or graph_name, "agent": agent}
+        for run, version, graph_name, agent in rows
+    ]
 
 
 async def find_by_idempotency_key(

@@ -1,0 +1,232 @@
+"""Journeys over the traps a newcomer met in the first hour (issue "Editor II"), one per trap."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import Editor
+
+pytestmark = pytest.mark.e2e
+
+
+def _graph(name: str, nodes: list[dict[str, Any]], edges: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "schema": "kyra.graph/1",
+        "name": f"{name}-{uuid.uuid4().hex[:6]}",
+        "nodes": nodes,
+        "edges": [
+            {"source": s, "sourcePort": "out", "target": t, "targetPort": "in"} for s, t in edges
+        ],
+    }
+
+
+def _start_and_set(name: str, values: dict[str, Any]) -> dict[str, Any]:
+    nodes = [
+        {"id": "start", "type": "Manual.trigger", "position": {"x": 0, "y": 0}},
+        {
+            "id": "set",
+            "type": "Core.set",
+            "params": {"values": values},
+            "position": {"x": 320, "y": 0},
+        },
+    ]
+    return _graph(name, nodes, [("start", "set")])
+
+
+def test_run_needs_a_trigger_and_a_first_run_shows_its_statuses(
+    editor: Editor, api_client: httpx.Client
+) -> None:
+    page = editor.page
+    graphs_before = len(api_client.get("/api/graphs").json())
+    editor.new_graph()
+
+    # An empty graph does not run (and is not saved as "Untitled graph" with an empty run)
+    editor.button("Run").click()
+    expect(page.get_by_test_id("toast").last).to_contain_text("empty")
+    # A graph without a trigger says so
+    editor.drop("Core.set", 400, 250)
+    editor.button("Run").click()
+    expect(page.get_by_test_id("toast").last).to_contain_text("no trigger")
+    assert len(api_client.get("/api/graphs").json()) == graphs_before
+    expect(page.get_by_test_id("dirty-flag")).to_have_text("unsaved")
+
+    # The first Run of a never-saved graph saves it and shows the run on the same canvas
+    start = editor.drop("Manual.trigger", 120, 250)
+    editor.connect(start, "out", "set", "in")
+    editor.button("Run").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute(
+        "data-run-status", "succeeded", timeout=30_000
+    )
+    for node_id in (start, "set"):
+        expect(editor.node(node_id).locator("[data-status]")).to_have_attribute(
+            "data-status", "succeeded"
+        )
+    expect(page.get_by_test_id("dirty-flag")).to_have_text("saved")
+    assert "/graphs/new" not in page.url
+
+
+def test_replay_from_a_node_runs_the_unsaved_edits(
+    editor: Editor, api_client: httpx.Client
+) -> None:
+    page = editor.page
+    graph_id = api_client.post("/api/graphs", json=_start_and_set("replay", {"v": "one"})).json()[
+        "id"
+    ]
+    editor.open_graph(graph_id)
+    editor.button("Run").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute(
+        "data-run-status", "succeeded", timeout=30_000
+    )
+
+    # When the node is edited (not saved) and replayed
+    editor.select("set")
+    page.get_by_role("tab", name="Parameters").click()
+    editor.inspector.get_by_label("Values").fill('{"v": "two"}')
+    expect(page.get_by_test_id("dirty-flag")).to_have_text("unsaved")
+    page.get_by_role("tab", name="Result").click()
+    editor.button("Replay from this node").click()
+
+    # Then the replay ran what is on screen, saved first
+    expect(page.get_by_test_id("dirty-flag")).to_have_text("saved")
+    expect(page.get_by_test_id("run-status")).to_have_attribute(
+        "data-run-status", "succeeded", timeout=30_000
+    )
+    editor.select("set")
+    page.get_by_role("tab", name="Result").click()
+    expect(page.get_by_test_id("result-output")).to_contain_text('"two"')
+
+
+def test_clicking_a_node_in_the_run_view_shows_its_result(
+    editor: Editor, api_client: httpx.Client
+) -> None:
+    page = editor.page
+    document = _start_and_set("run view", {"greeting": "hi"})
+    graph_id = api_client.post("/api/graphs", json=document).json()["id"]
+    run = api_client.post(f"/api/graphs/{graph_id}/runs", json={"mode": "sync"}).json()
+
+    page.goto(f"{editor.url}/runs/{run['id']}")
+    editor.select("set")
+
+    expect(page.get_by_test_id("node-result")).to_be_visible()
+    expect(page.get_by_test_id("result-output")).to_contain_text('"greeting": "hi"')
+
+
+def test_the_history_page_shows_each_runs_version(editor: Editor, api_client: httpx.Client) -> None:
+    page = editor.page
+    document = _start_and_set("history", {"n": 1})
+    graph_id = api_client.post("/api/graphs", json=document).json()["id"]
+    api_client.put(
+        f"/api/graphs/{graph_id}", json=_start_and_set("x", {"n": 2}) | {"name": document["name"]}
+    )
+    for version in (1, 2):
+        api_client.post(f"/api/graphs/{graph_id}/runs", json={"mode": "sync", "version": version})
+
+    page.goto(f"{editor.url}/graphs/{graph_id}/runs")
+
+    rows = page.get_by_test_id("run-row")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("v2")
+    expect(rows.nth(1)).to_contain_text("v1")
+    expect(page.get_by_test_id("runs-table")).not_to_contain_text("vnull")
+
+
+def test_a_picked_suggestion_leaves_the_caret_inside_the_expression(editor: Editor) -> None:
+    page = editor.page
+    editor.new_graph()
+    start = editor.drop("Manual.trigger", 120, 250)
+    node = editor.drop("Core.set", 480, 250)
+    editor.connect(start, "out", node, "in")
+    editor.select(node)
+    values = editor.inspector.get_by_label("Values")
+
+    values.click()
+    page.keyboard.type('{"name": "{{ trig')
+    expect(editor.inspector.get_by_role("option", name="trigger", exact=True)).to_be_visible()
+    page.keyboard.press("Enter")
+    page.keyboard.type(".body.name")
+
+    expect(values).to_have_value('{"name": "{{ trigger.body.name }}')
+
+
+def test_undoing_an_import_brings_back_the_name_and_description(
+    editor: Editor, tmp_path: Path
+) -> None:
+    page = editor.page
+    editor.new_graph()
+    name_field = page.get_by_label("Graph name")
+    name_field.fill("my own graph")
+    imported = tmp_path / "imported.json"
+    document = _start_and_set("imported", {"a": 1}) | {"description": "came from a file"}
+    imported.write_text(json.dumps(document))
+
+    page.get_by_test_id("import-file").set_input_files(imported)
+    expect(name_field).to_have_value(document["name"])
+    expect(editor.inspector).to_contain_text("came from a file")
+
+    editor.button("Undo").click()
+    expect(name_field).to_have_value("my own graph")
+    expect(editor.nodes()).to_have_count(0)
+    expect(editor.inspector).not_to_contain_text("came from a file")
+
+
+def test_what_the_run_would_refuse_is_flagged_while_typing(
+    editor: Editor, api_client: httpx.Client
+) -> None:
+    page = editor.page
+    nodes = [
+        {"id": "start", "type": "Manual.trigger", "position": {"x": 0, "y": 0}},
+        {
+            "id": "route",
+            "type": "Core.switch",
+            "params": {"cases": [{"name": "big", "when": "{{ trigger.total > 100 }}"}]},
+            "position": {"x": 320, "y": 0},
+        },
+        {
+            "id": "each",
+            "type": "Core.loop",
+            "params": {"items": "{{ trigger.rows }}", "node": {"type": "Core.set", "params": {}}},
+            "position": {"x": 320, "y": 250},
+        },
+    ]
+    document = _graph("refusals", nodes, [("start", "route"), ("start", "each")])
+    graph_id = api_client.post("/api/graphs", json=document).json()["id"]
+    editor.open_graph(graph_id)
+
+    # A case name that breaks its pattern is flagged on the field and on the node, before Save
+    editor.select("route")
+    editor.inspector.locator("#param_cases_0_name").fill("Big Order")
+    expect(editor.inspector.get_by_role("alert").first).to_contain_text("cases.0.name")
+    expect(editor.node("route")).to_contain_text("1 error")
+
+    # So is an unknown node type in a loop body
+    editor.select("each")
+    editor.inspector.locator("#param_node_type").fill("Core.sett")
+    expect(editor.inspector.get_by_role("alert").first).to_contain_text(
+        "unknown node type 'Core.sett'"
+    )
+
+    # And Save refuses exactly that
+    editor.button("Save").click()
+    expect(page.get_by_test_id("toast").last).to_contain_text("Not saved")
+    expect(page.get_by_test_id("dirty-flag")).to_have_text("unsaved")
+
+
+def test_malformed_json_in_a_json_or_text_field_is_flagged(editor: Editor) -> None:
+    editor.new_graph()
+    node = editor.drop("Core.set", 400, 250)
+    editor.select(node)
+    values = editor.inspector.get_by_label("Values")
+
+    values.fill('{"greeting": "Hello {{ trigger.name }}"')
+    expect(editor.inspector.get_by_test_id("json-error")).to_contain_text("Not valid JSON")
+    expect(values).to_have_attribute("aria-invalid", "true")
+
+    values.fill('{"greeting": "Hello {{ trigger.name }}"}')
+    expect(editor.inspector.get_by_test_id("json-error")).to_have_count(0)
