@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -230,3 +231,165 @@ def test_malformed_json_in_a_json_or_text_field_is_flagged(editor: Editor) -> No
 
     values.fill('{"greeting": "Hello {{ trigger.name }}"}')
     expect(editor.inspector.get_by_test_id("json-error")).to_have_count(0)
+
+
+# --- trap 9: layout and wording ---------------------------------------------------------------
+
+
+def _inside(inner: Any, outer: Any) -> bool:
+    return (
+        inner["x"] >= outer["x"] - 1
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
+    )
+
+
+def test_switch_cases_stay_inside_the_inspector(editor: Editor, api_client: httpx.Client) -> None:
+    page = editor.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    cases = [
+        {"name": "big_order_from_a_gold_customer", "when": "{{ trigger.total > 100 }}"},
+        {"name": "small", "when": "{{ trigger.total < 10 }}"},
+    ]
+    nodes = [{"id": "route", "type": "Core.switch", "params": {"cases": cases}}]
+    graph_id = api_client.post("/api/graphs", json=_graph("cases", nodes, [])).json()["id"]
+    editor.open_graph(graph_id)
+    editor.select("route")
+
+    panel = editor.inspector.bounding_box()
+    for index in range(2):
+        for field in ("name", "when"):
+            box = editor.inspector.locator(f"#param_cases_{index}_{field}").bounding_box()
+            assert box and panel and _inside(box, panel), f"case {index} {field} overflows"
+    remove = editor.inspector.locator("#param_cases_1__remove").bounding_box()
+    assert remove and panel and _inside(remove, panel)
+    assert editor.inspector.evaluate("e => e.scrollWidth <= e.clientWidth")
+
+
+def test_a_credential_rows_remove_button_stays_in_its_card(editor: Editor) -> None:
+    page = editor.page
+    page.set_viewport_size({"width": 1024, "height": 800})
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Credentials").click()
+    form = page.get_by_role("form", name="New credential")
+    form.get_by_role("tab", name="Key / value").click()
+
+    card = form.bounding_box()
+    remove = form.get_by_role("button", name="Remove field 1").bounding_box()
+    assert card and remove and _inside(remove, card)
+
+
+def test_the_toolbar_stays_on_one_line_when_a_run_status_appears(
+    editor: Editor, api_client: httpx.Client
+) -> None:
+    page = editor.page
+    page.set_viewport_size({"width": 1400, "height": 900})
+    graph_id = api_client.post("/api/graphs", json=_start_and_set("toolbar", {"a": 1})).json()["id"]
+    editor.open_graph(graph_id)
+    editor.button("Run").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute(
+        "data-run-status", "succeeded", timeout=30_000
+    )
+
+    toolbar = page.get_by_role("toolbar", name="Editor").bounding_box()
+    run_button = editor.button("Run").bounding_box()
+    assert toolbar and run_button
+    assert toolbar["height"] < 2 * run_button["height"], "the toolbar wrapped onto two lines"
+
+
+def test_auto_layout_puts_an_ifs_true_branch_above_its_false_branch(
+    editor: Editor, api_client: httpx.Client
+) -> None:
+    nodes = [
+        {"id": "start", "type": "Manual.trigger"},
+        {"id": "check", "type": "Core.if", "params": {"condition": "{{ trigger.ok }}"}},
+        {"id": "yes", "type": "Core.set", "params": {"values": {"ok": True}}},
+        {"id": "no", "type": "Core.set", "params": {"values": {"ok": False}}},
+    ]
+    document = _graph("branches", nodes, [("start", "check")])
+    document["edges"] += [
+        {"source": "check", "sourcePort": "true", "target": "yes", "targetPort": "in"},
+        {"source": "check", "sourcePort": "false", "target": "no", "targetPort": "in"},
+    ]
+    graph_id = api_client.post("/api/graphs", json=document).json()["id"]
+    editor.open_graph(graph_id)
+
+    editor.button("Auto-layout").click()
+
+    expect(editor.page.get_by_test_id("dirty-flag")).to_have_text("unsaved")
+    yes, no = editor.node("yes").bounding_box(), editor.node("no").bounding_box()
+    assert yes and no and yes["y"] < no["y"], "true is laid out above false"
+
+
+def test_the_read_only_run_view_shows_no_editing_shortcuts(
+    editor: Editor, api_client: httpx.Client
+) -> None:
+    page = editor.page
+    graph_id = api_client.post("/api/graphs", json=_start_and_set("shortcuts", {"a": 1})).json()[
+        "id"
+    ]
+    run = api_client.post(f"/api/graphs/{graph_id}/runs", json={"mode": "sync"}).json()
+
+    page.goto(f"{editor.url}/runs/{run['id']}")
+    expect(editor.inspector.get_by_role("region", name="Run trace")).to_be_visible()
+    expect(editor.inspector.get_by_role("heading", name="Shortcuts")).to_have_count(0)
+
+    editor.open_graph(graph_id)
+    expect(editor.inspector.get_by_role("heading", name="Shortcuts")).to_be_visible()
+
+
+def test_an_agents_run_is_listed_under_the_agents_name(
+    editor: Editor, api_client: httpx.Client, live_server: Any
+) -> None:
+    from tests.e2e.test_platform_pages import _in_own_loop
+
+    page = editor.page
+    graph_id = api_client.post("/api/graphs", json=_start_and_set("backing", {"a": 1})).json()["id"]
+    agent = f"planner-{uuid.uuid4().hex[:6]}"
+
+    async def attach() -> None:
+        from kyra.db.engine import create_engine, create_session_factory
+        from kyra.db.models import AiAgent, Graph
+        from kyra.settings import get_settings
+
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with create_session_factory(engine).begin() as session:
+                graph = await session.get(Graph, uuid.UUID(graph_id))
+                assert graph is not None
+                session.add(AiAgent(owner_id=graph.owner_id, name=agent, graph_id=graph.id))
+        finally:
+            await engine.dispose()
+
+    _in_own_loop(attach)
+    api_client.post(f"/api/graphs/{graph_id}/runs", json={"mode": "sync"})
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Runs").click()
+    table = page.get_by_test_id("all-runs-table")
+    expect(table.get_by_test_id("run-row").first).to_contain_text(agent)
+
+
+def test_parameter_labels_read_like_words(editor: Editor) -> None:
+    editor.new_graph()
+    request = editor.drop("HTTP.request", 300, 200)
+    editor.select(request)
+
+    for label in ("URL", "Timeout (s)", "Response format", "Follow redirects"):
+        name = re.compile(rf"^{re.escape(label)}\*?$")  # a required field's label ends with *
+        expect(editor.inspector.get_by_label(name).first).to_be_visible()
+    for code_like in ("Url", "Timeout S", "Response Format"):
+        expect(editor.inspector.get_by_text(code_like, exact=True)).to_have_count(0)
+
+    hook = editor.drop("Webhook.trigger", 300, 450)
+    editor.select(hook)
+    expect(editor.inspector.get_by_text("Methods", exact=True)).to_be_visible()
+    expect(editor.inspector.get_by_text("Methods-1")).to_have_count(0)
+
+
+def test_respond_to_webhook_is_not_listed_under_triggers(editor: Editor) -> None:
+    editor.new_graph()
+    palette = editor.page.get_by_role("complementary", name="Node palette")
+    triggers = palette.locator(".palette-group").filter(
+        has=editor.page.get_by_role("button", name="Triggers")
+    )
+
+    expect(triggers.get_by_test_id("palette-item-Webhook.trigger")).to_be_visible()
+    expect(triggers.get_by_test_id("palette-item-Webhook.respond")).to_have_count(0)

@@ -7,7 +7,7 @@ import type { GraphDocument } from "../api/types";
 import { EditorCanvas } from "../canvas/editor-canvas";
 import { useShortcuts } from "../canvas/use-shortcuts";
 import { Inspector } from "../inspector/inspector";
-import { isKyraNode } from "../lib/graph";
+import { isKyraNode, outputRank } from "../lib/graph";
 import { layoutPositions } from "../lib/layout";
 import Palette from "../palette/palette";
 import { useRunEvents } from "../runs/use-run-events";
@@ -47,7 +47,7 @@ function Toolbar() {
 
   const layout = useCallback(async () => {
     const s = editor.getState();
-    s.setPositions(await layoutPositions(s.nodes, s.edges));
+    s.setPositions(await layoutPositions(s.nodes, s.edges, outputRank(s.connectionContext())));
     requestAnimationFrame(() => void fitView({ duration: 200 }));
   }, [editor, fitView]);
 
@@ -96,37 +96,39 @@ function Toolbar() {
         {dirty ? "unsaved" : graphId ? "saved" : "new"}
       </span>
       <span className="toolbar-sep" />
-      <button type="button" onClick={() => editor.getState().undo()} disabled={!canUndo} title="Ctrl+Z">
-        Undo
-      </button>
-      <button type="button" onClick={() => editor.getState().redo()} disabled={!canRedo} title="Ctrl+Shift+Z">
-        Redo
-      </button>
-      <button type="button" onClick={() => editor.getState().deleteSelected()} title="Delete">
-        Delete
-      </button>
-      <button type="button" onClick={() => void layout()} title="Shift+L">
-        Auto-layout
-      </button>
-      <button type="button" onClick={() => void fitView({ duration: 200 })} title="Shift+F">
-        Fit
-      </button>
-      <AddNoteButton />
-      <button type="button" onClick={() => fileInput.current?.click()}>
-        Import
-      </button>
-      <input
-        ref={fileInput}
-        type="file"
-        accept=".json,application/json"
-        hidden
-        aria-label="Import file"
-        data-testid="import-file"
-        onChange={onImport}
-      />
-      <button type="button" onClick={() => downloadDocument(editor.getState().toDocument())}>
-        Export
-      </button>
+      <div className="toolbar-scroll">
+        <button type="button" onClick={() => editor.getState().undo()} disabled={!canUndo} title="Ctrl+Z">
+          Undo
+        </button>
+        <button type="button" onClick={() => editor.getState().redo()} disabled={!canRedo} title="Ctrl+Shift+Z">
+          Redo
+        </button>
+        <button type="button" onClick={() => editor.getState().deleteSelected()} title="Delete">
+          Delete
+        </button>
+        <button type="button" onClick={() => void layout()} title="Shift+L">
+          Auto-layout
+        </button>
+        <button type="button" onClick={() => void fitView({ duration: 200 })} title="Shift+F">
+          Fit
+        </button>
+        <AddNoteButton />
+        <button type="button" onClick={() => fileInput.current?.click()}>
+          Import
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept=".json,application/json"
+          hidden
+          aria-label="Import file"
+          data-testid="import-file"
+          onChange={onImport}
+        />
+        <button type="button" onClick={() => downloadDocument(editor.getState().toDocument())}>
+          Export
+        </button>
+      </div>
       <span className="toolbar-sep" />
       {graphId && (
         <span className="anchor">

@@ -81,8 +81,9 @@ export function RunControls() {
         <span className="run-summary" data-testid="run-status" data-run-status={run.status}>
           <span className={`status-badge status-${run.status}`}>{run.status}</span>
           {live && <span className="live-dot" title="live" />}
-          <span className="muted">
-            {formatDuration(run.duration_ms)} · {formatCost(run.cost_usd)}
+          <span className="muted" title={`cost ${formatCost(run.cost_usd)}`}>
+            {formatDuration(run.duration_ms)}
+            {Number(run.cost_usd ?? 0) > 0 && ` · ${formatCost(run.cost_usd)}`}
           </span>
           <button type="button" className="link" onClick={() => navigate(`/runs/${encodeURIComponent(run.id)}`)}>
             details

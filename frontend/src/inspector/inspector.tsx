@@ -243,8 +243,13 @@ function NodeInspector({ id }: { id: string }) {
 }
 
 function GraphInspector() {
-  const { description, errors, count } = useEditorStore(
-    useShallow((s) => ({ description: s.meta.description, errors: s.errors[""], count: s.nodes.length })),
+  const { description, errors, count, readOnly } = useEditorStore(
+    useShallow((s) => ({
+      description: s.meta.description,
+      errors: s.errors[""],
+      count: s.nodes.length,
+      readOnly: s.readOnly,
+    })),
   );
   return (
     <div className="inspector-body">
@@ -260,6 +265,14 @@ function GraphInspector() {
         </ul>
       )}
       <RunPanel />
+      {!readOnly && <EditingShortcuts />}
+    </div>
+  );
+}
+
+function EditingShortcuts() {
+  return (
+    <>
       <h3>Shortcuts</h3>
       <dl className="shortcuts">
         <dt>Drag from palette</dt>
@@ -279,7 +292,7 @@ function GraphInspector() {
         <dt>Shift+L / Shift+F</dt>
         <dd>auto-layout / fit view</dd>
       </dl>
-    </div>
+    </>
   );
 }
 

@@ -12,7 +12,16 @@ import {
 import validator from "@rjsf/validator-ajv8";
 import { lazy, memo, Suspense, useMemo, useRef, useState } from "react";
 import type { FieldError, JsonObject, NodeSpec } from "../api/types";
-import { anyToText, inlineRefs, jsonProblem, paramErrorTree, simplifySchema, textToAny, uiSchemaFor } from "./schema";
+import {
+  anyToText,
+  humanizeTitles,
+  inlineRefs,
+  jsonProblem,
+  paramErrorTree,
+  simplifySchema,
+  textToAny,
+  uiSchemaFor,
+} from "./schema";
 import { TemplateInput } from "./template-input";
 
 const CodeEditor = lazy(() => import("./code-editor"));
@@ -84,7 +93,7 @@ function AnyJsonField(props: FieldProps) {
     <div className="form-group field field-any">
       <label htmlFor={id} className="control-label">
         {title}
-        {props.required ? "*" : ""}
+        {props.required && <span className="required">*</span>}
       </label>
       {props.schema.description && <p className="field-description">{props.schema.description} (JSON or text)</p>}
       <TemplateInput
@@ -125,7 +134,7 @@ const ARRAY_DEFAULTS = { arrayMinItems: { populate: "requiredOnly" as const } };
 
 /** The parameter form generated from a node's `params_schema`. */
 function ParamsForm({ spec, params, errors, suggestions, readOnly, onChange }: Props) {
-  const schema = useMemo(() => simplifySchema(inlineRefs(spec.params_schema)) as RJSFSchema, [spec]);
+  const schema = useMemo(() => humanizeTitles(simplifySchema(inlineRefs(spec.params_schema))) as RJSFSchema, [spec]);
   const uiSchema = useMemo(
     () =>
       ({

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { anyToText, inlineRefs, jsonProblem, paramErrorTree, simplifySchema, textToAny, uiSchemaFor } from "./schema";
+import {
+  anyToText,
+  humanizeTitles,
+  inlineRefs,
+  jsonProblem,
+  labelFor,
+  paramErrorTree,
+  simplifySchema,
+  textToAny,
+  uiSchemaFor,
+} from "./schema";
 
 describe("schema helpers", () => {
   const pydantic = {
@@ -73,5 +83,43 @@ describe("jsonProblem", () => {
     expect(jsonProblem("{{ nodes.x.output }}")).toBeNull();
     expect(jsonProblem("{% if a %}x{% endif %}")).toBeNull();
     expect(jsonProblem("hello")).toBeNull();
+  });
+});
+
+describe("labels", () => {
+  it("reads parameter keys as words, with acronyms and units", () => {
+    expect(labelFor("timeout_s")).toBe("Timeout (s)");
+    expect(labelFor("url")).toBe("URL");
+    expect(labelFor("json_schema")).toBe("JSON schema");
+    expect(labelFor("graph_id")).toBe("Graph ID");
+    expect(labelFor("response_format")).toBe("Response format");
+    expect(labelFor("budget_usd")).toBe("Budget (USD)");
+    expect(labelFor("s")).toBe("S");
+  });
+
+  it("replaces pydantic's derived titles and class names but keeps written ones", () => {
+    const schema = {
+      title: "Params",
+      type: "object",
+      properties: {
+        timeout_s: { title: "Timeout S", type: "number" },
+        url: { title: "Url", type: "string" },
+        node: { title: "LoopBody", type: "object", properties: { type: { title: "Type", type: "string" } } },
+        mode: { title: "How to run", type: "string" },
+        methods: { type: "array", items: { type: "string" } },
+      },
+    };
+    expect(humanizeTitles(schema)).toEqual({
+      title: "Params",
+      type: "object",
+      properties: {
+        timeout_s: { title: "Timeout (s)", type: "number" },
+        url: { title: "URL", type: "string" },
+        node: { title: "Node", type: "object", properties: { type: { title: "Type", type: "string" } } },
+        mode: { title: "How to run", type: "string" },
+        methods: { title: "Methods", type: "array", items: { type: "string" } },
+      },
+    });
+    expect(uiSchemaFor(schema).methods).toEqual({ items: { "ui:options": { label: false } } });
   });
 });

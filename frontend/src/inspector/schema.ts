@@ -93,6 +93,9 @@ export function uiSchemaFor(schema: JsonValue, key = ""): JsonObject {
   }
   if (isObject(schema.items)) {
     const child = uiSchemaFor(schema.items);
+    // A list of plain values needs no "Methods-1" label on each item.
+    const plain = typeof schema.items.type === "string" && !["object", "array"].includes(schema.items.type);
+    if (plain) child["ui:options"] = { label: false };
     if (Object.keys(child).length) ui.items = child;
   }
   if (isObject(schema.properties)) {
@@ -157,4 +160,64 @@ export function jsonProblem(text: string): string | null {
   } catch (e) {
     return e instanceof Error ? e.message : "invalid JSON";
   }
+}
+
+const ACRONYMS: Record<string, string> = {
+  api: "API",
+  http: "HTTP",
+  https: "HTTPS",
+  id: "ID",
+  ids: "IDs",
+  json: "JSON",
+  llm: "LLM",
+  sql: "SQL",
+  url: "URL",
+  urls: "URLs",
+  uuid: "UUID",
+};
+const UNITS: Record<string, string> = { s: "(s)", ms: "(ms)", usd: "(USD)", kb: "(KB)", mb: "(MB)" };
+
+/** The title pydantic gives a field that has none of its own (`timeout_s` gives "Timeout S"). */
+function pydanticTitle(key: string): string {
+  return key
+    .split("_")
+    .map((w) => (w ? w[0].toUpperCase() + w.slice(1) : w))
+    .join(" ");
+}
+
+/** A readable label for a parameter key: `timeout_s` → "Timeout (s)", `json_schema` → "JSON schema". */
+export function labelFor(key: string): string {
+  const words = key.split("_").filter(Boolean);
+  const unit = words.length > 1 ? UNITS[words[words.length - 1].toLowerCase()] : undefined;
+  const named = (unit ? words.slice(0, -1) : words).map((w, i) => {
+    const lower = w.toLowerCase();
+    if (ACRONYMS[lower]) return ACRONYMS[lower];
+    return i === 0 ? lower[0].toUpperCase() + lower.slice(1) : lower;
+  });
+  return unit ? `${named.join(" ")} ${unit}` : named.join(" ");
+}
+
+/** A class name used as a title (`LoopBody`), which reads like code. */
+function isClassName(title: string): boolean {
+  return /^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$/.test(title);
+}
+
+/**
+ * Replace the titles pydantic derives from field and class names by readable labels, keeping
+ * titles a node author wrote. Item labels of lists of plain values are dropped by `uiSchemaFor`.
+ */
+export function humanizeTitles(schema: JsonValue, key = ""): JsonValue {
+  if (Array.isArray(schema)) return schema.map((s) => humanizeTitles(s));
+  if (!isObject(schema)) return schema;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k === "properties" && isObject(v)) {
+      out[k] = Object.fromEntries(Object.entries(v).map(([name, sub]) => [name, humanizeTitles(sub, name)]));
+    } else out[k] = k === "items" ? humanizeTitles(v) : v;
+  }
+  const title = typeof out.title === "string" ? out.title : undefined;
+  if (key && (title === undefined || title === pydanticTitle(key) || isClassName(title))) out.title = labelFor(key);
+  else if (title !== undefined && isClassName(title))
+    out.title = labelFor(title.replace(/([a-z0-9])([A-Z])/g, "$1_$2"));
+  return out;
 }

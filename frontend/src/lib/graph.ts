@@ -349,3 +349,16 @@ export function cloneFragment(clip: Clipboard, taken: ReadonlySet<string>, offse
   }
   return { nodes, edges };
 }
+
+/** Rank of a node's output port among its outputs (for laying branches out in port order). */
+export function outputRank(ctx: ConnectionContext): (nodeId: string, port: string) => number {
+  return (nodeId, port) => {
+    const node = ctx.nodes.find((n) => n.id === nodeId);
+    if (!node || !isKyraNode(node)) return 0;
+    const outputs = portsOf(ctx.specs.get(node.data.doc.type), ctx.dynamicPorts[nodeId]).outputs;
+    return Math.max(
+      0,
+      outputs.findIndex((p) => p.name === port),
+    );
+  };
+}
