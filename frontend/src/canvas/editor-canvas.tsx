@@ -6,20 +6,28 @@ import {
   MiniMap,
   type OnConnectEnd,
   ReactFlow,
+  useReactFlow,
 } from "@xyflow/react";
 import { useCallback, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
-import { connectionRefusal, type EditorNode, type KyraEdge } from "../lib/graph";
-import { nodeTypes } from "../nodes/node-types";
+import { useQuickAdd } from "../editor/quick-add";
+import { connectionRefusal, type EditorNode, isKyraNode, type KyraEdge } from "../lib/graph";
+import { edgeTypes, nodeTypes } from "../nodes/node-types";
 import { useEditorStore, useStoreApis } from "../store/editor-context";
 import { toast } from "../ui/toasts";
 import { useDragAndDrop } from "./use-drag-and-drop";
 
 const LARGE_GRAPH = 150;
 const fitViewOptions = { padding: 0.15, maxZoom: 1.2 };
-const defaultEdgeOptions = { type: "default" as const };
+const defaultEdgeOptions = { type: "kyra" as const };
 const deleteKeys = ["Backspace", "Delete"];
 const proOptions = { hideAttribution: true };
+
+/** True for a drop on empty canvas (not on a node, a handle, the minimap or the controls). */
+function isPane(target: EventTarget | null): boolean {
+  if (!(target instanceof Element) || !target.closest(".react-flow")) return false;
+  return !target.closest(".react-flow__node, .react-flow__handle, .react-flow__minimap, .react-flow__controls");
+}
 
 function minimapColor(node: EditorNode): string {
   return node.type === "note" ? "#f5e6a8" : "#8ea2c8";
@@ -34,6 +42,9 @@ export function EditorCanvas() {
   const onNodesChange = useEditorStore((s) => s.onNodesChange);
   const onEdgesChange = useEditorStore((s) => s.onEdgesChange);
   const { onDragOver, onDrop } = useDragAndDrop();
+  const quickAdd = useQuickAdd();
+  const { screenToFlowPosition } = useReactFlow();
+  const empty = useEditorStore((s) => !s.nodes.some(isKyraNode));
   // Fit a loaded graph once; an empty new graph keeps zoom 1 so the view does not jump on the first drop.
   const [fitOnOpen] = useState(() => nodes.length > 0);
 
@@ -51,7 +62,15 @@ export function EditorCanvas() {
   );
 
   const onConnectEnd: OnConnectEnd = useCallback(
-    (_event, state) => {
+    (event, state) => {
+      const dragged = state.fromHandle;
+      if (!state.toHandle && dragged?.type === "source" && quickAdd && isPane(event.target)) {
+        // A connection dropped on empty canvas: pick the node it should lead to.
+        const point = "changedTouches" in event ? event.changedTouches[0] : event;
+        const at = screenToFlowPosition({ x: point.clientX, y: point.clientY - 20 });
+        quickAdd({ at, link: { from: { node: dragged.nodeId, port: dragged.id ?? "out" } } });
+        return;
+      }
       if (state.isValid !== false || !state.fromHandle || !state.toHandle) return;
       const [from, to] =
         state.fromHandle.type === "source" ? [state.fromHandle, state.toHandle] : [state.toHandle, state.fromHandle];
@@ -61,7 +80,7 @@ export function EditorCanvas() {
       );
       if (reason) toast("error", `Connection refused: ${reason}`);
     },
-    [editor],
+    [editor, quickAdd, screenToFlowPosition],
   );
 
   const onBeforeDelete = useCallback(async () => {
@@ -92,6 +111,7 @@ export function EditorCanvas() {
       nodes={nodes}
       edges={edges}
       nodeTypes={nodeTypes}
+      edgeTypes={edgeTypes}
       onNodesChange={onNodesChange}
       onEdgesChange={onEdgesChange}
       onConnect={onConnect}
@@ -116,6 +136,14 @@ export function EditorCanvas() {
       proOptions={proOptions}
     >
       <div className="pan-shield" aria-hidden="true" />
+      {empty && !readOnly && quickAdd && (
+        <div className="canvas-invite" data-testid="canvas-invite">
+          <button type="button" className="invite-add" onClick={() => quickAdd({ triggers: true })}>
+            + Add a trigger to start
+          </button>
+          <p className="muted">or press Tab to add any node, or drag one from the palette</p>
+        </div>
+      )}
       <Background gap={20} />
       <Controls />
       <MiniMap<EditorNode> pannable zoomable nodeColor={minimapColor} />

@@ -6,6 +6,8 @@ import { useStoreApis } from "../store/editor-context";
 export interface ShortcutHandlers {
   save: () => void;
   layout: () => void;
+  /** Open the node picker (Tab on the canvas, Ctrl+K anywhere). */
+  quickAdd: () => void;
 }
 
 function isTyping(target: EventTarget | null): boolean {
@@ -13,12 +15,16 @@ function isTyping(target: EventTarget | null): boolean {
   return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
 }
 
+function inDialog(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && target.closest('[role="dialog"], .popover') !== null;
+}
+
 const CLIPBOARD_MIME = "kyra.fragment/1";
 
 /**
  * Editor keyboard shortcuts: Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo, Ctrl+C / Ctrl+X /
  * Ctrl+V copy, cut and paste, Ctrl+D duplicate, Ctrl+A select all, Ctrl+S save, Shift+L layout,
- * Shift+F fit view. Keys typed into fields are left alone.
+ * Shift+F fit view, Tab / Ctrl+K add a node. Keys typed into fields are left alone.
  */
 export function useShortcuts(handlers: ShortcutHandlers) {
   const { editor } = useStoreApis();
@@ -37,7 +43,17 @@ export function useShortcuts(handlers: ShortcutHandlers) {
         latest.current.save();
         return;
       }
-      if (isTyping(e.target)) return;
+      if (mod && key === "k") {
+        e.preventDefault();
+        latest.current.quickAdd();
+        return;
+      }
+      if (isTyping(e.target) || inDialog(e.target)) return;
+      if (key === "tab" && !mod && !e.shiftKey && !e.altKey) {
+        e.preventDefault();
+        latest.current.quickAdd();
+        return;
+      }
       const s = editor.getState();
       if (mod && key === "z") {
         e.preventDefault();

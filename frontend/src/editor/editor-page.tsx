@@ -18,6 +18,7 @@ import { createRunStore } from "../store/run-store";
 import { TriggerStoreProvider } from "../store/trigger-context";
 import { createTriggerStore } from "../store/trigger-store";
 import { navigate, setNavigationGuard } from "../ui/router";
+import { followSelection, QuickAddProvider, useQuickAdd } from "./quick-add";
 import { type Saver, SaveProvider, useSaver } from "./save-context";
 import { useLiveValidation } from "./use-live-validation";
 import { toast } from "../ui/toasts";
@@ -51,7 +52,12 @@ function Toolbar() {
     requestAnimationFrame(() => void fitView({ duration: 200 }));
   }, [editor, fitView]);
 
-  useShortcuts({ save: () => void save(), layout: () => void layout() });
+  const quickAdd = useQuickAdd();
+  useShortcuts({
+    save: () => void save(),
+    layout: () => void layout(),
+    quickAdd: () => quickAdd?.({ link: followSelection(editor.getState()) }),
+  });
   useEffect(() => {
     document.title = `${name || "Untitled"} · Kyra Flow`;
   }, [name]);
@@ -291,16 +297,18 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
       <TriggerStoreProvider store={triggers}>
         <ReactFlowProvider>
           <SaveProvider>
-            <div className="editor">
-              <Toolbar />
-              <div className="editor-main">
-                <Palette />
-                <div className="canvas-wrap">
-                  <EditorCanvas />
+            <QuickAddProvider>
+              <div className="editor">
+                <Toolbar />
+                <div className="editor-main">
+                  <Palette />
+                  <div className="canvas-wrap">
+                    <EditorCanvas />
+                  </div>
+                  <Inspector />
                 </div>
-                <Inspector />
               </div>
-            </div>
+            </QuickAddProvider>
           </SaveProvider>
           <DynamicPorts />
           <RunFollower />

@@ -4,9 +4,17 @@ import { useCatalogue } from "../api/catalogue";
 import type { PortSpec } from "../api/types";
 import { type KyraNode, portsOf } from "../lib/graph";
 import { useEditorStore, useRunStore } from "../store/editor-context";
+import { useQuickAdd } from "../editor/quick-add";
 import { TriggerInfo } from "./trigger-info";
 
-function PortRow({ port, side }: { port: PortSpec; side: "in" | "out" }) {
+interface PortRowProps {
+  nodeId: string;
+  port: PortSpec;
+  side: "in" | "out";
+  quickAdd: ReturnType<typeof useQuickAdd>;
+}
+
+function PortRow({ nodeId, port, side, quickAdd }: PortRowProps) {
   const isError = side === "out" && port.name === "error";
   return (
     <div className={`port port-${side}${isError ? " port-error" : ""}`} title={port.description || undefined}>
@@ -19,6 +27,20 @@ function PortRow({ port, side }: { port: PortSpec; side: "in" | "out" }) {
       />
       <span className="port-name">{port.name}</span>
       <span className="port-type">{port.type}</span>
+      {side === "out" && quickAdd && (
+        <button
+          type="button"
+          className="port-add nodrag nopan"
+          aria-label={`Add a node after ${nodeId} ${port.name}`}
+          title="Add a node here"
+          onClick={(e) => {
+            e.stopPropagation();
+            quickAdd({ link: { from: { node: nodeId, port: port.name } } });
+          }}
+        >
+          +
+        </button>
+      )}
     </div>
   );
 }
@@ -29,6 +51,7 @@ function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
   const dynamicOutputs = useEditorStore((s) => s.dynamicPorts[id]);
   const errorCount = useEditorStore((s) => s.errors[id]?.length ?? 0);
   const status = useRunStore((s) => s.nodeRuns[id]?.status);
+  const quickAdd = useQuickAdd();
   const ports = portsOf(spec, dynamicOutputs);
   const rows = Math.max(ports.inputs.length, ports.outputs.length);
   return (
@@ -57,8 +80,12 @@ function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
       <div className="kyra-node-ports">
         {Array.from({ length: rows }, (_, i) => (
           <div className="port-line" key={i}>
-            {ports.inputs[i] ? <PortRow port={ports.inputs[i]} side="in" /> : <span />}
-            {ports.outputs[i] ? <PortRow port={ports.outputs[i]} side="out" /> : <span />}
+            {ports.inputs[i] ? <PortRow nodeId={id} port={ports.inputs[i]} side="in" quickAdd={null} /> : <span />}
+            {ports.outputs[i] ? (
+              <PortRow nodeId={id} port={ports.outputs[i]} side="out" quickAdd={quickAdd} />
+            ) : (
+              <span />
+            )}
           </div>
         ))}
       </div>

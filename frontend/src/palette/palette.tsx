@@ -3,16 +3,8 @@ import { type DragEvent, memo, useMemo, useState } from "react";
 import { useCatalogue } from "../api/catalogue";
 import type { NodeSpec } from "../api/types";
 import { DRAG_MIME } from "../canvas/use-drag-and-drop";
+import { nodeScore } from "../lib/node-search";
 import { useStoreApis } from "../store/editor-context";
-
-function matches(spec: NodeSpec, q: string): boolean {
-  if (!q) return true;
-  const hay = `${spec.title} ${spec.type} ${spec.category} ${spec.description}`.toLowerCase();
-  return q
-    .toLowerCase()
-    .split(/\s+/)
-    .every((w) => hay.includes(w));
-}
 
 function onDragStart(event: DragEvent, type: string) {
   event.dataTransfer.setData(DRAG_MIME, type);
@@ -31,7 +23,7 @@ function Palette() {
   const groups = useMemo(() => {
     const out = new Map<string, NodeSpec[]>();
     for (const spec of list) {
-      if (!matches(spec, query.trim())) continue;
+      if (nodeScore(spec, query) === 0) continue;
       out.set(spec.category, [...(out.get(spec.category) ?? []), spec]);
     }
     return [...out.entries()].sort(([a], [b]) => a.localeCompare(b));

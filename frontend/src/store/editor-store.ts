@@ -8,13 +8,16 @@ import {
   connectionRefusal,
   docEdgeToFlow,
   documentToFlow,
+  downstreamOf,
   type EditorNode,
   flowToDocument,
   isKyraNode,
   isNoteNode,
   type KyraEdge,
   type KyraNode,
+  linkEdges,
   newNode,
+  type NodeLink,
   newNote,
   NOTE_PREFIX,
   type SpecIndex,
@@ -30,6 +33,8 @@ interface Snapshot {
 }
 
 const HISTORY_LIMIT = 100;
+/** Width a node added on an edge needs, with the gap after it. */
+const NEW_NODE_ROOM = 340;
 /** Edits of the same field within this window become one undo step (typing in the inspector). */
 const COALESCE_MS = 1000;
 
@@ -73,6 +78,11 @@ export interface EditorActions {
   }) => string | null;
   /** Add a node of `type` at a flow position; returns its id. */
   addNode: (type: string, position: XYPosition) => string;
+  /**
+   * Add a node wired after an output port or into an edge (quick add), as one undo step; returns
+   * its id and why a wanted connection could not be made.
+   */
+  addLinkedNode: (type: string, position: XYPosition, link: NodeLink) => { id: string; refused: string | null };
   /** Add an empty sticky note at a flow position. */
   addNote: (position: XYPosition, text?: string) => void;
   /** Replace a node's params (inspector edits). */
@@ -215,6 +225,23 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
         const nodes = get().nodes.map((n) => (n.selected ? { ...n, selected: false } : n));
         set({ nodes: [...nodes, { ...newNode(type, id, position), selected: true }], dirty: true });
         return id;
+      },
+
+      addLinkedNode: (type, position, link) => {
+        const id = get().addNode(type, position);
+        const wiring = linkEdges(id, link, get().connectionContext());
+        const edges = [...get().edges.filter((e) => e.id !== wiring.remove), ...wiring.add];
+        const split = wiring.remove ? get().edges.find((e) => e.id === wiring.remove) : undefined;
+        // A node put on an edge pushes what follows to the right when there is no room for it.
+        const after = split ? get().nodes.find((n) => n.id === split.target) : undefined;
+        const dx = after ? position.x + NEW_NODE_ROOM - after.position.x : 0;
+        const moved = dx > 0 && after ? downstreamOf(after.id, edges) : new Set<string>();
+        moved.delete(id);
+        const nodes = get().nodes.map((n) =>
+          moved.has(n.id) ? ({ ...n, position: { x: n.position.x + dx, y: n.position.y } } as EditorNode) : n,
+        );
+        set({ nodes, edges });
+        return { id, refused: wiring.refused };
       },
 
       addNote: (position, text = "") => {
