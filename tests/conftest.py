@@ -208,7 +208,7 @@ def live_server(owner: Owner, worker: Any) -> Iterator[LiveServer]:
         command, cwd=ROOT, start_new_session=True, env=os.environ.copy(), preexec_fn=die_with_parent
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded CI machine imports the app slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:

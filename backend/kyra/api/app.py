@@ -20,6 +20,7 @@ from kyra.api.auth import PUBLIC_PATTERNS, ApiKeyMiddleware
 from kyra.api.channels import ChannelController
 from kyra.api.credentials import CredentialController
 from kyra.api.deps import provide_db_session, provide_principal, provide_services
+from kyra.api.editor import EditorController
 from kyra.api.errors import EXCEPTION_HANDLERS
 from kyra.api.graphs import GraphController
 from kyra.api.hooks import HookController
@@ -80,6 +81,7 @@ def create_app(
             NodesController,
             GraphController,
             RunController,
+            EditorController,
             HookController,
             TriggerController,
             ChannelController,

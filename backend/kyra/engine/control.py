@@ -85,25 +85,38 @@ async def rerun_from(
         and n.node_id not in rerun
         and n.status in ("succeeded", "skipped", "failed")
     ]
-    now = datetime.now(UTC)
     run = Run(
         owner_id=source.owner_id, graph_id=source.graph_id, graph_version_id=version.id,
         status="queued", mode=mode, trigger_kind="rerun", trigger=source.trigger,
-        budget_usd=source.budget_usd, source_run_id=source.id, created_at=now,
+        budget_usd=source.budget_usd, source_run_id=source.id, created_at=datetime.now(UTC),
     )  # fmt: skip
-    copies = [_copy(run.id, n) for n in kept]
-    if mode == "sync":
+    return await start_prefilled(
+        services, run, graph, version.version, [_copy(run.id, n) for n in kept]
+    )
+
+
+async def start_prefilled(
+    services: EngineServices,
+    run: Run,
+    graph: CompiledGraph,
+    version: int,
+    prefilled: list[NodeRun],
+) -> Run:
+    """Start ``run`` (new, not stored yet) with some node runs already done: reused or pinned
+    outputs. In ``sync`` mode ``graph`` may be part of the version (the nodes up to one node)."""
+    now = datetime.now(UTC)
+    if run.mode == "sync":
         scope = RunScope(
-            run.id, run.owner_id, run.graph_id, version.version, "sync", run.trigger, graph, now,
+            run.id, run.owner_id, run.graph_id, version, "sync", run.trigger, graph, now,
             budget_usd=run.budget_usd,
         )  # fmt: skip
-        for copy in copies:
-            scope.states[copy.node_id] = NodeState(copy.status, frozenset(copy.output or ()))
-            if copy.output is not None:
-                scope.outputs[copy.node_id] = copy.output
+        for done in prefilled:
+            scope.states[done.node_id] = NodeState(done.status, frozenset(done.output or ()))
+            if done.output is not None:
+                scope.outputs[done.node_id] = done.output
         run.status, run.started_at = "running", now
         result = await execute_scope(services, scope, run)
-        result.node_runs[:0] = copies
+        result.node_runs[:0] = prefilled
         await save_run_result(services, result)
         return result.run
     if services.dispatcher is None:
@@ -111,7 +124,7 @@ async def rerun_from(
     async with services.session_factory() as session, session.begin():
         session.add(run)
         await session.flush()
-        session.add_all(copies)
+        session.add_all(prefilled)
     services.dispatcher.advance_run(run.id)
     return run
 

@@ -3,10 +3,12 @@ import type {
   GraphDocument,
   GraphRead,
   GraphSummary,
+  JsonObject,
   Me,
   NodeSpec,
   PortSpec,
   RunRead,
+  TemplatePreview,
   VersionRead,
   VersionSummary,
 } from "./types";
@@ -115,6 +117,18 @@ export const api = {
   resumeRun: (id: string) => request<RunRead>("POST", `/api/runs/${enc(id)}/resume`),
   credentials: () =>
     request<{ id: string; name: string; kind: string; created_at: string }[]>("GET", "/api/credentials"),
+  testRun: (
+    id: string,
+    body: {
+      inputs: unknown;
+      pinned: Record<string, JsonObject>;
+      until?: string;
+      mode: "queue" | "sync";
+      version?: number;
+    },
+  ) => request<RunRead>("POST", `/api/graphs/${enc(id)}/test-runs`, body),
+  previewTemplate: (template: unknown, context: unknown, signal?: AbortSignal) =>
+    request<TemplatePreview>("POST", "/api/templates/preview", { template, context }, { signal }),
   rerun: (id: string, fromNode: string, version?: number) =>
     request<RunRead>("POST", `/api/runs/${enc(id)}/rerun`, { from_node: fromNode, mode: "queue", version }),
 };

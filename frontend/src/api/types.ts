@@ -64,6 +64,15 @@ export interface DocNote {
   [key: string]: unknown;
 }
 
+/** Editor-only data saved with a graph: never read by runs from triggers or the API. */
+export interface EditorData {
+  /** Trigger payload of test runs started in the editor. */
+  test_payload?: unknown;
+  /** Node id → output ports served instead of running the node in editor test runs. */
+  pinned?: Record<string, JsonObject>;
+  [key: string]: unknown;
+}
+
 export interface GraphDocument {
   schema: "kyra.graph/1";
   name: string;
@@ -72,6 +81,7 @@ export interface GraphDocument {
   edges: DocEdge[];
   notes?: DocNote[];
   settings?: JsonObject;
+  editor?: EditorData;
   [key: string]: unknown;
 }
 
@@ -174,4 +184,10 @@ export interface Me {
   user_id: string;
   name: string;
   is_admin: boolean;
+}
+
+/** `POST /api/templates/preview`: a template's value, or the error a run would raise. */
+export interface TemplatePreview {
+  value: unknown;
+  error: { type: string; message: string } | null;
 }

@@ -6,13 +6,15 @@ import {
   MiniMap,
   type OnConnectEnd,
   ReactFlow,
+  useNodesInitialized,
   useReactFlow,
 } from "@xyflow/react";
-import { useCallback, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { useQuickAdd } from "../editor/quick-add";
 import { connectionRefusal, type EditorNode, isKyraNode, type KyraEdge } from "../lib/graph";
 import { edgeTypes, nodeTypes } from "../nodes/node-types";
+import { NodeDetails } from "../details/node-details";
 import { useEditorStore, useStoreApis } from "../store/editor-context";
 import { toast } from "../ui/toasts";
 import { useDragAndDrop } from "./use-drag-and-drop";
@@ -24,6 +26,28 @@ const deleteKeys = ["Backspace", "Delete"];
 const proOptions = { hideAttribution: true };
 
 /** True for a drop on empty canvas (not on a node, a handle, the minimap or the controls). */
+/**
+ * Marks the canvas `data-ready` once its nodes are measured and the first view is fitted, so
+ * browser tests (and the benchmark) act on a canvas that no longer moves.
+ */
+function ReadyMarker({ empty }: { empty: boolean }) {
+  const measured = useNodesInitialized();
+  useEffect(() => {
+    if (!measured && !empty) return;
+    let second = 0;
+    const first = requestAnimationFrame(() => {
+      second = requestAnimationFrame(() =>
+        document.querySelector('[data-testid="canvas"]')?.setAttribute("data-ready", "true"),
+      );
+    });
+    return () => {
+      cancelAnimationFrame(first);
+      cancelAnimationFrame(second);
+    };
+  }, [measured, empty]);
+  return null;
+}
+
 function isPane(target: EventTarget | null): boolean {
   if (!(target instanceof Element) || !target.closest(".react-flow")) return false;
   return !target.closest(".react-flow__node, .react-flow__handle, .react-flow__minimap, .react-flow__controls");
@@ -45,6 +69,11 @@ export function EditorCanvas() {
   const quickAdd = useQuickAdd();
   const { screenToFlowPosition } = useReactFlow();
   const empty = useEditorStore((s) => !s.nodes.some(isKyraNode));
+  const [details, setDetails] = useState<string | null>(null);
+  const onNodeDoubleClick = useCallback((_: unknown, node: EditorNode) => {
+    if (isKyraNode(node)) setDetails(node.id);
+  }, []);
+  const closeDetails = useCallback(() => setDetails(null), []);
   // Fit a loaded graph once; an empty new graph keeps zoom 1 so the view does not jump on the first drop.
   const [fitOnOpen] = useState(() => nodes.length > 0);
 
@@ -102,51 +131,56 @@ export function EditorCanvas() {
   const onMoveEnd = useCallback(() => wrapper.current?.classList.remove("is-moving", "is-panning"), []);
 
   return (
-    <ReactFlow<EditorNode, KyraEdge>
-      data-testid="canvas"
-      ref={wrapper}
-      onMoveStart={onMoveStart}
-      onMove={onMove}
-      onMoveEnd={onMoveEnd}
-      nodes={nodes}
-      edges={edges}
-      nodeTypes={nodeTypes}
-      edgeTypes={edgeTypes}
-      onNodesChange={onNodesChange}
-      onEdgesChange={onEdgesChange}
-      onConnect={onConnect}
-      onConnectEnd={onConnectEnd}
-      isValidConnection={isValidConnection}
-      onBeforeDelete={onBeforeDelete}
-      onNodeDragStart={onDragStart}
-      onSelectionDragStart={onDragStart}
-      onDragOver={onDragOver}
-      onDrop={onDrop}
-      nodesDraggable={!readOnly}
-      nodesConnectable={!readOnly}
-      deleteKeyCode={readOnly ? null : deleteKeys}
-      multiSelectionKeyCode={["Meta", "Control"]}
-      selectionKeyCode="Shift"
-      onlyRenderVisibleElements={nodes.length > LARGE_GRAPH}
-      connectionLineType={ConnectionLineType.Bezier}
-      defaultEdgeOptions={defaultEdgeOptions}
-      fitView={fitOnOpen}
-      fitViewOptions={fitViewOptions}
-      minZoom={0.05}
-      proOptions={proOptions}
-    >
-      <div className="pan-shield" aria-hidden="true" />
-      {empty && !readOnly && quickAdd && (
-        <div className="canvas-invite" data-testid="canvas-invite">
-          <button type="button" className="invite-add" onClick={() => quickAdd({ triggers: true })}>
-            + Add a trigger to start
-          </button>
-          <p className="muted">or press Tab to add any node, or drag one from the palette</p>
-        </div>
-      )}
-      <Background gap={20} />
-      <Controls />
-      <MiniMap<EditorNode> pannable zoomable nodeColor={minimapColor} />
-    </ReactFlow>
+    <>
+      <ReactFlow<EditorNode, KyraEdge>
+        data-testid="canvas"
+        ref={wrapper}
+        onMoveStart={onMoveStart}
+        onMove={onMove}
+        onMoveEnd={onMoveEnd}
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        onNodeDoubleClick={onNodeDoubleClick}
+        isValidConnection={isValidConnection}
+        onBeforeDelete={onBeforeDelete}
+        onNodeDragStart={onDragStart}
+        onSelectionDragStart={onDragStart}
+        onDragOver={onDragOver}
+        onDrop={onDrop}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        deleteKeyCode={readOnly ? null : deleteKeys}
+        multiSelectionKeyCode={["Meta", "Control"]}
+        selectionKeyCode="Shift"
+        onlyRenderVisibleElements={nodes.length > LARGE_GRAPH}
+        connectionLineType={ConnectionLineType.Bezier}
+        defaultEdgeOptions={defaultEdgeOptions}
+        fitView={fitOnOpen}
+        fitViewOptions={fitViewOptions}
+        minZoom={0.05}
+        proOptions={proOptions}
+      >
+        <div className="pan-shield" aria-hidden="true" />
+        <ReadyMarker empty={empty} />
+        {empty && !readOnly && quickAdd && (
+          <div className="canvas-invite" data-testid="canvas-invite">
+            <button type="button" className="invite-add" onClick={() => quickAdd({ triggers: true })}>
+              + Add a trigger to start
+            </button>
+            <p className="muted">or press Tab to add any node, or drag one from the palette</p>
+          </div>
+        )}
+        <Background gap={20} />
+        <Controls />
+        <MiniMap<EditorNode> pannable zoomable nodeColor={minimapColor} />
+      </ReactFlow>
+      {details && <NodeDetails nodeId={details} onClose={closeDetails} />}
+    </>
   );
 }

@@ -22,16 +22,18 @@ import {
   textToAny,
   uiSchemaFor,
 } from "./schema";
+import type { Suggestion } from "../lib/template-complete";
 import { TemplateInput } from "./template-input";
 
 const CodeEditor = lazy(() => import("./code-editor"));
 
 interface FormContext {
-  suggestions: readonly string[];
+  suggestions: readonly Suggestion[];
+  previewContext: Record<string, unknown> | null;
 }
 
-function suggestionsOf(props: WidgetProps): readonly string[] {
-  return (props.registry.formContext as FormContext | undefined)?.suggestions ?? [];
+function formContextOf(props: { registry: { formContext?: unknown } }): FormContext {
+  return (props.registry.formContext as FormContext | undefined) ?? { suggestions: [], previewContext: null };
 }
 
 function TextWidget(props: WidgetProps) {
@@ -45,7 +47,8 @@ function TextWidget(props: WidgetProps) {
       value={typeof props.value === "string" ? props.value : ""}
       onChange={(v) => props.onChange(v === "" ? props.options.emptyValue : v)}
       onBlur={() => props.onBlur(props.id, props.value)}
-      suggestions={suggestionsOf(props)}
+      suggestions={formContextOf(props).suggestions}
+      previewContext={formContextOf(props).previewContext}
       disabled={props.disabled || props.readonly}
       required={props.required}
       placeholder={props.placeholder}
@@ -61,7 +64,8 @@ function TextareaWidget(props: WidgetProps) {
       value={typeof props.value === "string" ? props.value : ""}
       onChange={(v) => props.onChange(v === "" ? props.options.emptyValue : v)}
       onBlur={() => props.onBlur(props.id, props.value)}
-      suggestions={suggestionsOf(props)}
+      suggestions={formContextOf(props).suggestions}
+      previewContext={formContextOf(props).previewContext}
       disabled={props.disabled || props.readonly}
       required={props.required}
     />
@@ -104,7 +108,9 @@ function AnyJsonField(props: FieldProps) {
           setText(v);
           props.onChange(textToAny(v), props.fieldPathId.path);
         }}
-        suggestions={(props.registry.formContext as FormContext | undefined)?.suggestions ?? []}
+        suggestions={formContextOf(props).suggestions}
+        previewContext={formContextOf(props).previewContext}
+        previewValue={problem === null ? textToAny(text) : undefined}
         disabled={props.disabled || props.readonly}
         invalid={problem !== null}
       />
@@ -125,7 +131,9 @@ interface Props {
   params: JsonObject;
   /** Validation errors of the node; those on `params.*` show under their field. */
   errors?: readonly FieldError[];
-  suggestions: readonly string[];
+  suggestions: readonly Suggestion[];
+  /** Sample data that template fields preview against (null: no previews). */
+  previewContext?: Record<string, unknown> | null;
   readOnly: boolean;
   onChange: (params: JsonObject) => void;
 }
@@ -133,7 +141,7 @@ interface Props {
 const ARRAY_DEFAULTS = { arrayMinItems: { populate: "requiredOnly" as const } };
 
 /** The parameter form generated from a node's `params_schema`. */
-function ParamsForm({ spec, params, errors, suggestions, readOnly, onChange }: Props) {
+function ParamsForm({ spec, params, errors, suggestions, previewContext = null, readOnly, onChange }: Props) {
   const schema = useMemo(() => humanizeTitles(simplifySchema(inlineRefs(spec.params_schema))) as RJSFSchema, [spec]);
   const uiSchema = useMemo(
     () =>
@@ -144,7 +152,7 @@ function ParamsForm({ spec, params, errors, suggestions, readOnly, onChange }: P
       }) as UiSchema,
     [schema],
   );
-  const formContext = useMemo(() => ({ suggestions }), [suggestions]);
+  const formContext = useMemo(() => ({ suggestions, previewContext }), [suggestions, previewContext]);
   const extraErrors = useMemo(() => paramErrorTree(errors ?? []) as ErrorSchema, [errors]);
   // rjsf reports a change on mount when it fills defaults; only edits by the user count.
   const touched = useRef(false);

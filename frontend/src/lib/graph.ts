@@ -124,6 +124,12 @@ export function flowToDocument(
     }
   }
   const out: GraphDocument = { ...meta, nodes: docNodes, edges: edges.map(edgeToDoc) };
+  const pinned = meta.editor?.pinned;
+  if (pinned && Object.keys(pinned).some((id) => !docNodes.some((n) => n.id === id))) {
+    // Pins of deleted nodes go with them.
+    const kept = Object.fromEntries(Object.entries(pinned).filter(([id]) => docNodes.some((n) => n.id === id)));
+    out.editor = { ...meta.editor, pinned: kept };
+  }
   if (meta.notes !== undefined || docNotes.length > 0) out.notes = docNotes;
   return out;
 }
@@ -287,22 +293,6 @@ export function upstreamOf(nodeId: string, edges: readonly KyraEdge[]): string[]
     frontier = next;
   }
   return order;
-}
-
-/** Template expressions a parameter of `nodeId` can use: trigger payload, upstream outputs, run. */
-export function templateSuggestions(nodeId: string, ctx: ConnectionContext): string[] {
-  const out = ["trigger"];
-  for (const id of upstreamOf(nodeId, ctx.edges)) {
-    out.push(`nodes.${id}.output`);
-    const node = ctx.nodes.find((n) => n.id === id);
-    if (!node || !isKyraNode(node)) continue;
-    const ports = portsOf(ctx.specs.get(node.data.doc.type), ctx.dynamicPorts[id]).outputs.filter(
-      (p) => p.name !== "error",
-    );
-    if (ports.length > 1) for (const p of ports) out.push(`nodes.${id}.outputs.${p.name}`);
-  }
-  out.push("run.id", "run.started_at");
-  return out;
 }
 
 export function nodeLabel(node: EditorNode): string {

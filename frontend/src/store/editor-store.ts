@@ -111,6 +111,10 @@ export interface EditorActions {
   /** Mark the canvas as saved under `graphId` as `version`, keeping undo history. */
   markSaved: (graphId: string, doc: GraphDocument, version: number) => void;
   setName: (name: string) => void;
+  /** Pin a node's output ports for editor test runs (null unpins). */
+  setPinned: (nodeId: string, ports: JsonObject | null) => void;
+  /** The trigger payload of editor test runs, saved with the graph. */
+  setTestPayload: (payload: unknown) => void;
   /** The current `kyra.graph/1` document. */
   toDocument: () => GraphDocument;
   connectionContext: () => ConnectionContext;
@@ -347,6 +351,21 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
       setName: (name) => {
         pushHistory("name");
         set({ meta: { ...get().meta, name }, dirty: true });
+      },
+
+      setPinned: (nodeId, ports) => {
+        pushHistory();
+        const editorData = { ...(get().meta.editor ?? {}) };
+        const pinned = { ...(editorData.pinned ?? {}) };
+        if (ports) pinned[nodeId] = ports;
+        else delete pinned[nodeId];
+        editorData.pinned = pinned;
+        set({ meta: { ...get().meta, editor: editorData }, dirty: true });
+      },
+
+      setTestPayload: (payload) => {
+        pushHistory("test-payload");
+        set({ meta: { ...get().meta, editor: { ...(get().meta.editor ?? {}), test_payload: payload } }, dirty: true });
       },
 
       toDocument: () => {
