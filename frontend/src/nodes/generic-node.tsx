@@ -52,6 +52,7 @@ function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
   const errorCount = useEditorStore((s) => s.errors[id]?.length ?? 0);
   const status = useRunStore((s) => s.nodeRuns[id]?.status);
   const quickAdd = useQuickAdd();
+  const pinned = useEditorStore((s) => !s.readOnly && s.meta.editor?.pinned?.[id] !== undefined);
   const ports = portsOf(spec, dynamicOutputs);
   const rows = Math.max(ports.inputs.length, ports.outputs.length);
   return (
@@ -60,6 +61,7 @@ function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
       data-node-type={data.doc.type}
       data-node-id={id}
       data-status={status}
+      data-pinned={pinned || undefined}
     >
       <div className="kyra-node-header">
         <span className="kyra-node-category">{spec?.category ?? "Unknown"}</span>
@@ -68,6 +70,11 @@ function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
         {status && (
           <span className={`status-badge status-${status}`} aria-label={`status ${status}`}>
             {status}
+          </span>
+        )}
+        {pinned && (
+          <span className="pin-badge" title="Output pinned: editor test runs use it instead of running this node">
+            pinned
           </span>
         )}
         {errorCount > 0 && (
