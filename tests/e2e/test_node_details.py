@@ -112,3 +112,34 @@ def test_node_details_in_the_run_view_show_what_the_node_did(
     expect(details.get_by_role("button", name="Execute this node")).to_have_count(0)
     details.get_by_role("button", name="Close node details").click()
     expect(details).to_have_count(0)
+
+
+def test_an_expression_preview_updates_as_the_user_types(
+    editor: Editor, api_client: httpx.Client
+) -> None:
+    page = editor.page
+    editor.open_graph(_graph(api_client, {"a": 1}))
+    editor.select("shape")
+    values = editor.inspector.get_by_label("Values")
+    preview = editor.inspector.get_by_test_id("template-preview")
+
+    # Autocomplete offers the real fields of the test payload, with their sample values
+    values.fill("")
+    values.press_sequentially("{{ trigger.body.s")
+    option = editor.inspector.get_by_role("option", name="trigger.body.sku")
+    expect(option).to_contain_text('"A-1"')
+    page.keyboard.press("Enter")
+    expect(values).to_have_value("{{ trigger.body.sku }}")
+    expect(preview).to_have_text("= A-1")
+
+    # A filter typed after the pick changes the preview as the keys go in
+    page.keyboard.type(" | lower")
+    expect(values).to_have_value("{{ trigger.body.sku | lower }}")
+    expect(preview).to_have_text("= a-1")
+
+    # A missing field shows the error a run would raise, and how to make it optional
+    values.fill("{{ trigger.body.missing }}")
+    expect(preview).to_contain_text("has no attribute 'missing'")
+    expect(preview).to_contain_text("default(")
+    values.fill("{{ trigger.body.missing | default('none') }}")
+    expect(preview).to_have_text("= none")

@@ -147,6 +147,9 @@ export function EditorCanvas() {
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
         onNodeDoubleClick={onNodeDoubleClick}
+        // Double-click opens node details; as a zoom it would also swallow the event on nodes
+        // that cannot be dragged (the run view).
+        zoomOnDoubleClick={false}
         isValidConnection={isValidConnection}
         onBeforeDelete={onBeforeDelete}
         onNodeDragStart={onDragStart}
