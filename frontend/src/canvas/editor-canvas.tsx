@@ -17,6 +17,7 @@ import { edgeTypes, nodeTypes } from "../nodes/node-types";
 import { NodeDetails } from "../details/node-details";
 import { useEditorStore, useStoreApis } from "../store/editor-context";
 import { toast } from "../ui/toasts";
+import { useEdgeHover } from "./edge-hover";
 import { useDragAndDrop } from "./use-drag-and-drop";
 
 const LARGE_GRAPH = 150;
@@ -74,6 +75,8 @@ export function EditorCanvas() {
     if (isKyraNode(node)) setDetails(node.id);
   }, []);
   const closeDetails = useCallback(() => setDetails(null), []);
+  const onEdgeMouseEnter = useCallback((_: unknown, edge: KyraEdge) => useEdgeHover.getState().enter(edge.id), []);
+  const onEdgeMouseLeave = useCallback(() => useEdgeHover.getState().leave(), []);
   // Fit a loaded graph once; an empty new graph keeps zoom 1 so the view does not jump on the first drop.
   const [fitOnOpen] = useState(() => nodes.length > 0);
 
@@ -147,6 +150,8 @@ export function EditorCanvas() {
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
         onNodeDoubleClick={onNodeDoubleClick}
+        onEdgeMouseEnter={onEdgeMouseEnter}
+        onEdgeMouseLeave={onEdgeMouseLeave}
         // Double-click opens node details; as a zoom it would also swallow the event on nodes
         // that cannot be dragged (the run view).
         zoomOnDoubleClick={false}

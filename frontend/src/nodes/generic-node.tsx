@@ -1,5 +1,5 @@
 import { Handle, type NodeProps, Position } from "@xyflow/react";
-import { memo } from "react";
+import { memo, useState } from "react";
 import { useCatalogue } from "../api/catalogue";
 import type { PortSpec } from "../api/types";
 import { type KyraNode, portsOf } from "../lib/graph";
@@ -47,11 +47,14 @@ function PortRow({ nodeId, port, side, quickAdd }: PortRowProps) {
 
 /** The one node component: header, status and typed ports, all derived from the node's spec. */
 function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
+  // The "+" buttons exist only on the node under the pointer or selected (not on 500 at once).
+  const [hovered, setHovered] = useState(false);
   const spec = useCatalogue().specs.get(data.doc.type);
   const dynamicOutputs = useEditorStore((s) => s.dynamicPorts[id]);
   const errorCount = useEditorStore((s) => s.errors[id]?.length ?? 0);
   const status = useRunStore((s) => s.nodeRuns[id]?.status);
   const quickAdd = useQuickAdd();
+  const adder = hovered || selected ? quickAdd : null;
   const pinned = useEditorStore((s) => !s.readOnly && s.meta.editor?.pinned?.[id] !== undefined);
   const ports = portsOf(spec, dynamicOutputs);
   const rows = Math.max(ports.inputs.length, ports.outputs.length);
@@ -62,6 +65,8 @@ function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
       data-node-id={id}
       data-status={status}
       data-pinned={pinned || undefined}
+      onMouseEnter={quickAdd ? () => setHovered(true) : undefined}
+      onMouseLeave={quickAdd ? () => setHovered(false) : undefined}
     >
       <div className="kyra-node-header">
         <span className="kyra-node-category">{spec?.category ?? "Unknown"}</span>
@@ -88,11 +93,7 @@ function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
         {Array.from({ length: rows }, (_, i) => (
           <div className="port-line" key={i}>
             {ports.inputs[i] ? <PortRow nodeId={id} port={ports.inputs[i]} side="in" quickAdd={null} /> : <span />}
-            {ports.outputs[i] ? (
-              <PortRow nodeId={id} port={ports.outputs[i]} side="out" quickAdd={quickAdd} />
-            ) : (
-              <span />
-            )}
+            {ports.outputs[i] ? <PortRow nodeId={id} port={ports.outputs[i]} side="out" quickAdd={adder} /> : <span />}
           </div>
         ))}
       </div>
