@@ -37,8 +37,14 @@ class Params(BaseModel):
 
     items: Any = Field(description="List to loop over, e.g. {{ trigger.body.orders }}")
     mode: Literal["node", "graph"] = "node"
-    node: LoopBody | None = None
-    graph_id: UUID | None = None
+    node: LoopBody | None = Field(
+        None, description="The node run per item", json_schema_extra={"x-widget": "node-body"}
+    )
+    graph_id: UUID | None = Field(
+        None,
+        description="The graph run per item (mode graph)",
+        json_schema_extra={"x-widget": "graph"},
+    )
     concurrency: int = Field(4, ge=1, le=64)
     fail_fast: bool = True
 

@@ -178,7 +178,7 @@ def test_undoing_an_import_brings_back_the_name_and_description(
 
 
 def test_what_the_run_would_refuse_is_flagged_while_typing(
-    editor: Editor, api_client: httpx.Client
+    editor: Editor, api_client: httpx.Client, tmp_path: Path
 ) -> None:
     page = editor.page
     nodes = [
@@ -192,31 +192,36 @@ def test_what_the_run_would_refuse_is_flagged_while_typing(
         {
             "id": "each",
             "type": "Core.loop",
-            "params": {"items": "{{ trigger.rows }}", "node": {"type": "Core.set", "params": {}}},
+            "params": {"items": "{{ trigger.rows }}", "node": {"type": "Core.sett", "params": {}}},
             "position": {"x": 320, "y": 250},
         },
     ]
-    document = _graph("refusals", nodes, [("start", "route"), ("start", "each")])
-    graph_id = api_client.post("/api/graphs", json=document).json()["id"]
-    editor.open_graph(graph_id)
+    # A file can hold what the form's pickers cannot produce: a loop body of an unknown type
+    imported = tmp_path / "refusals.json"
+    imported.write_text(
+        json.dumps(_graph("refusals", nodes, [("start", "route"), ("start", "each")]))
+    )
+    editor.new_graph()
+    page.get_by_test_id("import-file").set_input_files(imported)
 
-    # A case name that breaks its pattern is flagged on the field and on the node, before Save
+    # The unknown node type in the loop body is flagged on the field and on the node
+    editor.select("each")
+    expect(editor.inspector.get_by_role("alert").first).to_contain_text(
+        "unknown node type 'Core.sett'"
+    )
+    expect(editor.node("each")).to_contain_text("1 error")
+
+    # So is a case name that breaks its pattern, as it is typed, before Save
     editor.select("route")
     editor.inspector.locator("#param_cases_0_name").fill("Big Order")
     expect(editor.inspector.get_by_role("alert").first).to_contain_text("cases.0.name")
     expect(editor.node("route")).to_contain_text("1 error")
 
-    # So is an unknown node type in a loop body
-    editor.select("each")
-    editor.inspector.locator("#param_node_type").fill("Core.sett")
-    expect(editor.inspector.get_by_role("alert").first).to_contain_text(
-        "unknown node type 'Core.sett'"
-    )
-
     # And Save refuses exactly that
     editor.button("Save").click()
     expect(page.get_by_test_id("toast").last).to_contain_text("Not saved")
     expect(page.get_by_test_id("dirty-flag")).to_have_text("unsaved")
+    assert not any(g["name"].startswith("refusals-") for g in api_client.get("/api/graphs").json())
 
 
 def test_malformed_json_in_a_json_or_text_field_is_flagged(editor: Editor) -> None:

@@ -10,7 +10,9 @@ import {
   type WidgetProps,
 } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
-import { lazy, memo, Suspense, useMemo, useRef, useState } from "react";
+import { lazy, memo, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import { useCatalogue } from "../api/catalogue";
+import { api } from "../api/client";
 import type { FieldError, JsonObject, NodeSpec } from "../api/types";
 import {
   anyToText,
@@ -22,7 +24,8 @@ import {
   textToAny,
   uiSchemaFor,
 } from "./schema";
-import type { Suggestion } from "../lib/template-complete";
+import { hasTemplate, pathSuggestions, type Suggestion } from "../lib/template-complete";
+import { AgentPicker, GraphPicker, ModelPicker, ProviderPicker, ToolsField } from "./pickers";
 import { TemplateInput } from "./template-input";
 
 const CodeEditor = lazy(() => import("./code-editor"));
@@ -30,6 +33,8 @@ const CodeEditor = lazy(() => import("./code-editor"));
 interface FormContext {
   suggestions: readonly Suggestion[];
   previewContext: Record<string, unknown> | null;
+  /** The whole params of the form (a field may depend on a sibling: a loop body on `items`). */
+  params?: JsonObject;
 }
 
 function formContextOf(props: { registry: { formContext?: unknown } }): FormContext {
@@ -123,8 +128,107 @@ function AnyJsonField(props: FieldProps) {
   );
 }
 
-const widgets: RegistryWidgetsType = { TextWidget, TextareaWidget, CodeWidget };
-const fields: RegistryFieldsType = { AnyJson: AnyJsonField };
+/** A sample item of a loop's `items` (for `item.*` inside its body): the first of the list. */
+function useSampleItem(items: unknown, context: Record<string, unknown> | null): unknown {
+  const [rendered, setRendered] = useState<unknown>(undefined);
+  const templated = hasTemplate(items);
+  const source = JSON.stringify(items ?? null);
+  useEffect(() => {
+    if (!templated || !context) return;
+    const controller = new AbortController();
+    api.previewTemplate(items, context, controller.signal).then(
+      (answer) => setRendered(answer.error ? undefined : answer.value),
+      () => undefined,
+    );
+    return () => controller.abort();
+  }, [source, templated, context]); // `source` stands for `items`
+  const list = templated ? rendered : items;
+  return Array.isArray(list) ? list[0] : undefined;
+}
+
+interface NodeBody {
+  type?: string;
+  params?: JsonObject;
+}
+
+/** A node held in params (a loop's body): its type chosen from the catalogue, then its own form. */
+function NodeBodyField(props: FieldProps) {
+  const { list, specs } = useCatalogue();
+  const ctx = formContextOf(props);
+  const body = (props.formData ?? {}) as NodeBody;
+  const spec = body.type ? specs.get(body.type) : undefined;
+  const item = useSampleItem(ctx.params?.items, ctx.previewContext);
+  const bodyContext = useMemo(
+    () => (ctx.previewContext ? { ...ctx.previewContext, item: item ?? {}, index: 0 } : null),
+    [ctx.previewContext, item],
+  );
+  const suggestions = useMemo(
+    () => (bodyContext ? pathSuggestions(bodyContext, ["item", "index"]) : ctx.suggestions),
+    [bodyContext, ctx.suggestions],
+  );
+  const choices = useMemo(
+    () => list.filter((s) => !s.trigger).sort((a, b) => a.category.localeCompare(b.category)),
+    [list],
+  );
+  const set = (next: NodeBody | undefined) => props.onChange(next, props.fieldPathId.path);
+  const id = props.fieldPathId.$id;
+  const errors = props.errorSchema?.__errors ?? [];
+  return (
+    <fieldset className="node-body" id={id}>
+      <legend>{props.schema.title ?? "Node"}</legend>
+      <label className="field">
+        <span>Node type (runs once per item)</span>
+        <select
+          id={`${id}_type`}
+          className="nodrag"
+          value={body.type ?? ""}
+          disabled={props.disabled || props.readonly}
+          onChange={(e) => set(e.target.value ? { type: e.target.value, params: {} } : undefined)}
+        >
+          <option value="">— choose a node —</option>
+          {body.type && !spec && <option value={body.type}>{body.type} (unknown)</option>}
+          {choices.map((s) => (
+            <option key={s.type} value={s.type}>
+              {s.category} · {s.title}
+            </option>
+          ))}
+        </select>
+      </label>
+      {errors.map((e, i) => (
+        <p key={i} className="field-error" role="alert">
+          {e}
+        </p>
+      ))}
+      {spec && (
+        <>
+          <p className="muted small">
+            Its templates also see <code>item</code> and <code>index</code>.
+          </p>
+          <ParamsForm
+            spec={spec}
+            params={body.params ?? {}}
+            suggestions={suggestions}
+            previewContext={bodyContext}
+            readOnly={props.readonly || props.disabled || false}
+            onChange={(p) => set({ type: body.type, params: p })}
+            nested
+          />
+        </>
+      )}
+    </fieldset>
+  );
+}
+
+const widgets: RegistryWidgetsType = {
+  TextWidget,
+  TextareaWidget,
+  CodeWidget,
+  ModelPicker,
+  ProviderPicker,
+  AgentPicker,
+  GraphPicker,
+};
+const fields: RegistryFieldsType = { AnyJson: AnyJsonField, NodeBody: NodeBodyField, Tools: ToolsField };
 
 interface Props {
   spec: NodeSpec;
@@ -136,12 +240,14 @@ interface Props {
   previewContext?: Record<string, unknown> | null;
   readOnly: boolean;
   onChange: (params: JsonObject) => void;
+  /** Inside another form (a loop's body): rendered as a div, not a nested form element. */
+  nested?: boolean;
 }
 
 const ARRAY_DEFAULTS = { arrayMinItems: { populate: "requiredOnly" as const } };
 
 /** The parameter form generated from a node's `params_schema`. */
-function ParamsForm({ spec, params, errors, suggestions, previewContext = null, readOnly, onChange }: Props) {
+function ParamsForm({ spec, params, errors, suggestions, previewContext = null, readOnly, onChange, nested }: Props) {
   const schema = useMemo(() => humanizeTitles(simplifySchema(inlineRefs(spec.params_schema))) as RJSFSchema, [spec]);
   const uiSchema = useMemo(
     () =>
@@ -152,7 +258,7 @@ function ParamsForm({ spec, params, errors, suggestions, previewContext = null, 
       }) as UiSchema,
     [schema],
   );
-  const formContext = useMemo(() => ({ suggestions, previewContext }), [suggestions, previewContext]);
+  const formContext = useMemo(() => ({ suggestions, previewContext, params }), [suggestions, previewContext, params]);
   const extraErrors = useMemo(() => paramErrorTree(errors ?? []) as ErrorSchema, [errors]);
   // rjsf reports a change on mount when it fills defaults; only edits by the user count.
   const touched = useRef(false);
@@ -173,7 +279,8 @@ function ParamsForm({ spec, params, errors, suggestions, previewContext = null, 
         readonly={readOnly}
         showErrorList={false}
         noHtml5Validate
-        idPrefix="param"
+        idPrefix={nested ? "body" : "param"}
+        tagName={nested ? "div" : undefined}
         // Optional arrays with minItems (Webhook.trigger methods) keep the server's default
         // instead of getting an empty, invalid first item.
         experimental_defaultFormStateBehavior={ARRAY_DEFAULTS}

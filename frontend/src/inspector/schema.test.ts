@@ -123,3 +123,21 @@ describe("labels", () => {
     expect(uiSchemaFor(schema).methods).toEqual({ items: { "ui:options": { label: false } } });
   });
 });
+
+describe("pickers", () => {
+  it("picks the widget a params model names in x-widget", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        model: { type: "string", "x-widget": "llm-model" },
+        node: { type: "object", properties: { type: { type: "string" } }, "x-widget": "node-body" },
+        tools: { type: "array", items: { type: "string" }, "x-widget": "node-tools" },
+      },
+    };
+    expect(uiSchemaFor(schema)).toEqual({
+      model: { "ui:widget": "ModelPicker" },
+      node: { "ui:field": "NodeBody" },
+      tools: { "ui:field": "Tools" },
+    });
+  });
+});

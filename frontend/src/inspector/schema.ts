@@ -66,6 +66,16 @@ const MULTILINE_KEYS = new Set([
 ]);
 const CODE_FORMATS = new Set(["code", "python", "javascript", "json-code"]);
 
+/** Pickers for `x-widget` values a params model declares (see inspector/pickers.tsx). */
+const PICKERS: Record<string, JsonObject> = {
+  "llm-model": { "ui:widget": "ModelPicker" },
+  "llm-provider": { "ui:widget": "ProviderPicker" },
+  agent: { "ui:widget": "AgentPicker" },
+  graph: { "ui:widget": "GraphPicker" },
+  "node-tools": { "ui:field": "Tools" },
+  "node-body": { "ui:field": "NodeBody" },
+};
+
 const SHAPE_KEYS = ["type", "anyOf", "oneOf", "allOf", "$ref", "enum", "const", "properties", "items"];
 
 /** A schema that accepts any JSON value (pydantic `Any`). */
@@ -80,6 +90,8 @@ export function uiSchemaFor(schema: JsonValue, key = ""): JsonObject {
   if (isFreeForm(schema)) return { "ui:field": "AnyJson" };
   const format = typeof schema.format === "string" ? schema.format : "";
   const widget = typeof schema["x-widget"] === "string" ? schema["x-widget"] : "";
+  const picker = PICKERS[widget];
+  if (picker) return { ...picker };
   if (schema.type === "string" && !schema.enum) {
     if (CODE_FORMATS.has(format) || CODE_FORMATS.has(widget) || key === "code") ui["ui:widget"] = "CodeWidget";
     else if (
