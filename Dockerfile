@@ -22,11 +22,12 @@ COPY graphs ./graphs
 RUN uv pip install --system --no-cache -e .
 COPY --from=web /src/frontend/dist ./frontend/dist
 RUN useradd --system --create-home --uid 10001 kyra \
- && mkdir -p /data && chown kyra /data
+ && mkdir -p /data /files && chown kyra /data /files
 USER kyra
 ENV KYRA_HOST=0.0.0.0 \
     KYRA_PORT=8000 \
     KYRA_DATA_DIR=/data \
+    KYRA_FILES_DIR=/files \
     PYTHONUNBUFFERED=1
 EXPOSE 8000
 CMD ["kyra", "api"]

@@ -8,6 +8,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # uv from PATH, else the copy `pip install --user uv` puts beside $(PYTHON).
 UV     := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+# The offline embedding model runs on torch. Only the CPU build is ever wanted: pyproject pins
+# torch==2.13.0+cpu, a version that PyPI does not serve, so it comes from this folder of local
+# wheels or the install fails (it never falls back to a multi-GB CUDA build from PyPI).
+TORCH_WHEELS ?= /opt/wheels
+EXTRAS ?= dev,local-embeddings
+FIND_LINKS := $(if $(wildcard $(TORCH_WHEELS)/torch-*.whl),--find-links $(TORCH_WHEELS))
 FRONTEND_SOURCES := $(shell find frontend -path frontend/node_modules -prune \
                       -o -path frontend/dist -prune -o -type f -print 2>/dev/null)
 
@@ -17,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --user --quiet uv \
 	  || $(PYTHON) -m pip install --user --quiet --break-system-packages uv
 	@test -x $(BIN)/python || $(UV) venv --python '>=3.11' $(VENV)
-	$(UV) pip install --python $(BIN)/python -e '.[dev]'
+	$(UV) pip install --python $(BIN)/python $(FIND_LINKS) -e '.[$(EXTRAS)]'
 	@touch $@
 
 # The web app is built only when frontend/ exists and something in it changed.

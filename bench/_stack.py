@@ -44,6 +44,8 @@ class Stack:
 
     durable: bool = True
     worker_threads: int = 8
+    #: uvicorn's event loop ("auto" picks uvloop when installed).
+    loop: str = "auto"
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def start(self) -> Stack:
@@ -73,7 +75,7 @@ class Stack:
         self.api = self._spawn(
             [sys.executable, "-m", "uvicorn", "--factory", "kyra.api.app:create_app",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-             "--no-access-log"]
+             "--no-access-log", "--loop", self.loop]
         )  # fmt: skip
         self.worker = self._spawn(worker_argv(processes=1, threads=self.worker_threads))
         self.api_key = self._api_key()

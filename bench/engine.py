@@ -1,203 +1,287 @@
-"""Engine benchmark: runs/s and latency in sync and queue mode, per-node overhead, fan-out, memory.
+"""Engine benchmark: the engine-core targets, each measured beside what it is compared with.
 
 Starts its own real stack (embedded PostgreSQL with fsync on, Redis with AOF, the API under
-uvicorn, one Dramatiq worker process with 8 threads) and drives it over HTTP from this process.
-Every run and node run is stored. Usage: ``python bench/engine.py [--seconds 8] [--clients 8]``.
+uvicorn, one Dramatiq worker process with the default threads), stores every run and node run
+unless a row says otherwise, and prints Markdown tables, then the targets with their ratios:
+
+* sync mode through the webhook route (``wrk``): a 3-node graph (webhook → set → respond) and a
+  50-node chain, requests/s and the ratio between them; the 3-node graph's sequential median and
+  the cost of each extra node; the 3-node graph with ``save_runs: none``;
+* queue mode: nodes/s of one worker process draining a backlog of chains, beside the
+  messages/s of a no-op Dramatiq actor draining a backlog on the same broker with the same
+  process and thread count (``bench/_noop_actor.py``);
+* peak RSS of the API and the worker under that load; an 8-way fan-out of 1-second waits.
+
+Usage: ``python bench/engine.py [--seconds 10] [--connections 8]`` (needs ``wrk``).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import itertools
 import json
+import os
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _noop_actor import QUEUE as NOOP_QUEUE
 from _stack import ROOT, Stack, peak_rss_mb, print_table
+from webhook import WRK_SCRIPT, run_wrk
+
+from kyra.settings import get_settings
+
+#: A templated value in every set node (templates are part of the measured work).
+WHO = "{{ trigger.body.name }}"
+#: Worker threads of the measured worker (Kyra's default, `KYRA_WORKER_THREADS`).
+THREADS = get_settings().worker_threads
 
 
-def chain(length: int) -> dict[str, Any]:
-    nodes = [{"id": "start", "type": "Manual.trigger"}]
+def webhook_chain(length: int, save_runs: str = "all") -> dict[str, Any]:
+    """webhook → (length - 2) sets → respond, at its own path."""
+    name = f"chain-{length}-{save_runs}-{uuid.uuid4().hex[:6]}"
+    nodes: list[dict[str, Any]] = [
+        {"id": "hook", "type": "Webhook.trigger", "params": {"path": name}}
+    ]
     nodes += [
         {
             "id": f"n{i}",
             "type": "Core.set",
-            "params": {"values": {"i": i, "prev": "{{ trigger.x }}"}},
+            "params": {"values": {"i": i, "who": "{{ trigger.body.name }}"}},
         }
+        for i in range(length - 2)
+    ]
+    nodes.append(
+        {"id": "reply", "type": "Webhook.respond", "params": {"body": "{{ nodes.n0.output }}"}}
+    )
+    edges = [{"source": a["id"], "target": b["id"]} for a, b in itertools.pairwise(nodes)]
+    return {"schema": "kyra.graph/1", "name": name, "nodes": nodes, "edges": edges,
+            "settings": {"save_runs": save_runs}}  # fmt: skip
+
+
+def queue_chain(length: int) -> dict[str, Any]:
+    """manual trigger → (length - 1) sets, for queue mode."""
+    nodes: list[dict[str, Any]] = [{"id": "start", "type": "Manual.trigger"}]
+    nodes += [
+        {"id": f"n{i}", "type": "Core.set", "params": {"values": {"i": i}}}
         for i in range(length - 1)
     ]
-    ids = [n["id"] for n in nodes]
-    edges = [{"source": a, "target": b} for a, b in itertools.pairwise(ids)]
-    return {
-        "schema": "kyra.graph/1",
-        "name": f"chain-{length}-{uuid.uuid4().hex[:4]}",
-        "nodes": nodes,
-        "edges": edges,
-    }
+    edges = [{"source": a["id"], "target": b["id"]} for a, b in itertools.pairwise(nodes)]
+    return {"schema": "kyra.graph/1", "name": f"queue-chain-{uuid.uuid4().hex[:6]}",
+            "nodes": nodes, "edges": edges}  # fmt: skip
 
 
-def webhook_graph() -> dict[str, Any]:
-    document = json.loads((ROOT / "graphs" / "hello.json").read_text())
-    document["name"] = f"hello-bench-{uuid.uuid4().hex[:4]}"
-    document["nodes"][0]["params"]["path"] = document["name"]
-    return document
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-class Runner:
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-        self.client = httpx.AsyncClient(
-            base_url=stack.url, headers={"X-API-Key": stack.api_key}, timeout=120,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
-        )  # fmt: skip
-        self.finished: dict[str, asyncio.Future[dict[str, Any]]] = {}
-
-    async def create(self, document: dict[str, Any]) -> str:
-        response = await self.client.post("/api/graphs", json=document)
-        response.raise_for_status()
-        return str(response.json()["id"])
-
-    async def listen(self) -> None:
-        """Resolve queue runs from the run events the workers publish."""
-        import redis.asyncio as aioredis
-
-        client = aioredis.Redis.from_url(self.stack.env["REDIS_URL"])
-        pubsub = client.pubsub()
-        await pubsub.psubscribe("kyra:run:*")
-        async for message in pubsub.listen():
-            if message["type"] != "pmessage":
-                continue
-            event = json.loads(message["data"])
-            data = event["data"]
-            if event["event"] == "run" and data["status"] in ("succeeded", "failed", "cancelled"):
-                future = self.finished.get(data["id"])
-                if future is not None and not future.done():
-                    future.set_result(data)
-
-    async def run_once(
-        self, graph_id: str, mode: str, inputs: dict[str, Any] | None = None
-    ) -> float:
-        started = time.perf_counter()
-        response = await self.client.post(
-            f"/api/graphs/{graph_id}/runs", json={"mode": mode, "inputs": inputs or {"x": 1}}
+class Bench:
+    def __init__(self, stack: Stack, seconds: float, connections: int) -> None:
+        self.stack, self.seconds, self.connections = stack, seconds, connections
+        self.api = httpx.Client(
+            base_url=stack.url, headers={"X-API-Key": stack.api_key}, timeout=120
         )
+        self.folder = Path(tempfile.mkdtemp(prefix="kyra-bench-"))
+        self.script = self.folder / "post.lua"
+        self.script.write_text(WRK_SCRIPT)
+
+    def create(self, document: dict[str, Any]) -> dict[str, Any]:
+        response = self.api.post("/api/graphs", json=document)
         response.raise_for_status()
-        run = response.json()
-        if mode == "queue" and run["status"] not in ("succeeded", "failed"):
-            future = self.finished.setdefault(run["id"], asyncio.get_running_loop().create_future())
-            # The run may have finished before we listened for it.
-            current = (await self.client.get(f"/api/runs/{run['id']}")).json()
-            if current["status"] in ("succeeded", "failed", "cancelled"):
-                run = current
-            else:
-                run = await asyncio.wait_for(future, 120)
-            self.finished.pop(run["id"], None)
-        if run["status"] != "succeeded":
-            raise RuntimeError(f"run failed: {run.get('error')}")
-        return (time.perf_counter() - started) * 1000
+        return dict(response.json())
 
-    async def load(self, graph_id: str, mode: str, *, seconds: float, clients: int) -> list[object]:
-        latencies: list[float] = []
-        deadline = time.perf_counter() + seconds
+    def hook_url(self, document: dict[str, Any]) -> str:
+        return str(self.create(document)["webhooks"][0]["url"])
 
-        async def client() -> None:
-            while time.perf_counter() < deadline:
-                latencies.append(await self.run_once(graph_id, mode))
+    def wrk(self, url: str, connections: int, seconds: float) -> Any:
+        run_wrk(url, seconds=2, connections=connections, script=self.script, requests=None)
+        return run_wrk(
+            url, seconds=seconds, connections=connections, script=self.script, requests=None
+        )
 
-        began = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(clients)))
-        elapsed = time.perf_counter() - began
-        return [
-            mode,
-            clients,
-            len(latencies),
-            f"{len(latencies) / elapsed:.0f}",
-            f"{pct(latencies, 0.5):.1f}",
-            f"{pct(latencies, 0.99):.1f}",
-        ]
+    # --- queue mode ---------------------------------------------------------------------------
 
-    async def sequential_median(self, graph_id: str, mode: str, count: int) -> float:
-        return statistics.median([await self.run_once(graph_id, mode) for _ in range(count)])
+    def _paused_worker(self) -> Any:
+        return _Paused(self.stack.worker.pid)
 
-
-async def main(stack: Stack, seconds: float, clients: int) -> None:
-    runner = Runner(stack)
-    listener = asyncio.create_task(runner.listen())
-    await asyncio.sleep(0.2)
-    try:
-        hook = await runner.create(webhook_graph())
-        for mode in ("sync", "queue"):  # warm-up: caches, pools, imports
-            for _ in range(20):
-                await runner.run_once(hook, mode)
-        rows = [
-            await runner.load(hook, mode, seconds=seconds, clients=clients)
-            for mode in ("sync", "queue")
-        ]
-        rows.append(
-            [
-                "sync (1 client)",
-                1,
-                "",
-                "",
-                f"{await runner.sequential_median(hook, 'sync', 200):.2f}",
-                "",
+    def queue_nodes_per_s(self, runs: int, length: int) -> tuple[float, float]:
+        """Nodes/s of the worker draining ``runs`` queued chains of ``length`` nodes, and the
+        seconds it took (the backlog is built while the worker is stopped)."""
+        graph = self.create(queue_chain(length))
+        with self._paused_worker():
+            ids = [
+                self.api.post(f"/api/graphs/{graph['id']}/runs", json={"mode": "queue"}).json()[
+                    "id"
+                ]
+                for _ in range(runs)
             ]
-        )
-        print_table(
-            "3-node webhook graph (webhook → set → respond), every run and node run stored",
-            ["mode", "clients", "runs", "runs/s", "p50 ms", "p99 ms"], rows,
-        )  # fmt: skip
+            began = time.perf_counter()
+        pending = set(ids)
+        while pending:
+            time.sleep(0.05)
+            listed = self.api.get(f"/api/graphs/{graph['id']}/runs", params={"limit": 500}).json()
+            for run in listed:
+                if run["status"] in ("succeeded", "failed"):
+                    if run["status"] == "failed":
+                        raise RuntimeError(f"run failed: {run['error']}")
+                    pending.discard(run["id"])
+        elapsed = time.perf_counter() - began
+        return runs * length / elapsed, elapsed
 
-        one, fifty = await runner.create(chain(1)), await runner.create(chain(50))
-        overhead = []
-        for mode, count in (("sync", 200), ("queue", 20)):
-            t1 = await runner.sequential_median(one, mode, count)
-            t50 = await runner.sequential_median(fifty, mode, count)
-            overhead.append([mode, f"{t1:.2f}", f"{t50:.2f}", f"{(t50 - t1) / 49:.3f}"])
-        print_table(
-            "Per-node overhead: 50-node chain vs 1-node graph (sequential medians)",
-            ["mode", "1 node ms", "50 nodes ms", "per extra node ms"], overhead,
-        )  # fmt: skip
+    def raw_dramatiq_per_s(self, messages: int) -> tuple[float, float]:
+        """Messages/s of a no-op actor draining ``messages`` on the same broker, with Kyra's
+        worker process and thread count."""
+        from dramatiq import Message
 
+        from kyra.worker.broker import build_broker
+
+        broker = build_broker(get_settings())
+        for _ in range(messages):
+            broker.enqueue(Message(queue_name=NOOP_QUEUE, actor_name="noop", args=(),
+                                   kwargs={}, options={}))  # fmt: skip
+        client = redis.Redis.from_url(self.stack.env["REDIS_URL"])
+        key = f"kyra:{NOOP_QUEUE}"
+        env = {**self.stack.env, "dramatiq_worker_timeout": str(get_settings().worker_poll_ms)}
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "dramatiq", "_noop_actor", "--processes", "1",
+             "--threads", str(THREADS), "--path", str(Path(__file__).parent)],
+            cwd=ROOT, env=env, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            while client.llen(key) >= messages:
+                time.sleep(0.005)
+            began = time.perf_counter()
+            while client.hlen(f"{key}.msgs"):
+                time.sleep(0.01)
+            elapsed = time.perf_counter() - began
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(30)
+            broker.client.close()
+        return messages / elapsed, elapsed
+
+    def fan_out_walls(self) -> list[list[object]]:
         fan = json.loads((ROOT / "graphs" / "fan_out.json").read_text())
         fan["name"] = f"fan-{uuid.uuid4().hex[:4]}"
-        fan_id = await runner.create(fan)
-        walls = []
+        graph_id = self.create(fan)["id"]
+        rows: list[list[object]] = []
         for mode in ("sync", "queue"):
-            times = [await runner.run_once(fan_id, mode, {"seconds": 1}) for _ in range(3)]
-            walls.append([mode, f"{statistics.median(times) / 1000:.2f}"])
-        print_table("8-way fan-out of 1-second waits", ["mode", "wall time s (median of 3)"], walls)
+            times = []
+            for _ in range(3):
+                began = time.perf_counter()
+                run = self.api.post(
+                    f"/api/graphs/{graph_id}/runs", json={"mode": mode, "inputs": {"seconds": 1}}
+                ).json()
+                while run["status"] not in ("succeeded", "failed"):
+                    time.sleep(0.02)
+                    run = self.api.get(f"/api/runs/{run['id']}").json()
+                times.append(time.perf_counter() - began)
+            rows.append([mode, f"{statistics.median(times):.2f}"])
+        return rows
 
-        print_table(
-            "Peak memory (VmHWM)",
-            ["process", "peak RSS MiB"],
-            [
-                ["API (uvicorn)", f"{peak_rss_mb(stack.api.pid):.0f}"],
-                ["worker (dramatiq main + 1 process)", f"{peak_rss_mb(stack.worker.pid):.0f}"],
-            ],
+
+class _Paused:
+    """A process group stopped (SIGSTOP) for a ``with`` block."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def __enter__(self) -> None:
+        os.killpg(self.pid, signal.SIGSTOP)
+
+    def __exit__(self, *exc: object) -> None:
+        os.killpg(self.pid, signal.SIGCONT)
+
+
+def _target(name: str, value: float, target: str, met: bool, unit: str = "") -> list[object]:
+    return [name, f"{value:,.2f}{unit}", target, "yes" if met else "**no**"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--queue-runs", type=int, default=300)
+    parser.add_argument("--noop-messages", type=int, default=20_000)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (apt-get install wrk)")
+    stack = Stack(worker_threads=THREADS).start()
+    bench = Bench(stack, args.seconds, args.connections)
+    try:
+        three = bench.hook_url(webhook_chain(3))
+        fifty = bench.hook_url(webhook_chain(50))
+        unsaved = bench.hook_url(webhook_chain(3, "none"))
+        c = args.connections
+        loaded3, loaded50 = bench.wrk(three, c, args.seconds), bench.wrk(fifty, c, args.seconds)
+        loaded_none = bench.wrk(unsaved, c, args.seconds)
+        alone3, alone50 = (
+            bench.wrk(three, 1, args.seconds / 2),
+            bench.wrk(fifty, 1, args.seconds / 2),
         )
+        per_node = (alone50.p50_ms - alone3.p50_ms) / 47
+        print_table(
+            f"Sync mode through the webhook route (wrk, {c} connections, {args.seconds:g} s)",
+            ["graph", "requests/s", "p50 ms", "p99 ms", "errors", "sequential p50 ms"],
+            [
+                [name, f"{r.requests_per_s:,.0f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}",
+                 f"{r.errors} / {r.total:,}", f"{seq:.2f}" if seq else ""]
+                for name, r, seq in (
+                    ("3 nodes, every run stored", loaded3, alone3.p50_ms),
+                    ("50-node chain, every run stored", loaded50, alone50.p50_ms),
+                    ("3 nodes, save_runs none", loaded_none, None),
+                )
+            ],
+        )  # fmt: skip
+        rss_api = peak_rss_mb(stack.api.pid)
+
+        nodes_per_s, drained = bench.queue_nodes_per_s(args.queue_runs, 10)
+        rss_worker = peak_rss_mb(stack.worker.pid)
+        noop_per_s, noop_s = bench.raw_dramatiq_per_s(args.noop_messages)
+        print_table(
+            f"Queue mode: one worker process, {THREADS} threads, draining a backlog",
+            ["what", "units", "seconds", "per second"],
+            [
+                ["Kyra: 10-node chains", f"{args.queue_runs * 10:,} nodes", f"{drained:.2f}",
+                 f"{nodes_per_s:,.0f} nodes/s"],
+                ["raw Dramatiq: no-op actor", f"{args.noop_messages:,} messages",
+                 f"{noop_s:.2f}", f"{noop_per_s:,.0f} messages/s"],
+            ],
+        )  # fmt: skip
+        print_table("8-way fan-out of 1-second waits", ["mode", "wall time s (median of 3)"],
+                    bench.fan_out_walls())  # fmt: skip
+        ratio_queue = nodes_per_s / noop_per_s
+        ratio_sync = loaded50.requests_per_s / loaded3.requests_per_s
+        print_table(
+            "Targets (engine core)",
+            ["measurement", "measured", "target", "met"],
+            [
+                _target("queue nodes/s ÷ raw Dramatiq messages/s", ratio_queue * 100, "≥ 60 %",
+                        ratio_queue >= 0.6, " %"),
+                _target("sync 50-node ÷ 3-node requests/s", ratio_sync * 100, "≥ 50 %",
+                        ratio_sync >= 0.5, " %"),
+                _target("sync 3-node sequential median", alone3.p50_ms, "≤ 3 ms",
+                        alone3.p50_ms <= 3, " ms"),
+                _target("sync cost of each extra node", per_node, "≤ 0.05 ms", per_node <= 0.05,
+                        " ms"),
+                _target("sync 3-node, save_runs none", loaded_none.requests_per_s,
+                        "≥ 2,500 req/s", loaded_none.requests_per_s >= 2500, " req/s"),
+                _target("peak RSS, API", rss_api, "≤ 200 MB", rss_api <= 200, " MiB"),
+                _target("peak RSS, worker", rss_worker, "≤ 200 MB", rss_worker <= 200, " MiB"),
+            ],
+        )  # fmt: skip
     finally:
-        listener.cancel()
-        await runner.client.aclose()
         stack.stop()
+        shutil.rmtree(bench.folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--clients", type=int, default=8)
-    args = parser.parse_args()
-    asyncio.run(main(Stack().start(), args.seconds, args.clients))
+    main()

@@ -129,10 +129,9 @@ async def other_owner(session_factory: Any) -> Owner:
 @pytest.fixture(scope="session")
 async def services(settings: Any) -> AsyncIterator[Any]:
     """Engine services as the API process builds them (queue messages go to the test Redis)."""
-    import kyra.worker.actors  # noqa: F401
-    from kyra.worker.runtime import DramatiqDispatcher, build_services
+    from kyra.wiring import build_services
 
-    built = await build_services(settings, dispatcher=DramatiqDispatcher())
+    built = build_services(settings)
     yield built
     await built.close()
 
@@ -194,9 +193,8 @@ class LiveServer:
     api_key: str
 
 
-@pytest.fixture(scope="session")
-def live_server(owner: Owner, worker: Any) -> Iterator[LiveServer]:
-    """The real API under uvicorn on a free port (serving the built web app) plus a worker."""
+def start_api_server(env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """The real API under uvicorn (its own event loop, uvloop) on a free port; waits for it."""
     from kyra.infra.embedded import free_port
 
     port = free_port()
@@ -205,18 +203,27 @@ def live_server(owner: Owner, worker: Any) -> Iterator[LiveServer]:
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
     proc = subprocess.Popen(
-        command, cwd=ROOT, start_new_session=True, env=os.environ.copy(), preexec_fn=die_with_parent
+        command,
+        cwd=ROOT,
+        start_new_session=True,
+        env={**os.environ, **(env or {})},
+        preexec_fn=die_with_parent,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # a loaded CI machine imports the app slowly
+    deadline = time.monotonic() + 120  # generous: the machine may be busy
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
+                return proc, url
         except httpx.HTTPError:
             time.sleep(0.1)
-    else:
-        stop_process_group(proc)
-        raise RuntimeError("API server did not come up")
+    stop_process_group(proc)
+    raise RuntimeError("API server did not come up")
+
+
+@pytest.fixture(scope="session")
+def live_server(owner: Owner, worker: Any) -> Iterator[LiveServer]:
+    """The real API under uvicorn on a free port (serving the built web app) plus a worker."""
+    proc, url = start_api_server()
     yield LiveServer(url, owner.api_key)
     stop_process_group(proc)

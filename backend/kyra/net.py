@@ -20,7 +20,13 @@ import httpx
 
 from kyra.errors import BlockedAddressError
 
-__all__ = ["AddressPolicy", "GuardedTransport", "blocked_reason", "create_http_client"]
+__all__ = [
+    "AddressPolicy",
+    "GuardedTransport",
+    "blocked_reason",
+    "create_http_client",
+    "permitted_addresses",
+]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -125,6 +131,27 @@ async def _resolve(host: str, port: int) -> list[IPAddress]:
     return addresses
 
 
+async def permitted_addresses(
+    policy: AddressPolicy, host: str, port: int, *, timeout: float | None = None
+) -> list[IPAddress]:
+    """The addresses a connection to ``host`` may use: resolved once, every one checked.
+
+    Connect to one of these (not to ``host`` again), so a second lookup cannot swap in
+    another address. Database nodes use this for their TCP connections.
+
+    Raises:
+        BlockedAddressError: an address of ``host`` is not permitted.
+        OSError: ``host`` does not resolve.
+        TimeoutError: resolving took longer than ``timeout``.
+    """
+    with anyio.fail_after(timeout):
+        addresses = await _resolve(host, port)
+    if not addresses:
+        raise OSError(f"Could not resolve {host}")
+    policy.check(host, addresses)
+    return addresses
+
+
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
     """Resolves once, checks every address, then connects to the checked IP only."""
 
@@ -141,15 +168,11 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         try:
-            with anyio.fail_after(timeout):
-                addresses = await _resolve(host, port)
+            addresses = await permitted_addresses(self._policy, host, port, timeout=timeout)
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"Timed out resolving {host}") from None
         except (OSError, ValueError) as exc:
             raise httpcore.ConnectError(f"Could not resolve {host}: {exc}") from None
-        if not addresses:
-            raise httpcore.ConnectError(f"Could not resolve {host}")
-        self._policy.check(host, addresses)
         error: Exception | None = None
         for ip in addresses:
             try:

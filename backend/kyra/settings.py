@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     reaper_interval_seconds: float = 5.0
     #: Crashes of one node run after which it is failed instead of retried.
     max_crash_attempts: int = 5
+    #: Longest a call to Redis may take (a send, a publish) before it counts as failed.
+    redis_timeout_seconds: float = 5.0
+    #: Messages waiting in the queue beyond which new queue runs are refused (503 and
+    #: Retry-After) rather than accepted late; 0 accepts any backlog.
+    max_queue_backlog: int = 20_000
 
     max_graph_nodes: int = 5000
     max_graph_bytes: int = 2_000_000
@@ -57,8 +62,28 @@ class Settings(BaseSettings):
     #: Telegram Bot API base URL (tests point it at a local fake).
     telegram_api_base: str = "https://api.telegram.org"
 
+    #: The address users reach the app at (e.g. https://kyra.example.org); OAuth2 redirect
+    #: URIs are built from it. Empty: from each request's own URL.
+    public_url: str = ""
+    #: OAuth2 clients of the operator, per provider (an admin may also set them over the API).
+    google_client_id: str = ""
+    google_client_secret: str = ""
+    microsoft_client_id: str = ""
+    microsoft_client_secret: str = ""
+    #: Microsoft Entra tenant of the authorization endpoints: common, organizations or an id.
+    microsoft_tenant: str = "common"
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
+    #: Refresh an OAuth2 access token when it expires within this many seconds.
+    oauth_refresh_margin_seconds: float = 120.0
+
     #: Hosts or CIDRs HTTP nodes may reach although they are private (comma separated).
     http_allow_hosts: str = ""
+    #: Where stored files (binary data between nodes) are kept; empty means data_dir/files.
+    files_dir: Path | None = None
+    #: Largest file a node may store.
+    max_file_bytes: int = 2 * 1024**3
+
     #: Code node sandbox: "auto" probes bubblewrap; "disabled" refuses code nodes.
     sandbox: str = "auto"
 
@@ -70,7 +95,17 @@ class Settings(BaseSettings):
     llm_max_retries: int = 2
     llm_timeout_seconds: float = 120.0
 
+    #: Short-term memory backend of agents whose memory_schema names none: one every API and
+    #: worker process sees ("redis" or "postgres"; "buffer" only for one process).
+    memory_short_backend: str = "redis"
+    #: Torch threads of the local embedding model; 0 picks half the cores (one on two).
+    embedding_threads: int = 0
+
     log_level: str = "INFO"
+
+    @property
+    def files_path(self) -> Path:
+        return self.files_dir or self.data_dir / "files"
 
     @property
     def allowed_hosts(self) -> list[str]:

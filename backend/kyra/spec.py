@@ -2,6 +2,8 @@
 
 A handler module declares one :class:`NodeSpec` (data) and decorates one coroutine with
 ``@SPEC.handler`` (behaviour). The same spec is offered as a workflow node and as an LLM tool.
+A trigger that polls a service adds ``@SPEC.poller``; one that a service calls adds
+``@SPEC.receiver`` (see :mod:`kyra.context` for what they receive and return).
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
-    from kyra.context import NodeContext
+    from kyra.context import InboundRequest, NodeContext, Polled, Received, TriggerContext
 
 __all__ = [
     "TOOL_NAME_PATTERN",
     "CredentialRef",
     "Execute",
     "NodeSpec",
+    "Poll",
     "Port",
     "PortType",
+    "Receive",
     "SpecError",
     "ports_compatible",
 ]
@@ -34,6 +38,11 @@ _TYPE_PATTERN = re.compile(r"^[A-Z][A-Za-z0-9]*\.[a-z][a-z0-9_]*$")
 _PORT_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 Execute = Callable[["NodeContext", Any, dict[str, Any]], Awaitable[dict[str, Any]]]
+#: A polling trigger's check for new events: ``(ctx, params, cursor) -> Polled``; the cursor is
+#: what the previous poll returned (None the first time).
+Poll = Callable[["TriggerContext", Any, "dict[str, Any] | None"], Awaitable["Polled"]]
+#: A trigger a service calls: ``(ctx, params, request) -> Received`` (verify, answer, events).
+Receive = Callable[["TriggerContext", Any, "InboundRequest"], Awaitable["Received"]]
 #: The pydantic model class of a handler's params (a name, because NodeSpec has a ``type`` field).
 ParamsModel = type[BaseModel]
 
@@ -102,6 +111,8 @@ class NodeSpec:
         type: ``Category.action`` type name, unique across the registry.
         title: short name shown in the palette.
         category: palette group.
+        icon: name of the palette and canvas icon (``frontend/src/nodes/icons.ts``); empty
+            shows the category's.
         description: imperative, 1-2 sentences, naming side effects; also the tool description.
         params: pydantic model; its JSON Schema drives forms, validation and the tool schema.
         inputs: input ports.
@@ -115,6 +126,7 @@ class NodeSpec:
         retries: default extra attempts after a failure.
         raw_params: top-level params the engine leaves unrendered (the handler renders them
             itself with ``ctx.render``, e.g. a loop body that sees ``item``).
+        poll_seconds: a polling trigger's default interval (a ``poll_seconds`` param wins).
     """
 
     type: str
@@ -125,6 +137,7 @@ class NodeSpec:
     inputs: list[Port] = field(default_factory=list)
     outputs: list[Port] = field(default_factory=lambda: [Port("out")])
     credentials: list[CredentialRef] = field(default_factory=list)
+    icon: str = ""
     pure: bool = False
     trigger: bool = False
     tool: bool = True
@@ -132,7 +145,10 @@ class NodeSpec:
     timeout_s: float = 300.0
     retries: int = 0
     raw_params: frozenset[str] = frozenset()
+    poll_seconds: float = 60.0
     execute: Execute | None = None
+    poll: Poll | None = None
+    receive: Receive | None = None
 
     def __post_init__(self) -> None:
         if not _TYPE_PATTERN.match(self.type):
@@ -162,6 +178,24 @@ class NodeSpec:
         self.execute = fn
         return fn
 
+    def poller(self, fn: Poll) -> Poll:
+        """Decorator: this trigger polls its service with ``fn`` (the scheduler calls it)."""
+        self._check_trigger("poller")
+        self.poll = fn
+        return fn
+
+    def receiver(self, fn: Receive) -> Receive:
+        """Decorator: this trigger gets a URL its service calls, answered by ``fn``."""
+        self._check_trigger("receiver")
+        self.receive = fn
+        return fn
+
+    def _check_trigger(self, what: str) -> None:
+        if not self.trigger:
+            raise SpecError(f"Node type {self.type!r} is not a trigger; it cannot have a {what}.")
+        if self.poll is not None or self.receive is not None:
+            raise SpecError(f"Node type {self.type!r} already has a poller or a receiver.")
+
     def output_ports(self, params: Mapping[str, Any]) -> list[Port]:
         """Output ports for a node with these raw params."""
         if self.dynamic_outputs is not None:
@@ -177,6 +211,7 @@ class NodeSpec:
             "type": self.type,
             "title": self.title,
             "category": self.category,
+            "icon": self.icon,
             "description": self.description,
             "params_schema": self.params_schema(),
             "inputs": [p.as_dict() for p in self.inputs],
@@ -185,6 +220,8 @@ class NodeSpec:
             "credentials": [{"kind": c.kind, "required": c.required} for c in self.credentials],
             "pure": self.pure,
             "trigger": self.trigger,
+            "polls": self.poll is not None,
+            "receives": self.receive is not None,
             "tool": self.tool,
             "timeout_s": self.timeout_s,
             "retries": self.retries,

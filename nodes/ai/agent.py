@@ -28,10 +28,15 @@ class Params(BaseModel):
 
     agent: str | None = Field(
         None,
-        description="Saved agent id or name; when set, the fields below are ignored",
+        description="Saved agent id or name; then the fields after session_id are ignored",
         json_schema_extra={"x-widget": "agent"},
     )
     goal: str = Field("", description="What to achieve; templates allowed. Empty uses the input")
+    session_id: str | None = Field(
+        None,
+        max_length=200,
+        description="Continue a conversation of a saved agent, e.g. {{ trigger.body.chat_id }}",
+    )
     prompt: str = Field("", description="System prompt of an inline agent")
     tools: list[str] = Field(
         default_factory=list,
@@ -74,6 +79,7 @@ SPEC = NodeSpec(
     type="AI.agent",
     title="AI agent",
     category="AI",
+    icon="agent",
     description=(
         "Pursue a goal with a language model that calls tools and sub-agents until it answers; "
         "every model and tool call is recorded with its cost, and tools may have side effects."

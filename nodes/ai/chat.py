@@ -43,6 +43,7 @@ SPEC = NodeSpec(
     type="AI.chat",
     title="Chat model",
     category="AI",
+    icon="chat",
     description=(
         "Send a prompt to a language model and output its reply, token usage and cost; the "
         "call is billed to the run and refused when it would exceed the run's budget."

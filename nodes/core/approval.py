@@ -23,6 +23,7 @@ SPEC = NodeSpec(
     type="Core.approval",
     title="Approval",
     category="Flow",
+    icon="approval",
     description=(
         "Pause the run until a human approves or rejects the request; continues on the "
         "approved or the rejected port with the decision and comment."

@@ -46,6 +46,7 @@ SPEC = NodeSpec(
     type="Core.code",
     title="Python code",
     category="Core",
+    icon="code",
     description=(
         "Run a Python snippet on the input value `data` and output what it sets as `result` "
         "(JSON). Runs isolated: no network, no host files, CPU, memory and time limits."

@@ -29,6 +29,7 @@ SPEC = NodeSpec(
     type="Core.if",
     title="If",
     category="Flow",
+    icon="branch",
     description="Send the incoming value to the true or the false branch; the other is skipped.",
     params=Params,
     inputs=[Port("in")],

@@ -61,6 +61,7 @@ SPEC = NodeSpec(
     type="Core.loop",
     title="Loop over items",
     category="Flow",
+    icon="loop",
     description="Run a node or a sub-graph once per item of a list and output the list of results.",
     params=Params,
     inputs=[Port("in")],

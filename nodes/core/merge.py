@@ -20,6 +20,7 @@ SPEC = NodeSpec(
     type="Core.merge",
     title="Merge",
     category="Flow",
+    icon="merge",
     description="Wait for all incoming branches and combine their values into a list, "
     "one merged object, or the first value.",
     params=Params,

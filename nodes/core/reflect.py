@@ -31,6 +31,7 @@ SPEC = NodeSpec(
     type="Core.reflect",
     title="Reflect",
     category="Cognitive",
+    icon="reflect",
     description=(
         "Ask the model to critique an answer against its goal and criteria and return the "
         "critique and a revised answer; costs one model call."

@@ -23,6 +23,7 @@ SPEC = NodeSpec(
     type="Core.set",
     title="Set values",
     category="Core",
+    icon="edit",
     description="Output the given values, optionally merged over the incoming object.",
     params=Params,
     inputs=[Port("in")],

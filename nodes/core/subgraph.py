@@ -25,6 +25,7 @@ SPEC = NodeSpec(
     type="Core.subgraph",
     title="Sub-graph",
     category="Flow",
+    icon="subgraph",
     description="Run another graph with the given inputs and output its result.",
     params=Params,
     inputs=[Port("in")],

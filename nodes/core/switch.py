@@ -35,6 +35,7 @@ SPEC = NodeSpec(
     type="Core.switch",
     title="Switch",
     category="Flow",
+    icon="switch",
     description="Send the incoming value to the matching case's branch, or to default.",
     params=Params,
     inputs=[Port("in")],

@@ -22,6 +22,7 @@ SPEC = NodeSpec(
     type="Core.think",
     title="Think",
     category="Cognitive",
+    icon="think",
     description=(
         "Write down step-by-step reasoning or a plan before acting; records the thought and "
         "changes nothing else."

@@ -21,6 +21,7 @@ SPEC = NodeSpec(
     type="Core.wait",
     title="Wait",
     category="Flow",
+    icon="wait",
     description="Wait the given number of seconds, then pass the incoming value on.",
     params=Params,
     inputs=[Port("in")],

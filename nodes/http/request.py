@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import base64
 import json
+from email.message import Message
 from typing import Any, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from kyra.context import NodeContext
+from kyra.context import NodeContext, is_file_ref
 from kyra.errors import CredentialError, NodeError
 from kyra.spec import CredentialRef, NodeSpec, Port, PortType
+from kyra_nodes.http.credentials import HTTP_AUTH
 
 #: Largest response body read; more fails the node instead of filling memory.
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
 _RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: Methods that read only: they never carry an idempotency key.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 Scalar = str | int | float | bool | None
 
 
@@ -30,25 +33,42 @@ class Params(BaseModel):
         default_factory=dict, description="Query-string parameters"
     )
     body: Any = Field(
-        None, description="Request body: a string is sent as-is, other JSON values as JSON"
+        None,
+        description='Request body: a string is sent as-is, a file reference {"$file": …} '
+        "streams that file, other JSON values are sent as JSON",
     )
     timeout_s: float = Field(30, gt=0, le=300, description="Timeout per request, seconds")
-    response_format: Literal["auto", "json", "text"] = Field(
-        "auto", description="How to decode the body; auto parses JSON content types"
+    response_format: Literal["auto", "json", "text", "file"] = Field(
+        "auto",
+        description="How to decode the body; auto parses JSON content types; file stores the "
+        "body (streamed, any size) and outputs a file reference",
+    )
+    file_name: str = Field(
+        "", description="Name of the stored file; defaults to the server's or the URL's"
     )
     fail_on_status: bool = Field(
         True, description="Fail the node (retry / error port) unless the status is 2xx"
     )
     follow_redirects: bool = Field(True, description=f"Follow up to {MAX_REDIRECTS} redirects")
+    idempotency_header: str = Field(
+        "Idempotency-Key",
+        max_length=100,
+        description=(
+            "Header carrying this node's idempotency key on POST, PUT, PATCH and DELETE, the "
+            "same on every retry and redelivery so the server can drop repeats; empty sends none"
+        ),
+    )
 
 
 SPEC = NodeSpec(
     type="HTTP.request",
     title="HTTP request",
     category="Core",
+    icon="globe",
     description=(
         "Send an HTTP request and output its status, headers and body; the request may change "
-        "data on the remote server. Internal and private addresses are refused."
+        "data on the remote server. Can upload a stored file and save the response as a file. "
+        "Internal and private addresses are refused."
     ),
     params=Params,
     inputs=[Port("in")],
@@ -60,18 +80,22 @@ SPEC = NodeSpec(
 
 @SPEC.handler
 async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> dict[str, Any]:
-    secret = _auth_headers(await ctx.credential("http_auth"))
+    credential = await ctx.credential("http_auth")
+    body, body_headers = await _body(ctx, params.body)
     try:
         request = ctx.http.build_request(
             params.method,
             params.url,
-            headers={**params.headers, **secret},
+            headers={**body_headers, **_idempotency(ctx, params), **params.headers},
             params=params.query or None,
             timeout=params.timeout_s,
-            **_body(params.body),
+            **body,
         )
+        secret = _authenticate(request, credential)
         response = await _send(ctx.http, request, secret, follow=params.follow_redirects)
         try:
+            if params.response_format == "file" and response.is_success:
+                return {"out": await _save(ctx, params, response)}
             content = await _read(response)
         finally:
             await response.aclose()
@@ -98,30 +122,56 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
     }
 
 
-def _auth_headers(credential: dict[str, Any]) -> dict[str, str]:
-    kind = credential.get("type")
+def _authenticate(request: httpx.Request, credential: dict[str, Any]) -> set[str]:
+    """Inject the credential; returns the names of the headers that carry it."""
     if not credential:
+        return set()
+    before = dict(request.headers)
+    HTTP_AUTH.injection.apply(request, credential)
+    added = {name for name, value in request.headers.items() if before.get(name) != value}
+    if not added:
+        kind = credential.get("type")
+        raise CredentialError(f"http_auth credential of type {kind!r} is incomplete or unknown.")
+    return added
+
+
+def _idempotency(ctx: NodeContext, params: Params) -> dict[str, str]:
+    if params.method in _SAFE_METHODS or not params.idempotency_header:
         return {}
-    if kind == "bearer" and credential.get("token"):
-        return {"Authorization": f"Bearer {credential['token']}"}
-    if kind == "basic" and credential.get("username") is not None:
-        pair = f"{credential['username']}:{credential.get('password', '')}".encode()
-        return {"Authorization": f"Basic {base64.b64encode(pair).decode()}"}
-    if kind == "header" and credential.get("header_name"):
-        return {str(credential["header_name"]): str(credential.get("header_value", ""))}
-    raise CredentialError(f"http_auth credential of type {kind!r} is incomplete or unknown.")
+    return {params.idempotency_header: ctx.idempotency_key}
 
 
-def _body(body: Any) -> dict[str, Any]:
+async def _body(ctx: NodeContext, body: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """Request arguments for the body, and default headers (the params' headers win)."""
     if body is None:
-        return {}
+        return {}, {}
     if isinstance(body, str):
-        return {"content": body.encode()}
-    return {"json": body}
+        return {"content": body.encode()}, {}
+    if is_file_ref(body):
+        stored = await ctx.files.describe(body)
+        headers = {"Content-Type": stored["mime"], "Content-Length": str(stored["size"])}
+        return {"content": ctx.files.chunks(body)}, headers
+    return {"json": body}, {}
+
+
+async def _save(ctx: NodeContext, params: Params, response: httpx.Response) -> dict[str, Any]:
+    """The response with its body stored as a file (streamed: never held in memory)."""
+    name = params.file_name or _served_name(response) or "download"
+    ref = await ctx.files.save(
+        response.aiter_bytes(), name=name, mime=response.headers.get("content-type", "")
+    )
+    return {"status": response.status_code, "headers": dict(response.headers), "body": ref}
+
+
+def _served_name(response: httpx.Response) -> str:
+    disposition = Message()
+    disposition["content-disposition"] = response.headers.get("content-disposition", "")
+    name = disposition.get_filename()
+    return name or response.url.path.rstrip("/").rsplit("/", 1)[-1]
 
 
 async def _send(
-    client: httpx.AsyncClient, request: httpx.Request, secret: dict[str, str], *, follow: bool
+    client: httpx.AsyncClient, request: httpx.Request, secret: set[str], *, follow: bool
 ) -> httpx.Response:
     # Redirects by hand so credential headers never travel to another origin.
     origin = _origin(request.url)

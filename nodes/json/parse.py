@@ -22,6 +22,7 @@ SPEC = NodeSpec(
     type="JSON.parse",
     title="Parse JSON",
     category="Data",
+    icon="braces",
     description="Parse JSON text into an object, list or value.",
     params=Params,
     inputs=[Port("in", PortType.text, description="JSON text")],

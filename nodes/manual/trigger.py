@@ -18,6 +18,7 @@ SPEC = NodeSpec(
     type="Manual.trigger",
     title="Manual trigger",
     category="Triggers",
+    icon="play",
     description="Start the graph by hand or through the API; outputs the run's input payload.",
     params=Params,
     outputs=[Port("out", PortType.object, description="The inputs given when the run was started")],

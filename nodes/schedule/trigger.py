@@ -52,6 +52,7 @@ SPEC = NodeSpec(
     type="Schedule.trigger",
     title="Schedule",
     category="Triggers",
+    icon="alarm",
     description="Start the graph at the times a cron expression names, in a time zone.",
     params=Params,
     outputs=[

@@ -33,6 +33,7 @@ SPEC = NodeSpec(
     type="Telegram.send_message",
     title="Telegram: send message",
     category="Communication",
+    icon="send",
     description="Send a text message to a Telegram chat from the bot whose token the "
     "telegram_bot credential holds.",
     params=Params,

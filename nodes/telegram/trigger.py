@@ -18,6 +18,7 @@ SPEC = NodeSpec(
     type="Telegram.trigger",
     title="Telegram message",
     category="Triggers",
+    icon="send",
     description="Start the graph when its Telegram bot receives a message; "
     "deploy the graph with POST /api/graphs/{id}/channels/telegram.",
     params=Params,

@@ -34,6 +34,7 @@ SPEC = NodeSpec(
     type="Web.research",
     title="Web research",
     category="Cognitive",
+    icon="research",
     description=(
         "Search the web for a query, read the top pages and return numbered sources with "
         "snippets and excerpts to cite; makes outbound HTTP requests, changes nothing."

@@ -22,6 +22,7 @@ SPEC = NodeSpec(
     type="Webhook.respond",
     title="Respond to webhook",
     category="Flow",
+    icon="reply",
     description="Answer the webhook request that started this run with a status, headers and body.",
     params=Params,
     inputs=[Port("in")],

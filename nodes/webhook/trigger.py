@@ -30,6 +30,7 @@ SPEC = NodeSpec(
     type="Webhook.trigger",
     title="Webhook",
     category="Triggers",
+    icon="hook",
     description="Start the graph when an HTTP request arrives at /hooks/{path}.",
     params=Params,
     outputs=[Port("out", PortType.object, description="{method, path, query, headers, body}")],

@@ -26,6 +26,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+#: How long a journey waits for a run to reach a status (generous: CI machines get busy).
+RUN_TIMEOUT_MS = 90_000
 WEB_INDEX = Path(__file__).resolve().parents[2] / "frontend" / "dist" / "index.html"
 
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import RUN_TIMEOUT_MS
 from tests.fakes.fixtures import _openai_server  # noqa: F401
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import Reply, ToolUse
@@ -80,7 +81,7 @@ def test_an_agent_made_on_the_agents_page_runs_and_waits_for_approval(
 
     # Then the answer, the steps (LLM call, tool call, LLM call) and the cost are shown
     answer = page.get_by_test_id("agent-answer")
-    expect(answer).to_contain_text("All done for today", timeout=30_000)
+    expect(answer).to_contain_text("All done for today", timeout=RUN_TIMEOUT_MS)
     expect(answer).to_contain_text("succeeded")
     expect(answer.locator('[data-kind="llm_call"]')).to_have_count(2)
     expect(answer.locator('[data-kind="tool_call"]')).to_have_count(1)
@@ -97,7 +98,7 @@ def test_an_agent_made_on_the_agents_page_runs_and_waits_for_approval(
     run.get_by_role("button", name="Run agent").click()
 
     # Then it pauses for approval; the run view shows the pending call
-    expect(answer).to_contain_text("paused", timeout=30_000)
+    expect(answer).to_contain_text("paused", timeout=RUN_TIMEOUT_MS)
     answer.get_by_role("link", name="open run").click()
     expect(page).to_have_url(re.compile(r"/runs/[0-9a-f-]+$"))
     approval = page.get_by_test_id("approval-panel")
@@ -107,7 +108,7 @@ def test_an_agent_made_on_the_agents_page_runs_and_waits_for_approval(
     # When it is approved, the run finishes and the trace shows every step
     approval.get_by_role("button", name="Approve").click()
     expect(page.get_by_test_id("run-status")).to_have_attribute(
-        "data-run-status", "succeeded", timeout=30_000
+        "data-run-status", "succeeded", timeout=RUN_TIMEOUT_MS
     )
     expect(page.get_by_test_id("approval-panel")).to_have_count(0)
     trace = editor.inspector.get_by_test_id("trace")
@@ -141,7 +142,7 @@ def test_the_editor_run_panel_shows_the_agent_trace(
     _script(_openai_server)
     editor.button("Run").click()
     expect(page.get_by_test_id("run-status")).to_have_attribute(
-        "data-run-status", "succeeded", timeout=30_000
+        "data-run-status", "succeeded", timeout=RUN_TIMEOUT_MS
     )
 
     # Then the run panel shows the agent's steps below its node, with tokens and cost

@@ -7,6 +7,8 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import RUN_TIMEOUT_MS
+
 from .conftest import Editor
 
 pytestmark = pytest.mark.e2e
@@ -55,10 +57,10 @@ def test_a_graph_built_by_drag_and_drop_saves_reloads_and_runs(editor: Editor) -
     # Then every node turns succeeded and the last one shows its output
     for node_id in (trigger, greet, shout):
         expect(editor.node(node_id).locator("[data-status]")).to_have_attribute(
-            "data-status", "succeeded", timeout=30_000
+            "data-status", "succeeded", timeout=RUN_TIMEOUT_MS
         )
     expect(page.get_by_test_id("run-status")).to_have_attribute(
-        "data-run-status", "succeeded", timeout=30_000
+        "data-run-status", "succeeded", timeout=RUN_TIMEOUT_MS
     )
     editor.select(shout)
     page.get_by_role("tab", name="Result").click()

@@ -217,6 +217,17 @@ def test_what_the_run_would_refuse_is_flagged_while_typing(
     expect(editor.inspector.get_by_role("alert").first).to_contain_text("cases.0.name")
     expect(editor.node("route")).to_contain_text("1 error")
 
+    # And a credential missing its kind of HTTP authentication is refused when it is stored
+    missing = api_client.post(
+        "/api/credentials",
+        json={
+            "name": f"no type {uuid.uuid4().hex[:6]}",
+            "kind": "http_auth",
+            "data": {"token": "t"},
+        },
+    )
+    assert missing.status_code in (400, 422) and "type" in missing.text
+
     # And Save refuses exactly that
     editor.button("Save").click()
     expect(page.get_by_test_id("toast").last).to_contain_text("Not saved")
@@ -270,16 +281,24 @@ def test_switch_cases_stay_inside_the_inspector(editor: Editor, api_client: http
     assert editor.inspector.evaluate("e => e.scrollWidth <= e.clientWidth")
 
 
-def test_a_credential_rows_remove_button_stays_in_its_card(editor: Editor) -> None:
+def test_a_credential_rows_buttons_stay_in_its_card(
+    editor: Editor, api_client: httpx.Client
+) -> None:
     page = editor.page
     page.set_viewport_size({"width": 1024, "height": 800})
+    name = f"a rather long credential name {uuid.uuid4().hex}"
+    data = {"type": "bearer", "token": "t"}
+    created = api_client.post(
+        "/api/credentials", json={"name": name, "kind": "http_auth", "data": data}
+    )
+    assert created.status_code == 201, created.text
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Credentials").click()
-    form = page.get_by_role("form", name="New credential")
-    form.get_by_role("tab", name="Key / value").click()
 
-    card = form.bounding_box()
-    remove = form.get_by_role("button", name="Remove field 1").bounding_box()
-    assert card and remove and _inside(remove, card)
+    row = page.get_by_test_id("credential-row").filter(has_text=name)
+    card = page.get_by_test_id("credentials-table").bounding_box()
+    delete = row.get_by_role("button", name="Delete").bounding_box()
+    assert card and delete and _inside(delete, card)
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
 
 
 def test_the_toolbar_stays_on_one_line_when_a_run_status_appears(

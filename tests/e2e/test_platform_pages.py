@@ -11,6 +11,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.fakes.telegram import FakeTelegram
+
 from .conftest import Editor
 
 pytestmark = pytest.mark.e2e
@@ -68,19 +70,20 @@ def test_a_created_credential_is_listed_without_its_secret(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Credentials").click()
     expect(page.get_by_role("heading", name="Credentials")).to_be_visible()
 
-    # When a credential is saved with a secret typed as key/value rows
+    # When an HTTP bearer-token credential is saved with the form of its kind
     form = page.get_by_role("form", name="New credential")
+    form.get_by_label("Kind", exact=True).select_option("http_auth")
     form.get_by_label("Name", exact=True).fill(name)
-    form.get_by_label("Kind", exact=True).fill("http_auth")
-    form.get_by_label("Field name 1").fill("token")
-    form.get_by_label("Field value 1").fill(secret)
+    expect(form.get_by_label("Type", exact=True)).to_have_value("bearer")
+    expect(form.get_by_label("Username", exact=True)).to_have_count(0)
+    form.get_by_label("Token", exact=True).fill(secret)
     form.get_by_role("button", name="Save credential").click()
 
     # Then it is listed by name and kind, and the secret is nowhere on the page
     row = page.get_by_test_id("credential-row").filter(has_text=name)
     expect(row).to_be_visible()
     expect(row).to_contain_text("http_auth")
-    expect(form.get_by_label("Field value 1")).to_have_value("")
+    expect(form.get_by_label("Token", exact=True)).to_have_value("")
     assert secret not in page.content()
 
     # And the API stores it without returning the secret
@@ -92,6 +95,46 @@ def test_a_created_credential_is_listed_without_its_secret(
     page.once("dialog", lambda d: d.accept())
     row.get_by_role("button", name="Delete").click()
     expect(page.get_by_test_id("credential-row").filter(has_text=name)).to_have_count(0)
+
+
+def test_a_credential_is_tested_from_its_row_and_edited_without_its_secret(
+    editor: Editor, api_client: httpx.Client
+) -> None:
+    page = editor.page
+    telegram = FakeTelegram().start()
+    name = f"bot {uuid.uuid4().hex[:6]}"
+    try:
+        # Given the credentials page and a bot token typed into the Telegram bot form
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Credentials").click()
+        form = page.get_by_role("form", name="New credential")
+        form.get_by_label("Kind", exact=True).select_option("telegram_bot")
+        form.get_by_label("Name", exact=True).fill(name)
+        form.get_by_label("Token", exact=True).fill("999:wrong")
+        form.get_by_label("Service URL", exact=True).fill(telegram.url)
+        form.get_by_role("button", name="Save credential").click()
+        row = page.get_by_test_id("credential-row").filter(has_text=name)
+
+        # When it is tested, the service's refusal is shown on its row
+        row.get_by_role("button", name="Test").click()
+        result = row.get_by_test_id("credential-test-result")
+        expect(result).to_have_text("Telegram bot refused: 401 Unauthorized")
+
+        # When only the token is replaced in the edit form (the URL is kept) and tested again
+        row.get_by_role("button", name="Edit").click()
+        edit = page.get_by_role("form", name="Edit credential")
+        expect(edit.get_by_label("Service URL", exact=True)).to_have_value(telegram.url)
+        expect(edit.get_by_label("Token", exact=True)).to_have_value("")
+        edit.get_by_label("Token", exact=True).fill(telegram.token)
+        edit.get_by_role("button", name="Save credential").click()
+        expect(page.get_by_role("form", name="New credential")).to_be_visible()
+        row.get_by_role("button", name="Test").click()
+
+        # Then the test passes and names the bot
+        expect(result).to_have_attribute("data-ok", "true")
+        expect(result).to_have_text("connected to Telegram bot as @kyra_test_bot")
+        assert telegram.token not in page.content()
+    finally:
+        telegram.stop()
 
 
 def test_the_models_page_shows_seeded_models_with_prices(

@@ -8,6 +8,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import RUN_TIMEOUT_MS
+
 from .conftest import Editor
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +35,7 @@ def test_a_node_requiring_approval_is_approved_from_the_editor(
     # When it runs, the run pauses and the inspector shows what waits for a decision
     editor.button("Run").click()
     expect(page.get_by_test_id("run-status")).to_have_attribute(
-        "data-run-status", "paused", timeout=30_000
+        "data-run-status", "paused", timeout=RUN_TIMEOUT_MS
     )
     approval = page.get_by_test_id("approval-panel")
     expect(approval).to_contain_text(pay)
@@ -42,7 +44,7 @@ def test_a_node_requiring_approval_is_approved_from_the_editor(
     approval.get_by_label("Comment").fill(f"ok {uuid.uuid4().hex[:4]}")
     approval.get_by_role("button", name="Approve").click()
     expect(page.get_by_test_id("run-status")).to_have_attribute(
-        "data-run-status", "succeeded", timeout=30_000
+        "data-run-status", "succeeded", timeout=RUN_TIMEOUT_MS
     )
     expect(editor.node(pay).locator("[data-status]")).to_have_attribute("data-status", "succeeded")
     expect(page.get_by_test_id("approval-panel")).to_have_count(0)

@@ -1,14 +1,23 @@
-"""Fake OpenAI API: ``POST /v1/chat/completions`` (plain and streamed), ``GET /v1/models`` and
-their error bodies.
+"""Fake OpenAI API: ``POST /v1/chat/completions`` (plain and streamed), ``POST /v1/embeddings``,
+``GET /v1/models`` and their error bodies.
 
 Follows https://platform.openai.com/docs/api-reference/chat: ``Authorization: Bearer`` is
 required, streams are ``data:`` events ending with ``data: [DONE]``, and usage arrives in a
 last chunk with empty ``choices`` only when ``stream_options.include_usage`` is set.
+Embeddings follow https://platform.openai.com/docs/api-reference/embeddings: ``input`` is a
+string or a list of strings, ``dimensions`` shortens the vectors, the reply is a ``list`` of
+``embedding`` objects with their ``index`` and ``usage.prompt_tokens``. The vectors are
+deterministic bags of hashed words (texts sharing words are close), 1536 floats by default.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import math
+import re
+import struct
 import time
 import uuid
 from typing import Any
@@ -23,9 +32,14 @@ class FakeOpenAI(FakeServer):
     def base_url(self) -> str:
         return f"{self.url}/v1"
 
+    def scripted(self, recorded: Recorded) -> bool:
+        return recorded.path not in ("/v1/embeddings", "/v1/models")
+
     def respond(self, recorded: Recorded, reply: Reply) -> Response:
         if (recorded.method, recorded.path) == ("GET", "/v1/models"):
             return _models(recorded)
+        if recorded.path == "/v1/embeddings" and recorded.method == "POST":
+            return _embeddings(recorded)
         problem = _invalid(recorded)
         if problem is not None:
             return problem
@@ -138,3 +152,41 @@ def _stream(model: str, reply: Reply, usage: dict[str, int] | None) -> list[byte
     if usage is not None and reply.stream_usage:
         events.append(sse({**head, "choices": [], "usage": usage}))
     return [*events, sse("[DONE]")]
+
+
+#: Vector size of the fake embedding models unless a request asks for ``dimensions``.
+EMBEDDING_DIMENSIONS = 1536
+
+
+def embed_text(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[float]:
+    """The fake's vector of ``text``: each word adds 1 at a place its hash picks, normalised."""
+    vector = [0.0] * dimensions
+    for word in re.findall(r"\w+", text.lower()):
+        digest = hashlib.sha256(word.encode()).digest()
+        vector[int.from_bytes(digest[:4], "big") % dimensions] += 1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
+
+
+def _embeddings(recorded: Recorded) -> Response:
+    if not recorded.headers.get("authorization", "").startswith("Bearer "):
+        return _error(401, "invalid_request_error", "You didn't provide an API key.")
+    body = recorded.body or {}
+    texts = body.get("input")
+    if isinstance(texts, str):
+        texts = [texts]
+    if not body.get("model") or not isinstance(texts, list) or not texts:
+        return _error(400, "invalid_request_error", "'input' and 'model' are required.")
+    if any(not isinstance(t, str) or not t for t in texts):
+        return _error(400, "invalid_request_error", "'input' must not contain empty strings.")
+    dimensions = int(body.get("dimensions") or EMBEDDING_DIMENSIONS)
+    data = []
+    for index, text in enumerate(texts):
+        vector = embed_text(text, dimensions)
+        encoded: Any = vector
+        if body.get("encoding_format") == "base64":
+            encoded = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+        data.append({"object": "embedding", "index": index, "embedding": encoded})
+    tokens = sum(estimate(t) for t in texts)
+    usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+    return Response(200, {"object": "list", "data": data, "model": body["model"], "usage": usage})

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import uvicorn
 
@@ -53,7 +54,16 @@ class Recorded:
     method: str
     path: str
     headers: dict[str, str]
+    #: JSON bodies decoded, form bodies as a dict of strings, anything else None (see ``raw``).
     body: Any
+    #: Query parameters (the last value of a repeated one; all of them in ``query_all``).
+    query: dict[str, str] = field(default_factory=dict)
+    raw: bytes = b""
+    query_all: dict[str, list[str]] = field(default_factory=dict)
+    #: The path as sent, percent-encoding kept (signatures are computed over it).
+    raw_path: str = ""
+    #: The query string as sent.
+    raw_query: str = ""
 
 
 @dataclass
@@ -62,6 +72,8 @@ class Response:
     body: Any = None
     events: list[bytes] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: Sent as is instead of ``body`` as JSON (HTML pages, redirects, raw files).
+    content: bytes | None = None
 
 
 def estimate(text: str) -> int:
@@ -93,6 +105,11 @@ class FakeServer:
             self._script.clear()
             self.requests.clear()
 
+    def reset_requests(self) -> None:
+        """Forget the requests recorded so far (the fake's state stays)."""
+        with self._lock:
+            self.requests.clear()
+
     def start(self) -> FakeServer:
         config = uvicorn.Config(
             self._app,
@@ -116,6 +133,10 @@ class FakeServer:
             self._server.should_exit = True
             self._thread.join(10)
 
+    def scripted(self, recorded: Recorded) -> bool:
+        """Whether ``recorded`` takes the next scripted reply (other requests get the default)."""
+        return True
+
     def respond(self, recorded: Recorded, reply: Reply) -> Response:
         raise NotImplementedError("The 'respond' method must be implemented.")
 
@@ -133,14 +154,40 @@ class FakeServer:
             if not message.get("more_body"):
                 break
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        body = json.loads(raw) if raw else None
-        recorded = Recorded(scope["method"], scope["path"], headers, body)
+        pairs = parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True)
+        query_all: dict[str, list[str]] = {}
+        for name, value in pairs:
+            query_all.setdefault(name, []).append(value)
+        body = _decoded(raw, headers.get("content-type", ""))
+        recorded = Recorded(
+            scope["method"], scope["path"], headers, body, dict(pairs), raw, query_all,
+            (scope.get("raw_path") or scope["path"].encode()).decode(),
+            scope.get("query_string", b"").decode(),
+        )  # fmt: skip
         with self._lock:
             self.requests.append(recorded)
-        await _send(send, self.respond(recorded, self._next_reply()))
+        reply = self._next_reply() if self.scripted(recorded) else Reply()
+        await _send(send, self.respond(recorded, reply))
+
+
+def _decoded(raw: bytes, content_type: str) -> Any:
+    if not raw:
+        return None
+    if "x-www-form-urlencoded" in content_type:
+        return dict(parse_qsl(raw.decode(), keep_blank_values=True))
+    if "json" in content_type or not content_type:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+    return None
 
 
 async def _send(send: Send, response: Response) -> None:
+    if response.content is not None:
+        await _start(send, response.status, response.headers)
+        await send({"type": "http.response.body", "body": response.content})
+        return
     if response.events is None:
         payload = json.dumps(response.body).encode()
         headers = {"content-type": "application/json", **response.headers}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 
 from kyra.graph.validate import validate_document
 from kyra.registry import default_registry
+from tests.waiting import DEADLINE_S, eventually
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "graphs").glob("*.json"))
 EXPECTED_OUTPUT = {
@@ -19,19 +19,33 @@ EXPECTED_OUTPUT = {
     "branching": {"result": {"decision": "approved", "amount": 0}},
     "loop": {"sum": {"lines": 2, "total": 17.0}},
     "fan-out": {"count": {"branches": 8}},
+    "data-report": {
+        "csv": "customer,orders,total,last_order\r\nÇelik,1,300,03 May 2024\r\n"
+        "Ana,1,120.5,01 May 2024\r\nBo,2,99.5,03 May 2024\r\n"
+    },
+    "spreadsheet-roundtrip": {
+        "first": [
+            {
+                "sku": "A-1",
+                "name": "Café",
+                "tags": "hot,drink",
+                "sku_sha1": "04807be371964d6005a11a740bc53a2c6bbb2ce5",
+            }
+        ]
+    },
 }
 
 
 async def wait_for_final(
-    api: httpx.AsyncClient, run_id: str, timeout: float = 60
+    api: httpx.AsyncClient, run_id: str, timeout: float = DEADLINE_S
 ) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        run = (await api.get(f"/api/runs/{run_id}")).json()
-        if run["status"] in ("succeeded", "failed", "cancelled", "paused"):
-            return run
-        assert asyncio.get_running_loop().time() < deadline, f"run still {run['status']}"
-        await asyncio.sleep(0.05)
+    """The run once it is final or paused."""
+
+    async def final() -> dict[str, Any] | None:
+        run: dict[str, Any] = (await api.get(f"/api/runs/{run_id}")).json()
+        return run if run["status"] in ("succeeded", "failed", "cancelled", "paused") else None
+
+    return await eventually(final, timeout=timeout, what=f"run {run_id} ending")
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)

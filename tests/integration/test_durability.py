@@ -17,8 +17,9 @@ from kyra.db.queries import graphs as graph_queries
 from kyra.engine.queue import advance_run, execute_node_run
 from kyra.engine.services import EngineServices
 from kyra.engine.start import start_run
-from kyra.worker.runtime import DramatiqDispatcher
+from kyra.worker.dispatcher import DramatiqDispatcher
 from tests.conftest import start_worker, stop_process_group
+from tests.waiting import eventually
 
 
 def chain(name: str, wait_seconds: float) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def on_queue(services: EngineServices, queue: str) -> EngineServices:
         registry=services.registry,
         session_factory=services.session_factory,
         hooks=services.hooks,
-        dispatcher=DramatiqDispatcher(queue_name=queue),
+        dispatcher=DramatiqDispatcher(services.settings, queue_name=queue),
     )
 
 
@@ -85,21 +86,20 @@ async def test_a_run_survives_its_worker_being_killed(
         # The worker has booted once a run on its queue completes (otherwise another worker's
         # reaper could hand our run to a worker we do not kill).
         warm_up = await start_run(isolated, graph=graph, version=version, trigger={}, mode="queue")
-        for _ in range(1200):
-            if await run_status(services, warm_up.run.id) in ("succeeded", "failed"):
-                break
-            await asyncio.sleep(0.05)
+
+        async def warm() -> bool:
+            return await run_status(services, warm_up.run.id) in ("succeeded", "failed")
+
+        await eventually(warm, what="the worker finishing a first run")
         run = (
             await start_run(isolated, graph=graph, version=version, trigger={}, mode="queue")
         ).run
 
-        for _ in range(600):
+        async def slow_running() -> Any:
             slow = (await node_runs(services, run.id)).get("slow")
-            if slow is not None and slow.status == "running":
-                break
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError("the slow node never started")
+            return slow if slow is not None and slow.status == "running" else None
+
+        slow = await eventually(slow_running, what="the slow node starting")
         holder_pid = int(str(slow.lease_owner).split(":")[1])
         assert os.getpgid(holder_pid) == first_worker.pid, "the node runs on the worker we kill"
 
@@ -109,10 +109,10 @@ async def test_a_run_survives_its_worker_being_killed(
         second_worker = start_worker(env={"KYRA_QUEUE_NAME": queue})
 
         # Then the run still finishes, and only the interrupted node ran again
-        for _ in range(1200):
-            if await run_status(services, run.id) in ("succeeded", "failed"):
-                break
-            await asyncio.sleep(0.1)
+        async def ended() -> bool:
+            return await run_status(services, run.id) in ("succeeded", "failed")
+
+        await eventually(ended, timeout=240, what="the run ending on the second worker")
         assert await run_status(services, run.id) == "succeeded"
         rows = await node_runs(services, run.id)
         assert rows["first"].attempt == 1

@@ -3,7 +3,6 @@ re-run from a node, sub-graphs, switch, save policies, webhooks and the code san
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import uuid
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import httpx
 import pytest
 
 from tests.graphs.test_examples import wait_for_final
+from tests.waiting import eventually
 
 
 def graph(
@@ -263,11 +263,12 @@ async def test_cancel_stops_a_queued_run(api: httpx.AsyncClient, worker: Any) ->
         api, graph([START, slow, after], [("start", "slow"), ("slow", "after")])
     )
     run = (await api.post(f"/api/graphs/{graph_id}/runs", json={"mode": "queue"})).json()
-    for _ in range(200):
+
+    async def slow_running() -> bool:
         nodes = by_node((await api.get(f"/api/runs/{run['id']}")).json())
-        if nodes.get("slow", {}).get("status") == "running":
-            break
-        await asyncio.sleep(0.05)
+        return nodes.get("slow", {}).get("status") == "running"
+
+    await eventually(slow_running, what="the slow node starting")
     cancelled = (await api.post(f"/api/runs/{run['id']}/cancel")).json()
     assert cancelled["status"] == "cancelled"
     assert {n["node_id"]: n["status"] for n in cancelled["node_runs"]} == {

@@ -67,6 +67,6 @@ def test_every_handler_is_a_tool_unless_it_is_a_trigger() -> None:
 
 def test_the_public_contract_of_kyra_spec_is_pinned() -> None:
     assert set(kyra.spec.__all__) == {
-        "TOOL_NAME_PATTERN", "CredentialRef", "Execute", "NodeSpec", "Port", "PortType",
-        "SpecError", "ports_compatible",
+        "TOOL_NAME_PATTERN", "CredentialRef", "Execute", "NodeSpec", "Poll", "Port", "PortType",
+        "Receive", "SpecError", "ports_compatible",
     }  # fmt: skip

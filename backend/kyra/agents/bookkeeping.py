@@ -38,6 +38,7 @@ async def start(ctx: Any, config: AgentConfig, goal: str, *, key: str) -> uuid.U
         return None
     given = _given(ctx, config, key)
     async with ctx.services.session_factory() as session, session.begin():
+        await queries.set_agent_status(session, config.agent_id, "running")
         if given is not None:
             await queries.update_agent_run(session, given, status="running")
             return given
@@ -75,6 +76,7 @@ async def _finish(ctx: Any, agent_run_id: uuid.UUID | None, **values: Any) -> No
     if agent_run_id is None:
         return
     async with ctx.services.session_factory() as session, session.begin():
-        await queries.update_agent_run(
+        agent_id = await queries.update_agent_run(
             session, agent_run_id, **values, updated_at=datetime.now(UTC)
         )
+        await queries.set_agent_status(session, agent_id, values["status"])

@@ -49,6 +49,8 @@ class AgentConfig(AgentSettings):
     provider: str | None = None
     temperature: float | None = Field(0.7, ge=0, le=2)
     max_iterations: int = Field(5, ge=1, le=100)
+    #: The saved agent's ``memory_schema`` (inline agents have no memory).
+    memory: dict[str, Any] = Field(default_factory=dict)
 
     def tool_settings_for(self, name: str) -> ToolSettings:
         return self.tool_settings.get(name) or ToolSettings()
@@ -72,6 +74,7 @@ def config_of(row: Any) -> AgentConfig:
         provider=row.provider,
         temperature=row.temperature,
         max_iterations=row.max_iterations,
+        memory=row.memory_schema or {},
     )
 
 

@@ -8,6 +8,7 @@ book the agent run.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -16,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kyra.agents import bookkeeping
 from kyra.agents.config import AGENT_TOOL_PREFIX, AgentConfig, agent_tool_name, config_of
-from kyra.agents.loop import Frame, Tool, run_agent
+from kyra.agents.loop import Frame, Remembered, Tool, run_agent
+from kyra.agents.memory import AgentMemory, session_id_of
 from kyra.agents.model_calls import Catalogue
 from kyra.agents.recording import Recording, request_record
 from kyra.agents.steps import StepLog
@@ -30,7 +32,9 @@ from kyra.errors import (
     PauseRequested,
     ReplayDivergedError,
 )
-from kyra.llm.types import ChatRequest, ChatResponse, ToolCall
+from kyra.llm.types import ChatMessage, ChatRequest, ChatResponse, ToolCall
+
+_log = logging.getLogger("kyra.agents")
 
 
 class UnknownToolError(NodeError):
@@ -78,13 +82,24 @@ def _arguments(call: ToolCall) -> Any:
 class EngineAgentRuntime:
     """Runs agent loops inside one node attempt (see the module docstring)."""
 
-    def __init__(self, ctx: Any, recording: Recording | None) -> None:
+    def __init__(
+        self, ctx: Any, recording: Recording | None, *, session_id: str | None = None
+    ) -> None:
         self.ctx = ctx
         self.services = ctx.services
         self.steps = StepLog(ctx)
         self.recording = recording
+        self.memory = AgentMemory(ctx, self.steps, recording, session_id)
         self._agents: dict[str, AgentConfig] = {}
         self._catalogue = Catalogue()
+
+    # --- memory (see kyra.agents.memory) ---------------------------------------------------------
+
+    async def recall(self, frame: Frame, goal: str) -> Remembered:
+        return await self.memory.recall(frame, goal)
+
+    async def remember(self, frame: Frame, key: str, messages: list[ChatMessage]) -> None:
+        await self.memory.remember(frame, key, messages)
 
     # --- tools ---------------------------------------------------------------------------------
 
@@ -312,18 +327,50 @@ def descendants(steps: list[Any], root_id: uuid.UUID) -> list[Any]:
     return found
 
 
+async def _store_failure(
+    runtime: EngineAgentRuntime, frame: Frame, goal: str, exc: BaseException
+) -> None:
+    """Remember a failed run too; a memory problem here must not hide the run's own error."""
+    try:
+        await runtime.memory.store_episode(frame, goal, answer=str(exc), outcome="failed")
+    except Exception as problem:
+        _log.warning("agent %s: the failed run was not stored as an episode (%s)",
+                     frame.config.name, type(problem).__name__)  # fmt: skip
+
+
+def _run_options(ctx: Any, config: Mapping[str, Any], agent: AgentConfig) -> dict[str, Any]:
+    """Session and temperature: the node's ``session_id`` param, else what the API's agent run
+    request put in the trigger (``POST /api/agents/{id}/run``)."""
+    trigger = ctx.trigger or {}
+    requested = trigger if str(trigger.get("agent_id")) == str(agent.agent_id) else {}
+    session_id = session_id_of(config.get("session_id") or requested.get("session_id"))
+    if session_id and agent.agent_id is None:
+        raise ParamsInvalidError(
+            "session_id needs a saved agent (inline agents have no memory)",
+            details={"field": "session_id"},
+        )
+    return {"session_id": session_id, "temperature": requested.get("temperature")}
+
+
 async def run_agent_node(ctx: Any, config: Mapping[str, Any], goal: str) -> dict[str, Any]:
     """Run an agent for a node (see the module docstring); returns the node's output."""
-    agent = await _config(ctx, config)
+    agent = await _config(ctx, {k: v for k, v in config.items() if k != "session_id"})
+    options = _run_options(ctx, config, agent)
+    if options["temperature"] is not None:
+        agent = agent.model_copy(update={"temperature": options["temperature"]})
     recording = getattr(ctx, "recording", None) or await _resume_recording(ctx)
-    runtime = EngineAgentRuntime(ctx, recording)
+    runtime = EngineAgentRuntime(ctx, recording, session_id=options["session_id"])
     frame = Frame(config=agent, max_depth=agent.max_depth)
     agent_run_id = await bookkeeping.start(ctx, agent, goal, key="")
     try:
         result = await run_agent(runtime, frame, goal)
     except BaseException as exc:
+        if not isinstance(exc, PauseRequested):
+            await _store_failure(runtime, frame, goal, exc)
         await bookkeeping.fail(ctx, agent_run_id, exc, cost=runtime.steps.total_cost())
         raise
+    outcome = "succeeded" if result.finished else "unfinished"
+    await runtime.memory.store_episode(frame, goal, answer=result.answer, outcome=outcome)
     output = {
         "answer": result.answer,
         "result": result.result,

@@ -66,8 +66,22 @@ class Frame:
         )
 
 
+@dataclass
+class Remembered:
+    """What memory adds to an agent's conversation: system-prompt text and earlier messages."""
+
+    system: str = ""
+    history: list[ChatMessage] = field(default_factory=list)
+
+
 class AgentRuntime(Protocol):
     """What the loop needs from its host."""
+
+    async def recall(self, frame: Frame, goal: str) -> Remembered:
+        """Memory to load before the first model call."""
+
+    async def remember(self, frame: Frame, key: str, messages: list[ChatMessage]) -> None:
+        """Messages of one step (``key``) to append to the session window."""
 
     async def tools(self, frame: Frame) -> dict[str, Tool]:
         """The tools offered to the agent of ``frame``, by tool name."""
@@ -98,10 +112,11 @@ class AgentResult:
             return None
 
 
-def _opening(config: AgentConfig, goal: str) -> list[ChatMessage]:
-    messages = [ChatMessage(role="user", content=goal)]
-    if config.prompt:
-        messages.insert(0, ChatMessage(role="system", content=config.prompt))
+def _opening(config: AgentConfig, goal: str, memory: Remembered) -> list[ChatMessage]:
+    messages = [*memory.history, ChatMessage(role="user", content=goal)]
+    system = "\n\n".join(part for part in (config.prompt, memory.system) if part)
+    if system:
+        messages.insert(0, ChatMessage(role="system", content=system))
     return messages
 
 
@@ -127,7 +142,8 @@ async def run_agent(runtime: AgentRuntime, frame: Frame, goal: str) -> AgentResu
     """
     config = frame.config
     tools = await runtime.tools(frame)
-    messages = _opening(config, goal)
+    messages = _opening(config, goal, await runtime.recall(frame, goal))
+    await runtime.remember(frame, frame.key("goal"), messages[-1:])
     best = ""
     for iteration in range(1, config.max_iterations + 1):
         request = _request(config, messages, tools)
@@ -138,8 +154,13 @@ async def run_agent(runtime: AgentRuntime, frame: Frame, goal: str) -> AgentResu
         )
         best = reply.text or best
         if not reply.tool_calls:
+            await runtime.remember(frame, frame.key(f"{iteration}.llm"), messages[-1:])
             return AgentResult(reply.text, iteration, True, messages)
-        messages.extend(await _call_tools(runtime, frame, iteration, tools, reply.tool_calls))
+        results = await _call_tools(runtime, frame, iteration, tools, reply.tool_calls)
+        messages.extend(results)
+        await runtime.remember(
+            frame, frame.key(f"{iteration}.llm"), [messages[-1 - len(results)], *results]
+        )
     if config.on_max_iterations == "fail":
         raise MaxIterationsError(
             f"agent {config.name!r} gave no final answer in {config.max_iterations} iterations",

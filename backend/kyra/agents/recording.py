@@ -97,6 +97,14 @@ class Recording:
             return None
         return row
 
+    def recalled(self, key: str) -> dict[str, Any] | None:
+        """What the agent recalled from memory at ``key`` (None: it recalled nothing)."""
+        row = self.by_key.get(key)
+        if row is None or row.kind != "memory" or not row.output:
+            return None
+        recalled: dict[str, Any] = row.output
+        return recalled
+
     def approval(self, key: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
         """A human decision taken on the same pending call at ``key``, if any."""
         row = self.by_key.get(key)

@@ -77,8 +77,11 @@ async def run_agent(
     goal: str,
     mode: str,
     budget_usd: Decimal | None,
+    session_id: str | None = None,
+    temperature: float | None = None,
 ) -> AgentRunStarted:
-    """Run ``agent`` towards ``goal`` in ``mode`` (see the module docstring)."""
+    """Run ``agent`` towards ``goal`` in ``mode`` (see the module docstring); ``session_id``
+    continues a conversation, ``temperature`` overrides the agent's for this run."""
     graph, version = await agent_graph(session, agent)
     agent_run = AgentRun(
         agent_id=agent.agent_id, owner_id=agent.owner_id, goal=goal, mode=mode, status="queued"
@@ -86,7 +89,8 @@ async def run_agent(
     session.add(agent_run)
     await session.commit()
     trigger = {"goal": goal, "agent_id": str(agent.agent_id),
-               "agent_run_id": str(agent_run.run_id)}  # fmt: skip
+               "agent_run_id": str(agent_run.run_id), "session_id": session_id,
+               "temperature": temperature}  # fmt: skip
     if mode == "direct":
         run = _new_run(graph, version, trigger, "sync", "agent", budget_usd, None)
         unsaved = Graph(id=graph.id, owner_id=graph.owner_id, name=graph.name,

@@ -18,9 +18,10 @@ from uuid import UUID
 import httpx
 
 from kyra.agents.config import ToolSettings
-from kyra.db.queries import agents as queries
+from kyra.credentials import ServiceClient
+from kyra.engine.credentials import CredentialSource
 from kyra.engine.runner import backoff_seconds, check_ports, validate_params
-from kyra.errors import CredentialError, NodeError, NodeTimeoutError, PauseRequested
+from kyra.errors import NodeError, NodeTimeoutError, PauseRequested
 from kyra.spec import NodeSpec
 
 _log = logging.getLogger("kyra.agents")
@@ -53,6 +54,13 @@ class ToolContext:
         self.cost = Decimal(0)
         self.input_tokens = 0
         self.output_tokens = 0
+        self.credentials = CredentialSource(
+            parent.services,
+            owner_id=parent.owner_id,
+            spec=spec,
+            attached=settings.credentials,
+            missing=f"the agent's settings for {spec.type} name no {{kind!r}} credential",
+        )
 
     @property
     def idempotency_key(self) -> str:
@@ -65,6 +73,10 @@ class ToolContext:
     @property
     def http(self) -> httpx.AsyncClient:
         return self._parent.http  # type: ignore[no-any-return]
+
+    @property
+    def files(self) -> Any:
+        return self._parent.files
 
     @cached_property
     def llm(self) -> Any:
@@ -83,29 +95,30 @@ class ToolContext:
             budget_usd=scope.budget_usd,
         )
 
-    async def credential(self, kind: str) -> dict[str, Any]:
-        from kyra.crypto import decrypt_json
+    @cached_property
+    def memory(self) -> Any:
+        """The calling agent's memory (and the owner's other agents'), costs on this step."""
+        from kyra.memory.access import EngineMemoryAccess
 
-        declared = {c.kind: c for c in self._spec.credentials}
-        if kind not in declared:
-            raise CredentialError(
-                f"{self._spec.type} does not declare credentials of kind {kind!r}"
-            )
-        credential_id = self._settings.credentials.get(kind)
-        if not credential_id:
-            if declared[kind].required:
-                raise CredentialError(
-                    f"the agent's settings for {self._spec.type} name no {kind!r} credential"
-                )
-            return {}
-        async with self._parent.services.session_factory() as session:
-            found = await queries.credential_data(
-                session, owner_id=self.owner_id, credential_id=credential_id
-            )
-        if found is None or found[0] != kind:
-            raise CredentialError(f"credential {credential_id} of kind {kind!r} not found")
-        data: dict[str, Any] = decrypt_json(found[1])
-        return data
+        return EngineMemoryAccess(
+            self._parent.services, owner_id=self.owner_id, llm=self.llm,
+            calling_agent=self._agent_id,
+        )  # fmt: skip
+
+    async def credential(self, kind: str) -> dict[str, Any]:
+        return await self.credentials.fields(kind)
+
+    async def recorded_effect(self, key: str) -> Any:
+        return await self._parent.recorded_effect(f"{self._step.step_key}:{key}")
+
+    async def record_effect(self, key: str, value: Any) -> None:
+        await self._parent.record_effect(f"{self._step.step_key}:{key}", value)
+
+    async def service(self, kind: str) -> ServiceClient:
+        return await self.credentials.client(kind, self.http)
+
+    async def connect_address(self, host: str, port: int) -> str:
+        return await self._parent.connect_address(host, port)  # type: ignore[no-any-return]
 
     def add_cost(
         self, *, usd: float | Decimal, input_tokens: int = 0, output_tokens: int = 0
@@ -158,21 +171,34 @@ async def execute_tool(
     attempts = 1 + (settings.retries if settings.retries is not None else spec.retries)
     assert spec.execute is not None
     for attempt in range(1, attempts + 1):
+        retry_after: float | None = None
         try:
             try:
                 result = await asyncio.wait_for(spec.execute(ctx, params, {}), timeout)
             except TimeoutError:
                 raise NodeTimeoutError(f"timed out after {timeout:g}s") from None
-            return params.model_dump(mode="json"), check_ports(spec, arguments, result)
+            ports = ctx.credentials.mask(check_ports(spec, arguments, result))
+            return params.model_dump(mode="json"), ports
         except PauseRequested:
             raise
         except NodeError as exc:
             if not exc.retryable or attempt >= attempts:
-                raise
+                raise _masked(ctx, exc) from None
+            retry_after = exc.retry_after
         except Exception as exc:
             # A handler bug: report it to the model like a failure, after the retries.
             _log.warning("tool %s raised %r", spec.type, exc)
             if attempt >= attempts:
-                raise NodeError(f"{spec.type} failed: {exc!r}") from exc
-        await asyncio.sleep(backoff_seconds(settings.retry_backoff_s, attempt))
+                raise _masked(ctx, NodeError(f"{spec.type} failed: {exc!r}")) from exc
+        await asyncio.sleep(
+            backoff_seconds(settings.retry_backoff_s, attempt, retry_after=retry_after)
+        )
     raise AssertionError("unreachable")
+
+
+def _masked(ctx: ToolContext, exc: NodeError) -> NodeError:
+    """``exc`` with the secrets the tool read masked in its message and details."""
+    if ctx.credentials.secrets:
+        exc.args = (ctx.credentials.mask(str(exc)),)
+        exc.details = ctx.credentials.mask(exc.details)
+    return exc

@@ -9,7 +9,6 @@ from litestar import Controller, get, post
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kyra.agents.approval import decide_run, pending_view
 from kyra.agents.replay import replay_run
 from kyra.agents.trace import build_trace, trace_totals
 from kyra.api.auth import Principal
@@ -17,6 +16,7 @@ from kyra.api.runs import run_read
 from kyra.db.models import Run
 from kyra.db.queries import agents as agent_queries
 from kyra.db.queries import runs as queries
+from kyra.engine.approval import decide_run
 from kyra.engine.services import EngineServices
 
 
@@ -30,13 +30,6 @@ class ReplayCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int | None = Field(None, ge=1, description="Replay against this graph version")
-
-
-async def pending_approval(session: AsyncSession, run: Run) -> list[dict[str, Any]]:
-    """What a paused run waits for a human to decide (empty unless paused for approval)."""
-    if run.status != "paused":
-        return []
-    return [pending_view(r) for r in await agent_queries.pending_approvals(session, run.id)]
 
 
 class AgentRunController(Controller):

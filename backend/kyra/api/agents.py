@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.agents.config import AGENT_TOOL_PREFIX, AgentSettings
+from kyra.agents.memory import SESSION_ID
 from kyra.agents.service import run_agent, run_answer
 from kyra.api.auth import Principal
 from kyra.crypto import encrypt_text
@@ -21,6 +22,7 @@ from kyra.db.models import AgentRun, AiAgent
 from kyra.db.queries import agents as queries
 from kyra.engine.services import EngineServices
 from kyra.errors import ConflictError
+from kyra.memory.schema import MemorySchemaError, parse_memory_schema
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$"
 
@@ -65,6 +67,10 @@ class AgentRunCreate(BaseModel):
     goal: str = Field(min_length=1, max_length=100_000)
     mode: Literal["direct", "tracked", "queue"] = "direct"
     budget_usd: Decimal | None = Field(None, ge=0, le=1_000_000)
+    session_id: str | None = Field(
+        None, pattern=SESSION_ID.pattern, description="Continue this conversation"
+    )
+    temperature: float | None = Field(None, ge=0, le=2, description="Overrides the agent's")
 
 
 def _sealed(secret: str | None) -> str | None:
@@ -135,6 +141,15 @@ async def _check_tools(
         raise ValidationException(detail="agent is invalid", extra=errors)
 
 
+def _memory_schema(raw: dict[str, Any], services: EngineServices) -> dict[str, Any]:
+    """The validated schema with its defaults filled in, or 400 naming each bad key."""
+    try:
+        schema = parse_memory_schema(raw, default_short=services.settings.memory_short_backend)
+    except MemorySchemaError as exc:
+        raise ValidationException(detail="memory_schema is invalid", extra=exc.errors) from None
+    return schema.model_dump(mode="json")
+
+
 class AgentController(Controller):
     path = "/api/agents"
     tags = ["agents"]
@@ -145,8 +160,10 @@ class AgentController(Controller):
         services: EngineServices,
     ) -> dict[str, Any]:  # fmt: skip
         await _check_tools(db_session, services, principal.user_id, data.name, data.tools)
+        fields = data.model_dump(exclude={"settings", "webhook_secret", "memory_schema"})
         agent = AiAgent(
-            owner_id=principal.user_id, **data.model_dump(exclude={"settings", "webhook_secret"}),
+            owner_id=principal.user_id, **fields,
+            memory_schema=_memory_schema(data.memory_schema, services),
             settings=data.settings.model_dump(mode="json"),
             webhook_secret=_sealed(data.webhook_secret),
         )  # fmt: skip
@@ -184,6 +201,8 @@ class AgentController(Controller):
         if "tools" in changes or "name" in changes:
             await _check_tools(db_session, services, principal.user_id, name,
                                changes.get("tools", list(agent.tools)))  # fmt: skip
+        if "memory_schema" in changes:
+            changes["memory_schema"] = _memory_schema(changes["memory_schema"] or {}, services)
         if "webhook_secret" in changes:
             changes["webhook_secret"] = _sealed(changes["webhook_secret"])
         for key, value in changes.items():
@@ -194,8 +213,14 @@ class AgentController(Controller):
         return agent_read(agent)
 
     @delete("/{agent_ref:str}")
-    async def remove(self, agent_ref: str, db_session: AsyncSession, principal: Principal) -> None:
+    async def remove(
+        self, agent_ref: str, db_session: AsyncSession, principal: Principal,
+        services: EngineServices,
+    ) -> None:  # fmt: skip
         agent = await queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
+        # Memories and postgres windows go with the row; other windows are dropped here.
+        short = agent.memory_schema.get("short_backend") or services.settings.memory_short_backend
+        await services.memory.forget_agent(agent.agent_id, short)
         await db_session.delete(agent)
 
     @post("/{agent_ref:str}/run")
@@ -205,8 +230,9 @@ class AgentController(Controller):
     ) -> Response[dict[str, Any]]:  # fmt: skip
         agent = await queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
         started = await run_agent(
-            services, db_session, agent, goal=data.goal, mode=data.mode, budget_usd=data.budget_usd
-        )
+            services, db_session, agent, goal=data.goal, mode=data.mode,
+            budget_usd=data.budget_usd, session_id=data.session_id, temperature=data.temperature,
+        )  # fmt: skip
         if data.mode == "queue":
             body = {"agent_run_id": str(started.agent_run.run_id), "run_id": str(started.run.id),
                     "mode": "queue", "status": started.run.status}  # fmt: skip

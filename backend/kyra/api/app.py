@@ -22,9 +22,11 @@ from kyra.api.credentials import CredentialController
 from kyra.api.deps import provide_db_session, provide_principal, provide_services
 from kyra.api.editor import EditorController
 from kyra.api.errors import EXCEPTION_HANDLERS
+from kyra.api.files import FileController
 from kyra.api.graphs import GraphController
 from kyra.api.hooks import HookController
 from kyra.api.nodes import NodesController
+from kyra.api.oauth import OAuthController
 from kyra.api.runs import RunController
 from kyra.api.system import SystemController, WebController
 from kyra.api.triggers import TriggerController
@@ -37,7 +39,9 @@ def _optional_routes() -> list[Any]:
     import importlib
 
     routes: list[Any] = []
-    for name in ("kyra.api.llm", "kyra.api.analytics", "kyra.api.agents", "kyra.api.agent_runs"):
+    modules = ("kyra.api.llm", "kyra.api.analytics", "kyra.api.agents", "kyra.api.agent_runs",
+               "kyra.api.memory")  # fmt: skip
+    for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -62,10 +66,9 @@ def create_app(
         if services is not None:  # owned by the caller
             yield
             return
-        import kyra.worker.actors  # noqa: F401  (builds the broker the dispatcher sends to)
-        from kyra.worker.runtime import DramatiqDispatcher, build_services
+        from kyra.wiring import build_services
 
-        app.state.services = await build_services(settings, dispatcher=DramatiqDispatcher())
+        app.state.services = build_services(settings)
         # Everything loaded so far lives as long as the process: keep the cyclic collector
         # from walking it again and again, which shows up as latency spikes under load.
         gc.collect()
@@ -86,6 +89,8 @@ def create_app(
             TriggerController,
             ChannelController,
             CredentialController,
+            FileController,
+            OAuthController,
             *_optional_routes(),
             WebController,
         ],

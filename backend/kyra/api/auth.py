@@ -22,6 +22,9 @@ PUBLIC = frozenset(
         "/health",
         "/hooks/{path:path}",
         "/channels/{kind:str}/{deployment_id:uuid}",
+        # The OAuth2 provider sends the browser here: it carries no key, and is guarded by a
+        # single-use state bound (by an HttpOnly cookie) to the browser that started it.
+        "/api/oauth/callback",
         "/",
         "/{path:path}",
     }

@@ -6,20 +6,49 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from pydantic import ValidationError
 
-from kyra.errors import ConflictError, GraphInvalidError, KyraError, NotFoundError
+from kyra.db.errors import is_unavailable
+from kyra.errors import (
+    ConflictError,
+    CredentialInvalidError,
+    FileTooLargeError,
+    GraphInvalidError,
+    KyraError,
+    NotFoundError,
+    UnavailableError,
+)
 
 _log = logging.getLogger("kyra.api")
 
 
-def _json(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> Response[Any]:
+def _json(
+    status: int,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
     body: dict[str, Any] = {"status_code": status, "detail": detail}
     if errors is not None:
         body["errors"] = errors
-    return Response(body, status_code=status, media_type=MediaType.JSON)
+    return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+def _unavailable(detail: str, retry_after_s: int) -> Response[Any]:
+    return _json(503, detail, headers={"Retry-After": str(retry_after_s)})
+
+
+def _outage(exc: BaseException) -> str | None:
+    """Which server an exception says is unreachable (``database``, ``Redis``), if any."""
+    if isinstance(exc, BaseExceptionGroup):
+        return next(filter(None, map(_outage, exc.exceptions)), None)
+    if isinstance(exc, redis.RedisError):
+        return "Redis"
+    return "database" if is_unavailable(exc) else None
 
 
 def _field_of(location: str) -> str:
@@ -49,12 +78,22 @@ def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
 
 
 def handle_kyra(_: Request[Any, Any, Any], exc: KyraError) -> Response[Any]:
+    if isinstance(exc, UnavailableError):
+        return _unavailable(str(exc), exc.retry_after_s)
     if isinstance(exc, GraphInvalidError):
         return _json(422, "graph is invalid", [e.as_dict() for e in exc.errors])
+    if isinstance(exc, CredentialInvalidError):
+        errors = [
+            {"node_id": None, "field": p["field"], "code": "invalid_field", "message": p["message"]}
+            for p in exc.problems
+        ]
+        return _json(422, str(exc), errors)
     if isinstance(exc, NotFoundError):
         return _json(404, str(exc))
     if isinstance(exc, ConflictError):
         return _json(409, str(exc))
+    if isinstance(exc, FileTooLargeError):
+        return _json(413, str(exc))
     return _json(400, str(exc))
 
 
@@ -72,6 +111,10 @@ def handle_pydantic(_: Request[Any, Any, Any], exc: ValidationError) -> Response
 
 
 def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    server = _outage(exc)
+    if server is not None:
+        _log.warning("request failed: the %s is unavailable (%r)", server, exc)
+        return _unavailable(f"the {server} is unavailable; retry shortly", 5)
     _log.exception("unhandled error", exc_info=exc)
     return _json(500, "internal server error")
 

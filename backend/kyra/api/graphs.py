@@ -14,6 +14,7 @@ from kyra.api.hooks import forget_targets
 from kyra.api.triggers import graph_schedules
 from kyra.db.models import Graph
 from kyra.db.queries import graphs as queries
+from kyra.db.queries.polls import list_polls, poll_read
 from kyra.engine.services import EngineServices
 from kyra.errors import GraphInvalidError
 from kyra.graph.document import GraphSettings
@@ -79,6 +80,7 @@ async def graph_read(
             for h in hooks
         ],
         "schedules": await graph_schedules(session, graph.id),
+        "polls": [poll_read(p) for p in await list_polls(session, graph_id=graph.id)],
     }
 
 
@@ -98,8 +100,9 @@ class GraphController(Controller):
     ) -> dict[str, Any]:  # fmt: skip
         document = checked_document(data, services)
         graph = await queries.create_graph(
-            db_session, owner_id=principal.user_id, document=document
-        )
+            db_session, owner_id=principal.user_id, document=document,
+            triggers=services.registry.service_triggers(),
+        )  # fmt: skip
         return await graph_read(db_session, request, graph)
 
     @get("/")
@@ -129,7 +132,9 @@ class GraphController(Controller):
     ) -> dict[str, Any]:  # fmt: skip
         document = checked_document(data, services)
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
-        await queries.save_version(db_session, graph, document)
+        await queries.save_version(
+            db_session, graph, document, triggers=services.registry.service_triggers()
+        )
         await db_session.refresh(graph)
         forget_targets()
         return await graph_read(db_session, request, graph)
@@ -137,7 +142,7 @@ class GraphController(Controller):
     @patch("/{graph_id:uuid}")
     async def update(
         self, graph_id: uuid.UUID, data: GraphUpdate, request: Request[Any, Any, Any],
-        db_session: AsyncSession, principal: Principal,
+        db_session: AsyncSession, principal: Principal, services: EngineServices,
     ) -> dict[str, Any]:  # fmt: skip
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
         version = await queries.latest_version(db_session, graph.id)
@@ -147,7 +152,9 @@ class GraphController(Controller):
         if changes.keys() - {"settings"} or changes.get("settings") != version.document.get(
             "settings"
         ):
-            await queries.save_version(db_session, graph, document)
+            await queries.save_version(
+                db_session, graph, document, triggers=services.registry.service_triggers()
+            )
             await db_session.refresh(graph)
             forget_targets()
         return await graph_read(db_session, request, graph)

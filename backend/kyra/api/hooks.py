@@ -13,17 +13,20 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar import Controller, Request, Response, route
 from litestar.enums import HttpMethod
 
+from kyra.api.inbound import receive_inbound
 from kyra.crypto import decrypt_text
 from kyra.db.models import TERMINAL_RUN, Graph, GraphVersion, Run, Webhook
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as run_queries
 from kyra.db.queries import webhooks as webhook_queries
+from kyra.db.queries.graphs import INBOUND
+from kyra.engine.inline import save_run_result
 from kyra.engine.services import EngineServices
 from kyra.engine.start import Started, start_run
 from kyra.errors import NotFoundError
@@ -241,6 +244,8 @@ class HookController(Controller):
             raw = await read_body(request, settings.webhook_max_body_bytes)
         except PayloadTooLargeError:
             return _error(413, f"body is larger than {settings.webhook_max_body_bytes} bytes")
+        if target.hook.reply_mode == INBOUND:
+            return await receive_inbound(services, target, request, raw)
         try:
             key = _run_key(target, request, raw, settings.webhook_tolerance_seconds)
         except SignatureError as exc:
@@ -286,15 +291,19 @@ async def _run_sync(
 async def _record_running(
     services: EngineServices, target: HookTarget, trigger: dict[str, Any], run_id: uuid.UUID
 ) -> None:
-    """A visible ``running`` row for a run still in memory (the final write replaces it)."""
+    """A visible ``running`` row for a run still in memory, leased by this process until the
+    final write replaces it (or the reaper fails it if this process dies first)."""
     now = datetime.now(UTC)
     row = {
         "id": run_id, "owner_id": target.graph.owner_id, "graph_id": target.graph.id,
         "graph_version_id": target.version.id, "status": "running", "mode": "sync",
         "trigger_kind": "webhook", "trigger": trigger, "created_at": now, "started_at": now,
+        "lease_owner": services.instance_id,
+        "lease_expires_at": now + timedelta(seconds=services.settings.lease_seconds),
     }  # fmt: skip
     async with services.session_factory() as session, session.begin():
         await webhook_queries.insert_placeholder(session, row)
+    services.sync_leases.hold(run_id)
 
 
 async def _keep_handed_out(
@@ -303,16 +312,12 @@ async def _keep_handed_out(
     """Store the run once it ends if its save policy did not (its id was handed out)."""
     try:
         started = await task
+        if started.result is not None and not started.result.saved:
+            await save_run_result(services, started.result)
     except Exception:
         _log.exception("webhook run %s ended outside the engine", run_id)
-        async with services.session_factory() as session, session.begin():
-            await webhook_queries.fail_placeholder(session, run_id)
-        return
-    if started.result is None:
-        return
-    async with services.session_factory() as session, session.begin():
-        if await webhook_queries.is_placeholder(session, run_id):
-            await run_queries.insert_finished(session, started.result.run, started.result.node_runs)
+    finally:
+        services.sync_leases.release(run_id)
 
 
 async def _replayed(services: EngineServices, run: Run) -> Response[Any]:

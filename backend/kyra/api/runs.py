@@ -17,12 +17,12 @@ from litestar.types import SSEData
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kyra.agents.approval import pending_in
 from kyra.api.auth import Principal
 from kyra.db.models import TERMINAL_RUN, Run, RunStatus
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as queries
 from kyra.engine import control
+from kyra.engine.approval import pending_approval, pending_in
 from kyra.engine.hooks import run_channel
 from kyra.engine.services import EngineServices
 from kyra.engine.start import start_run
@@ -76,8 +76,6 @@ class RerunCreate(BaseModel):
 
 
 async def run_read(session: AsyncSession, run: Run) -> dict[str, Any]:
-    from kyra.api.agent_runs import pending_approval
-
     version = await queries.version_number(session, run.graph_version_id)
     view = queries.run_view(
         run, version=version, node_runs=await queries.list_node_runs(session, run.id)
@@ -226,32 +224,30 @@ class RunController(Controller):
         services: EngineServices,
     ) -> ServerSentEvent:
         run = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
-        snapshot = await run_read(db_session, run)
-        return ServerSentEvent(_event_stream(services, snapshot))
+        return ServerSentEvent(_event_stream(services, run.id))
 
 
 async def _event_stream(
-    services: EngineServices, snapshot: dict[str, Any]
+    services: EngineServices, run_id: uuid.UUID
 ) -> AsyncGenerator[SSEData, None]:
-    """Snapshot first, then live changes until the run is final (a re-read closes any gap)."""
+    """The run as a snapshot, then its live changes until it is final.
+
+    The stream subscribes before it reads the snapshot, so no change made after the snapshot
+    can be missed (a change made just before it may arrive twice, which is harmless).
+    """
     import redis.asyncio as aioredis
 
-    yield {"event": "snapshot", "data": json.dumps(snapshot, default=str)}
-    if snapshot["status"] in TERMINAL_RUN:
-        return
     client = aioredis.Redis.from_url(services.settings.redis_url)
     pubsub = client.pubsub()
-    await pubsub.subscribe(run_channel(snapshot["id"]))
     try:
+        await pubsub.subscribe(run_channel(run_id))
         async with services.session_factory() as session:
-            run = await session.get(Run, uuid.UUID(snapshot["id"]))
-            if run is not None and run.status != snapshot["status"]:
-                yield {
-                    "event": "snapshot",
-                    "data": json.dumps(await run_read(session, run), default=str),
-                }
-                if run.status in TERMINAL_RUN:
-                    return
+            run = await session.get(Run, run_id)
+            assert run is not None
+            snapshot = await run_read(session, run)
+        yield {"event": "snapshot", "data": json.dumps(snapshot, default=str)}
+        if snapshot["status"] in TERMINAL_RUN:
+            return
         while True:
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=15.0)
             if message is None:

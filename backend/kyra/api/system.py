@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from sqlalchemy import text
 
 from kyra.api.auth import Principal
 from kyra.engine.services import EngineServices
+from kyra.errors import UnavailableError
 
 #: Where the built web app lives (``npm run build`` in frontend/).
 WEB_DIR = Path(__file__).resolve().parents[3] / "frontend" / "dist"
@@ -24,19 +27,31 @@ class SystemController(Controller):
     async def health(self, services: EngineServices) -> Response[dict[str, Any]]:
         import redis.asyncio as aioredis
 
+        timeout = services.settings.redis_timeout_seconds
         status = {"status": "ok", "database": "ok", "redis": "ok"}
         try:
             async with services.session_factory() as session:
-                await session.execute(text("SELECT 1"))
+                await asyncio.wait_for(session.execute(text("SELECT 1")), timeout)
         except Exception:
             status["database"] = status["status"] = "unavailable"
+        client = aioredis.Redis.from_url(
+            services.settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
         try:
-            client = aioredis.Redis.from_url(services.settings.redis_url)
             await client.ping()
-            await client.aclose()
         except Exception:
             status["redis"] = status["status"] = "unavailable"
+        finally:
+            await client.aclose()
         return Response(status, status_code=200 if status["status"] == "ok" else 503)
+
+    @get("/api/queue")
+    async def queue(self, services: EngineServices) -> dict[str, Any]:
+        """The queue's backlog: messages waiting, delayed and dead-lettered, the oldest
+        waiting message's age, and the backlog limit beyond which queue runs are refused."""
+        if services.dispatcher is None:
+            raise UnavailableError("this process has no queue")
+        return dataclasses.asdict(await services.dispatcher.stats())
 
     @get("/api/me")
     async def me(self, principal: Principal) -> dict[str, Any]:

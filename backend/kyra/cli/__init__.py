@@ -37,6 +37,23 @@ def build_parser() -> argparse.ArgumentParser:
     create = api_key_commands.add_parser("create", help="print a new API key of the admin user")
     create.add_argument("--name", required=True, help="label telling this key apart")
 
+    credentials = commands.add_parser("credentials", help="administer stored credentials")
+    credential_commands = credentials.add_subparsers(dest="action", required=True, metavar="ACTION")
+    rotate = credential_commands.add_parser(
+        "rotate-key",
+        help="re-encrypt every stored secret with the first key of the key ring",
+        description="Re-encrypt credentials and secrets with the first key of KYRA_SECRET_KEY "
+        "(or of the key file). Safe while everything runs; see docs/operations.md.",
+    )
+    rotate.add_argument(
+        "--new-key", action="store_true", help="first put a new key in front of the key file"
+    )
+    rotate.add_argument(
+        "--drop-old-keys",
+        action="store_true",
+        help="afterwards keep only the first key in the key file",
+    )
+
     graphs = commands.add_parser("graphs", help="import and export graph JSON files")
     graph_commands = graphs.add_subparsers(dest="action", required=True, metavar="ACTION")
     imp = graph_commands.add_parser(
@@ -96,6 +113,10 @@ def _run(args: argparse.Namespace) -> int:
         from kyra.cli.database import create_key, migrate
 
         return migrate(settings) if args.command == "migrate" else create_key(settings, args.name)
+    if args.command == "credentials":
+        from kyra.cli.credentials import rotate_key
+
+        return rotate_key(settings, new_key=args.new_key, drop_old_keys=args.drop_old_keys)
     from kyra.cli.graphs import export_graphs, import_graphs
 
     if args.action == "import":

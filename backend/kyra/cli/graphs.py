@@ -102,12 +102,15 @@ def _read_document(path: Path) -> dict[str, Any]:
 async def _import_one(settings: Settings, document: dict[str, Any]) -> str:
     async with admin_session(settings) as (session, admin_id):
         graph = await find_graph_by_name(session, owner_id=admin_id, name=document["name"])
+        triggers = default_registry().service_triggers()
         if graph is None:
-            graph = await create_graph(session, owner_id=admin_id, document=document)
+            graph = await create_graph(
+                session, owner_id=admin_id, document=document, triggers=triggers
+            )
             return f"created graph {graph.name!r} ({graph.id}), version 1"
         if (await latest_version(session, graph.id)).document == document:
             return f"graph {graph.name!r} unchanged (version {graph.version})"
-        version = await save_version(session, graph, document)
+        version = await save_version(session, graph, document, triggers=triggers)
         return f"saved graph {graph.name!r} ({graph.id}) as version {version.version}"
 
 

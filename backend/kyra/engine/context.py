@@ -10,13 +10,15 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from sqlalchemy import select
 
-from kyra.db.models import Credential
+from kyra.credentials import ServiceClient
+from kyra.db.queries import runs as run_queries
 from kyra.engine import templating
+from kyra.engine.credentials import CredentialSource
 from kyra.engine.runner import RunScope, check_ports, render_params, validate_params
 from kyra.engine.services import EngineServices
-from kyra.errors import CredentialError, NodeError, SandboxError
+from kyra.errors import NodeError, SandboxError
+from kyra.files.owned import OwnerFiles
 
 #: Deepest nesting of sub-graph runs (loops and sub-graphs inside sub-graphs).
 MAX_DEPTH = 5
@@ -50,6 +52,14 @@ class EngineNodeContext:
         self._cost = Decimal(0)
         self._input_tokens = 0
         self._output_tokens = 0
+        self._loaded_effects: dict[str, Any] | None = None
+        self.credentials = CredentialSource(
+            services,
+            owner_id=scope.owner_id,
+            spec=scope.graph.specs[node_id],
+            attached=scope.graph.nodes[node_id].credentials,
+            missing=f"node {node_id} needs a {{kind!r}} credential",
+        )
 
     @property
     def cost(self) -> tuple[Decimal, int, int]:
@@ -68,6 +78,17 @@ class EngineNodeContext:
         return self.services.http
 
     @cached_property
+    def files(self) -> OwnerFiles:
+        return OwnerFiles(
+            self.services.files,
+            self.services.session_factory,
+            owner_id=self.scope.owner_id,
+            run_id=self.scope.run_id,
+            node_id=self.node_id,
+            max_bytes=self.services.settings.max_file_bytes,
+        )
+
+    @cached_property
     def llm(self) -> Any:
         """LLM calls accounted to this node run and held to the run's budget."""
         from kyra.services.llm import RunLLM
@@ -83,28 +104,41 @@ class EngineNodeContext:
             budget_usd=self.scope.budget_usd,
         )
 
-    async def credential(self, kind: str) -> dict[str, Any]:
-        from kyra.crypto import decrypt_json
+    @cached_property
+    def memory(self) -> Any:
+        """Saved agents' memories, embedding costs booked to this node run."""
+        from kyra.memory.access import EngineMemoryAccess
 
-        spec = self.scope.graph.specs[self.node_id]
-        declared = {c.kind: c for c in spec.credentials}
-        if kind not in declared:
-            raise CredentialError(f"{spec.type} does not declare credentials of kind {kind!r}")
-        credential_id = self.scope.graph.nodes[self.node_id].credentials.get(kind)
-        if not credential_id:
-            if declared[kind].required:
-                raise CredentialError(f"node {self.node_id} needs a {kind!r} credential")
-            return {}
-        async with self.services.session_factory() as session:
-            row = await session.scalar(
-                select(Credential).where(
-                    Credential.id == _as_uuid(credential_id),
-                    Credential.owner_id == self.scope.owner_id,
-                )
-            )
-        if row is None or row.kind != kind:
-            raise CredentialError(f"credential {credential_id} of kind {kind!r} not found")
-        return decrypt_json(row.data_enc)
+        return EngineMemoryAccess(
+            self.services, owner_id=self.scope.owner_id, llm=self.llm, calling_agent=None
+        )
+
+    async def credential(self, kind: str) -> dict[str, Any]:
+        return await self.credentials.fields(kind)
+
+    async def recorded_effect(self, key: str) -> Any:
+        return (await self._effects()).get(key)
+
+    async def record_effect(self, key: str, value: Any) -> None:
+        effects = await self._effects()
+        effects[key] = value
+        if self.node_run_id is not None:
+            async with self.services.session_factory() as session, session.begin():
+                await run_queries.record_node_run_effect(session, self.node_run_id, key, value)
+
+    async def _effects(self) -> dict[str, Any]:
+        if self.node_run_id is None:  # inline: the run lives in memory
+            return self.scope.effects.setdefault(self.node_id, {})
+        if self._loaded_effects is None:
+            async with self.services.session_factory() as session:
+                self._loaded_effects = await run_queries.node_run_effects(session, self.node_run_id)
+        return self._loaded_effects
+
+    async def service(self, kind: str) -> ServiceClient:
+        return await self.credentials.client(kind, self.http)
+
+    async def connect_address(self, host: str, port: int) -> str:
+        return await self.services.connect_address(host, port)
 
     def add_cost(
         self, *, usd: float | Decimal, input_tokens: int = 0, output_tokens: int = 0
@@ -155,9 +189,9 @@ class EngineNodeContext:
         return await run_agent_node(self, config, goal)
 
     async def request_approval(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        from kyra.agents.approval import node_approval
+        from kyra.engine.approval import node_approval
 
-        return await node_approval(self, dict(request))
+        return await node_approval(self.services, self.node_run_id, self.node_id, dict(request))
 
     async def run_code(self, code: str, data: Any, *, limits: Mapping[str, Any]) -> Any:
         from kyra.sandbox import SandboxLimits, run_python, sandbox_backend
@@ -169,10 +203,3 @@ class EngineNodeContext:
             )
         result = await run_python(code, data, limits=SandboxLimits(**dict(limits)))
         return result.result
-
-
-def _as_uuid(value: str) -> UUID | None:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return None

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.db.models import GraphVersion, NodeRun, Run
 from kyra.db.queries import runs as run_queries
 from kyra.db.queries.llm import recount_budget
-from kyra.engine.inline import cancel_inline, execute_scope, save_run_result
+from kyra.engine.inflight import cancel_inline
+from kyra.engine.inline import execute_scope, save_run_result
 from kyra.engine.runner import RunScope
 from kyra.engine.scheduler import CompiledGraph, NodeState
 from kyra.engine.services import EngineServices
@@ -30,29 +35,54 @@ async def cancel_run(services: EngineServices, run_id: uuid.UUID) -> None:
     await services.hooks.run_changed(view)
 
 
+@dataclass
+class Resumed:
+    """A run set running again, with the node runs to send once its transaction commits."""
+
+    view: dict[str, Any]
+    node_run_ids: list[uuid.UUID]
+
+
+async def resume_locked(
+    session: AsyncSession, run: Run, *, queue: str, budget_usd: Decimal | None = None
+) -> Resumed:
+    """Inside the transaction holding ``run``'s lock: set the paused run running on the workers
+    of ``queue`` (optionally with a new budget); paused node runs start a fresh attempt."""
+    run.status, run.pause_reason, run.mode, run.finished_at = "running", None, "queue", None
+    run.queue = queue
+    if budget_usd is not None:
+        run.budget_usd = budget_usd
+    node_run_ids = await run_queries.requeue_paused(session, run.id)
+    # Nothing of the run executes while it is paused: drop reservations of crashed calls.
+    await recount_budget(session, run.id)
+    return Resumed(run_queries.run_view(run), node_run_ids)
+
+
+async def announce_resumed(services: EngineServices, resumed: Resumed) -> None:
+    """After commit: send the resumed run's work and publish its new status."""
+    assert services.dispatcher is not None
+    run_id = uuid.UUID(resumed.view["id"])
+    for node_run_id in resumed.node_run_ids:
+        await services.dispatcher.execute_node(node_run_id)
+    if not resumed.node_run_ids:
+        await services.dispatcher.advance_run(run_id)
+    await services.hooks.run_changed(resumed.view)
+
+
 async def resume_run(
     services: EngineServices, run_id: uuid.UUID, *, budget_usd: Decimal | None = None
 ) -> None:
-    """Continue a paused run on the workers (optionally with a new budget); paused node runs
-    start a fresh attempt."""
+    """Continue a paused run on the workers (optionally with a new budget)."""
     if services.dispatcher is None:
         raise ConflictError("no queue is configured to resume runs on")
     async with services.session_factory() as session, session.begin():
         run = await run_queries.lock_run(session, run_id)
         if run is None or run.status != "paused":
             raise ConflictError("only paused runs can be resumed")
-        run.status, run.pause_reason, run.mode, run.finished_at = "running", None, "queue", None
-        if budget_usd is not None:
-            run.budget_usd = budget_usd
-        node_run_ids = await run_queries.requeue_paused(session, run_id)
-        # Nothing of the run executes while it is paused: drop reservations of crashed calls.
-        await recount_budget(session, run_id)
-        view = run_queries.run_view(run)
-    for node_run_id in node_run_ids:
-        services.dispatcher.execute_node(node_run_id)
-    if not node_run_ids:
-        services.dispatcher.advance_run(run_id)
-    await services.hooks.run_changed(view)
+        resumed = await resume_locked(
+            session, run, queue=services.dispatcher.queue_name, budget_usd=budget_usd
+        )
+    await announce_resumed(services, resumed)
 
 
 async def rerun_from(
@@ -121,11 +151,12 @@ async def start_prefilled(
         return result.run
     if services.dispatcher is None:
         raise ConflictError("no queue is configured to run on")
+    run.queue = services.dispatcher.queue_name
     async with services.session_factory() as session, session.begin():
         session.add(run)
         await session.flush()
         session.add_all(prefilled)
-    services.dispatcher.advance_run(run.id)
+    await services.dispatcher.advance_run(run.id)
     return run
 
 

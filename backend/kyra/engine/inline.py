@@ -7,28 +7,32 @@ which is what makes ``sync`` webhooks fast. Sub-graph calls from any mode run th
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from kyra.db.errors import is_unavailable
 from kyra.db.models import Graph, GraphVersion, NodeRun, NodeRunRow, Run
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as run_queries
+from kyra.engine.inflight import InlineControl, register, unregister
 from kyra.engine.runner import (
     Outcome,
     RunScope,
     attempt_node,
     backoff_seconds,
+    error_dict,
     max_attempts,
     routed_ports,
 )
 from kyra.engine.scheduler import NodeState, plan, primary_output
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import compiled_version
-from kyra.errors import NotFoundError
+from kyra.errors import NotFoundError, RunCancelledError, UnstorableValueError
 
-_running: dict[uuid.UUID, asyncio.Task[Any]] = {}
+_log = logging.getLogger("kyra.engine")
 
 
 @dataclass
@@ -38,6 +42,8 @@ class RunResult:
     run: Run
     node_runs: list[NodeRun | NodeRunRow]
     children: list[RunResult] = field(default_factory=list)
+    #: Whether the run and its records were stored.
+    saved: bool = False
 
     @property
     def run_id(self) -> uuid.UUID:
@@ -88,7 +94,7 @@ async def _attempt_with_retries(
         outcome = await attempt_node(services, scope, node_id, attempt=attempt)
         if outcome.status != "failed" or not outcome.retryable or attempt >= attempts:
             return outcome, attempt
-        await asyncio.sleep(backoff_seconds(backoff, attempt))
+        await asyncio.sleep(backoff_seconds(backoff, attempt, retry_after=outcome.retry_after))
         attempt += 1
 
 
@@ -108,11 +114,47 @@ def run_output(scope: RunScope) -> dict[str, Any]:
     }
 
 
-async def execute_scope(services: EngineServices, scope: RunScope, run: Run) -> RunResult:
-    """Drive ``scope`` to completion in memory, filling ``run`` with the final status."""
+async def _gather_attempts(
+    services: EngineServices, scope: RunScope, ready: list[str], control: InlineControl
+) -> list[tuple[Outcome, int]]:
+    """Attempt the ready nodes concurrently; a node stopped by a cancel comes back cancelled."""
+    tasks = [
+        asyncio.ensure_future(_attempt_with_retries(services, scope, node_id)) for node_id in ready
+    ]
+    control.tasks.update(tasks)
+    try:
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        control.tasks.difference_update(tasks)
+    outcomes: list[tuple[Outcome, int]] = []
+    for node_id, result in zip(ready, results, strict=True):
+        if isinstance(result, asyncio.CancelledError) and control.cancelled:
+            outcomes.append((_cancelled(scope, node_id), 1))
+        elif isinstance(result, BaseException):
+            raise result
+        else:
+            outcomes.append(result)
+    return outcomes
+
+
+def _cancelled(scope: RunScope, node_id: str) -> Outcome:
+    now = datetime.now(UTC)
+    error = error_dict(RunCancelledError("the run was cancelled while this node ran"))
+    return Outcome(status="cancelled", inputs={}, error=error, started_at=now, finished_at=now)
+
+
+async def execute_scope(
+    services: EngineServices, scope: RunScope, run: Run, control: InlineControl | None = None
+) -> RunResult:
+    """Drive ``scope`` to completion in memory, filling ``run`` with the final status.
+
+    ``control`` lets another task cancel the run: the nodes in flight stop, and the run ends
+    ``cancelled`` with the records of what ran.
+    """
+    control = control or InlineControl()
     records: list[NodeRun | NodeRunRow] = []
     children: list[RunResult] = []
-    while True:
+    while not control.cancelled:
         step = plan(scope.graph, scope.states)
         for node_id in step.skipped:
             scope.states[node_id] = NodeState("skipped")
@@ -126,9 +168,7 @@ async def execute_scope(services: EngineServices, scope: RunScope, run: Run) -> 
             )
         if step.failed_nodes or step.done or not step.ready:
             break
-        results = await asyncio.gather(
-            *(_attempt_with_retries(services, scope, n) for n in step.ready)
-        )
+        results = await _gather_attempts(services, scope, step.ready, control)
         paused = False
         for node_id, (outcome, attempt) in zip(step.ready, results, strict=True):
             ports = routed_ports(outcome, scope.graph, node_id)
@@ -147,7 +187,11 @@ async def execute_scope(services: EngineServices, scope: RunScope, run: Run) -> 
             paused = paused or outcome.status == "paused"
         if paused:
             break
-    _finish(run, scope, step.failed_nodes, records)
+    if control.cancelled:
+        run.status, run.finished_at = "cancelled", datetime.now(UTC)
+        run.output = run_output(scope)
+    else:
+        _finish(run, scope, step.failed_nodes, records)
     return RunResult(run, records, children)
 
 
@@ -182,9 +226,11 @@ async def run_graph_inline(
     run: Run,
     persisted: bool = False,
 ) -> RunResult:
-    """Run ``run`` (a new row, or one already ``persisted``) in ``sync`` mode and record it.
+    """Run ``run`` (a new row, or one already ``persisted`` and leased) in ``sync`` mode and
+    record it.
 
-    A run that is not yet persisted is written only if the graph's ``save_runs`` allows.
+    A run that is not yet persisted is written only if the graph's ``save_runs`` allows; a
+    persisted one keeps its lease renewed until its result is stored.
     """
     compiled = compiled_version(services, version)
     now = datetime.now(UTC)
@@ -193,28 +239,50 @@ async def run_graph_inline(
         run.id, graph.owner_id, graph.id, version.version, "sync", run.trigger, compiled, now,
         budget_usd=run.budget_usd,
     )  # fmt: skip
-    task = asyncio.current_task()
-    if task is not None:
-        _running[run.id] = task
+    control = register(run.id)
+    if persisted:
+        services.sync_leases.hold(run.id)
     try:
-        result = await execute_scope(services, scope, run)
-    except asyncio.CancelledError:
-        run.status, run.finished_at = "cancelled", datetime.now(UTC)
-        await save_run_result(services, RunResult(run, []))
-        raise
+        result = await execute_scope(services, scope, run, control)
+        if persisted or _should_save(graph, result):
+            await save_run_result(services, result)
     finally:
-        _running.pop(run.id, None)
-    if persisted or _should_save(graph, result):
-        await save_run_result(services, result)
+        unregister(run.id)
+        services.sync_leases.release(run.id)
     return result
 
 
 async def save_run_result(services: EngineServices, result: RunResult) -> None:
-    """Store a finished inline run with its node runs and child runs, in one transaction."""
-    async with services.session_factory() as session, session.begin():
-        await run_queries.insert_finished(session, result.run, result.node_runs)
-        for child in result.children:
-            await save_child_run(session, child)
+    """Store a finished inline run with its node runs and child runs, in one transaction.
+
+    While the database is unreachable the write is retried for a while; a result the database
+    refuses is stored as a failed run without the refused values. If the write never succeeds,
+    a stored run's lease expires and the reaper fails it.
+    """
+    deadline = asyncio.get_running_loop().time() + services.settings.lease_seconds / 2
+    pause, refused = 0.2, False
+    while True:
+        try:
+            async with services.session_factory() as session, session.begin():
+                if not await run_queries.insert_finished(session, result.run, result.node_runs):
+                    _log.warning("run %s was already final; its result is dropped", result.run.id)
+                    return
+                for child in result.children:
+                    await save_child_run(session, child)
+            result.saved = True
+            return
+        except Exception as exc:
+            if not is_unavailable(exc):
+                if refused:
+                    raise
+                _log.warning("run %s: result refused by the database: %s", result.run.id, exc)
+                _strip_unstorable(result, exc)
+                refused = True
+                continue
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 async def save_child_run(session: Any, result: RunResult) -> None:
@@ -224,13 +292,16 @@ async def save_child_run(session: Any, result: RunResult) -> None:
         await save_child_run(session, child)
 
 
-def cancel_inline(run_id: uuid.UUID) -> bool:
-    """Cancel an inline run executing in this process; False if it is not here."""
-    task = _running.get(run_id)
-    if task is None:
-        return False
-    task.cancel()
-    return True
+def _strip_unstorable(result: RunResult, exc: Exception) -> None:
+    """Turn a result the database refused into a failed run without payloads (errors kept)."""
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    error = error_dict(UnstorableValueError(f"the run's results could not be stored: {reason}"))
+    run = result.run
+    run.status, run.output, run.error = "failed", None, error
+    run.finished_at = run.finished_at or datetime.now(UTC)
+    for record in result.node_runs:
+        record.inputs = record.params = record.output = None
+    result.children.clear()
 
 
 async def run_child_graph(

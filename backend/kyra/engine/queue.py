@@ -13,33 +13,37 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kyra.db.errors import is_unavailable
 from kyra.db.models import Graph, NodeRun, Run
 from kyra.db.queries import runs as run_queries
+from kyra.engine.dispatch import Dispatcher
 from kyra.engine.inline import run_output, save_child_run
 from kyra.engine.runner import (
     Outcome,
     RunScope,
     attempt_node,
     backoff_seconds,
+    error_dict,
     max_attempts,
     routed_ports,
 )
 from kyra.engine.scheduler import NodeState, plan
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import load_compiled
+from kyra.errors import UnstorableValueError
 
 _log = logging.getLogger("kyra.engine")
 _REAPER_LOCK = 726173
 
 
-def _dispatcher(services: EngineServices) -> Any:
+def _dispatcher(services: EngineServices) -> Dispatcher:
     if services.dispatcher is None:
         raise RuntimeError("queue mode needs a dispatcher (is a broker configured?)")
     return services.dispatcher
@@ -124,7 +128,7 @@ async def _announce(
     kept = advanced.ready[0] if keep_one and advanced.ready else None
     for node_run_id in advanced.ready:
         if node_run_id != kept:
-            _dispatcher(services).execute_node(node_run_id)
+            await _dispatcher(services).execute_node(node_run_id)
     for row in advanced.changed:
         await services.hooks.node_changed(advanced.run_id, run_queries.node_run_view(row))
     if advanced.view is not None:
@@ -257,47 +261,99 @@ async def _mark_cancelled(services: EngineServices, claimed: NodeRun, worker_id:
         )
 
 
+@dataclass
+class _Stored:
+    """What recording one outcome changed, to announce after its transaction commits."""
+
+    row: NodeRun
+    advanced: Advanced | None = None
+    following: Claimed | None = None
+    paused_view: dict[str, Any] | None = None
+
+
 async def _record(
     services: EngineServices, scope: RunScope, claimed: NodeRun, outcome: Outcome, worker_id: str
 ) -> Claimed | None:
     """Record the attempt and, once the node is final, advance the run and claim the next ready
-    node for this worker, all in one transaction (one commit per node)."""
+    node for this worker, all in one transaction (one commit per node).
+
+    A result the database refuses fails the node once (never a re-run); while the database is
+    unreachable the write is retried for up to half a lease, after which the lease expires and
+    the node runs again elsewhere (at least once, with the same idempotency key).
+    """
     retry_in: float | None = None
     retryable = outcome.status == "failed" and outcome.retryable
     if retryable and claimed.attempt < max_attempts(scope, claimed.node_id):
         backoff = scope.graph.nodes[claimed.node_id].settings.retry_backoff_s
-        retry_in = backoff_seconds(backoff, claimed.attempt)
+        retry_in = backoff_seconds(backoff, claimed.attempt, retry_after=outcome.retry_after)
+    deadline = asyncio.get_running_loop().time() + services.settings.lease_seconds / 2
+    pause, refused = 0.2, False
+    while True:
+        try:
+            stored = await _store(services, scope, claimed, outcome, worker_id, retry_in)
+            break
+        except Exception as exc:
+            if not is_unavailable(exc):
+                if refused:
+                    raise
+                _log.warning("node run %s: result refused by the database: %s", claimed.id, exc)
+                outcome, retry_in, refused = _unstorable(outcome, exc), None, True
+                continue
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
+    if stored is None:
+        _log.info("node run %s: lease lost, result discarded", claimed.id)
+        return None
+    await services.hooks.node_changed(claimed.run_id, run_queries.node_run_view(stored.row))
+    if stored.paused_view is not None:
+        await services.hooks.run_changed(stored.paused_view)
+    if retry_in is not None:
+        await _dispatcher(services).execute_node(claimed.id, delay_s=retry_in)
+    if stored.advanced is not None:
+        await _announce(services, stored.advanced, keep_one=stored.following is not None)
+    return stored.following
+
+
+async def _store(
+    services: EngineServices, scope: RunScope, claimed: NodeRun, outcome: Outcome,
+    worker_id: str, retry_in: float | None,
+) -> _Stored | None:  # fmt: skip
+    """The recording transaction of :func:`_record`; None when the lease was lost."""
     values = _outcome_values(scope, claimed.node_id, outcome, retry_in)
-    advanced: Advanced | None = None
-    following: Claimed | None = None
     async with services.session_factory() as session, session.begin():
         row = await run_queries.record_outcome(session, claimed.id, owner=worker_id, values=values)
         if row is None:
-            _log.info("node run %s: lease lost, result discarded", claimed.id)
             return None
+        stored = _Stored(row)
         await run_queries.add_run_cost(
             session, claimed.run_id, usd=outcome.cost_usd,
             input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens,
         )  # fmt: skip
         for child in outcome.children:
             await save_child_run(session, child)
-        paused_view = None
         if outcome.status == "paused":
-            paused_view = await _pause_run(session, claimed.run_id, outcome.pause_reason)
+            stored.paused_view = await _pause_run(session, claimed.run_id, outcome.pause_reason)
         elif retry_in is None:
-            advanced = await _advance_locked(services, session, claimed.run_id)
-            if advanced.ready:
-                following = await _claim(
-                    services, session, advanced.ready[0], worker_id, scope=advanced.scope
-                )
-    await services.hooks.node_changed(claimed.run_id, run_queries.node_run_view(row))
-    if paused_view is not None:
-        await services.hooks.run_changed(paused_view)
-    if retry_in is not None:
-        _dispatcher(services).execute_node(claimed.id, delay_s=retry_in)
-    if advanced is not None:
-        await _announce(services, advanced, keep_one=following is not None)
-    return following
+            stored.advanced = await _advance_locked(services, session, claimed.run_id)
+            if stored.advanced.ready:
+                stored.following = await _claim(
+                    services, session, stored.advanced.ready[0], worker_id,
+                    scope=stored.advanced.scope,
+                )  # fmt: skip
+    return stored
+
+
+def _unstorable(outcome: Outcome, exc: Exception) -> Outcome:
+    """The outcome to record instead of one the database refused: a failure naming why, without
+    the values that could not be stored (cost and timing are kept)."""
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    error = UnstorableValueError(f"the node's result could not be stored: {reason}")
+    return replace(
+        outcome, status="failed", inputs={}, params=None, ports=None,
+        error=error_dict(error), retryable=False, children=[], steps=[],
+    )  # fmt: skip
 
 
 def _outcome_values(
@@ -338,32 +394,58 @@ async def _pause_run(
 
 
 async def reap(services: EngineServices) -> int:
-    """Re-send work lost to dead workers or lost messages; returns how many were re-sent.
+    """Recover lost work and fail stored sync runs whose process let their lease expire;
+    returns how many runs and node runs it touched.
 
-    Only one process reaps at a time (a Postgres advisory lock).
+    A node run whose lease expired (its worker died) is sent again. A queued node run or run
+    that nobody advanced for a lease period is sent again only if the broker holds no message
+    for it (a backlog waiting in Redis is left alone). Whatever is looked at is marked, so it is
+    looked at again, and sent again, at most once per lease. Only one process reaps at a time
+    (a Postgres advisory lock).
     """
     settings = services.settings
+    dispatcher = _dispatcher(services)
     async with services.session_factory() as session, session.begin():
         locked = await session.scalar(text(f"SELECT pg_try_advisory_xact_lock({_REAPER_LOCK})"))
         if not locked:
             return 0
-        node_ids = await run_queries.expired_node_runs(session, stale_after=settings.lease_seconds)
-        run_ids = await run_queries.stalled_runs(session, stale_after=settings.lease_seconds)
-    dispatcher = _dispatcher(services)
-    for node_run_id in node_ids:
-        dispatcher.execute_node(node_run_id)
-    for run_id in run_ids:
-        dispatcher.advance_run(run_id)
-    if node_ids or run_ids:
-        _log.warning("reaper re-sent %d node runs and %d runs", len(node_ids), len(run_ids))
-    return len(node_ids) + len(run_ids)
+        lease, queue = settings.lease_seconds, dispatcher.queue_name
+        expired = await run_queries.expired_node_runs(session, queue=queue, stale_after=lease)
+        queued = await run_queries.stale_queued_node_runs(session, queue=queue, stale_after=lease)
+        stalled = await run_queries.stalled_runs(session, queue=queue, stale_after=lease)
+        abandoned = await run_queries.fail_abandoned_sync_runs(
+            session, stale_after=settings.lease_seconds
+        )
+        views = [run_queries.run_view(run) for run in abandoned]
+    await dispatcher.repair()
+    waiting = await dispatcher.waiting([*queued, *stalled])
+    lost_nodes = [*expired, *(n for n in queued if n not in waiting)]
+    lost_runs = [r for r in stalled if r not in waiting]
+    if expired or queued or stalled:
+        async with services.session_factory() as session, session.begin():
+            await run_queries.touch_node_runs(session, [*expired, *queued])
+            await run_queries.touch_runs(session, stalled)
+    for node_run_id in lost_nodes:
+        await dispatcher.execute_node(node_run_id)
+    for run_id in lost_runs:
+        await dispatcher.advance_run(run_id)
+    for view in views:
+        await services.hooks.run_changed(view)
+    if lost_nodes or lost_runs or views:
+        _log.warning(
+            "reaper re-sent %d node runs and %d runs, failed %d abandoned sync runs",
+            len(lost_nodes), len(lost_runs), len(views),
+        )  # fmt: skip
+    return len(lost_nodes) + len(lost_runs) + len(views)
 
 
 async def start_queued_run(services: EngineServices, session: AsyncSession, run: Run) -> None:
     """Commit the run row, then send its first message (never enqueue before commit)."""
+    dispatcher = _dispatcher(services)
+    run.queue = dispatcher.queue_name
     session.add(run)
     await session.commit()
-    _dispatcher(services).advance_run(run.id)
+    await dispatcher.advance_run(run.id)
 
 
 __all__ = ["advance_run", "execute_node_run", "reap", "start_queued_run"]

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from kyra.engine import templating
 from kyra.engine.scheduler import CompiledGraph, NodeState, collect_inputs, primary_output
 from kyra.engine.services import EngineServices
+from kyra.engine.storable import check_storable, storable_text, unstorable
 from kyra.errors import (
     ApprovalRejectedError,
     NodeError,
@@ -56,6 +57,9 @@ class RunScope:
     budget_usd: Decimal | None = None
     #: Serves recorded outputs instead of executing (``POST /api/runs/{id}/replay``).
     replay: Any = None
+    #: Side effects recorded by attempts of inline node runs (node id -> key -> value); queue
+    #: mode keeps them on the node run row.
+    effects: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def template_context(self) -> dict[str, Any]:
         nodes = {
@@ -86,6 +90,8 @@ class Outcome:
     ports: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     retryable: bool = False
+    #: Seconds the next attempt must wait at least (the service's Retry-After).
+    retry_after: float | None = None
     pause_reason: str | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
@@ -99,11 +105,12 @@ class Outcome:
 
 
 def error_dict(exc: BaseException) -> dict[str, Any]:
+    """An exception as a node run records it (always storable: messages are diagnostics)."""
     details = getattr(exc, "details", None) or {}
     return {
         "type": type(exc).__name__,
-        "message": str(exc) or type(exc).__name__,
-        "details": details,
+        "message": storable_text(str(exc) or type(exc).__name__),
+        "details": details if unstorable(details) is None else {},
     }
 
 
@@ -159,6 +166,7 @@ async def attempt_node(
     started = time.perf_counter()
     try:
         rendered = render_params(spec, node.params, scope.template_context())
+        check_storable(rendered, what="params")
         outcome.params = rendered
         params = validate_params(spec, rendered)
         if node.settings.requires_approval and scope.replay is None:
@@ -170,7 +178,9 @@ async def attempt_node(
             result = await asyncio.wait_for(run(ctx, params, inputs), timeout)
         except TimeoutError:
             raise NodeTimeoutError(f"timed out after {timeout:g}s") from None
-        outcome.ports = check_ports(spec, node.params, result)
+        ports = check_ports(spec, node.params, result)
+        check_storable(ports, what="output")
+        outcome.ports = ports
         outcome.status = "succeeded"
     except PauseRequested as exc:
         outcome.error = error_dict(exc)
@@ -183,6 +193,7 @@ async def attempt_node(
             outcome.status, outcome.pause_reason = "paused", exc.reason
     except NodeError as exc:
         outcome.status, outcome.retryable, outcome.error = "failed", exc.retryable, error_dict(exc)
+        outcome.retry_after = exc.retry_after
     except asyncio.CancelledError:
         raise
     except Exception as exc:
@@ -190,6 +201,9 @@ async def attempt_node(
         _log.warning("node %s (%s) raised %r", node_id, spec.type, exc)
         outcome.status, outcome.retryable = "failed", True
         outcome.error = error_dict(exc) | {"traceback": traceback.format_exc(limit=5)[-2000:]}
+    if ctx.credentials.secrets:
+        outcome.ports = ctx.credentials.mask(outcome.ports)
+        outcome.error = ctx.credentials.mask(outcome.error)
     outcome.duration_ms = (time.perf_counter() - started) * 1000
     outcome.finished_at = datetime.now(UTC)
     outcome.cost_usd, outcome.input_tokens, outcome.output_tokens = ctx.cost
@@ -217,12 +231,15 @@ def routed_ports(outcome: Outcome, graph: CompiledGraph, node_id: str) -> dict[s
     return None
 
 
-def backoff_seconds(base: float, attempt: int, *, cap: float = 600.0) -> float:
-    """Exponential backoff with jitter between half and all of the step."""
+def backoff_seconds(
+    base: float, attempt: int, *, cap: float = 600.0, retry_after: float | None = None
+) -> float:
+    """Exponential backoff with jitter between half and all of the step, and never sooner than
+    ``retry_after`` (what the service asked for, capped too)."""
     import random
 
-    step = min(cap, base * (2 ** max(0, attempt - 1)))
-    return step * random.uniform(0.5, 1.0)
+    step = min(cap, base * 2.0 ** max(0, attempt - 1))
+    return max(step * random.uniform(0.5, 1.0), min(cap, retry_after or 0.0))
 
 
 def max_attempts(scope: RunScope, node_id: str) -> int:

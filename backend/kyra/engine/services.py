@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -9,11 +12,15 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kyra.engine.hooks import EngineHook
+from kyra.errors import NodeError
 from kyra.registry import Registry
 from kyra.settings import Settings
 
 if TYPE_CHECKING:
     from kyra.engine.dispatch import Dispatcher
+    from kyra.engine.leases import SyncRunLeases
+    from kyra.files.store import BlobStore
+    from kyra.net import AddressPolicy
 
 
 class EngineServices:
@@ -40,6 +47,15 @@ class EngineServices:
         self.dispatcher = dispatcher
         #: Compiled graphs by version id (versions are immutable, so this never goes stale).
         self.graph_cache: dict[Any, Any] = {}
+        #: Names this process as the owner of leases (host, pid and a random part).
+        self.instance_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    @cached_property
+    def sync_leases(self) -> SyncRunLeases:
+        """Leases of the sync runs this process stored while they run."""
+        from kyra.engine.leases import SyncRunLeases
+
+        return SyncRunLeases(self)
 
     @cached_property
     def http(self) -> httpx.AsyncClient:
@@ -48,7 +64,48 @@ class EngineServices:
 
         return create_http_client(allow_hosts=self.settings.allowed_hosts)
 
+    @cached_property
+    def address_policy(self) -> AddressPolicy:
+        """Which addresses nodes may connect to (HTTP and database connections alike)."""
+        from kyra.net import AddressPolicy
+
+        return AddressPolicy(self.settings.allowed_hosts)
+
+    async def connect_address(self, host: str, port: int) -> str:
+        """The checked IP address a node's direct TCP connection to ``host`` must use."""
+        from kyra.net import permitted_addresses
+
+        try:
+            addresses = await permitted_addresses(self.address_policy, host, port, timeout=10)
+        except TimeoutError:
+            raise NodeError(f"timed out resolving {host}", retryable=True) from None
+        except (OSError, ValueError) as exc:
+            raise NodeError(f"could not resolve {host}: {exc}", retryable=True) from None
+        return str(addresses[0])
+
+    @cached_property
+    def files(self) -> BlobStore:
+        """Where node files are stored (the same folder for the API and every local worker)."""
+        from kyra.files.store import DiskBlobStore
+
+        return DiskBlobStore(self.settings.files_path)
+
+    @cached_property
+    def memory(self) -> Any:
+        """Agent memory backends and the embedding cache of this process (``kyra.memory``)."""
+        from kyra.memory.backends import BackendResources
+        from kyra.memory.manager import MemoryServices
+
+        resources = BackendResources(self.settings, self.session_factory)
+        return MemoryServices(resources, embedding_threads=self.settings.embedding_threads or None)
+
     async def close(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.close()
+        if "sync_leases" in self.__dict__:
+            await self.sync_leases.close()
         if "http" in self.__dict__:
             await self.http.aclose()
+        if "memory" in self.__dict__:
+            await self.memory.close()
         await self.hooks.close()

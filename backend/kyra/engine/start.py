@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from kyra.db.queries import runs as run_queries
 from kyra.engine.inline import RunResult, run_graph_inline
 from kyra.engine.queue import start_queued_run
 from kyra.engine.services import EngineServices
+from kyra.engine.storable import check_storable
 
 
 @dataclass
@@ -45,7 +46,15 @@ async def start_run(
     idempotency_key: str | None = None,
     run_id: uuid.UUID | None = None,
 ) -> Started:
-    """Start a run of ``version`` in ``mode``; a repeated idempotency key returns the first run."""
+    """Start a run of ``version`` in ``mode``; a repeated idempotency key returns the first run.
+
+    Raises:
+        UnstorableValueError: the trigger holds a value the database cannot store.
+    """
+    check_storable(trigger, what="trigger")
+    if mode == "queue":
+        assert services.dispatcher is not None
+        await services.dispatcher.check_capacity()
     budget = _budget(graph, budget_usd)
     existing_row: Run | None = None
     if idempotency_key:
@@ -65,7 +74,7 @@ async def start_run(
         return Started(result.run, result)
     if existing_row is not None:  # committed as queued when the key was claimed
         assert services.dispatcher is not None
-        services.dispatcher.advance_run(existing_row.id)
+        await services.dispatcher.advance_run(existing_row.id)
         return Started(existing_row)
     run = _new_run(graph, version, trigger, "queue", trigger_kind, budget, None, run_id)
     async with services.session_factory() as session:
@@ -105,8 +114,14 @@ async def _claim_key(
         if found is not None:
             return found, None
         run = _new_run(graph, version, trigger, mode, trigger_kind, budget, key, run_id)
-        if mode == "sync":
-            run.status, run.started_at = "running", datetime.now(UTC)
+        if mode == "queue":
+            assert services.dispatcher is not None
+            run.queue = services.dispatcher.queue_name
+        if mode == "sync":  # stored while it runs: this process holds its lease
+            now = datetime.now(UTC)
+            run.status, run.started_at = "running", now
+            run.lease_owner = services.instance_id
+            run.lease_expires_at = now + timedelta(seconds=services.settings.lease_seconds)
         session.add(run)
         try:
             await session.commit()

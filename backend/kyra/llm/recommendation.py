@@ -64,7 +64,8 @@ def recommend(
     models: list[ModelInfo], use_case: UseCase, budget: BudgetTier, *, limit: int = 5
 ) -> list[Recommendation]:
     """Rank the models fit for ``use_case`` within ``budget``, best first."""
-    fit = [m for m in models if use_case != UseCase.multimodal or m.has("vision")]
+    chat = [m for m in models if not m.has("embeddings")]
+    fit = [m for m in chat if use_case != UseCase.multimodal or m.has("vision")]
     ceiling = TIER_CEILING[budget]
     costs = {m.model_key: typical_call_cost(m) for m in fit}
     within = [m for m in fit if ceiling is None or costs[m.model_key] < ceiling]

@@ -36,6 +36,8 @@ class Requirements:
 
     def missing(self, model: ModelInfo) -> list[str]:
         """Reasons ``model`` cannot serve the request (empty when it can)."""
+        if model.has("embeddings"):
+            return ["an embeddings model, not a chat model"]
         reasons = [
             f"no {cap} support"
             for cap, needed in (("tools", self.tools), ("vision", self.vision))

@@ -104,6 +104,17 @@ class Usage(BaseModel):
         )
 
 
+class EmbeddingResponse(BaseModel):
+    """Vectors for the texts of one embeddings call, in input order, and what they cost."""
+
+    model: str
+    vectors: list[list[float]]
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: Decimal | None = None
+    latency_ms: float | None = None
+    provider: str | None = None
+
+
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error"]
 
 

@@ -11,12 +11,10 @@ from kyra.settings import get_settings
 
 
 async def _main(*, once: bool) -> None:
-    import kyra.worker.actors  # noqa: F401  (builds the broker the dispatcher sends to)
     from kyra.scheduler.loop import fire_due, run_scheduler
-    from kyra.worker.runtime import DramatiqDispatcher, build_services
+    from kyra.wiring import build_services
 
-    settings = get_settings()
-    services = await build_services(settings, dispatcher=DramatiqDispatcher())
+    services = build_services(get_settings())
     try:
         if once:
             await fire_due(services)

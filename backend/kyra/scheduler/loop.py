@@ -19,6 +19,7 @@ from kyra.db.queries.schedules import lock_due
 from kyra.engine.services import EngineServices
 from kyra.engine.start import start_run
 from kyra.scheduler.cron import Firing, plan_firing
+from kyra.scheduler.polls import poll_due
 
 _log = logging.getLogger("kyra.scheduler")
 
@@ -78,13 +79,17 @@ async def _start(
 async def run_scheduler(
     services: EngineServices, *, stop: asyncio.Event, interval_s: float | None = None
 ) -> None:
-    """Pass over due schedules every ``interval_s`` until ``stop`` is set."""
+    """Pass over due schedules and polling triggers every ``interval_s`` until ``stop`` is set."""
     interval = interval_s or services.settings.scheduler_interval_seconds
     while not stop.is_set():
         try:
             await fire_due(services)
         except Exception:  # a lost database connection must not end the process
             _log.exception("scheduler pass failed")
+        try:
+            await poll_due(services)
+        except Exception:
+            _log.exception("polling pass failed")
         try:
             await asyncio.wait_for(stop.wait(), timeout=interval)
         except TimeoutError:

@@ -33,10 +33,11 @@ from kyra.llm.pricing import (
     Price,
     cost_usd,
     estimate_prompt_tokens,
+    estimate_tokens,
     max_cost_usd,
 )
 from kyra.llm.selection import Requirements, Selection, select_model
-from kyra.llm.types import ChatChunk, ChatRequest, ChatResponse
+from kyra.llm.types import ChatChunk, ChatRequest, ChatResponse, EmbeddingResponse, Usage
 from kyra.settings import Settings, get_settings
 
 __all__ = ["ClientPool", "MemoryBudgets", "RunLLM", "model_info", "requirements_of"]
@@ -226,6 +227,52 @@ class RunLLM:
             if not call.done:
                 await self._settle(call, acc.response(call.model.provider_kind))
 
+    async def embed(
+        self,
+        texts: list[str],
+        *,
+        model: str,
+        provider: str | None = None,
+        dimensions: int | None = None,
+    ) -> EmbeddingResponse:
+        """Embed ``texts`` with a catalogue model of an OpenAI-compatible provider, priced,
+        logged and held to the budget like a chat call.
+
+        Raises:
+            BudgetExceededError: the estimated cost does not fit; nothing was sent.
+            ModelNotFoundError: unknown model, no key, or a provider without embeddings.
+            ProviderError: the provider failed after the client's retries.
+        """
+        info = await self._explicit(model, provider)
+        client = self._client(info)
+        if not hasattr(client, "embed"):
+            raise ModelNotFoundError(f"provider {info.provider!r} serves no embeddings")
+        call = _Call(ChatRequest(model=info.model_key, messages=[]), info, client)
+        tokens = sum(estimate_tokens(t, chars_per_token=RESERVE_CHARS_PER_TOKEN) for t in texts)
+        await self._reserve(call, max_cost_usd(info.price, tokens, 0))
+        call.started = perf_counter()
+        try:
+            response: EmbeddingResponse = await client.embed(
+                info.model_key, texts, dimensions=dimensions
+            )
+        except BaseException:
+            await self._release(call)
+            raise
+        call.done = True
+        latency = (perf_counter() - call.started) * 1000
+        cost = await self._ledger(call.model, response.usage, latency, call.reserved)
+        return response.model_copy(
+            update={"cost_usd": cost, "latency_ms": round(latency, 3), "provider": info.provider}
+        )
+
+    async def log_usage(self, model_key: str, *, input_tokens: int, latency_ms: float) -> None:
+        """Write a free usage row for work done without a provider (a local embedding model)."""
+        free = ModelInfo(
+            model_key=model_key, provider="local", provider_kind="local", context_length=0,
+            max_output_tokens=0, price=Price.of(0, 0),
+        )  # fmt: skip
+        await self._ledger(free, Usage.of(input_tokens, 0), latency_ms, Decimal(0))
+
     async def models(self) -> list[ModelInfo]:
         """Models this owner can see, priced as of today."""
         if self._models is None:
@@ -266,13 +313,20 @@ class RunLLM:
         if request.provider:
             usable = [m for m in usable if m.provider == request.provider]
         if request.model == "auto":
-            selection = select_model(usable, requirements_of(request))
+            selection = select_model(
+                [m for m in usable if not m.has("embeddings")], requirements_of(request)
+            )
             return selection.model, selection.explanation
-        matches = [m for m in await self.models() if m.answers_to(request.model)]
-        if request.provider:
-            matches = [m for m in matches if m.provider == request.provider]
+        return await self._explicit(request.model, request.provider), None
+
+    async def _explicit(self, model: str, provider: str | None) -> ModelInfo:
+        """The catalogue model named ``model`` (of ``provider``) that can be called."""
+        usable = [m for m in await self.models() if self._has_key(m)]
+        matches = [m for m in await self.models() if m.answers_to(model)]
+        if provider:
+            matches = [m for m in matches if m.provider == provider]
         if not matches:
-            raise ModelNotFoundError(f"model {request.model!r} is not in the catalogue")
+            raise ModelNotFoundError(f"model {model!r} is not in the catalogue")
         # Prefer a provider that can actually be called, and the owner's own over shared ones.
         matches.sort(key=lambda m: (m not in usable, self._is_shared(m)))
         if matches[0] not in usable:
@@ -280,7 +334,7 @@ class RunLLM:
                 f"provider {matches[0].provider!r} has no API key: register one with "
                 f"POST /api/llm/providers or set {_ENV_KEYS.get(matches[0].provider_kind, 'a key')}"
             )
-        return matches[0], None
+        return matches[0]
 
     def _is_shared(self, model: ModelInfo) -> bool:
         provider = self._providers.get(model.provider_id) if model.provider_id else None
@@ -365,13 +419,26 @@ class RunLLM:
     async def _settle(self, call: _Call, response: ChatResponse) -> ChatResponse:
         call.done = True
         latency = (perf_counter() - call.started) * 1000
-        usage = response.usage
-        cost = cost_usd(call.model.price, usage.prompt_tokens, usage.completion_tokens)
+        cost = await self._ledger(call.model, response.usage, latency, call.reserved)
+        return response.model_copy(
+            update={
+                "cost_usd": cost,
+                "latency_ms": round(latency, 3),
+                "provider": call.model.provider,
+                "selection": call.selection,
+            }
+        )
+
+    async def _ledger(
+        self, model: ModelInfo, usage: Usage, latency: float, reserved: Decimal
+    ) -> Decimal:
+        """Write the usage row, settle the reservation and report the cost; returns the cost."""
+        cost = cost_usd(model.price, usage.prompt_tokens, usage.completion_tokens)
         scope = await self._booking()
         row = LlmUsageLog(
             user_id=self.owner_id,
-            model_id=call.model.model_id,
-            model_key=call.model.model_key,
+            model_id=model.model_id,
+            model_key=model.model_key,
             agent_id=self.agent_id,
             graph_id=self.graph_id,
             run_id=self.run_id if scope.run_stored else None,
@@ -381,19 +448,12 @@ class RunLLM:
             total_cost=cost,
             latency_ms=round(latency, 3),
         )
-        await self._book(scope, row, call.reserved)
+        await self._book(scope, row, reserved)
         if self._on_cost is not None:
             self._on_cost(
                 usd=cost, input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens
             )
-        return response.model_copy(
-            update={
-                "cost_usd": cost,
-                "latency_ms": round(latency, 3),
-                "provider": call.model.provider,
-                "selection": call.selection,
-            }
-        )
+        return cost
 
     async def _book(self, scope: _Scope, row: LlmUsageLog, reserved: Decimal) -> None:
         ledger_rolls_up = self._on_cost is None

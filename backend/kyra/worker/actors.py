@@ -1,8 +1,10 @@
-"""Thin, idempotent actors: each takes an id and calls the engine.
+"""Dramatiq's entry module (``dramatiq kyra.worker.actors``): the broker and thin actors.
 
-Importing this module (as ``dramatiq kyra.worker.actors`` does) builds the broker from settings.
-The engine's own leases in Postgres provide retries and crash recovery, so Dramatiq retries are
-off and its time limit is far beyond any node timeout.
+The only module-level wiring of the worker: importing it sets Dramatiq's global broker, which
+is why nothing but the Dramatiq CLI imports it. Actors take an id and call the engine; the
+engine's own leases in Postgres provide crash recovery, so Dramatiq retries a message only
+while the database or Redis is unreachable (instead of dead-lettering it), and its time limit
+is far beyond any node timeout.
 """
 
 from __future__ import annotations
@@ -10,33 +12,46 @@ from __future__ import annotations
 import uuid
 
 import dramatiq
+import redis
 
+from kyra.db.errors import is_unavailable
+from kyra.engine.queue import advance_run as advance
+from kyra.engine.queue import execute_node_run
 from kyra.settings import get_settings
 from kyra.worker.broker import build_broker
-from kyra.worker.runtime import runtime
+from kyra.worker.dispatcher import ADVANCE_RUN, EXECUTE_NODE
+from kyra.worker.runtime import StartRuntime, runtime
 
-broker = build_broker(get_settings())
+#: Retries of one message while the database or Redis stays unreachable (about 45 minutes).
+MAX_OUTAGE_RETRIES = 100
+
+
+def retry_while_unavailable(retries: int, exception: Exception) -> bool:
+    """Retry a message only when what failed is the infrastructure, not the work."""
+    transient = is_unavailable(exception) or isinstance(exception, redis.RedisError)
+    return retries < MAX_OUTAGE_RETRIES and transient
+
+
+broker = build_broker(get_settings(), middleware=[StartRuntime()])
+dramatiq.set_broker(broker)
 _OPTIONS = {
     "queue_name": get_settings().queue_name,
-    "max_retries": 0,
+    "retry_when": retry_while_unavailable,
+    "min_backoff": 500,
+    "max_backoff": 30_000,
     "time_limit": 7 * 24 * 3600 * 1000,
 }
 
 
-@dramatiq.actor(**_OPTIONS)
+@dramatiq.actor(actor_name=ADVANCE_RUN, **_OPTIONS)
 async def advance_run(run_id: str) -> None:
-    from kyra.engine.queue import advance_run as advance
-    from kyra.engine.queue import execute_node_run
-
     services = await runtime.services()
     first = await advance(services, uuid.UUID(run_id), keep_one=True)
     if first is not None:
         await execute_node_run(services, first, worker_id=runtime.worker_id)
 
 
-@dramatiq.actor(**_OPTIONS)
+@dramatiq.actor(actor_name=EXECUTE_NODE, **_OPTIONS)
 async def execute_node(node_run_id: str) -> None:
-    from kyra.engine.queue import execute_node_run
-
     services = await runtime.services()
     await execute_node_run(services, uuid.UUID(node_run_id), worker_id=runtime.worker_id)

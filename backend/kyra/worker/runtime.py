@@ -3,72 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import os
-import socket
-import uuid
 from typing import Any
 
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
+from kyra.engine.queue import reap
 from kyra.engine.services import EngineServices
+from kyra.settings import get_settings
+from kyra.wiring import build_services
 
 _log = logging.getLogger("kyra.worker")
-
-
-class DramatiqDispatcher:
-    """Sends engine work as Dramatiq messages carrying ids only.
-
-    Args:
-        queue_name: queue to send to; the actors' own queue (from settings) when None.
-    """
-
-    def __init__(self, queue_name: str | None = None) -> None:
-        self.queue_name = queue_name
-
-    def _send(self, actor: Any, argument: str, delay_s: float = 0.0) -> None:
-        message = actor.message(argument)
-        if self.queue_name:
-            message = message.copy(queue_name=self.queue_name)
-        delay = int(delay_s * 1000) or None
-        actor.broker.enqueue(message, delay=delay)
-
-    def advance_run(self, run_id: uuid.UUID) -> None:
-        from kyra.worker.actors import advance_run
-
-        self._send(advance_run, str(run_id))
-
-    def execute_node(self, node_run_id: uuid.UUID, *, delay_s: float = 0.0) -> None:
-        from kyra.worker.actors import execute_node
-
-        self._send(execute_node, str(node_run_id), delay_s)
-
-
-async def build_services(settings: Any, *, dispatcher: Any) -> EngineServices:
-    """Engine services for a process: DB engine, registry, Redis events hook."""
-    import redis.asyncio as aioredis
-
-    from kyra.db.engine import create_engine, create_session_factory
-    from kyra.engine.hooks import HookChain, RedisEventsHook
-    from kyra.registry import default_registry
-
-    engine = create_engine(settings.database_url)
-    hooks = HookChain([RedisEventsHook(aioredis.Redis.from_url(settings.redis_url))])
-    return EngineServices(
-        settings=settings,
-        registry=default_registry(),
-        session_factory=create_session_factory(engine),
-        hooks=hooks,
-        dispatcher=dispatcher,
-    )
 
 
 class WorkerRuntime:
     """Lazily builds services inside the worker's event loop and starts the reaper there."""
 
     def __init__(self) -> None:
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._services: EngineServices | None = None
         self._lock: asyncio.Lock | None = None
         self._reaper: asyncio.Task[None] | None = None
@@ -78,21 +31,30 @@ class WorkerRuntime:
             self._lock = self._lock or asyncio.Lock()
             async with self._lock:
                 if self._services is None:
-                    from kyra.settings import get_settings
-
-                    settings = get_settings()
-                    self._services = await build_services(settings, dispatcher=DramatiqDispatcher())
-                    self._reaper = asyncio.create_task(self._reap_forever())
+                    self._services = build_services(get_settings())
+                    self._reaper = asyncio.create_task(self._reap_forever(self._services))
         return self._services
 
-    async def _reap_forever(self) -> None:
-        from kyra.engine.queue import reap
-
+    @property
+    def worker_id(self) -> str:
+        """Names this process as the owner of node-run leases."""
         assert self._services is not None
-        interval = self._services.settings.reaper_interval_seconds
+        return self._services.instance_id
+
+    async def close(self) -> None:
+        """Stop the reaper and release the services (the worker is shutting down)."""
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+        if self._services is not None:
+            await self._services.close()
+
+    async def _reap_forever(self, services: EngineServices) -> None:
+        interval = services.settings.reaper_interval_seconds
         while True:
             try:
-                await reap(self._services)
+                await reap(services)
             except Exception:
                 _log.exception("reaper pass failed")
             await asyncio.sleep(interval)
@@ -102,7 +64,8 @@ runtime = WorkerRuntime()
 
 
 class StartRuntime(Middleware):
-    """Builds the services and starts the reaper as soon as a worker process boots.
+    """Builds the services and starts the reaper as soon as a worker process boots, and stops
+    them before it shuts down.
 
     Without this, a worker restarted after a crash would reap nothing until a message arrived.
     """
@@ -111,3 +74,10 @@ class StartRuntime(Middleware):
         loop_thread = get_event_loop_thread()
         if loop_thread is not None:
             asyncio.run_coroutine_threadsafe(runtime.services(), loop_thread.loop)
+
+    def before_worker_shutdown(self, broker: Any, worker: Any) -> None:
+        loop_thread = get_event_loop_thread()
+        if loop_thread is not None:
+            closing = asyncio.run_coroutine_threadsafe(runtime.close(), loop_thread.loop)
+            with contextlib.suppress(Exception):
+                closing.result(timeout=5)

@@ -87,6 +87,7 @@ export function AgentRun({ agent, onRan }: { agent: Agent; onRan?: () => void })
   const [goal, setGoal] = useState("");
   const [mode, setMode] = useState<AgentRunMode>("direct");
   const [budget, setBudget] = useState("");
+  const [sessionId, setSessionId] = useState("");
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<AgentAnswer | AgentQueued | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -100,7 +101,10 @@ export function AgentRun({ agent, onRan }: { agent: Agent; onRan?: () => void })
     setError(null);
     setResult(null);
     try {
-      setResult(await platformApi.runAgent(agent.id, { goal: goal.trim(), mode, budget_usd: budgetUsd }));
+      const session = sessionId.trim() || undefined;
+      setResult(
+        await platformApi.runAgent(agent.id, { goal: goal.trim(), mode, budget_usd: budgetUsd, session_id: session }),
+      );
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -125,6 +129,10 @@ export function AgentRun({ agent, onRan }: { agent: Agent; onRan?: () => void })
               <option value="tracked">tracked (answer now, run kept)</option>
               <option value="queue">queue (on a worker)</option>
             </select>
+          </label>
+          <label className="field">
+            <span>Session (optional)</span>
+            <input value={sessionId} onChange={(e) => setSessionId(e.target.value)} maxLength={200} />
           </label>
           <label className="field">
             <span>Budget USD (optional)</span>

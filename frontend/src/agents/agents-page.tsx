@@ -8,7 +8,10 @@ import { SectionState } from "../ui/section-state";
 import { toast } from "../ui/toasts";
 import { useLoad } from "../ui/use-load";
 import { AgentForm } from "./agent-form";
+import { AgentMemory } from "./agent-memory";
 import { AgentRun } from "./agent-run";
+
+type Tab = "run" | "memory";
 
 function agentPath(a: Agent | null): string {
   return a ? `/agents/${encodeURIComponent(a.id)}` : "/agents";
@@ -18,6 +21,7 @@ function agentPath(a: Agent | null): string {
 export function AgentsPage({ agentId }: { agentId: string | null }) {
   const { data: agents, error, loading, reload } = useLoad<Agent[]>(platformApi.agents);
   const [editing, setEditing] = useState(false);
+  const [tab, setTab] = useState<Tab>("run");
   useEffect(() => {
     document.title = "Agents · Kyra Flow";
   }, []);
@@ -135,7 +139,15 @@ export function AgentsPage({ agentId }: { agentId: string | null }) {
                     )}
                   </p>
                 </div>
-                <AgentRun key={selected.id} agent={selected} onRan={reload} />
+                <div role="tablist" aria-label="Agent views" className="tabs">
+                  {(["run", "memory"] as const).map((t) => (
+                    <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
+                      {t === "run" ? "Run" : "Memory"}
+                    </button>
+                  ))}
+                </div>
+                {tab === "run" && <AgentRun key={selected.id} agent={selected} onRan={reload} />}
+                {tab === "memory" && <AgentMemory key={selected.id} agent={selected} />}
               </>
             )}
             {!creating && !agentId && agents.length > 0 && <p className="muted">Choose an agent to run or edit it.</p>}

@@ -157,4 +157,16 @@ export const api = {
     request<RunRead>("POST", `/api/runs/${enc(id)}/rerun`, { from_node: fromNode, mode: "queue", version }),
 };
 
+/** Save a stored file to the user's disk (the API needs the key header, so no plain link). */
+export async function downloadFile(fileId: string, name: string): Promise<void> {
+  const resp = await fetch(`/api/files/${enc(fileId)}/content`, { headers: headers() });
+  if (!resp.ok) throw await errorFrom(resp);
+  const url = URL.createObjectURL(await resp.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 export { headers as authHeaders };

@@ -9,6 +9,21 @@ export interface WebhookInfo {
   methods: string[];
 }
 
+/** A polling trigger of a saved graph (e.g. Gmail.trigger): when it looks, how it went. */
+export interface PollInfo {
+  node_id: string;
+  node_type: string;
+  interval_seconds: number;
+  enabled: boolean;
+  next_poll_at: string | null;
+  last_polled_at: string | null;
+  /** The last poll's failure; null when it worked. */
+  last_error: string | null;
+  runs_started: number;
+  /** Whether a first poll stored a cursor (only mail newer than that starts runs). */
+  started: boolean;
+}
+
 export interface ScheduleInfo {
   id: string;
   graph_id: string;
@@ -33,8 +48,50 @@ export interface Credential {
   id: string;
   name: string;
   kind: string;
+  /** Non-secret fields as stored. */
+  fields: Record<string, string>;
+  /** Names of the secret fields that hold a value (the values are never returned). */
+  secrets_set: string[];
+  /** Why it no longer works (e.g. its OAuth2 grant was revoked), or null. */
+  problem: string | null;
+  /** OAuth2 kinds: whether tokens are stored and when the access token expires (unix s). */
+  oauth: { provider: string; connected: boolean; expires_at: number | null; refreshable: boolean } | null;
   created_at: string;
   updated_at?: string;
+}
+
+/** One field of a credential kind's form (`GET /api/credentials/kinds`). */
+export interface CredentialFieldSpec {
+  name: string;
+  label: string;
+  secret: boolean;
+  required: boolean;
+  type: "text" | "url" | "choice";
+  choices: string[];
+  default: string | null;
+  description: string;
+  placeholder: string;
+  /** The field applies only when another field has one of these values. */
+  when: { field: string; values: string[] } | null;
+}
+
+export interface CredentialKindSpec {
+  name: string;
+  title: string;
+  description: string;
+  docs_url: string;
+  base_url: string;
+  fields: CredentialFieldSpec[];
+  testable: boolean;
+  oauth2: { provider: string; scopes: string[] } | null;
+}
+
+/** `POST /api/credentials/{id}/test`. */
+export interface CredentialTest {
+  ok: boolean;
+  message: string;
+  status: number | null;
+  account: string | null;
 }
 
 export type ProviderKind = "openai" | "anthropic" | "openai_compatible";
@@ -220,6 +277,47 @@ export interface AgentInput {
 
 export type AgentRunMode = "direct" | "tracked" | "queue";
 
+export type MemoryKind = "core" | "episodic" | "semantic" | "note" | "summary";
+export type MemoryStrategy = "fused" | "vector" | "keyword" | "recency";
+
+/** One stored memory; searches add `score` and `strategy` (and `matched_by` when fused). */
+export interface MemoryItem {
+  id: number;
+  kind: MemoryKind;
+  content: string;
+  importance: number;
+  metadata: JsonObject;
+  occurred_at: string;
+  created_at: string;
+  key?: string;
+  subject?: string;
+  relation?: string;
+  object?: string;
+  session_id?: string;
+  score?: number;
+  strategy?: string;
+  matched_by?: string[];
+}
+
+export interface MemoryCreate {
+  kind: MemoryKind;
+  content: string;
+  key?: string;
+}
+
+export interface AgentSession {
+  session_id: string;
+  messages: number;
+  updated_at: string | null;
+}
+
+export interface SessionWindow {
+  session_id: string;
+  window: number;
+  backend: string;
+  messages: { role: string; content?: unknown; tool_calls?: unknown }[];
+}
+
 /** A step of an agent (an LLM call, a tool call, a sub-agent) as the trace shows it. */
 export interface TraceNode extends NodeRunRead {
   children: TraceNode[];
@@ -290,4 +388,14 @@ export interface PendingApproval {
   step_key: string | null;
   request: JsonObject | null;
   since: string | null;
+}
+
+/** `GET /api/oauth/providers`: whether the operator configured a client for each provider. */
+export interface OAuthProvider {
+  name: string;
+  title: string;
+  configured: boolean;
+  source: "admin" | "environment" | null;
+  client_id: string | null;
+  redirect_uri: string;
 }

@@ -6,10 +6,17 @@ import type {
   AgentQueued,
   AgentRunMode,
   AgentRunRow,
+  AgentSession,
   BudgetTier,
   Credential,
+  CredentialKindSpec,
+  CredentialTest,
+  OAuthProvider,
   LlmModel,
   LlmProvider,
+  MemoryCreate,
+  MemoryItem,
+  MemoryStrategy,
   ModelCreate,
   ModelUpdate,
   ProviderCreate,
@@ -20,13 +27,14 @@ import type {
   RunStatsRead,
   RunTrace,
   ScheduleInfo,
+  SessionWindow,
   ToolDefinition,
   UsageGroup,
   UsageRead,
   UseCase,
   WebhookSecret,
 } from "./platform-types";
-import type { JsonObject, RunRead } from "./types";
+import type { RunRead } from "./types";
 
 const enc = encodeURIComponent;
 
@@ -57,9 +65,17 @@ export const platformApi = {
   schedules: () => request<ScheduleInfo[]>("GET", "/api/schedules"),
 
   credentials: () => request<Credential[]>("GET", "/api/credentials"),
-  createCredential: (body: { name: string; kind: string; data: JsonObject }) =>
+  credentialKinds: () => request<CredentialKindSpec[]>("GET", "/api/credentials/kinds"),
+  createCredential: (body: { name: string; kind: string; data: Record<string, string | null> }) =>
     request<Credential>("POST", "/api/credentials", body),
+  updateCredential: (id: string, body: { name?: string; data: Record<string, string | null> }) =>
+    request<Credential>("PUT", `/api/credentials/${enc(id)}`, body),
+  testCredential: (id: string) => request<CredentialTest>("POST", `/api/credentials/${enc(id)}/test`),
   deleteCredential: (id: string) => request<void>("DELETE", `/api/credentials/${enc(id)}`),
+  oauthProviders: () => request<OAuthProvider[]>("GET", "/api/oauth/providers"),
+  /** Start connecting an OAuth2 credential: the provider URL to send the browser to. */
+  authorizeCredential: (credentialId: string) =>
+    request<{ authorize_url: string }>("POST", "/api/oauth/authorize", { credential_id: credentialId }),
 
   providers: () => request<LlmProvider[]>("GET", "/api/llm/providers"),
   createProvider: (body: ProviderCreate) => request<LlmProvider>("POST", "/api/llm/providers", body),
@@ -83,10 +99,18 @@ export const platformApi = {
   createAgent: (body: AgentInput) => request<Agent>("POST", "/api/agents", body),
   updateAgent: (ref: string, body: Partial<AgentInput>) => request<Agent>("PATCH", `/api/agents/${enc(ref)}`, body),
   deleteAgent: (ref: string) => request<void>("DELETE", `/api/agents/${enc(ref)}`),
-  runAgent: (ref: string, body: { goal: string; mode: AgentRunMode; budget_usd?: number }) =>
+  runAgent: (ref: string, body: { goal: string; mode: AgentRunMode; budget_usd?: number; session_id?: string }) =>
     request<AgentAnswer | AgentQueued>("POST", `/api/agents/${enc(ref)}/run`, body),
   agentRuns: (ref: string, limit = 20) =>
     request<AgentRunRow[]>("GET", `/api/agents/${enc(ref)}/runs${query({ limit })}`),
+
+  memories: (ref: string, params: { kind?: string; query?: string; strategy?: MemoryStrategy; limit?: number }) =>
+    request<MemoryItem[]>("GET", `/api/agents/${enc(ref)}/memories${query(params)}`),
+  addMemory: (ref: string, body: MemoryCreate) => request<MemoryItem>("POST", `/api/agents/${enc(ref)}/memories`, body),
+  deleteMemory: (ref: string, id: number) => request<void>("DELETE", `/api/agents/${enc(ref)}/memories/${id}`),
+  sessions: (ref: string) => request<AgentSession[]>("GET", `/api/agents/${enc(ref)}/sessions`),
+  session: (ref: string, sessionId: string) =>
+    request<SessionWindow>("GET", `/api/agents/${enc(ref)}/sessions/${enc(sessionId)}`),
 
   trace: (runId: string) => request<RunTrace>("GET", `/api/runs/${enc(runId)}/trace`),
   /** Resume a run paused with `budget_exceeded`, raising its budget. */

@@ -1,6 +1,6 @@
 /** Wire types of the Kyra Flow HTTP API (docs/API.md). */
 
-import type { PendingApproval, ScheduleInfo, WebhookInfo } from "./platform-types";
+import type { PendingApproval, PollInfo, ScheduleInfo, WebhookInfo } from "./platform-types";
 
 export type PortType = "any" | "json" | "object" | "list" | "text" | "number" | "boolean";
 
@@ -18,6 +18,8 @@ export interface NodeSpec {
   type: string;
   title: string;
   category: string;
+  /** Icon name (src/nodes/icons.ts); empty shows the category's. */
+  icon?: string;
   description: string;
   params_schema: JsonObject;
   inputs: PortSpec[];
@@ -26,6 +28,10 @@ export interface NodeSpec {
   credentials: { kind: string; required: boolean }[];
   pure: boolean;
   trigger: boolean;
+  /** A trigger that polls its service (the scheduler calls it). */
+  polls?: boolean;
+  /** A trigger its service calls at a URL of its own (/hooks/<service>/…). */
+  receives?: boolean;
   tool: boolean;
   timeout_s: number;
   retries: number;
@@ -99,6 +105,7 @@ export interface GraphRead extends GraphSummary {
   document: GraphDocument;
   webhooks?: WebhookInfo[];
   schedules?: ScheduleInfo[];
+  polls?: PollInfo[];
   has_webhook_secret?: boolean;
 }
 

@@ -138,7 +138,7 @@ export function NodeParameters({ id }: { id: string }) {
       <p className="muted small">
         Id <code>{id}</code> — reference its output as <code>{`{{ nodes.${id}.output }}`}</code>
       </p>
-      {spec?.trigger && <TriggerSection id={id} type={data.doc.type} />}
+      {spec?.trigger && <TriggerSection id={id} type={data.doc.type} polls={!!spec.polls} receives={!!spec.receives} />}
       {spec ? (
         <Suspense fallback={<p className="muted">Loading form…</p>}>
           <ParamsForm

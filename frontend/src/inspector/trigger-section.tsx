@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { errorText, isUnavailable, platformApi } from "../api/platform";
-import type { WebhookSecret } from "../api/platform-types";
+import type { PollInfo, WebhookInfo, WebhookSecret } from "../api/platform-types";
 import { formatTime } from "../runs/format";
 import { useEditorStore } from "../store/editor-context";
 import { useTriggerStore, useTriggerStoreApi } from "../store/trigger-context";
@@ -75,14 +75,87 @@ function SecretControls({ graphId }: { graphId: string }) {
   );
 }
 
-/** Trigger facts in the inspector: webhook URLs and secret, or schedule fire times. */
-export function TriggerSection({ id, type }: { id: string; type: string }) {
+function PollFacts({ poll }: { poll: PollInfo }) {
+  return (
+    <dl className="result-facts" data-testid="poll-facts">
+      <dt>Every</dt>
+      <dd>{poll.interval_seconds} s</dd>
+      <dt>State</dt>
+      <dd data-testid="poll-state">
+        {!poll.enabled
+          ? "disabled"
+          : poll.last_error
+            ? "failing"
+            : poll.started
+              ? "watching for new items"
+              : "waiting for the first poll"}
+      </dd>
+      <dt>Next poll</dt>
+      <dd>{poll.enabled && poll.next_poll_at ? formatTime(poll.next_poll_at) : "—"}</dd>
+      <dt>Last poll</dt>
+      <dd>{formatTime(poll.last_polled_at)}</dd>
+      <dt>Runs started</dt>
+      <dd>{poll.runs_started}</dd>
+      {poll.last_error && (
+        <>
+          <dt>Error</dt>
+          <dd className="error-text" data-testid="poll-error">
+            {poll.last_error}
+          </dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+/** A trigger its service calls: the URL to give the service. */
+function ServiceUrl({ hooks, unsaved }: { hooks: WebhookInfo[] | undefined; unsaved: boolean }) {
+  if (unsaved) return null;
+  if (!hooks?.length) return <p className="muted small">No URL yet: save the graph.</p>;
+  return (
+    <>
+      {hooks.map((h) => (
+        <div key={h.url} className="copy-row">
+          <code data-testid="trigger-url">{h.url}</code>
+          <CopyButton text={h.url} label="Copy trigger URL" />
+        </div>
+      ))}
+      <p className="muted small">Give this URL to the service (e.g. a Slack app&apos;s Request URL).</p>
+    </>
+  );
+}
+
+/** Trigger facts in the inspector: webhook URLs and secret, schedule fire times, a service
+ * trigger's URL or a polling trigger's state. */
+export function TriggerSection({
+  id,
+  type,
+  polls = false,
+  receives = false,
+}: {
+  id: string;
+  type: string;
+  polls?: boolean;
+  receives?: boolean;
+}) {
   const { graphId, dirty, readOnly } = useEditorStore(
     useShallow((s) => ({ graphId: s.graphId, dirty: s.dirty, readOnly: s.readOnly })),
   );
-  const { hooks, schedules, known } = useTriggerStore(
-    useShallow((s) => ({ hooks: s.webhooks[id], schedules: s.schedules[id], known: s.known })),
+  const { hooks, schedules, pollRows, known } = useTriggerStore(
+    useShallow((s) => ({ hooks: s.webhooks[id], schedules: s.schedules[id], pollRows: s.polls[id], known: s.known })),
   );
+  if (polls || receives) {
+    if (readOnly && !known) return null;
+    const unsaved = !graphId || !known;
+    return (
+      <fieldset className="inspector-section trigger-section" data-testid="trigger-section">
+        <legend>{polls ? "Polling" : "Service URL"}</legend>
+        {unsaved && <p className="muted small">Save the graph to {polls ? "start polling" : "get its URL"}.</p>}
+        {receives && <ServiceUrl hooks={hooks} unsaved={unsaved} />}
+        {polls && (pollRows ?? []).map((p) => <PollFacts key={p.node_id} poll={p} />)}
+      </fieldset>
+    );
+  }
   if (type !== "Webhook.trigger" && type !== "Schedule.trigger") return null;
   // The read-only run view has no trigger facts of its own.
   if (readOnly && !known) return null;

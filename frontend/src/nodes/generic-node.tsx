@@ -5,6 +5,7 @@ import type { PortSpec } from "../api/types";
 import { type KyraNode, portsOf } from "../lib/graph";
 import { useEditorStore, useRunStore } from "../store/editor-context";
 import { useQuickAdd } from "../editor/quick-add";
+import { iconOf } from "./icons";
 import { TriggerInfo } from "./trigger-info";
 
 interface PortRowProps {
@@ -70,7 +71,12 @@ function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
     >
       <div className="kyra-node-header">
         <span className="kyra-node-category">{spec?.category ?? "Unknown"}</span>
-        <span className="kyra-node-title">{data.doc.name || spec?.title || data.doc.type}</span>
+        <span className="kyra-node-title">
+          <span className="node-icon" aria-hidden="true">
+            {iconOf(spec)}
+          </span>{" "}
+          {data.doc.name || spec?.title || data.doc.type}
+        </span>
         <span className="kyra-node-id">{id}</span>
         {status && (
           <span className={`status-badge status-${status}`} aria-label={`status ${status}`}>
@@ -88,7 +94,7 @@ function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
           </span>
         )}
       </div>
-      {spec?.trigger && <TriggerInfo id={id} type={data.doc.type} />}
+      {spec?.trigger && <TriggerInfo id={id} type={data.doc.type} receives={!!spec.receives} />}
       <div className="kyra-node-ports">
         {Array.from({ length: rows }, (_, i) => (
           <div className="port-line" key={i}>

@@ -4,6 +4,7 @@ import { useCatalogue } from "../api/catalogue";
 import type { NodeSpec } from "../api/types";
 import { DRAG_MIME } from "../canvas/use-drag-and-drop";
 import { nodeScore } from "../lib/node-search";
+import { iconOf } from "../nodes/icons";
 import { useStoreApis } from "../store/editor-context";
 
 function onDragStart(event: DragEvent, type: string) {
@@ -74,7 +75,12 @@ function Palette() {
                     onKeyDown={(e) => e.key === "Enter" && addAtCenter(spec.type)}
                     onDoubleClick={() => addAtCenter(spec.type)}
                   >
-                    <span className="palette-title">{spec.title}</span>
+                    <span className="palette-title">
+                      <span className="node-icon" aria-hidden="true">
+                        {iconOf(spec)}
+                      </span>{" "}
+                      {spec.title}
+                    </span>
                     <span className="palette-type">{spec.type}</span>
                   </div>
                 ))}

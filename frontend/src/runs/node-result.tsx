@@ -1,10 +1,11 @@
 import { useState } from "react";
-import { api } from "../api/client";
+import { api, downloadFile } from "../api/client";
 import { useSaver } from "../editor/save-context";
 import { useEditorStore, useRunStore, useStoreApis } from "../store/editor-context";
 import { FINAL_STATUSES } from "../store/run-store";
 import { navigate } from "../ui/router";
 import { toast } from "../ui/toasts";
+import { findFileRefs, formatBytes } from "../lib/files";
 import { findTraceNode } from "../lib/trace";
 import { formatCost, formatDuration, formatTime, toJsonText } from "./format";
 import { TraceTree } from "./trace-tree";
@@ -19,6 +20,36 @@ function NodeSteps({ nodeRunId }: { nodeRunId: string }) {
     <section className="result-block">
       <h3>Steps</h3>
       <TraceTree tree={node.children} />
+    </section>
+  );
+}
+
+/** Download buttons for the files a node produced (outputs carry references, not bytes). */
+function FilesBlock({ output }: { output: unknown }) {
+  const files = findFileRefs(output);
+  if (!files.length) return null;
+  const save = async (id: string, name: string) => {
+    try {
+      await downloadFile(id, name);
+    } catch (e) {
+      toast("error", `Download failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  return (
+    <section className="result-block" data-testid="result-files">
+      <h3>Files</h3>
+      <ul className="file-list">
+        {files.map((f) => (
+          <li key={f.$file}>
+            <button type="button" className="link-button" onClick={() => save(f.$file, f.name)}>
+              Download {f.name}
+            </button>{" "}
+            <span className="muted">
+              {f.mime}, {formatBytes(f.size)}
+            </span>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
@@ -92,6 +123,7 @@ export function NodeResult({ nodeId }: { nodeId: string }) {
         </section>
       )}
       <NodeSteps nodeRunId={nr.id} />
+      <FilesBlock output={nr.output} />
       <JsonBlock label="Output" value={nr.output} />
       <JsonBlock label="Inputs" value={nr.inputs} />
       <JsonBlock label="Params" value={nr.params} />

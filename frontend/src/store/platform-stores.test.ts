@@ -68,9 +68,23 @@ describe("trigger store", () => {
           last_fire_at: null,
         },
       ],
+      polls: [
+        {
+          node_id: "mail",
+          node_type: "Gmail.trigger",
+          interval_seconds: 60,
+          enabled: true,
+          next_poll_at: "2026-01-01T00:01:00Z",
+          last_polled_at: null,
+          last_error: null,
+          runs_started: 0,
+          started: false,
+        },
+      ],
       has_webhook_secret: false,
     });
     const s = t.getState();
+    expect(s.polls.mail[0].interval_seconds).toBe(60);
     expect(s.known).toBe(true);
     expect(s.webhooks.hook.map((h) => h.path)).toEqual(["a", "b"]);
     expect(s.schedules.cron[0].next_fire_at).toBe("2026-01-01T00:01:00Z");

@@ -1,5 +1,5 @@
 import { createStore } from "zustand/vanilla";
-import type { ScheduleInfo, WebhookInfo } from "../api/platform-types";
+import type { PollInfo, ScheduleInfo, WebhookInfo } from "../api/platform-types";
 import type { GraphRead } from "../api/types";
 
 export interface TriggerState {
@@ -7,6 +7,8 @@ export interface TriggerState {
   webhooks: Record<string, WebhookInfo[]>;
   /** Schedules of the saved graph by trigger node id. */
   schedules: Record<string, ScheduleInfo[]>;
+  /** Polling triggers of the saved graph by node id. */
+  polls: Record<string, PollInfo[]>;
   /** Whether the graph signs its webhooks; null when the server does not say. */
   hasSecret: boolean | null;
   /** False until a saved graph was read (new graphs have no URLs yet). */
@@ -15,7 +17,7 @@ export interface TriggerState {
 
 export interface TriggerActions {
   /** Take the trigger facts of a graph as `GET/PUT /api/graphs/{id}` returns them. */
-  setFromGraph: (graph: Pick<GraphRead, "webhooks" | "schedules" | "has_webhook_secret">) => void;
+  setFromGraph: (graph: Pick<GraphRead, "webhooks" | "schedules" | "polls" | "has_webhook_secret">) => void;
   /** Record that a webhook secret was created/rotated (true) or removed (false). */
   setHasSecret: (has: boolean) => void;
 }
@@ -33,12 +35,14 @@ export const createTriggerStore = () =>
   createStore<TriggerStore>()((set) => ({
     webhooks: {},
     schedules: {},
+    polls: {},
     hasSecret: null,
     known: false,
     setFromGraph: (g) =>
       set({
         webhooks: groupByNode(g.webhooks),
         schedules: groupByNode(g.schedules),
+        polls: groupByNode(g.polls),
         hasSecret: g.has_webhook_secret ?? null,
         known: true,
       }),

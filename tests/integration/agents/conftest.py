@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.fakes.fixtures import (  # noqa: F401
     fake_openai,
 )
 from tests.fakes.openai import FakeOpenAI
+from tests.waiting import eventually
 
 #: Prices of the fake model: 1 USD per million input tokens, 2 per million output tokens.
 MODEL = {
@@ -66,12 +66,11 @@ class User:
 
     async def final(self, run_id: str, *, statuses: tuple[str, ...] = ("paused", "failed",
                     "succeeded")) -> dict[str, Any]:  # fmt: skip
-        for _ in range(600):
-            run = await self.get(f"/api/runs/{run_id}")
-            if run["status"] in statuses:
-                return dict(run)
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"run {run_id} is still {run['status']}")
+        async def final() -> dict[str, Any] | None:
+            run = dict(await self.get(f"/api/runs/{run_id}"))
+            return run if run["status"] in statuses else None
+
+        return await eventually(final, what=f"run {run_id} reaching {statuses}")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import uuid
@@ -20,6 +19,7 @@ from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import Reply, ToolUse
 from tests.integration.agents.conftest import User
 from tests.integration.test_durability import on_queue, run_status
+from tests.waiting import eventually
 
 
 def _graph(name: str) -> dict[str, Any]:
@@ -56,11 +56,11 @@ async def _finished(
     services: EngineServices, user: User, queue: str, document: dict[str, Any]
 ) -> None:
     run_id = await _start(services, user, queue, document)
-    for _ in range(600):
-        if await run_status(services, run_id) == "succeeded":
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the worker did not start")
+
+    async def succeeded() -> bool:
+        return await run_status(services, run_id) == "succeeded"
+
+    await eventually(succeeded, what="the worker starting")
 
 
 async def _executed_by(services: EngineServices, run_id: uuid.UUID, group: int) -> bool:
@@ -89,12 +89,11 @@ async def test_an_agent_survives_its_worker_being_killed_mid_tool_call(
         await _finished(services, user, queue, {"schema": "kyra.graph/1", "name": f"{queue}-up",
                         "nodes": [{"id": "start", "type": "Manual.trigger"}]})  # fmt: skip
         run_id = await _start(services, user, queue, _graph(queue))
-        for _ in range(600):
-            if any(s.kind == "tool_call" for s in await _steps(services, run_id)):
-                break
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError("the tool call never started")
+
+        async def in_tool_call() -> bool:
+            return any(s.kind == "tool_call" for s in await _steps(services, run_id))
+
+        await eventually(in_tool_call, what="the tool call starting")
         assert await _executed_by(services, run_id, first_worker.pid)
 
         # When that worker is SIGKILLed and another one starts
@@ -103,10 +102,10 @@ async def test_an_agent_survives_its_worker_being_killed_mid_tool_call(
         second_worker = start_worker(env={"KYRA_QUEUE_NAME": queue})
 
         # Then the agent finishes; the model call made before the crash is not made again
-        for _ in range(1200):
-            if await run_status(services, run_id) in ("succeeded", "failed"):
-                break
-            await asyncio.sleep(0.1)
+        async def ended() -> bool:
+            return await run_status(services, run_id) in ("succeeded", "failed")
+
+        await eventually(ended, timeout=240, what="the run ending on the second worker")
         run = await user.get(f"/api/runs/{run_id}")
         assert run["status"] == "succeeded", run
         assert run["node_runs"][1]["output"]["out"]["answer"] == "survived"

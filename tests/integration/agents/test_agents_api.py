@@ -6,8 +6,11 @@ import json
 import uuid
 from typing import Any
 
+import httpx
+
 from kyra.crypto import decrypt_text
 from kyra.db.models import AiAgent
+from tests.conftest import LiveServer
 from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import Reply, ToolUse
@@ -96,28 +99,37 @@ async def test_an_agent_on_anthropic_gets_tool_results_in_anthropic_format(
 
 
 async def test_agent_steps_stream_as_step_events_while_the_run_goes(
-    user: User, fake_openai: FakeOpenAI, worker: Any
+    user: User, fake_openai: FakeOpenAI, live_server: LiveServer
 ) -> None:
-    agent = await user.agent("streamer", tools=["Core.wait"])
+    # The tool call waits for approval until the stream is open, so no step can come too early.
+    # (A real server: the in-process transport only returns a response once it is complete.)
+    guarded = {"tool_settings": {"Core.wait": {"requires_approval": True}}}
+    agent = await user.agent("streamer", tools=["Core.wait"], settings=guarded)
     fake_openai.script(
-        Reply(text="", tool_calls=[ToolUse("Core__wait", {"seconds": 1})]), Reply(text="waited")
+        Reply(text="", tool_calls=[ToolUse("Core__wait", {"seconds": 0.2})]), Reply(text="waited")
     )
-    started = await user.run(agent, "Wait a second", mode="queue")
+    started = await user.run(agent, "Wait a moment", mode="queue")
+    assert (await user.final(started["run_id"]))["status"] == "paused"
 
     steps: list[dict[str, Any]] = []
-    async with user.api.stream("GET", f"/api/runs/{started['run_id']}/events",
-                               headers=user.headers, timeout=60) as response:  # fmt: skip
+    async with (
+        httpx.AsyncClient(base_url=live_server.url, headers=user.headers) as client,
+        client.stream("GET", f"/api/runs/{started['run_id']}/events", timeout=120) as response,
+    ):
         event = ""
         async for line in response.aiter_lines():
             if line.startswith("event:"):
                 event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event == "snapshot" and not steps:
+                await user.post(f"/api/runs/{started['run_id']}/approve", {}, expect=200)
+                steps.append({})
             elif line.startswith("data:") and event == "step":
                 steps.append(json.loads(line.split(":", 1)[1]))
 
-    seen = {(s["kind"], s["step_key"], s["status"]) for s in steps}
+    seen = {(s["kind"], s["step_key"], s["status"]) for s in steps[1:]}
     assert ("tool_call", "1.tool.0", "succeeded") in seen
     assert {("llm_call", "2.llm", "running"), ("llm_call", "2.llm", "succeeded")} <= seen
-    assert all(s["parent_node_run_id"] for s in steps)
+    assert all(s["parent_node_run_id"] for s in steps[1:])
 
 
 async def test_a_graph_whose_inline_agent_names_an_unknown_tool_is_refused_on_save(

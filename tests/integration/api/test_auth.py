@@ -56,7 +56,8 @@ async def test_other_owners_get_404_for_every_resource(
     run = (await api.post(f"/api/graphs/{graph['id']}/runs", json={"mode": "sync"})).json()
     credential = (
         await api.post(
-            "/api/credentials", json={"name": "c1", "kind": "http_auth", "data": {"token": "t"}}
+            "/api/credentials",
+            json={"name": "c1", "kind": "http_auth", "data": {"type": "bearer", "token": "t"}},
         )
     ).json()
     other = {"X-API-Key": other_owner.api_key}

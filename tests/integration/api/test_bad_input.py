@@ -94,7 +94,7 @@ async def test_credentials_are_never_returned(api: httpx.AsyncClient) -> None:
         json={
             "name": f"k-{uuid.uuid4().hex[:6]}",
             "kind": "http_auth",
-            "data": {"token": "s3cret"},
+            "data": {"type": "bearer", "token": "s3cret"},
         },
     )
     assert created.status_code == 201

@@ -8,25 +8,38 @@ from typing import Any
 
 import httpx
 
+from tests.conftest import LiveServer
+from tests.graphs.test_examples import wait_for_final
+
 
 async def test_run_events_stream_snapshot_then_node_changes_until_final(
-    api: httpx.AsyncClient, worker: Any
+    api: httpx.AsyncClient, live_server: LiveServer
 ) -> None:
+    # The run waits at an approval until the stream is open, so no change can happen too early.
+    # (A real server: the in-process transport only returns a response once it is complete.)
     document = {
         "schema": "kyra.graph/1",
         "name": f"events-{uuid.uuid4().hex[:6]}",
         "nodes": [
             {"id": "start", "type": "Manual.trigger"},
-            {"id": "pause", "type": "Core.wait", "params": {"seconds": 0.5}},
+            {"id": "gate", "type": "Core.approval"},
             {"id": "done", "type": "Core.set", "params": {"values": 1}},
         ],
-        "edges": [{"source": "start", "target": "pause"}, {"source": "pause", "target": "done"}],
+        "edges": [
+            {"source": "start", "target": "gate"},
+            {"source": "gate", "sourcePort": "approved", "target": "done"},
+        ],
     }
     graph = (await api.post("/api/graphs", json=document)).json()
     run = (await api.post(f"/api/graphs/{graph['id']}/runs", json={"mode": "queue"})).json()
+    assert (await wait_for_final(api, run["id"]))["status"] == "paused"
 
     events: list[tuple[str, dict[str, Any]]] = []
-    async with api.stream("GET", f"/api/runs/{run['id']}/events", timeout=60) as response:
+    headers = {"X-API-Key": live_server.api_key}
+    async with (
+        httpx.AsyncClient(base_url=live_server.url, headers=headers) as client,
+        client.stream("GET", f"/api/runs/{run['id']}/events", timeout=60) as response,
+    ):
         assert response.headers["content-type"].startswith("text/event-stream")
         event = ""
         async for line in response.aiter_lines():
@@ -34,13 +47,17 @@ async def test_run_events_stream_snapshot_then_node_changes_until_final(
                 event = line.split(":", 1)[1].strip()
             elif line.startswith("data:") and line[5:].strip():
                 events.append((event, json.loads(line.split(":", 1)[1])))
+                if len(events) == 1:  # the snapshot: subscribed, so decide now
+                    approved = await api.post(f"/api/runs/{run['id']}/approve", json={})
+                    assert approved.status_code == 200
 
     kinds = [kind for kind, _ in events]
     assert kinds[0] == "snapshot"
+    assert events[0][1]["status"] == "paused"
     assert kinds[-1] == "run"
     assert events[-1][1]["status"] == "succeeded"
     seen = {(data["node_id"], data["status"]) for kind, data in events if kind == "node"}
-    assert {("pause", "running"), ("pause", "succeeded"), ("done", "succeeded")} <= seen
+    assert {("gate", "running"), ("gate", "succeeded"), ("done", "succeeded")} <= seen
 
 
 async def test_catalogue_serves_schemas_ports_and_tools(api: httpx.AsyncClient) -> None:

@@ -88,6 +88,7 @@ class FakeContext:
 
     http: httpx.AsyncClient
     credentials: dict[str, dict[str, Any]] = field(default_factory=dict)
+    idempotency_key: str = "run-1:call"
 
     async def credential(self, kind: str) -> dict[str, Any]:
         return self.credentials.get(kind, {})
@@ -127,6 +128,31 @@ async def test_object_body_is_sent_as_json(ctx: FakeContext, base: str) -> None:
     out = await run(ctx, method="POST", url=f"{base}/echo", body={"a": [1, 2]})
     assert out["body"]["headers"]["content-type"] == "application/json"
     assert json.loads(out["body"]["body"]) == {"a": [1, 2]}
+
+
+async def test_changes_carry_the_idempotency_key(ctx: FakeContext, base: str) -> None:
+    first = await run(ctx, method="POST", url=f"{base}/echo", body={"a": 1})
+    again = await run(ctx, method="POST", url=f"{base}/echo", body={"a": 1})
+    keys = [out["body"]["headers"]["idempotency-key"] for out in (first, again)]
+    assert keys == ["run-1:call", "run-1:call"]
+
+
+async def test_reads_carry_no_idempotency_key(ctx: FakeContext, base: str) -> None:
+    out = await run(ctx, url=f"{base}/echo")
+    assert "idempotency-key" not in out["body"]["headers"]
+
+
+async def test_idempotency_header_is_configurable(ctx: FakeContext, base: str) -> None:
+    out = await run(ctx, method="DELETE", url=f"{base}/echo", idempotency_header="X-Request-Id")
+    assert out["body"]["headers"]["x-request-id"] == "run-1:call"
+    off = await run(ctx, method="PUT", url=f"{base}/echo", idempotency_header="")
+    assert "idempotency-key" not in off["body"]["headers"]
+
+
+async def test_an_explicit_header_wins_over_the_key(ctx: FakeContext, base: str) -> None:
+    headers = {"Idempotency-Key": "mine"}
+    out = await run(ctx, method="POST", url=f"{base}/echo", headers=headers)
+    assert out["body"]["headers"]["idempotency-key"] == "mine"
 
 
 async def test_string_body_is_sent_as_is(ctx: FakeContext, base: str) -> None:
@@ -236,3 +262,28 @@ async def test_unreachable_host_is_a_node_error(ctx: FakeContext) -> None:
 def test_spec_declares_an_optional_http_auth_credential() -> None:
     assert [(c.kind, c.required) for c in SPEC.credentials] == [("http_auth", False)]
     assert SPEC.tool_name == "HTTP__request"
+
+
+async def test_a_response_is_saved_as_a_file_and_a_file_is_uploaded(
+    node_ctx: Any, base: str
+) -> None:
+    saved = await node_ctx.run(SPEC, url=f"{base}/text", response_format="file")
+    ref = saved["out"]["body"]
+    assert (ref["name"], ref["mime"], ref["size"]) == ("text", "text/plain", 11)
+
+    sent = await node_ctx.run(SPEC, method="POST", url=f"{base}/echo", body=ref)
+    echo = sent["out"]["body"]
+    assert echo["body"] == "plain words"
+    assert (echo["headers"]["content-type"], echo["headers"]["content-length"]) == (
+        "text/plain",
+        "11",
+    )
+    named = await node_ctx.run(
+        SPEC, url=f"{base}/text", response_format="file", file_name="words.txt"
+    )
+    assert named["out"]["body"]["name"] == "words.txt"
+
+
+async def test_a_failed_download_is_not_stored(node_ctx: Any, base: str) -> None:
+    with pytest.raises(NodeError, match="HTTP 404"):
+        await node_ctx.run(SPEC, url=f"{base}/status/404", response_format="file")

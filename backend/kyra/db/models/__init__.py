@@ -1,10 +1,19 @@
 """SQLModel tables, one module per aggregate; importing this package registers them all."""
 
-from kyra.db.models.agent import AgentMemory, AgentRun, AgentStatus, AiAgent, MemoryKind
+from kyra.db.models.agent import (
+    AgentMemory,
+    AgentRun,
+    AgentSessionMessage,
+    AgentStatus,
+    AiAgent,
+    MemoryKind,
+)
 from kyra.db.models.channel import ChannelDeployment
 from kyra.db.models.credential import Credential
+from kyra.db.models.file import StoredFile
 from kyra.db.models.graph import Graph, GraphVersion
 from kyra.db.models.llm import LlmModel, LlmModelPrice, LlmProvider, LlmUsageLog
+from kyra.db.models.oauth import OAuthClient, OAuthState
 from kyra.db.models.run import (
     TERMINAL_NODE,
     TERMINAL_RUN,
@@ -14,7 +23,7 @@ from kyra.db.models.run import (
     Run,
     RunStatus,
 )
-from kyra.db.models.trigger import Schedule, Webhook
+from kyra.db.models.trigger import Schedule, TriggerPoll, Webhook
 from kyra.db.models.user import ApiKey, User
 
 __all__ = [
@@ -22,6 +31,7 @@ __all__ = [
     "TERMINAL_RUN",
     "AgentMemory",
     "AgentRun",
+    "AgentSessionMessage",
     "AgentStatus",
     "AiAgent",
     "ApiKey",
@@ -37,9 +47,13 @@ __all__ = [
     "NodeRun",
     "NodeRunRow",
     "NodeRunStatus",
+    "OAuthClient",
+    "OAuthState",
     "Run",
     "RunStatus",
     "Schedule",
+    "StoredFile",
+    "TriggerPoll",
     "User",
     "Webhook",
 ]

@@ -9,13 +9,21 @@ from enum import StrEnum
 from typing import Any
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import ARRAY, BigInteger, Column, Index, Numeric, String, UniqueConstraint, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Column,
+    Computed,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field, SQLModel
 
 from kyra.db.models._columns import jsonb_column, timestamp_column, utcnow
-
-#: Dimensions of stored embeddings (OpenAI text-embedding-3-small); smaller vectors are padded.
-EMBEDDING_DIMENSIONS = 1536
 
 
 class AgentStatus(StrEnum):
@@ -27,8 +35,11 @@ class AgentStatus(StrEnum):
 
 
 class MemoryKind(StrEnum):
-    vector = "vector"
+    core = "core"
     episodic = "episodic"
+    semantic = "semantic"
+    note = "note"
+    summary = "summary"
 
 
 class AiAgent(SQLModel, table=True):
@@ -44,12 +55,6 @@ class AiAgent(SQLModel, table=True):
         default_factory=dict, sa_column=jsonb_column(default=dict)
     )
     status: str = Field(default=AgentStatus.queued, max_length=16)
-    llm_provider_id: uuid.UUID | None = Field(
-        default=None, foreign_key="llm_providers.provider_id", ondelete="SET NULL"
-    )
-    llm_model_id: uuid.UUID | None = Field(
-        default=None, foreign_key="llm_models.model_id", ondelete="SET NULL"
-    )
     temperature: float = 0.7
     max_iterations: int = 3
     total_input_tokens: int = Field(
@@ -97,24 +102,55 @@ class AgentRun(SQLModel, table=True):
 
 
 class AgentMemory(SQLModel, table=True):
+    """One long-term memory of an agent (see ``kyra.memory``); indexes are in migration 0007.
+
+    ``embedding`` has no fixed size: vectors of several models coexist, each dimension with its
+    own partial HNSW index on ``embedding::vector(n)``.
+    """
+
     __tablename__ = "agent_memories"
-    __table_args__ = (
-        Index(
-            "ix_agent_memories_embedding_ivfflat",
-            "embedding",
-            postgresql_using="ivfflat",
-            postgresql_ops={"embedding": "vector_cosine_ops"},
-        ),
-    )
 
     id: int | None = Field(
         default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True)
     )
     agent_id: uuid.UUID = Field(foreign_key="ai_agents.agent_id", index=True, ondelete="CASCADE")
-    kind: str = Field(default=MemoryKind.vector, max_length=16)
-    embedding: list[float] | None = Field(
-        default=None, sa_column=Column(Vector(EMBEDDING_DIMENSIONS))
-    )
+    kind: str = Field(default=MemoryKind.note, max_length=16)
     content: str
+    #: Core facts and episodes of a run: unique per agent and kind (idempotent stores).
+    key: str | None = Field(default=None, max_length=300)
+    #: Semantic memories: a subject-relation-object triple.
+    subject: str | None = None
+    relation: str | None = None
+    object: str | None = None
+    importance: float = 0.5
+    session_id: str | None = Field(default=None, max_length=200)
+    embedding: list[float] | None = Field(default=None, sa_column=Column(Vector()))
+    embedding_dims: int | None = None
+    embedding_model: str | None = Field(default=None, max_length=300)
+    content_tsv: Any = Field(
+        default=None,
+        sa_column=Column(TSVECTOR, Computed("to_tsvector('english', content)", persisted=True)),
+    )
     metadatas: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column(default=dict))
+    #: When the remembered thing happened (recency and decay rank by it).
+    occurred_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+class AgentSessionMessage(SQLModel, table=True):
+    """A message of a session window kept by the ``postgres`` short-term backend."""
+
+    __tablename__ = "agent_session_messages"
+    __table_args__ = (
+        UniqueConstraint("agent_id", "session_id", "key", name="uq_agent_session_messages_key"),
+        Index("ix_agent_session_messages_session", "agent_id", "session_id", "id"),
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True)
+    )
+    agent_id: uuid.UUID = Field(foreign_key="ai_agents.agent_id", ondelete="CASCADE")
+    session_id: str = Field(max_length=200)
+    key: str = Field(max_length=300)
+    message: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column(nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())

@@ -21,5 +21,8 @@ class Credential(SQLModel, table=True):
     kind: str = Field(max_length=64)
     #: Fernet token of the JSON fields.
     data_enc: bytes
+    #: Why the credential no longer works (e.g. its OAuth2 grant was revoked); cleared when it
+    #: is connected or changed again.
+    problem: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(onupdate=True))

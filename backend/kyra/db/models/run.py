@@ -73,6 +73,8 @@ class Run(SQLModel, table=True):
     status: str = Field(default=RunStatus.queued, max_length=16)
     #: "queue" (Dramatiq workers) or "sync" (inline in the API process).
     mode: str = Field(default="queue", max_length=8)
+    #: The Dramatiq queue of a queue run: only the reapers of that queue recover it.
+    queue: str | None = Field(default=None, max_length=64)
     #: What started it: manual, api, webhook, schedule, channel, subgraph.
     trigger_kind: str = Field(default="manual", max_length=16)
     trigger: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column(default=dict))
@@ -90,6 +92,12 @@ class Run(SQLModel, table=True):
         default=None, foreign_key="runs.id", ondelete="SET NULL"
     )
     budget_usd: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 6)))
+    #: The API process executing a sync run stored while it runs, and until when it owns it
+    #: (renewed while it runs; an expired lease fails the run).
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_expires_at: datetime | None = Field(
+        default=None, sa_column=timestamp_column(nullable=True)
+    )
     cost_usd: Decimal = Field(default=Decimal(0), sa_column=_money())
     reserved_usd: Decimal = Field(default=Decimal(0), sa_column=_money())
     input_tokens: int = Field(default=0, sa_column=_tokens())
@@ -126,6 +134,9 @@ class NodeRun(SQLModel, table=True):
     error: dict[str, Any] | None = Field(default=None, sa_column=jsonb_column())
     #: Copied from an earlier run instead of executed (re-run from a node).
     reused: bool = False
+    #: Side effects an attempt recorded (e.g. the id of a sent message), so that a retry or a
+    #: redelivered message does not repeat them; key -> JSON value.
+    effects: dict[str, Any] | None = Field(default=None, sa_column=jsonb_column())
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_expires_at: datetime | None = Field(
         default=None, sa_column=timestamp_column(nullable=True)

@@ -1,4 +1,5 @@
-"""Webhook routes and cron schedules derived from the trigger nodes of saved graphs."""
+"""Webhook routes, cron schedules and polling triggers derived from the trigger nodes of saved
+graphs."""
 
 from __future__ import annotations
 
@@ -46,4 +47,29 @@ class Schedule(SQLModel, table=True):
     )
     last_fire_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column(default=dict))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+class TriggerPoll(SQLModel, table=True):
+    """A polling trigger node (e.g. Gmail.trigger): when to poll next and where it stopped."""
+
+    __tablename__ = "trigger_polls"
+    __table_args__ = (UniqueConstraint("graph_id", "node_id", name="uq_trigger_polls_graph_node"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    owner_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    graph_id: uuid.UUID = Field(foreign_key="graphs.id", index=True, ondelete="CASCADE")
+    node_id: str = Field(max_length=100)
+    node_type: str = Field(max_length=100)
+    interval_seconds: int = 60
+    enabled: bool = True
+    next_poll_at: datetime | None = Field(
+        default=None, sa_column=timestamp_column(nullable=True, index=True)
+    )
+    last_polled_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    #: The last poll's failure, shown in the editor; None after a poll that worked.
+    last_error: str | None = Field(default=None, max_length=1000)
+    #: Where the service's feed was read up to (the handler's own shape, e.g. a history id).
+    cursor: dict[str, Any] | None = Field(default=None, sa_column=jsonb_column())
+    runs_started: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())

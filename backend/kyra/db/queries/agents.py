@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kyra.db.models import AgentRun, AiAgent, Credential, NodeRun
+from kyra.db.models import AgentRun, AiAgent, NodeRun
 from kyra.errors import NotFoundError
 
 
@@ -51,24 +51,28 @@ async def agents_named(
     return list(rows)
 
 
-async def credential_data(
-    session: AsyncSession, *, owner_id: uuid.UUID, credential_id: str
-) -> tuple[str, bytes] | None:
-    """``(kind, encrypted data)`` of the owner's credential, or None."""
-    key = _as_uuid(credential_id)
-    if key is None:
-        return None
-    row = await session.scalar(
-        select(Credential).where(Credential.id == key, Credential.owner_id == owner_id)
-    )
-    return (row.kind, row.data_enc) if row is not None else None
-
-
 # --- agent runs -------------------------------------------------------------------------------
 
 
-async def update_agent_run(session: AsyncSession, agent_run_id: uuid.UUID, **values: Any) -> None:
-    await session.execute(update(AgentRun).where(AgentRun.run_id == agent_run_id).values(**values))
+async def update_agent_run(
+    session: AsyncSession, agent_run_id: uuid.UUID, **values: Any
+) -> uuid.UUID | None:
+    """Update an agent run; returns its agent's id (None when there is no such run)."""
+    agent_id: uuid.UUID | None = await session.scalar(
+        update(AgentRun)
+        .where(AgentRun.run_id == agent_run_id)
+        .values(**values)
+        .returning(AgentRun.agent_id)
+    )
+    return agent_id
+
+
+async def set_agent_status(session: AsyncSession, agent_id: uuid.UUID | None, status: str) -> None:
+    """``ai_agents.status`` follows the agent's latest run start or end."""
+    if agent_id is not None:
+        await session.execute(
+            update(AiAgent).where(AiAgent.agent_id == agent_id).values(status=status)
+        )
 
 
 async def list_agent_runs(
@@ -120,36 +124,3 @@ async def all_node_runs(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRu
         select(NodeRun).where(NodeRun.run_id == run_id).order_by(NodeRun.created_at)
     )
     return list(rows)
-
-
-async def node_run_approval(session: AsyncSession, node_run_id: uuid.UUID) -> dict[str, Any] | None:
-    approval: dict[str, Any] | None = await session.scalar(
-        select(NodeRun.approval).where(NodeRun.id == node_run_id)
-    )
-    return approval
-
-
-async def pending_approvals(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
-    """Paused node runs and steps of the run that wait for a human decision."""
-    rows = await session.scalars(
-        select(NodeRun).where(
-            NodeRun.run_id == run_id,
-            NodeRun.status == "paused",
-            NodeRun.error["details"].has_key("approval"),  # type: ignore[index]
-        )
-    )
-    waiting = [r for r in rows if not (r.approval or {}).get("status")]
-    # An agent node paused by one of its steps shows the step, not itself.
-    parents = {r.parent_node_run_id for r in waiting}
-    return [r for r in waiting if r.id not in parents]
-
-
-async def decide(
-    session: AsyncSession, node_run_ids: list[uuid.UUID], decision: dict[str, Any]
-) -> None:
-    """Store a human decision on the pending node runs (read by their next attempt)."""
-    for node_run_id in node_run_ids:
-        row = await session.get(NodeRun, node_run_id)
-        if row is not None:
-            request = (row.error or {}).get("details", {}).get("approval")
-            row.approval = {**decision, "request": request}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -10,14 +11,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.db.models import AiAgent, Graph, GraphVersion, Webhook
+from kyra.db.queries.polls import sync_polls
 from kyra.db.queries.schedules import sync_schedules
 from kyra.errors import ConflictError, NotFoundError
+from kyra.spec import NodeSpec
+
+#: ``reply_mode`` of the webhook route of a trigger a service calls (its spec answers).
+INBOUND = "inbound"
+#: Trigger types that poll or receive (``Registry.service_triggers()``), by type name.
+ServiceTriggers = Mapping[str, NodeSpec]
 
 
 async def create_graph(
-    session: AsyncSession, *, owner_id: uuid.UUID, document: dict[str, Any]
+    session: AsyncSession,
+    *,
+    owner_id: uuid.UUID,
+    document: dict[str, Any],
+    triggers: ServiceTriggers | None = None,
 ) -> Graph:
-    """Create a graph from a validated document (version 1).
+    """Create a graph from a validated document (version 1); ``triggers`` names the trigger
+    types that get a poll or an inbound route.
 
     Raises:
         ConflictError: the owner already has a graph with that name.
@@ -35,14 +48,25 @@ async def create_graph(
     except IntegrityError as exc:
         raise ConflictError(f"a graph named {document['name']!r} already exists") from exc
     session.add(GraphVersion(graph_id=graph.id, version=1, document=document))
-    await sync_webhooks(session, graph, document)
-    await sync_schedules(session, graph, document)
+    await _sync_triggers(session, graph, document, triggers or {})
     await session.flush()
     return graph
 
 
+async def _sync_triggers(
+    session: AsyncSession, graph: Graph, document: dict[str, Any], triggers: ServiceTriggers
+) -> None:
+    await sync_webhooks(session, graph, document, triggers)
+    await sync_schedules(session, graph, document)
+    await sync_polls(session, graph, document, triggers)
+
+
 async def save_version(
-    session: AsyncSession, graph: Graph, document: dict[str, Any]
+    session: AsyncSession,
+    graph: Graph,
+    document: dict[str, Any],
+    *,
+    triggers: ServiceTriggers | None = None,
 ) -> GraphVersion:
     """Store ``document`` as the graph's next immutable version."""
     locked = await session.get(Graph, graph.id, with_for_update=True)
@@ -57,23 +81,39 @@ async def save_version(
         await session.flush()
     except IntegrityError as exc:
         raise ConflictError(f"a graph named {document['name']!r} already exists") from exc
-    await sync_webhooks(session, locked, document)
-    await sync_schedules(session, locked, document)
+    await _sync_triggers(session, locked, document, triggers or {})
     return version
 
 
-async def sync_webhooks(session: AsyncSession, graph: Graph, document: dict[str, Any]) -> None:
-    """Make the webhook routes match the graph's ``Webhook.trigger`` nodes.
+def inbound_path(graph_id: uuid.UUID, node: Mapping[str, Any]) -> str:
+    """The ``/hooks/`` path of a trigger a service calls, e.g. ``slack/<graph id>/<node id>``."""
+    service = str(node["type"]).split(".", 1)[0].lower()
+    return f"{service}/{graph_id}/{node['id']}"
+
+
+async def sync_webhooks(
+    session: AsyncSession,
+    graph: Graph,
+    document: dict[str, Any],
+    triggers: ServiceTriggers | None = None,
+) -> None:
+    """Make the webhook routes match the graph's ``Webhook.trigger`` nodes and the triggers
+    services call (``inbound``, answered by their spec).
 
     Raises:
         ConflictError: a path is already used by another graph.
     """
     await session.execute(delete(Webhook).where(Webhook.graph_id == graph.id))
     for node in document.get("nodes", []):
-        if node.get("type") != "Webhook.trigger":
-            continue
         params = node.get("params") or {}
-        path = str(params.get("path", "")).strip("/")
+        spec = (triggers or {}).get(node.get("type", ""))
+        if spec is not None and spec.receive is not None:
+            path, methods, mode = inbound_path(graph.id, node), ["GET", "POST"], INBOUND
+        elif node.get("type") == "Webhook.trigger":
+            path = str(params.get("path", "")).strip("/")
+            methods, mode = list(params.get("methods") or ["POST"]), params.get("reply", "sync")
+        else:
+            continue
         taken = await session.scalar(select(Webhook.graph_id).where(Webhook.path == path))
         if taken is not None:
             raise ConflictError(f"webhook path {path!r} is already used by another graph")
@@ -83,8 +123,8 @@ async def sync_webhooks(session: AsyncSession, graph: Graph, document: dict[str,
                 graph_id=graph.id,
                 node_id=node["id"],
                 path=path,
-                methods=list(params.get("methods") or ["POST"]),
-                reply_mode=params.get("reply", "sync"),
+                methods=methods,
+                reply_mode=mode,
             )
         )
         await session.flush()

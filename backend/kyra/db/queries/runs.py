@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -9,7 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, insert, or_, select, update
+from sqlalchemy import String, and_, case, cast, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -102,17 +103,29 @@ def _run_upsert() -> Any:
     # Built once: ``excluded`` builds a column collection, which cost more than the INSERT itself.
     table = Run.__table__  # type: ignore[attr-defined]
     statement = pg_insert(table)
+    values = {c.name: statement.excluded[c.name] for c in table.columns if c.name != "id"}
+    # A cancel recorded by another process while the run finished here still wins.
+    values["status"] = case(
+        (table.c.status == "cancelled", table.c.status), else_=statement.excluded.status
+    )
     return statement.on_conflict_do_update(
         index_elements=[table.c.id],
-        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name != "id"},
-    )
+        set_=values,
+        # A row the reaper already failed (its lease expired) is never overwritten.
+        where=table.c.status.in_(("queued", "running", "cancelled")),
+    ).returning(table.c.id, table.c.status)
 
 
-async def insert_finished(session: AsyncSession, run: Run, node_runs: list[NodeRun]) -> None:
-    """Write a run executed in memory (inserted, or updated when a row already holds it)."""
-    await session.execute(_run_upsert(), _row(run))
+async def insert_finished(session: AsyncSession, run: Run, node_runs: list[NodeRun]) -> bool:
+    """Write a run executed in memory (inserted, or updated when a stored row still waits for
+    it); False when the stored row was already final, and nothing was written."""
+    written = (await session.execute(_run_upsert(), _row(run))).first()
+    if written is None:
+        return False
+    run.status = written.status
     if node_runs:
         await session.execute(insert(NodeRun), [_row(n) for n in node_runs])
+    return True
 
 
 async def get_run(session: AsyncSession, *, owner_id: uuid.UUID, run_id: uuid.UUID) -> Run:
@@ -299,6 +312,25 @@ async def record_outcome(
     return result.scalar_one_or_none()
 
 
+async def node_run_effects(session: AsyncSession, node_run_id: uuid.UUID) -> dict[str, Any]:
+    """The side effects earlier attempts of a node run recorded (key -> value)."""
+    value = await session.scalar(select(NodeRun.effects).where(NodeRun.id == node_run_id))  # type: ignore[call-overload]
+    return dict(value or {})
+
+
+async def record_node_run_effect(
+    session: AsyncSession, node_run_id: uuid.UUID, key: str, value: Any
+) -> None:
+    """Add one recorded side effect to a node run (whoever holds its lease)."""
+    await session.execute(
+        text(
+            "UPDATE node_runs SET effects = coalesce(effects, '{}'::jsonb) "
+            "|| jsonb_build_object(CAST(:key AS text), CAST(:value AS jsonb)) WHERE id = :id"
+        ),
+        {"key": key, "value": json.dumps(value), "id": node_run_id},
+    )
+
+
 async def add_run_cost(
     session: AsyncSession, run_id: uuid.UUID, *, usd: Decimal, input_tokens: int, output_tokens: int
 ) -> None:
@@ -339,31 +371,68 @@ async def requeue_paused(session: AsyncSession, run_id: uuid.UUID) -> list[uuid.
 
 
 async def expired_node_runs(
-    session: AsyncSession, *, stale_after: float, limit: int = 500
+    session: AsyncSession, *, queue: str, stale_after: float, limit: int = 500
 ) -> list[uuid.UUID]:
-    """Node runs whose worker died (lease expired) or whose message was lost (queued too long)."""
+    """Node runs of live runs whose worker died (lease expired), not looked at for a lease."""
     stale = func.now() - timedelta(seconds=stale_after)
     rows = await session.scalars(
         select(NodeRun.id)
         .join(Run, Run.id == NodeRun.run_id)
         .where(
+            Run.queue == queue,
             Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
-            or_(
-                and_(NodeRun.status == "running", NodeRun.lease_expires_at < func.now()),  # type: ignore[operator]
-                and_(
-                    NodeRun.status == "queued",
-                    NodeRun.updated_at < stale,  # type: ignore[operator]
-                    or_(NodeRun.next_attempt_at.is_(None), NodeRun.next_attempt_at < stale),  # type: ignore[union-attr,operator]
-                ),
-            ),
+            NodeRun.status == "running",
+            NodeRun.lease_expires_at < func.now(),  # type: ignore[operator]
+            NodeRun.updated_at < stale,  # type: ignore[operator]
         )
+        .order_by(NodeRun.updated_at)
         .limit(limit)
     )
     return list(rows)
 
 
+async def stale_queued_node_runs(
+    session: AsyncSession, *, queue: str, stale_after: float, limit: int = 500
+) -> list[uuid.UUID]:
+    """Queued node runs of live runs, due, that nobody claimed for a lease period (their
+    message may be waiting behind a backlog, or lost)."""
+    stale = func.now() - timedelta(seconds=stale_after)
+    rows = await session.scalars(
+        select(NodeRun.id)
+        .join(Run, Run.id == NodeRun.run_id)
+        .where(
+            Run.queue == queue,
+            Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
+            NodeRun.status == "queued",
+            NodeRun.updated_at < stale,  # type: ignore[operator]
+            or_(NodeRun.next_attempt_at.is_(None), NodeRun.next_attempt_at < stale),  # type: ignore[union-attr,operator]
+        )
+        .order_by(NodeRun.updated_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def touch_node_runs(session: AsyncSession, node_run_ids: list[uuid.UUID]) -> None:
+    """Mark node runs as looked at by the reaper now (it looks again a lease later)."""
+    if node_run_ids:
+        await session.execute(
+            update(NodeRun)
+            .where(NodeRun.id.in_(node_run_ids))  # type: ignore[attr-defined]
+            .values(updated_at=func.now())
+        )
+
+
+async def touch_runs(session: AsyncSession, run_ids: list[uuid.UUID]) -> None:
+    """Mark runs as looked at by the reaper now (it looks again a lease later)."""
+    if run_ids:
+        await session.execute(
+            update(Run).where(Run.id.in_(run_ids)).values(updated_at=func.now())  # type: ignore[attr-defined]
+        )
+
+
 async def stalled_runs(
-    session: AsyncSession, *, stale_after: float, limit: int = 500
+    session: AsyncSession, *, queue: str, stale_after: float, limit: int = 500
 ) -> list[uuid.UUID]:
     """Live queue runs with no node run in flight that nobody advanced for a while."""
     stale = func.now() - timedelta(seconds=stale_after)
@@ -373,11 +442,76 @@ async def stalled_runs(
     rows = await session.scalars(
         select(Run.id)
         .where(
+            Run.queue == queue,
             Run.mode == "queue",
             Run.status.in_(("queued", "running")),  # type: ignore[attr-defined]
             Run.updated_at < stale,  # type: ignore[operator]
             ~in_flight.exists(),
         )
+        .order_by(Run.updated_at)
         .limit(limit)
     )
     return list(rows)
+
+
+# --- sync runs stored while they run ------------------------------------------------------------
+
+
+async def renew_run_leases(
+    session: AsyncSession, run_ids: list[uuid.UUID], *, owner: str, lease_seconds: float
+) -> dict[uuid.UUID, str]:
+    """Extend ``owner``'s leases on these live runs; their statuses (missing: not ours any more)."""
+    result = await session.execute(
+        update(Run)
+        .where(
+            Run.id.in_(run_ids),  # type: ignore[attr-defined]
+            Run.lease_owner == owner,
+            Run.status.in_(("queued", "running", "cancelled")),  # type: ignore[attr-defined]
+        )
+        .values(lease_expires_at=func.now() + timedelta(seconds=lease_seconds))
+        .returning(Run.id, Run.status)  # type: ignore[arg-type]
+    )
+    return {row.id: row.status for row in result}
+
+
+#: What an abandoned sync run records as its error.
+ABANDONED = {
+    "type": "RunAbandonedError",
+    "message": (
+        "the process executing this sync run stopped, or could not record its result, before "
+        "the run finished (its lease expired); start it again"
+    ),
+    "details": {},
+}
+
+
+async def fail_abandoned_sync_runs(
+    session: AsyncSession, *, stale_after: float, limit: int = 500
+) -> list[Run]:
+    """Fail stored sync runs whose process let the lease expire; the runs failed."""
+    now = func.now()
+    expired = or_(
+        Run.lease_expires_at < now,  # type: ignore[operator]
+        # Rows stored before sync runs had leases.
+        and_(Run.lease_expires_at.is_(None), Run.updated_at < now - timedelta(seconds=stale_after)),  # type: ignore[union-attr,operator]
+    )
+    candidates = (
+        select(Run.id)
+        .where(Run.mode == "sync", Run.status.in_(("queued", "running")), expired)  # type: ignore[attr-defined]
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.scalars(
+        update(Run)
+        .where(Run.id.in_(candidates.scalar_subquery()))  # type: ignore[attr-defined]
+        .values(
+            status="failed",
+            error=ABANDONED,
+            finished_at=now,
+            updated_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        .returning(Run)
+    )
+    return list(result)

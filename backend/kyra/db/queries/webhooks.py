@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -40,21 +38,3 @@ async def insert_placeholder(session: AsyncSession, row: dict[str, Any]) -> None
     """A ``running`` row for a sync run still in memory; a row already there wins."""
     statement = pg_insert(Run).values(row).on_conflict_do_nothing(index_elements=[Run.id])
     await session.execute(statement)
-
-
-async def is_placeholder(session: AsyncSession, run_id: uuid.UUID) -> bool:
-    """True while the run's row is still the ``running`` placeholder (nothing final written)."""
-    status = await session.scalar(select(Run.status).where(Run.id == run_id))  # type: ignore[arg-type]
-    return status == "running"
-
-
-async def fail_placeholder(session: AsyncSession, run_id: uuid.UUID) -> None:
-    await session.execute(
-        update(Run)
-        .where(Run.id == run_id, Run.status == "running")  # type: ignore[arg-type]
-        .values(
-            status="failed",
-            finished_at=datetime.now(UTC),
-            error={"type": "InternalError", "message": "the run ended unexpectedly"},
-        )
-    )

@@ -16,6 +16,7 @@ from kyra.llm.types import (
     ChatMessage,
     ChatRequest,
     ChatResponse,
+    EmbeddingResponse,
     FunctionCall,
     ToolCall,
     ToolCallDelta,
@@ -65,6 +66,23 @@ class OpenAIClient:
                 yield _chunk(event.model_dump())
         except openai.OpenAIError as exc:
             raise _provider_error(exc) from exc
+
+    async def embed(
+        self, model: str, texts: list[str], *, dimensions: int | None = None
+    ) -> EmbeddingResponse:
+        """``POST {base_url}/embeddings``: one vector per text, in order."""
+        options: dict[str, Any] = {"dimensions": dimensions} if dimensions else {}
+        try:
+            result = await self._sdk.embeddings.create(
+                model=model, input=texts, encoding_format="float", **options
+            )
+        except openai.OpenAIError as exc:
+            raise _provider_error(exc) from exc
+        vectors = [item.embedding for item in sorted(result.data, key=lambda d: d.index)]
+        tokens = result.usage.prompt_tokens if result.usage else 0
+        return EmbeddingResponse(
+            model=result.model, vectors=vectors, usage=Usage.of(tokens, 0), provider="openai"
+        )
 
     async def aclose(self) -> None:
         await self._sdk.close()

@@ -1,0 +1,357 @@
+"""Agent memories (long-term) and session windows (the ``postgres`` short-term backend).
+
+Vectors of any size share one column; each size has a partial HNSW index on
+``embedding::vector(n)`` (``halfvec`` above 2,000 dimensions), created the first time a vector
+of that size is stored, so a search casts to the same expression to use it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pgvector.sqlalchemy import HALFVEC, Vector
+from sqlalchemy import cast, delete, func, literal_column, or_, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
+from sqlmodel import col
+
+from kyra.db.models import AgentMemory, AgentSessionMessage
+
+#: pgvector indexes ``vector`` up to 2,000 dimensions and ``halfvec`` up to 4,000.
+_VECTOR_MAX, _HALFVEC_MAX = 2000, 4000
+#: Candidates an HNSW scan looks at (pgvector's default is 40); more is better recall.
+_EF_SEARCH = 100
+#: Columns a memory is read with: never the vector (parsing it back costs more than the search)
+#: nor the generated tsvector.
+_HEAVY = ("embedding", "content_tsv")
+_LIGHT = [defer(getattr(AgentMemory, name)) for name in _HEAVY]
+#: Scan more candidates, and keep scanning while the agent and kind filters reject them
+#: (pgvector 0.8 iterative scans), so a small agent among many still gets ``limit`` results.
+_HNSW_SETTINGS = text(
+    "SELECT set_config('hnsw.ef_search', :ef, true), "
+    "set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CORE = "core"
+
+
+def _vector_type(dims: int) -> Any:
+    return Vector(dims) if dims <= _VECTOR_MAX else HALFVEC(dims)
+
+
+async def ensure_vector_index(session: AsyncSession, dims: int) -> None:
+    """Create the HNSW index for vectors of ``dims`` dimensions if it does not exist yet."""
+    if dims > _HALFVEC_MAX:
+        return  # searched exactly, without an index
+    kind = "vector" if dims <= _VECTOR_MAX else "halfvec"
+    ops = f"{kind}_cosine_ops"
+    name = f"ix_agent_memories_hnsw_{int(dims)}"
+    exists = await session.scalar(
+        text("SELECT 1 FROM pg_indexes WHERE indexname = :name"), {"name": name}
+    )
+    if exists:  # CREATE INDEX IF NOT EXISTS would still lock the table against writes
+        return
+    await session.execute(
+        text(
+            f"CREATE INDEX IF NOT EXISTS ix_agent_memories_hnsw_{int(dims)} ON agent_memories "
+            f"USING hnsw ((embedding::{kind}({int(dims)})) {ops}) "
+            f"WHERE embedding_dims = {int(dims)}"
+        )
+    )
+
+
+def _returned() -> list[Any]:
+    return [c for c in AgentMemory.__table__.c if c.name not in _HEAVY]  # type: ignore[attr-defined]
+
+
+async def insert_memories(
+    session: AsyncSession, agent_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> list[Any]:
+    """Insert memories; rows whose (kind, key) the agent already has are skipped. Returns the
+    stored rows without their vectors."""
+    if not rows:
+        return []
+    values = [{"agent_id": agent_id, **row} for row in rows]
+    statement = (
+        insert(AgentMemory)
+        .values(values)
+        .on_conflict_do_nothing(
+            index_elements=["agent_id", "kind", "key"], index_where=text("key IS NOT NULL")
+        )
+        .returning(*_returned())
+    )
+    return list((await session.execute(statement)).all())
+
+
+def _scoped(agent_id: uuid.UUID, kinds: list[str]) -> list[Any]:
+    conditions: list[Any] = [col(AgentMemory.agent_id) == agent_id]
+    if kinds:
+        conditions.append(col(AgentMemory.kind).in_(kinds))
+    return conditions
+
+
+async def search_vector(
+    session: AsyncSession,
+    agent_id: uuid.UUID,
+    vector: list[float],
+    model: str,
+    *,
+    kinds: list[str],
+    limit: int,
+) -> list[tuple[AgentMemory, float]]:
+    """The ``limit`` memories nearest to ``vector`` among those embedded by ``model``."""
+    dims = len(vector)
+    distance = cast(col(AgentMemory.embedding), _vector_type(dims)).cosine_distance(vector)
+    if dims <= _HALFVEC_MAX:  # for this transaction; one round trip
+        await session.execute(_HNSW_SETTINGS, {"ef": str(_EF_SEARCH)})
+    rows = await session.execute(
+        select(AgentMemory, distance.label("distance"))
+        .options(*_LIGHT)
+        .where(
+            *_scoped(agent_id, kinds),
+            col(AgentMemory.embedding_dims) == dims,
+            col(AgentMemory.embedding_model) == model,
+        )
+        .order_by(distance)
+        .limit(limit)
+    )
+    found = [(row[0], 1.0 - float(row[1])) for row in rows]
+    return sorted(found, key=lambda pair: pair[1], reverse=True)  # relaxed order: re-sort
+
+
+def keyword_query(query: str) -> str:
+    """A tsquery matching any word of ``query`` (empty when it has no words)."""
+    return " | ".join(dict.fromkeys(w.lower() for w in _WORD.findall(query)))
+
+
+async def search_keyword(
+    session: AsyncSession, agent_id: uuid.UUID, query: str, *, kinds: list[str], limit: int
+) -> list[tuple[AgentMemory, float]]:
+    """Full-text matches of any word of ``query``, ranked by cover density."""
+    terms = keyword_query(query)
+    if not terms:
+        return []
+    tsquery = func.to_tsquery(literal_column("'english'"), terms)
+    rank = func.ts_rank_cd(col(AgentMemory.content_tsv), tsquery)
+    rows = await session.execute(
+        select(AgentMemory, rank.label("rank"))
+        .options(*_LIGHT)
+        .where(*_scoped(agent_id, kinds), col(AgentMemory.content_tsv).op("@@")(tsquery))
+        .order_by(rank.desc(), col(AgentMemory.occurred_at).desc())
+        .limit(limit)
+    )
+    return [(row[0], float(row[1])) for row in rows]
+
+
+async def recent_memories(
+    session: AsyncSession, agent_id: uuid.UUID, *, kinds: list[str], limit: int, offset: int = 0
+) -> list[AgentMemory]:
+    rows = await session.scalars(
+        select(AgentMemory)
+        .options(*_LIGHT)
+        .where(*_scoped(agent_id, kinds))
+        .order_by(col(AgentMemory.occurred_at).desc(), col(AgentMemory.id).desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows)
+
+
+async def has_searchable(session: AsyncSession, agent_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(col(AgentMemory.id))
+        .where(col(AgentMemory.agent_id) == agent_id, col(AgentMemory.kind) != _CORE)
+        .limit(1)
+    )
+    return found is not None
+
+
+async def core_facts(session: AsyncSession, agent_id: uuid.UUID) -> dict[str, str]:
+    rows = await session.execute(
+        select(col(AgentMemory.key), col(AgentMemory.content))
+        .where(col(AgentMemory.agent_id) == agent_id, col(AgentMemory.kind) == _CORE)
+        .order_by(col(AgentMemory.key))
+    )
+    return {str(key): content for key, content in rows}
+
+
+async def set_core_fact(session: AsyncSession, agent_id: uuid.UUID, key: str, value: str) -> Any:
+    values = insert(AgentMemory).values(
+        agent_id=agent_id, kind=_CORE, key=key, content=value, importance=1.0,
+        metadatas={}, occurred_at=func.now(), created_at=func.now(),
+    )  # fmt: skip
+    statement = values.on_conflict_do_update(
+        index_elements=["agent_id", "kind", "key"],
+        index_where=text("key IS NOT NULL"),
+        set_={"content": values.excluded.content, "occurred_at": func.now()},
+    ).returning(*_returned())
+    return (await session.execute(statement)).one()
+
+
+async def delete_memories(session: AsyncSession, agent_id: uuid.UUID, *conditions: Any) -> int:
+    result = await session.execute(
+        delete(AgentMemory)
+        .where(col(AgentMemory.agent_id) == agent_id, *conditions)
+        .returning(col(AgentMemory.id))
+    )
+    return len(result.all())
+
+
+async def delete_core_fact(session: AsyncSession, agent_id: uuid.UUID, key: str) -> bool:
+    removed = await delete_memories(
+        session, agent_id, col(AgentMemory.kind) == _CORE, col(AgentMemory.key) == key
+    )
+    return removed > 0
+
+
+async def semantic_facts(
+    session: AsyncSession,
+    agent_id: uuid.UUID,
+    *,
+    subject: str | None,
+    relation: str | None,
+    object: str | None,
+    limit: int,
+) -> list[AgentMemory]:
+    conditions: list[Any] = [
+        col(AgentMemory.agent_id) == agent_id,
+        col(AgentMemory.kind) == "semantic",
+    ]
+    parts = ((AgentMemory.subject, subject), (AgentMemory.relation, relation),
+             (AgentMemory.object, object))  # fmt: skip
+    for column, value in parts:
+        if value:
+            conditions.append(func.lower(col(column)) == value.lower())
+    rows = await session.scalars(
+        select(AgentMemory)
+        .options(*_LIGHT)
+        .where(*conditions)
+        .order_by(col(AgentMemory.id))
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def triples_touching(
+    session: AsyncSession, agent_id: uuid.UUID, entities: list[str], *, limit: int
+) -> list[AgentMemory]:
+    """Semantic triples whose subject or object is one of ``entities`` (lower-cased)."""
+    rows = await session.scalars(
+        select(AgentMemory)
+        .options(*_LIGHT)
+        .where(
+            col(AgentMemory.agent_id) == agent_id,
+            col(AgentMemory.kind) == "semantic",
+            or_(
+                func.lower(col(AgentMemory.subject)).in_(entities),
+                func.lower(col(AgentMemory.object)).in_(entities),
+            ),
+        )
+        .order_by(col(AgentMemory.id))
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def compression_candidates(
+    session: AsyncSession,
+    agent_id: uuid.UUID,
+    *,
+    kinds: list[str],
+    older_than: datetime,
+    max_importance: float,
+    limit: int,
+) -> list[AgentMemory]:
+    rows = await session.scalars(
+        select(AgentMemory)
+        .options(*_LIGHT)
+        .where(
+            *_scoped(agent_id, kinds),
+            col(AgentMemory.occurred_at) < older_than,
+            col(AgentMemory.importance) <= max_importance,
+        )
+        .order_by(col(AgentMemory.importance), col(AgentMemory.occurred_at))
+        .limit(limit)
+    )
+    return list(rows)
+
+
+# --- session windows --------------------------------------------------------------------------
+
+
+async def session_messages(
+    session: AsyncSession, agent_id: uuid.UUID, session_id: str, limit: int
+) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(col(AgentSessionMessage.message))
+        .where(col(AgentSessionMessage.agent_id) == agent_id,
+               col(AgentSessionMessage.session_id) == session_id)
+        .order_by(col(AgentSessionMessage.id).desc())
+        .limit(limit)
+    )  # fmt: skip
+    return list(reversed(list(rows)))
+
+
+async def append_session_messages(
+    session: AsyncSession,
+    agent_id: uuid.UUID,
+    session_id: str,
+    entries: list[tuple[str, dict[str, Any]]],
+    *,
+    window: int,
+) -> None:
+    """Append new keys and drop what falls out of the window, in the caller's transaction."""
+    if entries:
+        await session.execute(
+            insert(AgentSessionMessage)
+            .values([
+                {"agent_id": agent_id, "session_id": session_id, "key": key, "message": message,
+                 "created_at": func.now()}
+                for key, message in entries
+            ])
+            .on_conflict_do_nothing(constraint="uq_agent_session_messages_key")
+        )  # fmt: skip
+    mine = (
+        col(AgentSessionMessage.agent_id) == agent_id,
+        col(AgentSessionMessage.session_id) == session_id,
+    )
+    oldest_kept = (
+        select(col(AgentSessionMessage.id))
+        .where(*mine)
+        .order_by(col(AgentSessionMessage.id).desc())
+        .offset(max(window - 1, 0))
+        .limit(1)
+        .scalar_subquery()
+    )
+    if window <= 0:
+        await session.execute(delete(AgentSessionMessage).where(*mine))
+        return
+    await session.execute(
+        delete(AgentSessionMessage).where(*mine, col(AgentSessionMessage.id) < oldest_kept)
+    )
+
+
+async def session_list(
+    session: AsyncSession, agent_id: uuid.UUID
+) -> list[tuple[str, int, datetime]]:
+    last = func.max(col(AgentSessionMessage.created_at))
+    rows = await session.execute(
+        select(col(AgentSessionMessage.session_id), func.count(), last)
+        .where(col(AgentSessionMessage.agent_id) == agent_id)
+        .group_by(col(AgentSessionMessage.session_id))
+        .order_by(last.desc())
+    )
+    return [(str(r[0]), int(r[1]), r[2]) for r in rows]
+
+
+async def clear_sessions(
+    session: AsyncSession, agent_id: uuid.UUID, session_id: str | None
+) -> None:
+    conditions: list[Any] = [col(AgentSessionMessage.agent_id) == agent_id]
+    if session_id is not None:
+        conditions.append(col(AgentSessionMessage.session_id) == session_id)
+    await session.execute(delete(AgentSessionMessage).where(*conditions))

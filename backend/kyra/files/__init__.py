@@ -1,0 +1,1 @@
+"""Binary data between nodes: a content-addressed blob store and the owner-scoped files on it."""

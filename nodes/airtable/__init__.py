@@ -1,0 +1,1 @@
+"""Airtable: list, create, update and delete records of a base's table."""

@@ -1,0 +1,1 @@
+"""Gmail: send, reply, list, read and label messages; start graphs on new mail."""

@@ -1,0 +1,1 @@
+"""Memory handlers: core facts, episodes, semantic triples, search and compression."""

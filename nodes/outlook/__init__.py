@@ -1,0 +1,1 @@
+"""Outlook through Microsoft Graph: send, list and read mail."""

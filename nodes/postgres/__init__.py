@@ -1,0 +1,1 @@
+"""PostgreSQL: read and write a user's own database with bound parameters."""

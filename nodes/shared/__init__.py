@@ -1,0 +1,1 @@
+"""Helpers the built-in handlers share: item lists and paths, value coercion, dates, files."""

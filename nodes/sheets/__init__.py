@@ -1,0 +1,1 @@
+"""Google Sheets: read, append, update and look up rows of a spreadsheet."""

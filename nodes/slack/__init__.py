@@ -1,0 +1,1 @@
+"""Slack: post, update and upload to channels; start graphs on Events API events."""
