@@ -25,21 +25,12 @@ import {
   uiSchemaFor,
 } from "./schema";
 import { hasTemplate, pathSuggestions, type Suggestion } from "../lib/template-complete";
+import { ConditionField } from "./condition-field";
+import { formContextOf } from "./form-context";
 import { AgentPicker, GraphPicker, ModelPicker, ProviderPicker, ToolsField } from "./pickers";
 import { TemplateInput } from "./template-input";
 
 const CodeEditor = lazy(() => import("./code-editor"));
-
-interface FormContext {
-  suggestions: readonly Suggestion[];
-  previewContext: Record<string, unknown> | null;
-  /** The whole params of the form (a field may depend on a sibling: a loop body on `items`). */
-  params?: JsonObject;
-}
-
-function formContextOf(props: { registry: { formContext?: unknown } }): FormContext {
-  return (props.registry.formContext as FormContext | undefined) ?? { suggestions: [], previewContext: null };
-}
 
 function TextWidget(props: WidgetProps) {
   if (props.schema.type !== "string" || props.schema.enum) {
@@ -228,7 +219,12 @@ const widgets: RegistryWidgetsType = {
   AgentPicker,
   GraphPicker,
 };
-const fields: RegistryFieldsType = { AnyJson: AnyJsonField, NodeBody: NodeBodyField, Tools: ToolsField };
+const fields: RegistryFieldsType = {
+  AnyJson: AnyJsonField,
+  NodeBody: NodeBodyField,
+  Tools: ToolsField,
+  Condition: ConditionField,
+};
 
 interface Props {
   spec: NodeSpec;

@@ -74,6 +74,7 @@ const PICKERS: Record<string, JsonObject> = {
   graph: { "ui:widget": "GraphPicker" },
   "node-tools": { "ui:field": "Tools" },
   "node-body": { "ui:field": "NodeBody" },
+  condition: { "ui:field": "Condition" },
 };
 
 const SHAPE_KEYS = ["type", "anyOf", "oneOf", "allOf", "$ref", "enum", "const", "properties", "items"];
@@ -87,11 +88,11 @@ export function isFreeForm(schema: JsonObject): boolean {
 export function uiSchemaFor(schema: JsonValue, key = ""): JsonObject {
   const ui: JsonObject = {};
   if (!isObject(schema)) return ui;
-  if (isFreeForm(schema)) return { "ui:field": "AnyJson" };
-  const format = typeof schema.format === "string" ? schema.format : "";
   const widget = typeof schema["x-widget"] === "string" ? schema["x-widget"] : "";
   const picker = PICKERS[widget];
   if (picker) return { ...picker };
+  if (isFreeForm(schema)) return { "ui:field": "AnyJson" };
+  const format = typeof schema.format === "string" ? schema.format : "";
   if (schema.type === "string" && !schema.enum) {
     if (CODE_FORMATS.has(format) || CODE_FORMATS.has(widget) || key === "code") ui["ui:widget"] = "CodeWidget";
     else if (
