@@ -3,7 +3,7 @@ import { type ChangeEvent, useCallback, useEffect, useRef, useState } from "reac
 import { useShallow } from "zustand/react/shallow";
 import { useCatalogue } from "../api/catalogue";
 import { api } from "../api/client";
-import type { GraphDocument } from "../api/types";
+import type { GraphDocument, GraphRead, JsonObject } from "../api/types";
 import { EditorCanvas } from "../canvas/editor-canvas";
 import { useShortcuts } from "../canvas/use-shortcuts";
 import { Inspector } from "../inspector/inspector";
@@ -13,8 +13,8 @@ import Palette from "../palette/palette";
 import { useRunEvents } from "../runs/use-run-events";
 import { useTraceLoader } from "../runs/use-run-trace";
 import { EditorStoresProvider, useEditorStore, useRunStore, useStoreApis } from "../store/editor-context";
-import { createEditorStore, emptyDocument } from "../store/editor-store";
-import { createRunStore } from "../store/run-store";
+import { createEditorStore, type EditorStoreApi, emptyDocument } from "../store/editor-store";
+import { createRunStore, type RunStoreApi } from "../store/run-store";
 import { TriggerStoreProvider } from "../store/trigger-context";
 import { createTriggerStore } from "../store/trigger-store";
 import { navigate, setNavigationGuard } from "../ui/router";
@@ -239,6 +239,32 @@ function UnsavedGuard() {
   return null;
 }
 
+/**
+ * "Open in editor" from the runs list: the run's graph version on the canvas with its results,
+ * its trigger payload as the test payload and its trigger's output pinned, to debug with.
+ */
+async function openRunInEditor(runId: string, graph: GraphRead, editor: EditorStoreApi, runs: RunStoreApi) {
+  const shown = await api.getRun(runId);
+  const older = shown.graph_version !== graph.version;
+  const doc = older ? (await api.version(graph.id, shown.graph_version)).document : graph.document;
+  const pinned = { ...(doc.editor?.pinned ?? {}) };
+  for (const nr of shown.node_runs ?? []) {
+    const node = doc.nodes.find((n) => n.id === nr.node_id);
+    if (node && editor.getState().specs.get(node.type)?.trigger && nr.output && typeof nr.output === "object")
+      pinned[nr.node_id] = nr.output as JsonObject;
+  }
+  editor
+    .getState()
+    .load({ ...doc, editor: { ...(doc.editor ?? {}), test_payload: shown.trigger, pinned } }, { dirty: true });
+  runs.getState().setRun(shown);
+  window.history.replaceState(null, "", `/graphs/${encodeURIComponent(graph.id)}`);
+  toast(
+    "info",
+    `Run ${runId.slice(0, 8)} loaded${older ? ` on version v${shown.graph_version} (save to make it current)` : ""}: ` +
+      "its trigger data is pinned and its payload is the test payload.",
+  );
+}
+
 /** The graph editor for an existing graph (`graphId`) or a new, unsaved one. */
 export function EditorPage({ graphId }: { graphId: string | null }) {
   const { specs } = useCatalogue();
@@ -267,12 +293,15 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
     if (!graphId || editor.getState().graphId === graphId) return;
     let cancelled = false;
     setState("loading");
+    const debugRun = new URLSearchParams(window.location.search).get("run");
     api.getGraph(graphId).then(
-      (g) => {
+      async (g) => {
         if (cancelled) return;
         editor.getState().load(g.document, { graphId: g.id, version: g.version });
         triggers.getState().setFromGraph(g);
-        setState("ready");
+        if (debugRun)
+          await openRunInEditor(debugRun, g, editor, run).catch((e: unknown) => toast("error", errorText(e)));
+        if (!cancelled) setState("ready");
       },
       (e: unknown) => {
         if (cancelled) return;
@@ -283,7 +312,7 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
     return () => {
       cancelled = true;
     };
-  }, [graphId, editor, triggers]);
+  }, [graphId, editor, triggers, run]);
 
   if (state === "error")
     return (

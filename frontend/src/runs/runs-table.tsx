@@ -10,7 +10,18 @@ export interface RunsColumn {
 }
 
 /** Runs as a table: id (links to the run), one extra column, status, trigger, start, duration, cost. */
-export function RunsTable({ runs, column, testId }: { runs: RunRead[]; column: RunsColumn; testId: string }) {
+export function RunsTable({
+  runs,
+  column,
+  testId,
+  actions,
+}: {
+  runs: RunRead[];
+  column: RunsColumn;
+  testId: string;
+  /** Buttons at the end of each row (retry, open in editor). */
+  actions?: (run: RunRead) => ReactNode;
+}) {
   return (
     <table className="table" data-testid={testId}>
       <thead>
@@ -22,6 +33,7 @@ export function RunsTable({ runs, column, testId }: { runs: RunRead[]; column: R
           <th>Started</th>
           <th>Duration</th>
           <th>Cost</th>
+          {actions && <th />}
         </tr>
       </thead>
       <tbody>
@@ -40,6 +52,7 @@ export function RunsTable({ runs, column, testId }: { runs: RunRead[]; column: R
             <td>{formatTime(r.started_at ?? r.created_at)}</td>
             <td>{formatDuration(r.duration_ms)}</td>
             <td>{formatCost(r.cost_usd)}</td>
+            {actions && <td>{actions(r)}</td>}
           </tr>
         ))}
       </tbody>
