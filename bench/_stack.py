@@ -21,17 +21,22 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def peak_rss_mb(pid: int) -> float:
     """Peak resident memory (VmHWM) of a process and its children, in MiB."""
-    total = 0.0
     pids = [pid]
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         pids += [int(c) for c in children]
     except OSError:
         pass
+    return memory_mb(pids, "VmHWM")
+
+
+def memory_mb(pids: list[int], field: str = "VmRSS") -> float:
+    """A memory figure of /proc/<pid>/status (VmRSS: resident now), summed over ``pids``, MiB."""
+    total = 0.0
     for one in pids:
         try:
             for line in Path(f"/proc/{one}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
+                if line.startswith(f"{field}:"):
                     total += int(line.split()[1]) / 1024
         except OSError:
             continue

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +40,10 @@ class Settings(BaseSettings):
     reaper_interval_seconds: float = 5.0
     #: Crashes of one node run after which it is failed instead of retried.
     max_crash_attempts: int = 5
+    #: `kyra up`: pause before restarting a process that died, doubled per crash in a row...
+    restart_backoff_seconds: float = 1.0
+    #: ... up to this; a process is retried at least this often, forever.
+    restart_max_backoff_seconds: float = 30.0
     #: Longest a call to Redis may take (a send, a publish) before it counts as failed.
     redis_timeout_seconds: float = 5.0
     #: Messages waiting in the queue beyond which new queue runs are refused (503 and
@@ -48,6 +53,8 @@ class Settings(BaseSettings):
     max_graph_nodes: int = 5000
     max_graph_bytes: int = 2_000_000
     max_request_bytes: int = 4_000_000
+    #: Deepest nesting of arrays and objects accepted in a JSON body (webhooks included).
+    max_json_depth: int = Field(64, ge=1, le=500)
 
     #: Largest webhook body accepted; bigger requests get 413.
     webhook_max_body_bytes: int = 1_000_000
@@ -84,8 +91,13 @@ class Settings(BaseSettings):
     #: Largest file a node may store.
     max_file_bytes: int = 2 * 1024**3
 
-    #: Code node sandbox: "auto" probes bubblewrap; "disabled" refuses code nodes.
-    sandbox: str = "auto"
+    #: Code node sandbox: "auto" uses bubblewrap where it works, else wasm; "disabled" refuses
+    #: code nodes. KYRA_SANDBOX is the older name (it only knew auto and disabled).
+    code_sandbox: Literal["auto", "bubblewrap", "wasm", "disabled"] = Field(
+        "auto", validation_alias=AliasChoices("KYRA_CODE_SANDBOX", "KYRA_SANDBOX")
+    )
+    #: Compiled runtimes (the wasm sandbox's, ~280 MB); default ~/.cache/kyra.
+    cache_dir: Path | None = None
 
     #: Fallback provider keys when no provider row has a credential (never logged).
     openai_api_key: str = Field("", validation_alias="OPENAI_API_KEY")

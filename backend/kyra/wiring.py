@@ -3,6 +3,8 @@ tests) from settings, so nothing else wires the database, the broker and the eve
 
 from __future__ import annotations
 
+import threading
+
 import redis.asyncio as aioredis
 
 from kyra.db.engine import create_engine, create_session_factory
@@ -15,9 +17,18 @@ from kyra.settings import Settings
 from kyra.worker.dispatcher import DramatiqDispatcher
 
 
+def warm_sandbox(choice: str) -> None:
+    """Probe the code sandbox in the background now rather than at the first code node (the
+    wasm backend compiles its runtime on a machine's first probe)."""
+    from kyra.sandbox import sandbox_backend
+
+    threading.Thread(target=sandbox_backend, args=(choice,), daemon=True).start()
+
+
 def build_services(settings: Settings, *, dispatcher: Dispatcher | None = None) -> EngineServices:
     """Engine services for one process: database, registry, queue sender and run events."""
     install_log_masking()
+    warm_sandbox(settings.code_sandbox)
     events = aioredis.Redis.from_url(
         settings.redis_url,
         socket_timeout=settings.redis_timeout_seconds,

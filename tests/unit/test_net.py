@@ -259,3 +259,21 @@ async def test_tls_uses_the_hostname_while_connecting_to_the_pinned_address(
         assert response.json() == {"path": "/ok", "host": f"pinned.test:{port}"}
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             await client.get(f"https://127.0.0.1:{port}/ok")
+
+
+async def test_a_dns_answer_that_changes_after_the_check_is_never_used(
+    server: ThreadingHTTPServer, port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rebinding: the first answer passes the check, every later one points at loopback. The
+    # connection must go to the checked (public, here unreachable) address, never to a new one.
+    answers = iter([ipaddress.IPv4Address("192.0.2.10")])
+
+    async def rebinding_resolve(host: str, port: int) -> list[ipaddress.IPv4Address]:
+        return [next(answers, ipaddress.IPv4Address("127.0.0.1"))]
+
+    monkeypatch.setattr(kyra.net, "_resolve", rebinding_resolve)
+    monkeypatch.setattr(kyra.net, "blocked_reason", lambda ip: "loopback" if ip.is_loopback else "")
+    async with create_http_client(timeout=1) as client:
+        with pytest.raises((httpx.HTTPError, BlockedAddressError)):
+            await client.get(f"http://rebind.test:{port}/ok")
+    assert server.hits == []  # type: ignore[attr-defined]

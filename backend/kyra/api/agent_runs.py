@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kyra.agents.replay import replay_run
 from kyra.agents.trace import build_trace, trace_totals
 from kyra.api.auth import Principal
+from kyra.api.fields import Text, Version
 from kyra.api.runs import run_read
 from kyra.db.models import Run
 from kyra.db.queries import agents as agent_queries
@@ -23,13 +24,13 @@ from kyra.engine.services import EngineServices
 class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    comment: str = Field("", max_length=5000)
+    comment: Text = Field("", max_length=5000)
 
 
 class ReplayCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = Field(None, ge=1, description="Replay against this graph version")
+    version: Version | None = Field(None, description="Replay against this graph version")
 
 
 class AgentRunController(Controller):

@@ -8,7 +8,6 @@ from typing import Any, Literal
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.exceptions import ValidationException
-from litestar.params import Parameter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +16,7 @@ from kyra.agents.config import AGENT_TOOL_PREFIX, AgentSettings
 from kyra.agents.memory import SESSION_ID
 from kyra.agents.service import run_agent, run_answer
 from kyra.api.auth import Principal
+from kyra.api.fields import JsonObject, LimitQuery, LineParameter, Name, OffsetQuery, Text
 from kyra.crypto import encrypt_text
 from kyra.db.models import AgentRun, AiAgent
 from kyra.db.queries import agents as queries
@@ -25,17 +25,19 @@ from kyra.errors import ConflictError
 from kyra.memory.schema import MemorySchemaError, parse_memory_schema
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$"
+#: Agent fields a PATCH may set to null.
+_CLEARABLE = frozenset({"provider", "webhook_secret"})
 
 
 class AgentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=_NAME)
-    default_prompt: str = Field("", max_length=100_000)
-    tools: list[str] = Field(default_factory=list, max_length=100)
-    memory_schema: dict[str, Any] = Field(default_factory=dict)
-    model: str = Field("auto", min_length=1, max_length=200)
-    provider: str | None = Field(None, max_length=200)
+    default_prompt: Text = Field("", max_length=100_000)
+    tools: list[Name] = Field(default_factory=list, max_length=100)
+    memory_schema: JsonObject = Field(default_factory=dict)
+    model: Name = "auto"
+    provider: Name | None = None
     temperature: float = Field(0.7, ge=0, le=2)
     max_iterations: int = Field(3, ge=1, le=100)
     settings: AgentSettings = Field(default_factory=AgentSettings)
@@ -48,11 +50,11 @@ class AgentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(None, pattern=_NAME)
-    default_prompt: str | None = Field(None, max_length=100_000)
-    tools: list[str] | None = Field(None, max_length=100)
-    memory_schema: dict[str, Any] | None = None
-    model: str | None = Field(None, min_length=1, max_length=200)
-    provider: str | None = Field(None, max_length=200)
+    default_prompt: Text | None = Field(None, max_length=100_000)
+    tools: list[Name] | None = Field(None, max_length=100)
+    memory_schema: JsonObject | None = None
+    model: Name | None = None
+    provider: Name | None = None
     temperature: float | None = Field(None, ge=0, le=2)
     max_iterations: int | None = Field(None, ge=1, le=100)
     settings: AgentSettings | None = None
@@ -64,7 +66,7 @@ class AgentUpdate(BaseModel):
 class AgentRunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    goal: str = Field(min_length=1, max_length=100_000)
+    goal: Text = Field(min_length=1, max_length=100_000)
     mode: Literal["direct", "tracked", "queue"] = "direct"
     budget_usd: Decimal | None = Field(None, ge=0, le=1_000_000)
     session_id: str | None = Field(
@@ -184,7 +186,7 @@ class AgentController(Controller):
 
     @get("/{agent_ref:str}")
     async def read(
-        self, agent_ref: str, db_session: AsyncSession, principal: Principal
+        self, agent_ref: LineParameter, db_session: AsyncSession, principal: Principal
     ) -> dict[str, Any]:
         return agent_read(
             await queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
@@ -192,11 +194,13 @@ class AgentController(Controller):
 
     @patch("/{agent_ref:str}")
     async def update(
-        self, agent_ref: str, data: AgentUpdate, db_session: AsyncSession, principal: Principal,
-        services: EngineServices,
+        self, agent_ref: LineParameter, data: AgentUpdate, db_session: AsyncSession,
+        principal: Principal, services: EngineServices,
     ) -> dict[str, Any]:  # fmt: skip
         agent = await queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
         changes = data.model_dump(exclude_unset=True, exclude={"settings"})
+        # null clears only what may be empty; elsewhere it means "unchanged".
+        changes = {k: v for k, v in changes.items() if v is not None or k in _CLEARABLE}
         name = changes.get("name") or agent.name
         if "tools" in changes or "name" in changes:
             await _check_tools(db_session, services, principal.user_id, name,
@@ -214,7 +218,7 @@ class AgentController(Controller):
 
     @delete("/{agent_ref:str}")
     async def remove(
-        self, agent_ref: str, db_session: AsyncSession, principal: Principal,
+        self, agent_ref: LineParameter, db_session: AsyncSession, principal: Principal,
         services: EngineServices,
     ) -> None:  # fmt: skip
         agent = await queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
@@ -223,9 +227,13 @@ class AgentController(Controller):
         await services.memory.forget_agent(agent.agent_id, short)
         await db_session.delete(agent)
 
-    @post("/{agent_ref:str}/run")
+    @post(
+        "/{agent_ref:str}/run",
+        status_code=200,
+        opt={"statuses": {202: "Queued (mode queue): the run ids"}},
+    )
     async def run(
-        self, agent_ref: str, data: AgentRunCreate, db_session: AsyncSession,
+        self, agent_ref: LineParameter, data: AgentRunCreate, db_session: AsyncSession,
         principal: Principal, services: EngineServices,
     ) -> Response[dict[str, Any]]:  # fmt: skip
         agent = await queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
@@ -241,8 +249,8 @@ class AgentController(Controller):
 
     @get("/{agent_ref:str}/runs")
     async def runs(
-        self, agent_ref: str, db_session: AsyncSession, principal: Principal,
-        limit: int = Parameter(default=50, ge=1, le=500), offset: int = Parameter(default=0, ge=0),
+        self, agent_ref: LineParameter, db_session: AsyncSession, principal: Principal,
+        limit: LimitQuery = 50, offset: OffsetQuery = 0,
     ) -> list[dict[str, Any]]:  # fmt: skip
         agent = await queries.get_agent(db_session, owner_id=principal.user_id, ref=agent_ref)
         rows = await queries.list_agent_runs(

@@ -7,12 +7,13 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from litestar import Controller, get
-from litestar.exceptions import PermissionDeniedException, ValidationException
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import Parameter
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
+from kyra.api.fields import TimestampQuery, parse_timestamp
 from kyra.db.queries import analytics as queries
 
 UsageGroup = Literal["user", "agent", "model", "graph", "day", "hour"]
@@ -67,10 +68,6 @@ def _window(
 ) -> queries.Window:
     if scope == "all" and not principal.is_admin:
         raise PermissionDeniedException("only admins may see everyone's usage")
-    if since is not None and until is not None and since >= until:
-        raise ValidationException(
-            "since must be before until", extra=[{"key": "since", "message": "after until"}]
-        )
     return queries.Window(None if scope == "all" else principal.user_id, since, until)
 
 
@@ -110,32 +107,34 @@ class AnalyticsController(Controller):
     path = "/api/analytics"
     tags = ["analytics"]
 
-    @get("/usage")
+    @get("/usage", opt={"errors": [403]})
     async def usage(
         self,
         db_session: AsyncSession,
         principal: Principal,
         group_by: UsageGroup = "model",
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since_at: TimestampQuery | None = Parameter(query="since", default=None),
+        until_at: TimestampQuery | None = Parameter(query="until", default=None),
         who: Scope = Parameter(query="scope", default="mine"),
     ) -> UsageRead:
+        since, until = parse_timestamp(since_at, "since"), parse_timestamp(until_at, "until")
         window = _window(principal, who, since, until)
         rows = [_usage_row(r) for r in await queries.usage_summary(db_session, window, group_by)]
         return UsageRead(
             group_by=group_by, since=since, until=until, rows=rows, totals=_totals(rows)
         )
 
-    @get("/runs")
+    @get("/runs", opt={"errors": [403]})
     async def runs(
         self,
         db_session: AsyncSession,
         principal: Principal,
         group_by: RunGroup = "none",
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since_at: TimestampQuery | None = Parameter(query="since", default=None),
+        until_at: TimestampQuery | None = Parameter(query="until", default=None),
         who: Scope = Parameter(query="scope", default="mine"),
     ) -> RunStatsRead:
+        since, until = parse_timestamp(since_at, "since"), parse_timestamp(until_at, "until")
         window = _window(principal, who, since, until)
         rows = await queries.run_stats(db_session, window, group_by)
         return RunStatsRead(

@@ -8,15 +8,17 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Response
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.routes import HTTPRoute
+from litestar.types import Scope
 
 from kyra import __version__
 from kyra.api.auth import PUBLIC_PATTERNS, ApiKeyMiddleware
+from kyra.api.bodies import KyraRequest
 from kyra.api.channels import ChannelController
 from kyra.api.credentials import CredentialController
 from kyra.api.deps import provide_db_session, provide_principal, provide_services
@@ -27,6 +29,7 @@ from kyra.api.graphs import GraphController
 from kyra.api.hooks import HookController
 from kyra.api.nodes import NodesController
 from kyra.api.oauth import OAuthController
+from kyra.api.openapi import OpenAPIJson, OpenAPISwagger
 from kyra.api.runs import RunController
 from kyra.api.system import SystemController, WebController
 from kyra.api.triggers import TriggerController
@@ -78,7 +81,7 @@ def create_app(
         finally:
             await app.state.services.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             SystemController,
             NodesController,
@@ -108,11 +111,37 @@ def create_app(
         lifespan=[lifespan],
         state=State({"settings": settings, "services": services}),
         request_max_body_size=settings.max_request_bytes,
+        request_class=KyraRequest,
         openapi_config=OpenAPIConfig(
             title="Kyra Flow",
             version=__version__,
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[OpenAPISwagger(), OpenAPIJson()],
         ),
         debug=False,
     )
+    _options_allow_every_method(app)
+    return app
+
+
+def _options_allow_every_method(app: Litestar) -> None:
+    """Make ``OPTIONS`` list every method of its path.
+
+    Litestar 2.25 builds a path's automatic OPTIONS handler before all of the path's handlers
+    are merged into one route, so its ``Allow`` misses some of them.
+    """
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        allow = ", ".join(sorted(route.methods))
+        for handler in route.route_handlers:
+            if handler.http_methods == {"OPTIONS"} and handler.fn.__name__ == "options_handler":
+                # No public setter; the handler is sync and called as is.
+                handler._fn = _options_handler(allow)
+
+
+def _options_handler(allow: str) -> Any:
+    def options_handler(scope: Scope) -> Response[None]:
+        return Response(None, status_code=204, headers={"Allow": allow}, media_type="text/plain")
+
+    return options_handler

@@ -21,7 +21,22 @@ from kyra.engine.services import EngineServices
 
 
 class ChannelDeploy(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # The rule of _one_credential, published in the schema.
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["credential_id"],
+                    "properties": {"credential_id": {"type": "string"}, "token": {"type": "null"}},
+                },
+                {
+                    "required": ["token"],
+                    "properties": {"token": {"type": "string"}, "credential_id": {"type": "null"}},
+                },
+            ]
+        },
+    )
 
     public_url: str = Field(
         pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
@@ -85,7 +100,11 @@ class ChannelController(Controller):
         rows = await queries.list_deployments(db_session, owner_id=principal.user_id)
         return [deployment_read(r) for r in rows]
 
-    @post("/channels/{kind:str}/{deployment_id:uuid}", status_code=200, opt={"public": True})
+    @post(
+        "/channels/{kind:str}/{deployment_id:uuid}",
+        status_code=200,
+        opt={"public": True, "errors": [401, 404]},
+    )
     async def receive(
         self, kind: str, deployment_id: uuid.UUID, request: Request[Any, Any, Any],
         services: EngineServices,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
+from kyra.api.fields import Name
 from kyra.credentials import CredentialKind
 from kyra.crypto import decrypt_json, encrypt_json
 from kyra.db.models import Credential
@@ -33,7 +34,7 @@ FieldValue = str | int | float | None
 class CredentialCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     kind: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
     data: dict[str, FieldValue] = Field(
         default_factory=dict, description="Fields of the kind; secret ones are never returned"
@@ -43,7 +44,7 @@ class CredentialCreate(BaseModel):
 class CredentialUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Name | None = None
     data: dict[str, FieldValue] = Field(
         default_factory=dict,
         description="Fields to replace; null removes one; fields left out keep their value",
@@ -93,7 +94,7 @@ class CredentialController(Controller):
         """Every installed credential kind: fields, secret flags, test and OAuth2 support."""
         return [k.as_dict() for k in services.registry.credential_kinds()]
 
-    @post("/")
+    @post("/", opt={"errors": [404, 422]})
     async def create(
         self,
         data: CredentialCreate,
@@ -133,7 +134,7 @@ class CredentialController(Controller):
         )
         return credential_read(credential, services.registry.credential_kind(credential.kind))
 
-    @put("/{credential_id:uuid}")
+    @put("/{credential_id:uuid}", opt={"errors": [422]})
     async def replace(
         self,
         credential_id: uuid.UUID,

@@ -9,6 +9,7 @@ from typing import Any
 import redis
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from pydantic import ValidationError
 
 from kyra.db.errors import is_unavailable
@@ -71,10 +72,14 @@ def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     return _json(400, exc.detail or "invalid request", errors or None)
 
 
-def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code >= 500:
         _log.error("server error: %s", exc.detail)
-    return _json(exc.status_code, exc.detail)
+    if isinstance(exc, RequestEntityTooLarge):
+        limit = request.app.state.settings.max_request_bytes
+        return _json(413, f"request body is larger than {limit} bytes (KYRA_MAX_REQUEST_BYTES)")
+    # 405 carries ``Allow``, 401 may carry ``WWW-Authenticate``: keep what Litestar set.
+    return _json(exc.status_code, exc.detail, headers=dict(exc.headers or {}))
 
 
 def handle_kyra(_: Request[Any, Any, Any], exc: KyraError) -> Response[Any]:
@@ -110,6 +115,19 @@ def handle_pydantic(_: Request[Any, Any, Any], exc: ValidationError) -> Response
     return _json(400, "invalid request", errors)
 
 
+def handle_group(request: Request[Any, Any, Any], exc: ExceptionGroup[Any]) -> Response[Any]:
+    """Litestar wraps errors raised while cleaning up dependencies (e.g. the 409 of a commit in
+    :func:`~kyra.api.deps.provide_db_session`) in a group: answer for the first one inside."""
+    first: BaseException = exc
+    while isinstance(first, BaseExceptionGroup) and first.exceptions:
+        first = first.exceptions[0]
+    for kind in type(first).__mro__:
+        handler = EXCEPTION_HANDLERS.get(kind)
+        if handler is not None and handler is not handle_group:
+            return handler(request, first)  # type: ignore[no-any-return]
+    return handle_unexpected(request, exc)
+
+
 def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     server = _outage(exc)
     if server is not None:
@@ -124,5 +142,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: handle_http,
     KyraError: handle_kyra,
     ValidationError: handle_pydantic,
+    ExceptionGroup: handle_group,
     Exception: handle_unexpected,
 }

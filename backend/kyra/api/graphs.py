@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
+from kyra.api.fields import Name, Text, VersionParameter, unstorable_text
 from kyra.api.hooks import forget_targets
 from kyra.api.triggers import graph_schedules
 from kyra.db.models import Graph
@@ -24,8 +25,8 @@ from kyra.graph.validate import GraphError, validate_document
 class GraphUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=10_000)
+    name: Name | None = None
+    description: Text | None = Field(None, max_length=10_000)
     settings: GraphSettings | None = None
 
 
@@ -45,12 +46,18 @@ def graph_summary(graph: Graph) -> dict[str, Any]:
 def document_errors(raw: Any, services: EngineServices) -> list[GraphError]:
     """What Save and Run refuse in ``raw`` (the editor asks the same while the user types)."""
     settings = services.settings
-    return validate_document(
+    errors = validate_document(
         raw,
         services.registry,
         max_nodes=settings.max_graph_nodes,
         max_bytes=settings.max_graph_bytes,
     )
+    where = unstorable_text(raw)
+    if where is not None:
+        errors.append(
+            GraphError(None, where, "invalid_text", "text holds a NUL or a lone surrogate")
+        )
+    return errors
 
 
 def checked_document(raw: Any, services: EngineServices) -> dict[str, Any]:
@@ -93,7 +100,7 @@ class GraphController(Controller):
         errors = document_errors(data, services)
         return {"valid": not errors, "errors": [e.as_dict() for e in errors]}
 
-    @post("/")
+    @post("/", opt={"errors": [422]})
     async def create(
         self, data: Any, request: Request[Any, Any, Any], db_session: AsyncSession,
         principal: Principal, services: EngineServices,
@@ -125,7 +132,7 @@ class GraphController(Controller):
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
         return await graph_read(db_session, request, graph)
 
-    @put("/{graph_id:uuid}")
+    @put("/{graph_id:uuid}", opt={"errors": [422]})
     async def save(
         self, graph_id: uuid.UUID, data: Any, request: Request[Any, Any, Any],
         db_session: AsyncSession, principal: Principal, services: EngineServices,
@@ -179,7 +186,11 @@ class GraphController(Controller):
 
     @get("/{graph_id:uuid}/versions/{version:int}")
     async def version(
-        self, graph_id: uuid.UUID, version: int, db_session: AsyncSession, principal: Principal
+        self,
+        graph_id: uuid.UUID,
+        version: VersionParameter,
+        db_session: AsyncSession,
+        principal: Principal,
     ) -> dict[str, Any]:
         graph = await queries.get_graph(db_session, owner_id=principal.user_id, graph_id=graph_id)
         found = await queries.get_version(db_session, graph.id, version)

@@ -19,6 +19,7 @@ from typing import Any
 from litestar import Controller, Request, Response, route
 from litestar.enums import HttpMethod
 
+from kyra.api.bodies import check_json_depth
 from kyra.api.inbound import receive_inbound
 from kyra.crypto import decrypt_text
 from kyra.db.models import TERMINAL_RUN, Graph, GraphVersion, Run, Webhook
@@ -72,6 +73,7 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
 
     Raises:
         PayloadTooLargeError: the declared or actual length is over the limit.
+        JsonTooDeepError: a JSON body nests deeper than ``max_json_depth`` (a 400).
     """
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -83,7 +85,10 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
         if size > limit:
             raise PayloadTooLargeError
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    if "json" in request.headers.get("content-type", ""):
+        check_json_depth(body, request.app.state.settings.max_json_depth)
+    return body
 
 
 def build_trigger(request: Request[Any, Any, Any], path: str, raw: bytes) -> dict[str, Any]:
@@ -186,8 +191,8 @@ def _reply_timeouts(document: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def _error(status: int, detail: str) -> Response[Any]:
-    return Response({"status_code": status, "detail": detail}, status_code=status)
+def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response({"status_code": status, "detail": detail}, status_code=status, headers=headers)
 
 
 def _run_key(
@@ -228,7 +233,11 @@ class HookController(Controller):
             HttpMethod.PATCH,
             HttpMethod.DELETE,
         ],
-        opt={"public": True},
+        opt={
+            "public": True,
+            "errors": [401, 405],
+            "statuses": {"default": "The graph's reply (Webhook.respond), or its run id"},
+        },
     )
     async def receive(
         self, path: str, request: Request[Any, Any, Any], services: EngineServices
@@ -236,7 +245,8 @@ class HookController(Controller):
         path = path.strip("/")
         target = await find_target(services, path)
         if request.method not in target.hook.methods:
-            return _error(405, f"method {request.method} not allowed")
+            allow = {"Allow": ", ".join(target.hook.methods)}
+            return _error(405, f"method {request.method} not allowed", headers=allow)
         if len(request.headers.get("idempotency-key", "")) > MAX_IDEMPOTENCY_KEY:
             return _error(400, f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters")
         settings = services.settings

@@ -10,10 +10,11 @@ from typing import Any, Literal
 from litestar import Controller, delete, get, post, put
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import Parameter
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
+from kyra.api.fields import JsonObject, Name, Text
 from kyra.crypto import decrypt_json
 from kyra.db.models import LlmModel, LlmProvider
 from kyra.db.queries import llm as queries
@@ -34,26 +35,26 @@ _STRICT = ConfigDict(extra="forbid")
 # --- wire schemas -----------------------------------------------------------------------------
 
 
-def _http_url(value: str | None) -> str | None:
-    if value is not None and not value.startswith(("http://", "https://")):
-        raise ValueError("base_url must start with http:// or https://")
-    return value
+#: An absolute http(s) address without spaces or control characters.
+HTTP_URL_PATTERN = r"^https?://[^\x00-\x20\x7f]+$"
 
 
 class ProviderCreate(BaseModel):
-    model_config = _STRICT
+    model_config = ConfigDict(
+        extra="forbid",
+        # The rule of _compatible_needs_url, published in the schema.
+        json_schema_extra={
+            "if": {"properties": {"kind": {"const": "openai_compatible"}}},
+            "then": {"required": ["base_url"], "properties": {"base_url": {"type": "string"}}},
+        },
+    )
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     kind: ProviderKind
-    base_url: str | None = Field(default=None, max_length=500)
+    base_url: str | None = Field(default=None, max_length=500, pattern=HTTP_URL_PATTERN)
     api_key: str | None = Field(
         default=None, min_length=1, max_length=500, description="Write-only; stored encrypted"
     )
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        return _http_url(value)
 
     @model_validator(mode="after")
     def _compatible_needs_url(self) -> ProviderCreate:
@@ -65,17 +66,12 @@ class ProviderCreate(BaseModel):
 class ProviderUpdate(BaseModel):
     model_config = _STRICT
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    base_url: str | None = Field(default=None, max_length=500)
+    name: Name | None = None
+    base_url: str | None = Field(default=None, max_length=500, pattern=HTTP_URL_PATTERN)
     api_key: str | None = Field(
         default=None, min_length=1, max_length=500, description="Write-only; replaces the key"
     )
     clear_api_key: bool = Field(default=False, description="Forget the stored key")
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        return _http_url(value)
 
 
 class ProviderTestRead(BaseModel):
@@ -98,18 +94,18 @@ class ProviderRead(BaseModel):
 class _ModelFields(BaseModel):
     model_config = _STRICT
 
-    display_name: str | None = Field(default=None, max_length=200)
+    display_name: Name | None = None
     context_length: int | None = Field(default=None, gt=0, le=100_000_000)
     max_output_tokens: int | None = Field(default=None, gt=0, le=10_000_000)
     input_cost_per_1k: Decimal | None = Field(default=None, ge=0, le=1000, decimal_places=8)
     output_cost_per_1k: Decimal | None = Field(default=None, ge=0, le=1000, decimal_places=8)
-    capabilities: dict[str, Any] | None = None
+    capabilities: JsonObject | None = None
     is_recommended: bool | None = None
 
 
 class ModelCreate(_ModelFields):
     provider_id: uuid.UUID
-    model_key: str = Field(min_length=1, max_length=200)
+    model_key: Name
 
 
 class ModelUpdate(_ModelFields):
@@ -143,13 +139,13 @@ class RecommendationRead(BaseModel):
 class SelectCreate(BaseModel):
     model_config = _STRICT
 
-    prompt: str = Field(min_length=1, max_length=2_000_000)
-    system: str | None = None
-    max_tokens: int | None = Field(default=None, gt=0)
+    prompt: Text = Field(min_length=1, max_length=2_000_000)
+    system: Text | None = Field(default=None, max_length=2_000_000)
+    max_tokens: int | None = Field(default=None, gt=0, le=10_000_000)
     tools: bool = Field(default=False, description="The call will offer tools")
     vision: bool = Field(default=False, description="The call will include images")
     json_mode: bool = Field(default=False, description="The call asks for JSON output")
-    provider: str | None = None
+    provider: Name | None = None
 
 
 class CandidateRead(BaseModel):
@@ -315,7 +311,7 @@ class ModelController(Controller):
         )
         return [model_read(m, p, (i, o)) for m, p, i, o in rows]
 
-    @post("/")
+    @post("/", opt={"errors": [403, 404]})
     async def create(
         self, data: ModelCreate, db_session: AsyncSession, principal: Principal
     ) -> ModelRead:
@@ -327,7 +323,7 @@ class ModelController(Controller):
         model = await queries.create_model(db_session, provider=provider, fields=fields)
         return model_read(model, provider)
 
-    @put("/{model_id:uuid}")
+    @put("/{model_id:uuid}", opt={"errors": [403]})
     async def update(
         self, model_id: uuid.UUID, data: ModelUpdate, db_session: AsyncSession, principal: Principal
     ) -> ModelRead:

@@ -21,7 +21,14 @@ class NodesController(Controller):
 
     @get("/nodes")
     async def list_nodes(self, services: EngineServices) -> list[dict[str, Any]]:
-        return services.registry.catalogue()
+        from kyra.sandbox import probed_backend
+
+        catalogue = services.registry.catalogue()
+        for entry in catalogue:
+            if entry["type"] == "Core.code":
+                # Which jail runs the code here: bubblewrap, wasm, disabled (or probing).
+                entry["sandbox"] = probed_backend(services.settings.code_sandbox)
+        return catalogue
 
     @get("/tools")
     async def list_tools(self, services: EngineServices) -> list[dict[str, Any]]:

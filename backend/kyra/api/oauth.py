@@ -87,7 +87,7 @@ class OAuthController(Controller):
             )
         return shown
 
-    @put("/providers/{name:str}")
+    @put("/providers/{name:str}", opt={"errors": [403]})
     async def set_provider(
         self, name: str, data: ProviderClient, db_session: AsyncSession, principal: Principal
     ) -> dict[str, Any]:
@@ -104,7 +104,7 @@ class OAuthController(Controller):
         await db_session.flush()
         return {"name": name, "configured": True, "source": "admin", "client_id": row.client_id}
 
-    @delete("/providers/{name:str}")
+    @delete("/providers/{name:str}", opt={"errors": [403]})
     async def remove_provider(
         self, name: str, db_session: AsyncSession, principal: Principal
     ) -> None:
@@ -115,7 +115,7 @@ class OAuthController(Controller):
             raise NotFoundError(f"no stored OAuth2 client for {name}")
         await db_session.delete(row)
 
-    @post("/authorize", status_code=200)
+    @post("/authorize", status_code=200, opt={"errors": [404, 422]})
     async def authorize(
         self,
         data: AuthorizeRequest,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 from collections.abc import AsyncGenerator
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from litestar import Controller, Response, get, post
+from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent
 from litestar.types import SSEData
@@ -18,6 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
+from kyra.api.fields import (
+    LimitQuery,
+    OffsetQuery,
+    TimestampQuery,
+    Version,
+    parse_timestamp,
+)
 from kyra.db.models import TERMINAL_RUN, Run, RunStatus
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as queries
@@ -28,22 +36,31 @@ from kyra.engine.services import EngineServices
 from kyra.engine.start import start_run
 from kyra.errors import ConflictError
 
+#: How a run was started (``manual``, ``webhook``, ``schedule``, ...), as the runs table keeps it.
+TRIGGER_KIND = re.compile(r"[a-z_]{1,16}")
+
 
 def run_filter(
     graph_id: uuid.UUID | None,
     statuses: list[RunStatus] | None,
     triggers: list[str] | None,
-    since: datetime | None,
-    until: datetime | None,
+    since: str | None,
+    until: str | None,
     id_prefix: str | None,
 ) -> queries.RunFilter:
-    """The runs-list query parameters as a filter."""
+    """The runs-list query parameters as a filter (400 naming a malformed value)."""
+    for kind in triggers or ():
+        if not TRIGGER_KIND.fullmatch(kind):
+            raise ValidationException(
+                "trigger must be a trigger kind such as manual, webhook or schedule",
+                extra=[{"key": "trigger", "message": "not a trigger kind"}],
+            )
     return queries.RunFilter(
         graph_id=graph_id,
         statuses=tuple(statuses or ()),
-        trigger_kinds=tuple(t for t in triggers or () if t),
-        since=since,
-        until=until,
+        trigger_kinds=tuple(triggers or ()),
+        since=parse_timestamp(since, "since"),
+        until=parse_timestamp(until, "until"),
         id_prefix=id_prefix or "",
     )
 
@@ -54,7 +71,7 @@ class RunCreate(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict)
     mode: Literal["queue", "sync"] = "queue"
     budget_usd: Decimal | None = Field(None, ge=0, le=1_000_000)
-    version: int | None = Field(None, ge=1)
+    version: Version | None = None
 
 
 class ResumeRequest(BaseModel):
@@ -87,7 +104,11 @@ async def run_read(session: AsyncSession, run: Run) -> dict[str, Any]:
 class RunController(Controller):
     tags = ["runs"]
 
-    @post("/api/graphs/{graph_id:uuid}/runs")
+    @post(
+        "/api/graphs/{graph_id:uuid}/runs",
+        status_code=200,
+        opt={"statuses": {202: "Queued (mode queue): the run as it starts"}},
+    )
     async def start(
         self,
         graph_id: uuid.UUID,
@@ -127,13 +148,15 @@ class RunController(Controller):
         graph_id: uuid.UUID,
         db_session: AsyncSession,
         principal: Principal,
-        limit: int = Parameter(default=50, ge=1, le=500),
-        offset: int = Parameter(default=0, ge=0),
+        limit: LimitQuery = 50,
+        offset: OffsetQuery = 0,
         status: list[RunStatus] | None = None,
         trigger: list[str] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        q: str | None = Parameter(default=None, pattern=r"^[0-9a-fA-F-]{1,36}$"),
+        since: TimestampQuery | None = Parameter(default=None),
+        until: TimestampQuery | None = Parameter(default=None),
+        q: str | None = Parameter(
+            default=None, pattern=r"^[0-9a-fA-F-]{1,36}$", description="Start of a run id"
+        ),
     ) -> list[dict[str, Any]]:
         graph = await graph_queries.get_graph(
             db_session, owner_id=principal.user_id, graph_id=graph_id
@@ -148,14 +171,16 @@ class RunController(Controller):
         self,
         db_session: AsyncSession,
         principal: Principal,
-        limit: int = Parameter(default=50, ge=1, le=500),
-        offset: int = Parameter(default=0, ge=0),
+        limit: LimitQuery = 50,
+        offset: OffsetQuery = 0,
         graph_id: uuid.UUID | None = None,
         status: list[RunStatus] | None = None,
         trigger: list[str] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        q: str | None = Parameter(default=None, pattern=r"^[0-9a-fA-F-]{1,36}$"),
+        since: TimestampQuery | None = Parameter(default=None),
+        until: TimestampQuery | None = Parameter(default=None),
+        q: str | None = Parameter(
+            default=None, pattern=r"^[0-9a-fA-F-]{1,36}$", description="Start of a run id"
+        ),
     ) -> list[dict[str, Any]]:
         """The caller's runs across all graphs, newest first, filtered by the query."""
         where = run_filter(graph_id, status, trigger, since, until, q)
@@ -199,7 +224,11 @@ class RunController(Controller):
         await db_session.refresh(run)
         return await run_read(db_session, run)
 
-    @post("/api/runs/{run_id:uuid}/rerun")
+    @post(
+        "/api/runs/{run_id:uuid}/rerun",
+        status_code=200,
+        opt={"statuses": {202: "Queued (mode queue): the new run as it starts"}},
+    )
     async def rerun(
         self, run_id: uuid.UUID, data: RerunCreate, db_session: AsyncSession, principal: Principal,
         services: EngineServices,

@@ -60,7 +60,7 @@ class TelegramDeployer(ChannelDeployer):
             raise ChannelAuthError("missing or wrong X-Telegram-Bot-Api-Secret-Token")
         try:
             update = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             return None

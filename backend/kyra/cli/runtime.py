@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from kyra.infra.supervision import is_kyra_process
 from kyra.settings import Settings
 
 _FILE = "runtime.json"
@@ -44,18 +45,9 @@ def read_runtime(data_dir: Path) -> dict[str, Any] | None:
     info = load_runtime(data_dir)
     try:
         pid = int(info["pid"])
-        os.kill(pid, 0)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
-    return info if _is_kyra(pid) else None
-
-
-def _is_kyra(pid: int) -> bool:
-    # A pid from a file written before a reboot may now belong to some other program.
-    try:
-        return b"kyra" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return True  # no /proc (macOS): trust the pid
+    return info if is_kyra_process(pid) else None
 
 
 def with_running_servers(settings: Settings) -> Settings:

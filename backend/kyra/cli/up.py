@@ -2,13 +2,16 @@
 
 Order: embedded PostgreSQL and Redis (unless ``DATABASE_URL`` / ``REDIS_URL`` are set), the
 secret key file, migrations and the admin key, then the API, one worker and (when present) the
-scheduler as child processes. Stopping runs the same steps backwards.
+scheduler as child processes. Every one of them is restarted when it dies, with backoff and
+without ever giving up; ``<data_dir>/supervision.json`` says which are running. Stopping runs
+the same steps backwards.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -27,9 +30,10 @@ from kyra.bootstrap import Bootstrapped, bootstrap
 from kyra.cli.errors import CliError
 from kyra.cli.processes import api_argv, scheduler_available, worker_argv
 from kyra.cli.runtime import load_runtime, read_runtime, remove_runtime, write_runtime
-from kyra.cli.supervisor import Child, Supervisor
+from kyra.cli.supervisor import Child, Command, RestartPolicy, Supervisor
 from kyra.crypto import load_or_create_key
 from kyra.infra.embedded import EmbeddedPostgres, EmbeddedRedis
+from kyra.infra.supervision import remove_supervision, write_supervision
 from kyra.settings import Settings
 
 log = logging.getLogger("kyra.up")
@@ -45,10 +49,20 @@ def run_up(settings: Settings) -> int:
     _stop_leftover_redis(settings.data_dir)
     _check_port_free(settings.host, settings.port)
     stop = _stop_on_signals()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(remove_runtime, settings.data_dir)  # last, after the servers stopped
+        cleanup.callback(remove_supervision, settings.data_dir)
+        supervisor = Supervisor(
+            policy=RestartPolicy(
+                backoff=settings.restart_backoff_seconds,
+                max_backoff=settings.restart_max_backoff_seconds,
+            ),
+            on_change=functools.partial(write_supervision, settings.data_dir),
+        )
+        cleanup.callback(supervisor.stop)
         embedded_redis = not settings.redis_url
-        settings = _start_servers(settings, cleanup)
+        settings = _start_servers(settings, supervisor)
         write_runtime(
             settings.data_dir,
             api_url=_url(settings),
@@ -60,9 +74,7 @@ def run_up(settings: Settings) -> int:
         ready = asyncio.run(bootstrap(settings))
         if stop.is_set():
             return 0
-        supervisor = Supervisor(_children(settings), env=_child_env(settings))
-        cleanup.callback(supervisor.stop)
-        supervisor.start()
+        supervisor.start(_children(settings))
         if _wait_healthy(settings, supervisor, stop):
             print(_banner(settings, ready), flush=True)
         while not stop.wait(0.5):
@@ -135,30 +147,38 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _start_servers(settings: Settings, cleanup: contextlib.ExitStack) -> Settings:
+def _start_servers(settings: Settings, supervisor: Supervisor) -> Settings:
     """Start the embedded servers that no URL replaces; returns settings with both URLs."""
     urls = {"database_url": settings.database_url, "redis_url": settings.redis_url}
+    servers: list[Child] = []
+    postgres = redis = None
     if not urls["database_url"]:
         postgres = EmbeddedPostgres(settings.data_dir / "postgres", durable=True)
         log.info("starting PostgreSQL (data in %s)", postgres.data_dir)
-        urls["database_url"] = postgres.start()
-        cleanup.callback(postgres.stop)
+        servers.append(Child("postgres", postgres))
     if not urls["redis_url"]:
         redis = EmbeddedRedis(settings.data_dir / "redis", durable=True)
         log.info("starting Redis (data in %s)", redis.data_dir)
-        urls["redis_url"] = redis.start()
-        cleanup.callback(redis.stop)
+        servers.append(Child("redis", redis))
+    supervisor.start(servers)
+    # Read after starting: a PostgreSQL left by a killed `kyra up` is adopted on its own port.
+    if postgres:
+        urls["database_url"] = postgres.url
+    if redis:
+        urls["redis_url"] = redis.url
     return settings.model_copy(update=urls)
 
 
 def _children(settings: Settings) -> list[Child]:
+    env = _child_env(settings)
     processes, threads = settings.worker_processes, settings.worker_threads
     children = [
-        Child("api", api_argv(settings)),
-        Child("worker", worker_argv(processes=processes, threads=threads)),
+        Child("api", Command(api_argv(settings), env=env)),
+        Child("worker", Command(worker_argv(processes=processes, threads=threads), env=env)),
     ]
     if scheduler_available():
-        children.append(Child("scheduler", [sys.executable, "-m", "kyra.cli", "scheduler"]))
+        scheduler = [sys.executable, "-m", "kyra.cli", "scheduler"]
+        children.append(Child("scheduler", Command(scheduler, env=env)))
     return children
 
 

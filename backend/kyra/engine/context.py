@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from decimal import Decimal
@@ -194,12 +195,11 @@ class EngineNodeContext:
         return await node_approval(self.services, self.node_run_id, self.node_id, dict(request))
 
     async def run_code(self, code: str, data: Any, *, limits: Mapping[str, Any]) -> Any:
-        from kyra.sandbox import SandboxLimits, run_python, sandbox_backend
+        from kyra.sandbox import UNAVAILABLE, SandboxLimits, run_python, sandbox_backend
 
-        if self.services.settings.sandbox == "disabled" or sandbox_backend() is None:
-            raise SandboxError(
-                "Code nodes are disabled: no sandbox backend is available on this host "
-                "(install bubblewrap)."
-            )
-        result = await run_python(code, data, limits=SandboxLimits(**dict(limits)))
+        choice = self.services.settings.code_sandbox
+        backend = await asyncio.to_thread(sandbox_backend, choice)
+        if backend is None:
+            raise SandboxError(UNAVAILABLE)
+        result = await run_python(code, data, limits=SandboxLimits(**dict(limits)), backend=backend)
         return result.result

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +34,12 @@ from kyra.errors import (
 from kyra.spec import NodeSpec
 
 _log = logging.getLogger("kyra.engine")
+#: Installation directories, longest first: kept out of error messages users read.
+_SERVER_ROOTS = sorted(
+    {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(__file__).resolve().parents[3])},
+    key=len,
+    reverse=True,
+)
 
 
 @dataclass
@@ -112,6 +119,24 @@ def error_dict(exc: BaseException) -> dict[str, Any]:
         "message": storable_text(str(exc) or type(exc).__name__),
         "details": details if unstorable(details) is None else {},
     }
+
+
+def internal_error(exc: BaseException, node_type: str) -> dict[str, Any]:
+    """What a user reads about a handler bug: its type and message, no server paths."""
+    message = _without_server_paths(str(exc))[:500]
+    return {
+        "type": type(exc).__name__,
+        "message": f"{node_type} failed unexpectedly: {type(exc).__name__}"
+        + (f": {message}" if message else "")
+        + " (the server log has the details)",
+        "details": {},
+    }
+
+
+def _without_server_paths(text: str) -> str:
+    for root in _SERVER_ROOTS:
+        text = text.replace(root, "…")
+    return text
 
 
 def render_params(
@@ -197,10 +222,11 @@ async def attempt_node(
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        # A handler bug: keep the run alive, record what happened, allow retries.
-        _log.warning("node %s (%s) raised %r", node_id, spec.type, exc)
+        # A handler bug: keep the run alive and allow retries. The traceback (server paths,
+        # library frames) goes to the log, never into the run the user reads.
+        _log.error("run %s node %s (%s) raised", scope.run_id, node_id, spec.type, exc_info=exc)
         outcome.status, outcome.retryable = "failed", True
-        outcome.error = error_dict(exc) | {"traceback": traceback.format_exc(limit=5)[-2000:]}
+        outcome.error = internal_error(exc, spec.type)
     if ctx.credentials.secrets:
         outcome.ports = ctx.credentials.mask(outcome.ports)
         outcome.error = ctx.credentials.mask(outcome.error)

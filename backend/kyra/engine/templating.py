@@ -8,6 +8,7 @@ given: ``trigger``, ``nodes.<id>.output`` and ``run`` (plus ``item``/``index`` i
 from __future__ import annotations
 
 import re
+import traceback
 from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import lru_cache
@@ -15,7 +16,7 @@ from typing import Any
 
 from jinja2 import StrictUndefined
 from jinja2 import TemplateError as JinjaTemplateError
-from jinja2.exceptions import SecurityError
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from kyra.errors import TemplateError
@@ -45,6 +46,8 @@ def _bounded_range(*args: int) -> range:
     return values
 
 
+#: File name Jinja gives frames of templates compiled from strings.
+_SOURCE = "<template>"
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>.*?)\}\}\s*$", re.DOTALL)
 
 
@@ -129,9 +132,19 @@ def _render_string(source: str, context: Mapping[str, Any]) -> Any:
     except SecurityError as exc:
         raise TemplateError(f"template refused by the sandbox: {exc}") from None
     except (JinjaTemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        raise TemplateError(
-            f"{type(exc).__name__}: {exc}", details={"template": source[:200]}
-        ) from None
+        details = {"template": source[:200], "line": _template_line(exc, source)}
+        raise TemplateError(f"{type(exc).__name__}: {exc}", details=details) from None
+
+
+def _template_line(exc: BaseException, source: str) -> int | None:
+    """The line of the user's template where ``exc`` happened (its only frames users see);
+    None where Jinja's numbering is not the source's (single expressions are wrapped)."""
+    if isinstance(exc, TemplateSyntaxError):
+        line: int | None = exc.lineno
+    else:
+        frames = traceback.extract_tb(exc.__traceback__)
+        line = next((f.lineno for f in reversed(frames) if f.filename == _SOURCE), None)
+    return line if line is not None and line <= source.count("\n") + 1 else None
 
 
 def render(value: Any, context: Mapping[str, Any]) -> Any:

@@ -6,6 +6,7 @@ Never raises on user input; the engine and the API both call :func:`validate_doc
 from __future__ import annotations
 
 import json
+import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -14,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kyra.errors import GraphInvalidError
-from kyra.graph.document import GraphDocument, GraphNode, is_template
+from kyra.graph.document import GraphDocument, GraphNode, contains_template, is_template
 from kyra.registry import Registry
 from kyra.spec import NodeSpec, Port, ports_compatible
 
@@ -134,13 +135,57 @@ def _node_errors(document: GraphDocument, registry: Registry) -> list[GraphError
             )
             continue
         errors.extend(params_errors(spec, node.id, node.params, registry=registry))
-        for kind in node.credentials:
-            if kind not in {c.kind for c in spec.credentials}:
-                message = f"{node.type} does not use credentials of kind {kind!r}"
-                errors.append(
-                    GraphError(node.id, f"credentials.{kind}", "unknown_credential", message)
-                )
+        errors.extend(_credential_errors(node, spec))
     return errors
+
+
+def _credential_errors(node: GraphNode, spec: NodeSpec) -> list[GraphError]:
+    """A graph names credentials by id; a secret itself never travels in a document."""
+    errors: list[GraphError] = []
+    for kind, reference in node.credentials.items():
+        field = f"credentials.{kind}"
+        if kind not in {c.kind for c in spec.credentials}:
+            message = f"{node.type} does not use credentials of kind {kind!r}"
+            errors.append(GraphError(node.id, field, "unknown_credential", message))
+        elif not _is_uuid(reference):
+            message = "a credential is referenced by its id; store the secret as a credential"
+            errors.append(GraphError(node.id, field, "credential_value", message))
+    for path in _secret_params(node.params, ("params",)):
+        message = "a secret in params is stored in the graph: use a credential instead"
+        errors.append(GraphError(node.id, _loc(path), "credential_value", message))
+    return errors
+
+
+#: Parameter names that only ever hold secrets (compared lower-cased, ``-`` as ``_``).
+SECRET_NAMES = frozenset(
+    {"api_key", "apikey", "x_api_key", "access_token", "refresh_token", "bearer_token",
+     "client_secret", "secret_key", "password", "passwd", "authorization", "private_key"}
+)  # fmt: skip
+
+
+def _secret_params(value: Any, path: tuple[int | str, ...]) -> list[tuple[int | str, ...]]:
+    """Paths of literal strings under secret-only names (templates and empty values pass)."""
+    found: list[tuple[int | str, ...]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = str(key).lower().replace("-", "_")
+            if name in SECRET_NAMES and isinstance(item, str) and item.strip():
+                if not contains_template(item):
+                    found.append((*path, key))
+                continue
+            found += _secret_params(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _secret_params(item, (*path, index))
+    return found
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
 
 
 def _edge_errors(document: GraphDocument, registry: Registry) -> list[GraphError]:

