@@ -18,6 +18,7 @@ const AgentsPage = lazy(() => import("./agents/agents-page").then((m) => ({ defa
 const CredentialsPage = lazy(() =>
   import("./credentials/credentials-page").then((m) => ({ default: m.CredentialsPage })),
 );
+const NodeDocsPage = lazy(() => import("./docs/node-docs-page").then((m) => ({ default: m.NodeDocsPage })));
 const AllRunsPage = lazy(() => import("./runs/all-runs-page").then((m) => ({ default: m.AllRunsPage })));
 
 const NAV: { to: string; label: string; pages: Route["page"][] }[] = [
@@ -79,6 +80,12 @@ function Pages() {
       return (
         <Suspense fallback={<p className="page-message">Loading…</p>}>
           <ModelsPage />
+        </Suspense>
+      );
+    case "node-docs":
+      return (
+        <Suspense fallback={<p className="page-message">Loading…</p>}>
+          <NodeDocsPage type={route.type} />
         </Suspense>
       );
     default:

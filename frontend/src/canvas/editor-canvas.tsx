@@ -11,12 +11,15 @@ import {
 } from "@xyflow/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
+import { api } from "../api/client";
 import { useQuickAdd } from "../editor/quick-add";
 import { connectionRefusal, type EditorNode, isKyraNode, type KyraEdge } from "../lib/graph";
 import { edgeTypes, nodeTypes } from "../nodes/node-types";
 import { NodeDetails } from "../details/node-details";
 import { useEditorStore, useStoreApis } from "../store/editor-context";
 import { toast } from "../ui/toasts";
+import { TemplateDialog } from "../templates/template-gallery";
+import { type GraphTemplate, instantiate } from "../templates/templates";
 import { useEdgeHover } from "./edge-hover";
 import { useDragAndDrop } from "./use-drag-and-drop";
 
@@ -68,13 +71,29 @@ export function EditorCanvas() {
   const onEdgesChange = useEditorStore((s) => s.onEdgesChange);
   const { onDragOver, onDrop } = useDragAndDrop();
   const quickAdd = useQuickAdd();
-  const { screenToFlowPosition } = useReactFlow();
+  const { screenToFlowPosition, fitView } = useReactFlow();
   const empty = useEditorStore((s) => !s.nodes.some(isKyraNode));
   const [details, setDetails] = useState<string | null>(null);
   const onNodeDoubleClick = useCallback((_: unknown, node: EditorNode) => {
     if (isKyraNode(node)) setDetails(node.id);
   }, []);
   const closeDetails = useCallback(() => setDetails(null), []);
+  const [templates, setTemplates] = useState(false);
+  const closeTemplates = useCallback(() => setTemplates(false), []);
+  const loadTemplate = useCallback(
+    async (template: GraphTemplate) => {
+      const state = editor.getState();
+      // A saved graph keeps its name; a new one takes the template's (made unique).
+      const taken = state.graphId ? [] : (await api.listGraphs().catch(() => [])).map((g) => g.name);
+      const doc = instantiate(template, taken, crypto.randomUUID().slice(0, 6));
+      if (state.graphId) doc.name = state.meta.name;
+      editor.getState().load(doc, { dirty: true });
+      setTemplates(false);
+      toast("info", `Template “${template.name}” loaded: save or run it to keep it.`);
+      requestAnimationFrame(() => void fitView());
+    },
+    [editor, fitView],
+  );
   const onEdgeMouseEnter = useCallback((_: unknown, edge: KyraEdge) => useEdgeHover.getState().enter(edge.id), []);
   const onEdgeMouseLeave = useCallback(() => useEdgeHover.getState().leave(), []);
   // Fit a loaded graph once; an empty new graph keeps zoom 1 so the view does not jump on the first drop.
@@ -182,6 +201,9 @@ export function EditorCanvas() {
               + Add a trigger to start
             </button>
             <p className="muted">or press Tab to add any node, or drag one from the palette</p>
+            <button type="button" className="link" onClick={() => setTemplates(true)}>
+              Start from a template
+            </button>
           </div>
         )}
         <Background gap={20} />
@@ -189,6 +211,7 @@ export function EditorCanvas() {
         <MiniMap<EditorNode> pannable zoomable nodeColor={minimapColor} />
       </ReactFlow>
       {details && <NodeDetails nodeId={details} onClose={closeDetails} />}
+      {templates && <TemplateDialog onPick={(t) => void loadTemplate(t)} onClose={closeTemplates} />}
     </>
   );
 }

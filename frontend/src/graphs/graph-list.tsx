@@ -3,6 +3,8 @@ import { api } from "../api/client";
 import type { GraphSummary } from "../api/types";
 import { readDocumentFile } from "../editor/file-io";
 import { formatTime } from "../runs/format";
+import { TemplateGallery } from "../templates/template-gallery";
+import { type GraphTemplate, instantiate } from "../templates/templates";
 import { Link } from "../ui/link";
 import { navigate } from "../ui/router";
 import { toast } from "../ui/toasts";
@@ -99,6 +101,19 @@ export function GraphList() {
     }
   };
 
+  const useTemplate = async (template: GraphTemplate) => {
+    try {
+      const taken = (graphs ?? (await api.listGraphs())).map((g) => g.name);
+      const created = await api.createGraph(instantiate(template, taken, crypto.randomUUID().slice(0, 6)));
+      navigate(`/graphs/${encodeURIComponent(created.id)}`);
+    } catch (err) {
+      toast(
+        "error",
+        `Could not create a graph from “${template.name}”: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  };
+
   return (
     <main className="page">
       <div className="page-head">
@@ -138,6 +153,15 @@ export function GraphList() {
             ))}
           </tbody>
         </table>
+      )}
+      {graphs && (
+        <details className="panel templates-panel" open={graphs.length === 0}>
+          <summary>
+            <h2>Start from a template</h2>
+            <span className="muted small">Example graphs you can open, run and change</span>
+          </summary>
+          <TemplateGallery onPick={(t) => void useTemplate(t)} />
+        </details>
       )}
     </main>
   );

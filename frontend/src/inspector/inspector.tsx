@@ -35,7 +35,10 @@ function NodeInspector({ id }: { id: string }) {
     <div className="inspector-body">
       <header className="inspector-header">
         <h2>{spec?.title ?? type}</h2>
-        <code className="muted">{type}</code>
+        <code className="muted">{type}</code>{" "}
+        <a href={`/docs/nodes/${encodeURIComponent(type)}`} target="_blank" rel="noopener" className="small">
+          Docs
+        </a>
         {spec?.description && <p className="muted">{spec.description}</p>}
       </header>
       <div className="tabs" role="tablist">

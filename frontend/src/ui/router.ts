@@ -10,6 +10,7 @@ export type Route =
   | { page: "agents"; agentId: string | null }
   | { page: "credentials" }
   | { page: "models" }
+  | { page: "node-docs"; type: string }
   | { page: "not-found" };
 
 function subscribe(cb: () => void): () => void {
@@ -28,6 +29,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === "agents" && parts.length <= 2) return { page: "agents", agentId: parts[1] ?? null };
   if (parts[0] === "credentials" && parts.length === 1) return { page: "credentials" };
   if (parts[0] === "models" && parts.length === 1) return { page: "models" };
+  if (parts[0] === "docs" && parts[1] === "nodes" && parts.length === 3) return { page: "node-docs", type: parts[2] };
   return { page: "not-found" };
 }
 
