@@ -172,6 +172,18 @@ def check_ports(spec: NodeSpec, raw_params: Mapping[str, Any], result: Any) -> d
     return result
 
 
+def passed_through(
+    spec: NodeSpec, raw_params: Mapping[str, Any], inputs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What a disabled node emits: its ``in`` (or first) input unchanged on its first output,
+    so the nodes after it run as if it were not there."""
+    outputs = spec.output_ports(raw_params)
+    if not outputs:
+        return {}
+    value = inputs["in"] if "in" in inputs else next(iter(inputs.values()), None)
+    return {outputs[0].name: value}
+
+
 async def attempt_node(
     services: EngineServices,
     scope: RunScope,
@@ -187,6 +199,10 @@ async def attempt_node(
     node = scope.graph.nodes[node_id]
     inputs = collect_inputs(scope.graph, node_id, scope.outputs, scope.states)
     outcome = Outcome(status="running", inputs=inputs)
+    if node.settings.disabled:
+        outcome.ports, outcome.status = passed_through(spec, node.params, inputs), "succeeded"
+        outcome.duration_ms, outcome.finished_at = 0.0, datetime.now(UTC)
+        return outcome
     ctx = EngineNodeContext(services, scope, node_id, attempt=attempt, node_run_id=node_run_id)
     started = time.perf_counter()
     try:

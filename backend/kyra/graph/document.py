@@ -32,6 +32,8 @@ class NodeSettings(_Model):
     timeout_s: float | None = Field(None, gt=0, le=86_400)
     #: Pause the run for a human decision before the node executes (rejected: the node fails).
     requires_approval: bool = False
+    #: Skip the node: it emits its first input unchanged on its first output (triggers refuse it).
+    disabled: bool = False
 
 
 class GraphNode(_Model):

@@ -134,6 +134,9 @@ def _node_errors(document: GraphDocument, registry: Registry) -> list[GraphError
                 GraphError(node.id, "type", "unknown_type", f"unknown node type {node.type!r}")
             )
             continue
+        if spec.trigger and node.settings.disabled:
+            message = "a trigger starts the run and cannot be disabled: delete it instead"
+            errors.append(GraphError(node.id, "settings.disabled", "invalid_setting", message))
         errors.extend(params_errors(spec, node.id, node.params, registry=registry))
         errors.extend(_credential_errors(node, spec))
     return errors

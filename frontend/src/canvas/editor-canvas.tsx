@@ -9,7 +9,7 @@ import {
   useNodesInitialized,
   useReactFlow,
 } from "@xyflow/react";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { type MouseEvent as ReactMouseEvent, useCallback, useEffect, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { api } from "../api/client";
 import { useQuickAdd } from "../editor/quick-add";
@@ -21,6 +21,11 @@ import { toast } from "../ui/toasts";
 import { TemplateDialog } from "../templates/template-gallery";
 import { type GraphTemplate, instantiate } from "../templates/templates";
 import { useEdgeHover } from "./edge-hover";
+import { lastCopy, rememberCopy } from "./clipboard";
+import { ContextMenu, type MenuItem, type MenuState } from "./context-menu";
+import { isDisabled, toggleDisabled, useRenaming } from "./node-actions";
+import { useExecuteNode } from "../details/use-execute-node";
+import { useCatalogue } from "../api/catalogue";
 import { useDragAndDrop } from "./use-drag-and-drop";
 
 const LARGE_GRAPH = 150;
@@ -93,6 +98,65 @@ export function EditorCanvas() {
       requestAnimationFrame(() => void fitView());
     },
     [editor, fitView],
+  );
+  const [menu, setMenu] = useState<MenuState | null>(null);
+  const closeMenu = useCallback(() => setMenu(null), []);
+  const executor = useExecuteNode();
+  const { specs } = useCatalogue();
+  const onNodeContextMenu = useCallback(
+    (e: ReactMouseEvent, node: EditorNode) => {
+      if (readOnly) return;
+      e.preventDefault();
+      const s = editor.getState();
+      const copy = () => rememberCopy({ nodes: [node], edges: [] });
+      const remove: MenuItem = { label: "Delete", danger: true, onSelect: () => s.removeNodes([node.id]) };
+      if (!isKyraNode(node)) {
+        setMenu({ x: e.clientX, y: e.clientY, label: "Note", items: [{ label: "Copy", onSelect: copy }, remove] });
+        return;
+      }
+      const spec = specs.get(node.data.doc.type);
+      const disabled = isDisabled(node.data.doc.settings);
+      const items: MenuItem[] = [
+        { label: "Open details", onSelect: () => setDetails(node.id) },
+        ...(executor ? [{ label: "Execute this node", disabled, onSelect: () => void executor.execute(node.id) }] : []),
+        { label: "Rename", onSelect: () => useRenaming.getState().start(node.id) },
+        ...(spec?.trigger
+          ? []
+          : [{ label: disabled ? "Enable" : "Disable", onSelect: () => toggleDisabled(editor, node.id) }]),
+        { label: "Duplicate", onSelect: () => s.paste({ nodes: [node], edges: [] }, { x: 40, y: 40 }) },
+        { label: "Copy", onSelect: copy },
+        {
+          label: "Documentation",
+          onSelect: () => window.open(`/docs/nodes/${encodeURIComponent(node.data.doc.type)}`, "_blank", "noopener"),
+        },
+        remove,
+      ];
+      setMenu({ x: e.clientX, y: e.clientY, label: `Node ${node.id}`, items });
+    },
+    [editor, executor, readOnly, specs],
+  );
+  const onPaneContextMenu = useCallback(
+    (e: ReactMouseEvent | MouseEvent) => {
+      if (readOnly) return;
+      e.preventDefault();
+      const at = screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      const s = editor.getState();
+      const clip = lastCopy();
+      const pasteHere = () => {
+        if (!clip?.nodes.length) return;
+        const left = Math.min(...clip.nodes.map((n) => n.position.x));
+        const top = Math.min(...clip.nodes.map((n) => n.position.y));
+        s.paste(clip, { x: at.x - left, y: at.y - top });
+      };
+      const items: MenuItem[] = [
+        ...(quickAdd ? [{ label: "Add node here…", onSelect: () => quickAdd({ at }) }] : []),
+        { label: "Add note here", onSelect: () => s.addNote(at) },
+        { label: "Paste here", disabled: !clip, onSelect: pasteHere },
+        { label: "Select all", onSelect: () => s.selectAll() },
+      ];
+      setMenu({ x: e.clientX, y: e.clientY, label: "Canvas", items });
+    },
+    [editor, quickAdd, readOnly, screenToFlowPosition],
   );
   const onEdgeMouseEnter = useCallback((_: unknown, edge: KyraEdge) => useEdgeHover.getState().enter(edge.id), []);
   const onEdgeMouseLeave = useCallback(() => useEdgeHover.getState().leave(), []);
@@ -178,6 +242,8 @@ export function EditorCanvas() {
         onBeforeDelete={onBeforeDelete}
         onNodeDragStart={onDragStart}
         onSelectionDragStart={onDragStart}
+        onNodeContextMenu={onNodeContextMenu}
+        onPaneContextMenu={onPaneContextMenu}
         onDragOver={onDragOver}
         onDrop={onDrop}
         nodesDraggable={!readOnly}
@@ -211,6 +277,7 @@ export function EditorCanvas() {
         <MiniMap<EditorNode> pannable zoomable nodeColor={minimapColor} />
       </ReactFlow>
       {details && <NodeDetails nodeId={details} onClose={closeDetails} />}
+      {menu && <ContextMenu menu={menu} onClose={closeMenu} />}
       {templates && <TemplateDialog onPick={(t) => void loadTemplate(t)} onClose={closeTemplates} />}
     </>
   );

@@ -167,10 +167,12 @@ function Toolbar() {
 function AddNoteButton() {
   const { editor } = useStoreApis();
   const { screenToFlowPosition } = useReactFlow();
+  // Where the user is looking: the middle of the visible canvas (a note is 220×120).
   const add = () => {
     const pane = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
-    const at = pane ? { x: pane.left + 40, y: pane.top + 40 } : { x: 100, y: 100 };
-    editor.getState().addNote(screenToFlowPosition(at));
+    const at = pane ? { x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 } : { x: 300, y: 200 };
+    const centre = screenToFlowPosition(at);
+    editor.getState().addNote({ x: centre.x - 110, y: centre.y - 60 });
   };
   return (
     <button type="button" onClick={add}>

@@ -91,6 +91,10 @@ export interface EditorActions {
   patchNode: (id: string, patch: Partial<Pick<DocNode, "name" | "settings" | "credentials">>) => void;
   /** Change the text of a sticky note. */
   setNoteText: (flowId: string, text: string) => void;
+  /** Change the colour of a sticky note (a NOTE_COLORS name). */
+  setNoteColor: (flowId: string, color: string) => void;
+  /** Delete nodes (and their edges) by id, as one undo step. */
+  removeNodes: (ids: readonly string[]) => void;
   /** Delete the selected nodes, notes and edges. */
   deleteSelected: () => void;
   /** The selected nodes and the edges among them. */
@@ -273,6 +277,28 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
           nodes: get().nodes.map((n) =>
             n.id === flowId && isNoteNode(n) ? { ...n, data: { ...n.data, doc: { ...n.data.doc, text } } } : n,
           ),
+          dirty: true,
+        });
+      },
+
+      setNoteColor: (flowId, color) => {
+        pushHistory();
+        set({
+          nodes: get().nodes.map((n) =>
+            n.id === flowId && isNoteNode(n) ? { ...n, data: { ...n.data, doc: { ...n.data.doc, color } } } : n,
+          ),
+          dirty: true,
+        });
+      },
+
+      removeNodes: (ids) => {
+        const gone = new Set(ids);
+        const s = get();
+        if (!s.nodes.some((n) => gone.has(n.id))) return;
+        pushHistory();
+        set({
+          nodes: s.nodes.filter((n) => !gone.has(n.id)),
+          edges: s.edges.filter((e) => !gone.has(e.source) && !gone.has(e.target)),
           dirty: true,
         });
       },
