@@ -10,6 +10,7 @@ import { RunView } from "./runs/run-view";
 import { RunsPage } from "./runs/runs-page";
 import { Link } from "./ui/link";
 import { type Route, useRoute } from "./ui/router";
+import { type ThemeChoice, setThemeChoice, useThemeChoice } from "./ui/theme";
 import { Toasts } from "./ui/toasts";
 
 // The platform pages load on first visit; charts (recharts) only with Models & costs.
@@ -28,6 +29,22 @@ const NAV: { to: string; label: string; pages: Route["page"][] }[] = [
   { to: "/credentials", label: "Credentials", pages: ["credentials"] },
   { to: "/models", label: "Models & costs", pages: ["models"] },
 ];
+
+function ThemeSelect() {
+  const choice = useThemeChoice();
+  return (
+    <select
+      className="theme-select"
+      aria-label="Theme"
+      value={choice}
+      onChange={(e) => setThemeChoice(e.target.value as ThemeChoice)}
+    >
+      <option value="system">Theme: system</option>
+      <option value="light">Theme: light</option>
+      <option value="dark">Theme: dark</option>
+    </select>
+  );
+}
 
 function Nav() {
   const route = useRoute();
@@ -150,6 +167,7 @@ export function App() {
         </Link>
         <Nav />
         <span className="spacer" />
+        <ThemeSelect />
         <span className="muted">{auth.me.name}</span>
         <button
           type="button"

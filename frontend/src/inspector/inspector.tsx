@@ -109,6 +109,12 @@ function EditingShortcuts() {
         <dd>save</dd>
         <dt>Shift+L / Shift+F</dt>
         <dd>auto-layout / fit view</dd>
+        <dt>Tab / Ctrl+K</dt>
+        <dd>add a node</dd>
+        <dt>F2 / double-click a title</dt>
+        <dd>rename</dd>
+        <dt>Right-click</dt>
+        <dd>node and canvas menus</dd>
       </dl>
     </>
   );

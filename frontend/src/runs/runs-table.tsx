@@ -23,7 +23,7 @@ export function RunsTable({
   actions?: (run: RunRead) => ReactNode;
 }) {
   return (
-    <table className="table" data-testid={testId}>
+    <table className="table runs-table" data-testid={testId}>
       <thead>
         <tr>
           <th>Run</th>
@@ -39,20 +39,20 @@ export function RunsTable({
       <tbody>
         {runs.map((r) => (
           <tr key={r.id} data-testid="run-row">
-            <td>
+            <td data-label="Run">
               <Link to={`/runs/${encodeURIComponent(r.id)}`}>
                 <code>{r.id.slice(0, 8)}</code>
               </Link>
             </td>
-            <td>{column.cell(r)}</td>
-            <td>
+            <td data-label={column.header}>{column.cell(r)}</td>
+            <td data-label="Status">
               <span className={`status-badge status-${r.status}`}>{r.status}</span>
             </td>
-            <td>{r.trigger_kind}</td>
-            <td>{formatTime(r.started_at ?? r.created_at)}</td>
-            <td>{formatDuration(r.duration_ms)}</td>
-            <td>{formatCost(r.cost_usd)}</td>
-            {actions && <td>{actions(r)}</td>}
+            <td data-label="Trigger">{r.trigger_kind}</td>
+            <td data-label="Started">{formatTime(r.started_at ?? r.created_at)}</td>
+            <td data-label="Duration">{formatDuration(r.duration_ms)}</td>
+            <td data-label="Cost">{formatCost(r.cost_usd)}</td>
+            {actions && <td className="row-actions">{actions(r)}</td>}
           </tr>
         ))}
       </tbody>
