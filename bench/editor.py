@@ -59,7 +59,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server() -> Iterator[tuple[str, str]]:
+def kyra_server() -> Iterator[tuple[str, str]]:
+    """A running Kyra Flow: KYRA_URL and KYRA_API_KEY, or a throwaway `kyra up` (stopped after)."""
     url, key = os.environ.get("KYRA_URL", ""), os.environ.get("KYRA_API_KEY", "")
     if url and key:
         yield url.rstrip("/"), key
@@ -254,7 +255,7 @@ def measure(page: Page, url: str, graph_id: str) -> dict[str, float]:
 def main(argv: list[str]) -> int:
     sizes = [int(a) for a in argv] or list(SIZES)
     rows: list[tuple[int, dict[str, float]]] = []
-    with _server() as (url, key), sync_playwright() as pw:
+    with kyra_server() as (url, key), sync_playwright() as pw:
         client = httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60)
         launch: dict[str, Any] = {"headless": True, "args": CHROMIUM_ARGS}
         if CHROMIUM.exists():

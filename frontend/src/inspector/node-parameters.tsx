@@ -190,6 +190,18 @@ export function NodeParameters({ id }: { id: string }) {
             <span>Requires approval (human in the loop)</span>
           </label>
         )}
+        {!spec?.trigger && (
+          <label className="field inline" title="Runs skip this node and pass its input through unchanged">
+            <input
+              type="checkbox"
+              className="nodrag"
+              checked={settings.disabled === true}
+              disabled={readOnly}
+              onChange={(e) => setSetting("disabled", e.target.checked || undefined)}
+            />
+            <span>Disabled (passes its input through)</span>
+          </label>
+        )}
       </fieldset>
     </div>
   );
