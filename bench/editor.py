@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -56,6 +56,14 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def launch_chromium(pw: Playwright) -> Browser:
+    """Headless Chromium: the system's /usr/bin/chromium when present, else Playwright's."""
+    launch: dict[str, Any] = {"headless": True, "args": CHROMIUM_ARGS}
+    if CHROMIUM.exists():
+        launch["executable_path"] = str(CHROMIUM)
+    return pw.chromium.launch(**launch)
 
 
 @contextmanager
@@ -257,10 +265,7 @@ def main(argv: list[str]) -> int:
     rows: list[tuple[int, dict[str, float]]] = []
     with kyra_server() as (url, key), sync_playwright() as pw:
         client = httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60)
-        launch: dict[str, Any] = {"headless": True, "args": CHROMIUM_ARGS}
-        if CHROMIUM.exists():
-            launch["executable_path"] = str(CHROMIUM)
-        browser = pw.chromium.launch(**launch)
+        browser = launch_chromium(pw)
         created: list[str] = []
         try:
             for size in sizes:
@@ -268,7 +273,8 @@ def main(argv: list[str]) -> int:
                 resp.raise_for_status()
                 graph_id = resp.json()["id"]
                 created.append(graph_id)
-                context = browser.new_context(viewport=VIEWPORT)
+                # The app's CSP forbids eval, which Playwright's wait_for_function relies on.
+                context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
                 context.add_init_script(f"localStorage.setItem('kyra.apiKey', {key!r});")
                 context.add_init_script(FRAME_COUNTER)
                 page = context.new_page()

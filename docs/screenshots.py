@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from editor import CHROMIUM, CHROMIUM_ARGS, kyra_server  # noqa: E402 (bench/ is not a package)
+from editor import kyra_server, launch_chromium  # noqa: E402 (bench/ is not a package)
 
 IMAGES = ROOT / "docs" / "images"
 VIEWPORT = {"width": 1440, "height": 860}
@@ -70,10 +70,7 @@ def main() -> int:
     IMAGES.mkdir(parents=True, exist_ok=True)
     with kyra_server() as (url, key), sync_playwright() as pw:
         client = httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60)
-        launch: dict[str, Any] = {"headless": True, "args": CHROMIUM_ARGS}
-        if CHROMIUM.exists():
-            launch["executable_path"] = str(CHROMIUM)
-        browser = pw.chromium.launch(**launch)
+        browser = launch_chromium(pw)
         context = browser.new_context(viewport=VIEWPORT, color_scheme="light")
         context.add_init_script(f"localStorage.setItem('kyra.apiKey', {key!r});")
         page = context.new_page()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 import uuid
@@ -11,6 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from litestar import Controller, Response, get, post
+from litestar.di import Provide
 from litestar.exceptions import ValidationException
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent
@@ -41,28 +43,32 @@ TRIGGER_KIND = re.compile(r"[a-z_]{1,16}")
 
 
 def run_filter(
-    graph_id: uuid.UUID | None,
-    statuses: list[RunStatus] | None,
-    triggers: list[str] | None,
-    since: str | None,
-    until: str | None,
-    id_prefix: str | None,
+    status: list[RunStatus] | None = None,
+    trigger: list[str] | None = None,
+    since: TimestampQuery | None = Parameter(default=None),
+    until: TimestampQuery | None = Parameter(default=None),
+    q: str | None = Parameter(
+        default=None, pattern=r"^[0-9a-fA-F-]{1,36}$", description="Start of a run id"
+    ),
 ) -> queries.RunFilter:
-    """The runs-list query parameters as a filter (400 naming a malformed value)."""
-    for kind in triggers or ():
+    """The runs lists' filter from their query (400 naming a malformed value); the lists add
+    the graph."""
+    for kind in trigger or ():
         if not TRIGGER_KIND.fullmatch(kind):
             raise ValidationException(
                 "trigger must be a trigger kind such as manual, webhook or schedule",
                 extra=[{"key": "trigger", "message": "not a trigger kind"}],
             )
     return queries.RunFilter(
-        graph_id=graph_id,
-        statuses=tuple(statuses or ()),
-        trigger_kinds=tuple(triggers or ()),
+        statuses=tuple(status or ()),
+        trigger_kinds=tuple(trigger or ()),
         since=parse_timestamp(since, "since"),
         until=parse_timestamp(until, "until"),
-        id_prefix=id_prefix or "",
+        id_prefix=q or "",
     )
+
+
+RUN_FILTER = {"where": Provide(run_filter, sync_to_thread=False)}
 
 
 class RunCreate(BaseModel):
@@ -142,48 +148,36 @@ class RunController(Controller):
             view = await run_read(session, run)
         return Response(view, status_code=200 if started.existing else 202)
 
-    @get("/api/graphs/{graph_id:uuid}/runs")
+    @get("/api/graphs/{graph_id:uuid}/runs", dependencies=RUN_FILTER)
     async def list_runs(
         self,
         graph_id: uuid.UUID,
         db_session: AsyncSession,
         principal: Principal,
+        where: queries.RunFilter,
         limit: LimitQuery = 50,
         offset: OffsetQuery = 0,
-        status: list[RunStatus] | None = None,
-        trigger: list[str] | None = None,
-        since: TimestampQuery | None = Parameter(default=None),
-        until: TimestampQuery | None = Parameter(default=None),
-        q: str | None = Parameter(
-            default=None, pattern=r"^[0-9a-fA-F-]{1,36}$", description="Start of a run id"
-        ),
     ) -> list[dict[str, Any]]:
         graph = await graph_queries.get_graph(
             db_session, owner_id=principal.user_id, graph_id=graph_id
         )
-        where = run_filter(graph.id, status, trigger, since, until, q)
+        where = dataclasses.replace(where, graph_id=graph.id)
         return await queries.list_runs(
             db_session, owner_id=principal.user_id, where=where, limit=limit, offset=offset
         )
 
-    @get("/api/runs")
+    @get("/api/runs", dependencies=RUN_FILTER)
     async def list_all_runs(
         self,
         db_session: AsyncSession,
         principal: Principal,
+        where: queries.RunFilter,
         limit: LimitQuery = 50,
         offset: OffsetQuery = 0,
         graph_id: uuid.UUID | None = None,
-        status: list[RunStatus] | None = None,
-        trigger: list[str] | None = None,
-        since: TimestampQuery | None = Parameter(default=None),
-        until: TimestampQuery | None = Parameter(default=None),
-        q: str | None = Parameter(
-            default=None, pattern=r"^[0-9a-fA-F-]{1,36}$", description="Start of a run id"
-        ),
     ) -> list[dict[str, Any]]:
         """The caller's runs across all graphs, newest first, filtered by the query."""
-        where = run_filter(graph_id, status, trigger, since, until, q)
+        where = dataclasses.replace(where, graph_id=graph_id)
         return await queries.list_runs(
             db_session, owner_id=principal.user_id, where=where, limit=limit, offset=offset
         )

@@ -9,17 +9,14 @@ import {
   useNodesInitialized,
   useReactFlow,
 } from "@xyflow/react";
-import { type MouseEvent as ReactMouseEvent, useCallback, useEffect, useRef, useState } from "react";
+import { lazy, type MouseEvent as ReactMouseEvent, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
-import { api } from "../api/client";
 import { useQuickAdd } from "../editor/quick-add";
 import { connectionRefusal, type EditorNode, isKyraNode, type KyraEdge } from "../lib/graph";
 import { edgeTypes, nodeTypes } from "../nodes/node-types";
 import { NodeDetails } from "../details/node-details";
 import { useEditorStore, useStoreApis } from "../store/editor-context";
 import { toast } from "../ui/toasts";
-import { TemplateDialog } from "../templates/template-gallery";
-import { type GraphTemplate, instantiate } from "../templates/templates";
 import { useEdgeHover } from "./edge-hover";
 import { lastCopy, rememberCopy } from "./clipboard";
 import { ContextMenu, type MenuItem, type MenuState } from "./context-menu";
@@ -27,6 +24,11 @@ import { isDisabled, toggleDisabled, useRenaming } from "./node-actions";
 import { useExecuteNode } from "../details/use-execute-node";
 import { useCatalogue } from "../api/catalogue";
 import { useDragAndDrop } from "./use-drag-and-drop";
+
+// The example graphs load with the dialog, not with the editor.
+const CanvasTemplateDialog = lazy(() =>
+  import("../templates/template-gallery").then((m) => ({ default: m.CanvasTemplateDialog })),
+);
 
 const LARGE_GRAPH = 150;
 const fitViewOptions = { padding: 0.15, maxZoom: 1.2 };
@@ -76,7 +78,7 @@ export function EditorCanvas() {
   const onEdgesChange = useEditorStore((s) => s.onEdgesChange);
   const { onDragOver, onDrop } = useDragAndDrop();
   const quickAdd = useQuickAdd();
-  const { screenToFlowPosition, fitView } = useReactFlow();
+  const { screenToFlowPosition } = useReactFlow();
   const empty = useEditorStore((s) => !s.nodes.some(isKyraNode));
   const [details, setDetails] = useState<string | null>(null);
   const onNodeDoubleClick = useCallback((_: unknown, node: EditorNode) => {
@@ -85,23 +87,12 @@ export function EditorCanvas() {
   const closeDetails = useCallback(() => setDetails(null), []);
   const [templates, setTemplates] = useState(false);
   const closeTemplates = useCallback(() => setTemplates(false), []);
-  const loadTemplate = useCallback(
-    async (template: GraphTemplate) => {
-      const state = editor.getState();
-      // A saved graph keeps its name; a new one takes the template's (made unique).
-      const taken = state.graphId ? [] : (await api.listGraphs().catch(() => [])).map((g) => g.name);
-      const doc = instantiate(template, taken, crypto.randomUUID().slice(0, 6));
-      if (state.graphId) doc.name = state.meta.name;
-      editor.getState().load(doc, { dirty: true });
-      setTemplates(false);
-      toast("info", `Template “${template.name}” loaded: save or run it to keep it.`);
-      requestAnimationFrame(() => void fitView());
-    },
-    [editor, fitView],
-  );
   const [menu, setMenu] = useState<MenuState | null>(null);
   const closeMenu = useCallback(() => setMenu(null), []);
+  // Read through a ref: a new callback per render would re-render every node wrapper (drags).
   const executor = useExecuteNode();
+  const executorRef = useRef(executor);
+  executorRef.current = executor;
   const { specs } = useCatalogue();
   const onNodeContextMenu = useCallback(
     (e: ReactMouseEvent, node: EditorNode) => {
@@ -116,6 +107,7 @@ export function EditorCanvas() {
       }
       const spec = specs.get(node.data.doc.type);
       const disabled = isDisabled(node.data.doc.settings);
+      const executor = executorRef.current;
       const items: MenuItem[] = [
         { label: "Open details", onSelect: () => setDetails(node.id) },
         ...(executor ? [{ label: "Execute this node", disabled, onSelect: () => void executor.execute(node.id) }] : []),
@@ -133,7 +125,7 @@ export function EditorCanvas() {
       ];
       setMenu({ x: e.clientX, y: e.clientY, label: `Node ${node.id}`, items });
     },
-    [editor, executor, readOnly, specs],
+    [editor, readOnly, specs],
   );
   const onPaneContextMenu = useCallback(
     (e: ReactMouseEvent | MouseEvent) => {
@@ -278,7 +270,11 @@ export function EditorCanvas() {
       </ReactFlow>
       {details && <NodeDetails nodeId={details} onClose={closeDetails} />}
       {menu && <ContextMenu menu={menu} onClose={closeMenu} />}
-      {templates && <TemplateDialog onPick={(t) => void loadTemplate(t)} onClose={closeTemplates} />}
+      {templates && (
+        <Suspense fallback={null}>
+          <CanvasTemplateDialog onClose={closeTemplates} />
+        </Suspense>
+      )}
     </>
   );
 }

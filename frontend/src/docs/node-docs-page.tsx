@@ -1,12 +1,10 @@
 import { useEffect, useMemo } from "react";
-import { api } from "../api/client";
 import { useCatalogue } from "../api/catalogue";
 import { exampleNode, paramRows } from "../lib/node-docs";
-import { TEMPLATES, instantiate, templatesUsing } from "../templates/templates";
+import { openAsNewGraph } from "../templates/template-gallery";
+import { TEMPLATES, templatesUsing } from "../templates/templates";
 import { CopyButton } from "../ui/copy-button";
 import { Link } from "../ui/link";
-import { navigate } from "../ui/router";
-import { toast } from "../ui/toasts";
 
 /** `/docs/nodes/<type>`: what a node does, its ports and parameters, and an example to start from. */
 export function NodeDocsPage({ type }: { type: string }) {
@@ -37,17 +35,6 @@ export function NodeDocsPage({ type }: { type: string }) {
         </p>
       </main>
     );
-  const openTemplate = async (id: string) => {
-    const template = TEMPLATES.find((t) => t.id === id);
-    if (!template) return;
-    try {
-      const taken = (await api.listGraphs()).map((g) => g.name);
-      const created = await api.createGraph(instantiate(template, taken, crypto.randomUUID().slice(0, 6)));
-      navigate(`/graphs/${encodeURIComponent(created.id)}`);
-    } catch (e) {
-      toast("error", `Could not open “${template.name}”: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  };
   const rows = paramRows(spec);
   const exampleText = JSON.stringify(example.node, null, 2);
   return (
@@ -129,7 +116,7 @@ export function NodeDocsPage({ type }: { type: string }) {
           <ul>
             {usedIn.map((t) => (
               <li key={t.id}>
-                <button type="button" className="link" onClick={() => void openTemplate(t.id)}>
+                <button type="button" className="link" onClick={() => void openAsNewGraph(t)}>
                   {t.name}
                 </button>{" "}
                 <span className="muted small">{t.description}</span>

@@ -1,13 +1,16 @@
-import { type ChangeEvent, useCallback, useEffect, useRef, useState } from "react";
+import { type ChangeEvent, lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../api/client";
 import type { GraphSummary } from "../api/types";
 import { readDocumentFile } from "../editor/file-io";
 import { formatTime } from "../runs/format";
-import { TemplateGallery } from "../templates/template-gallery";
-import { type GraphTemplate, instantiate } from "../templates/templates";
 import { Link } from "../ui/link";
 import { navigate } from "../ui/router";
 import { toast } from "../ui/toasts";
+
+// The example graphs load with the gallery, not with the app.
+const NewGraphGallery = lazy(() =>
+  import("../templates/template-gallery").then((m) => ({ default: m.NewGraphGallery })),
+);
 
 function GraphRow({ graph, onChanged }: { graph: GraphSummary; onChanged: () => void }) {
   const [renaming, setRenaming] = useState(false);
@@ -101,19 +104,6 @@ export function GraphList() {
     }
   };
 
-  const useTemplate = async (template: GraphTemplate) => {
-    try {
-      const taken = (graphs ?? (await api.listGraphs())).map((g) => g.name);
-      const created = await api.createGraph(instantiate(template, taken, crypto.randomUUID().slice(0, 6)));
-      navigate(`/graphs/${encodeURIComponent(created.id)}`);
-    } catch (err) {
-      toast(
-        "error",
-        `Could not create a graph from “${template.name}”: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
-  };
-
   return (
     <main className="page">
       <div className="page-head">
@@ -160,7 +150,9 @@ export function GraphList() {
             <h2>Start from a template</h2>
             <span className="muted small">Example graphs you can open, run and change</span>
           </summary>
-          <TemplateGallery onPick={(t) => void useTemplate(t)} />
+          <Suspense fallback={<p className="muted">Loading templates…</p>}>
+            <NewGraphGallery />
+          </Suspense>
         </details>
       )}
     </main>

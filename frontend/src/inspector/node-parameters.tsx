@@ -18,6 +18,27 @@ interface NumberSettingProps {
   readOnly: boolean;
 }
 
+function CheckSetting(props: {
+  label: string;
+  title: string;
+  checked: boolean;
+  readOnly: boolean;
+  onChange: (on: boolean) => void;
+}) {
+  return (
+    <label className="field inline" title={props.title}>
+      <input
+        type="checkbox"
+        className="nodrag"
+        checked={props.checked}
+        disabled={props.readOnly}
+        onChange={(e) => props.onChange(e.target.checked)}
+      />
+      <span>{props.label}</span>
+    </label>
+  );
+}
+
 function NumberSetting({ label, value, placeholder, onChange, readOnly }: NumberSettingProps) {
   return (
     <label className="field">
@@ -179,28 +200,22 @@ export function NodeParameters({ id }: { id: string }) {
           onChange={(v) => setSetting("timeout_s", v)}
         />
         {!spec?.trigger && (
-          <label className="field inline" title="The run pauses before this node until someone approves or rejects it">
-            <input
-              type="checkbox"
-              className="nodrag"
+          <>
+            <CheckSetting
+              label="Requires approval (human in the loop)"
+              title="The run pauses before this node until someone approves or rejects it"
               checked={settings.requires_approval === true}
-              disabled={readOnly}
-              onChange={(e) => setSetting("requires_approval", e.target.checked || undefined)}
+              readOnly={readOnly}
+              onChange={(on) => setSetting("requires_approval", on || undefined)}
             />
-            <span>Requires approval (human in the loop)</span>
-          </label>
-        )}
-        {!spec?.trigger && (
-          <label className="field inline" title="Runs skip this node and pass its input through unchanged">
-            <input
-              type="checkbox"
-              className="nodrag"
+            <CheckSetting
+              label="Disabled (passes its input through)"
+              title="Runs skip this node and pass its input through unchanged"
               checked={settings.disabled === true}
-              disabled={readOnly}
-              onChange={(e) => setSetting("disabled", e.target.checked || undefined)}
+              readOnly={readOnly}
+              onChange={(on) => setSetting("disabled", on || undefined)}
             />
-            <span>Disabled (passes its input through)</span>
-          </label>
+          </>
         )}
       </fieldset>
     </div>

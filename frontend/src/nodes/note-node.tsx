@@ -1,13 +1,12 @@
 import { type NodeProps, NodeResizer } from "@xyflow/react";
-import Markdown from "markdown-to-jsx";
-import { memo, useState } from "react";
+import { lazy, memo, Suspense, useState } from "react";
 import type { NoteNode as NoteNodeType } from "../lib/graph";
 import { useEditorStore } from "../store/editor-context";
 
 export const NOTE_COLORS = ["yellow", "blue", "green", "pink", "grey"] as const;
 
-// Raw HTML stays text (a note is user data); the library's URL sanitizer drops javascript: links.
-const markdownOptions = { disableParsingRawHTML: true, forceBlock: true } as const;
+// The Markdown renderer loads with the first note on screen, not with the editor.
+const NoteMarkdown = lazy(() => import("./note-markdown"));
 
 /**
  * A sticky note in Markdown: shown rendered, edited as text on double-click (a new, empty note
@@ -41,7 +40,9 @@ function NoteNode({ id, data, selected }: NodeProps<NoteNodeType>) {
           onDoubleClick={readOnly ? undefined : () => setEditing(true)}
         >
           {data.doc.text ? (
-            <Markdown options={markdownOptions}>{data.doc.text}</Markdown>
+            <Suspense fallback={<p className="note-plain">{data.doc.text}</p>}>
+              <NoteMarkdown text={data.doc.text} />
+            </Suspense>
           ) : (
             <p className="muted">Double-click to write a note</p>
           )}

@@ -18,7 +18,7 @@ import { navigate } from "../ui/router";
 import { toast } from "../ui/toasts";
 import { useLoad } from "../ui/use-load";
 import { formatTime } from "./format";
-import { RunsTable } from "./runs-table";
+import { Pager, RunsTable } from "./runs-table";
 
 function Schedules({ graphs }: { graphs: Map<string, GraphSummary> }) {
   const { data, error, loading } = useLoad<ScheduleInfo[]>(platformApi.schedules);
@@ -223,14 +223,7 @@ export function AllRunsPage() {
           actions={(r) => <RunRowActions run={r} />}
         />
       )}
-      <div className="pager">
-        <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-          Newer
-        </button>
-        <button type="button" disabled={!runs || runs.length < PAGE} onClick={() => setOffset(offset + PAGE)}>
-          Older
-        </button>
-      </div>
+      <Pager offset={offset} page={PAGE} shown={runs?.length} onOffset={setOffset} />
       <Schedules graphs={graphs} />
     </main>
   );

@@ -59,3 +59,28 @@ export function RunsTable({
     </table>
   );
 }
+
+/** Newer / Older buttons over a list shown `page` rows at a time from `offset`. */
+export function Pager({
+  offset,
+  page,
+  shown,
+  onOffset,
+}: {
+  offset: number;
+  page: number;
+  /** Rows on screen (undefined while loading). */
+  shown: number | undefined;
+  onOffset: (offset: number) => void;
+}) {
+  return (
+    <div className="pager">
+      <button type="button" disabled={offset === 0} onClick={() => onOffset(Math.max(0, offset - page))}>
+        Newer
+      </button>
+      <button type="button" disabled={shown === undefined || shown < page} onClick={() => onOffset(offset + page)}>
+        Older
+      </button>
+    </div>
+  );
+}
