@@ -62,3 +62,9 @@ async def test_testing_a_provider_lists_its_models_or_says_why_not(
     answer = (await api.post(f"/api/llm/providers/{down['id']}/test")).json()
     assert answer["ok"] is False
     assert "refused" in answer["message"]
+
+    # A key no HTTP header can carry is an answer, not a server error
+    accented = await _provider(api, _openai_server.base_url, key="clé-à-moi")
+    answer = (await api.post(f"/api/llm/providers/{accented['id']}/test")).json()
+    assert answer["ok"] is False
+    assert "paste the key again" in answer["message"]
