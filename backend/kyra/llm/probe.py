@@ -27,10 +27,15 @@ async def provider_models(kind: str, config: ClientConfig) -> list[str]:
             max_retries=0, timeout=config.timeout_s,
         ) as client:  # fmt: skip
             return [m.id async for m in client.models.list()]
-    except UnicodeEncodeError:
-        # An HTTP header carries ASCII only: such a key can never authenticate.
-        message = f"{kind}: the API key holds characters other than ASCII; paste the key again"
-        raise ProviderError(message, status=None, provider=kind) from None
     except (openai.OpenAIError, anthropic.AnthropicError) as exc:
         status = getattr(exc, "status_code", None)
         raise ProviderError(f"{kind} refused: {exc}", status=status, provider=kind) from None
+    except Exception as exc:
+        # The SDKs refuse some configurations before any request: no key, a key an HTTP header
+        # cannot carry (non-ASCII), a base URL whose host no DNS name can have. That is the
+        # test's answer, not a server error.
+        message = (
+            f"{kind} cannot be called as configured ({type(exc).__name__}: {exc}); "
+            "check the provider's base URL, and paste its API key again"
+        )
+        raise ProviderError(message, status=None, provider=kind) from None

@@ -67,4 +67,4 @@ async def test_testing_a_provider_lists_its_models_or_says_why_not(
     accented = await _provider(api, _openai_server.base_url, key="clé-à-moi")
     answer = (await api.post(f"/api/llm/providers/{accented['id']}/test")).json()
     assert answer["ok"] is False
-    assert "paste the key again" in answer["message"]
+    assert "paste its API key again" in answer["message"]
