@@ -76,7 +76,7 @@ class MemoryController(Controller):
     @get("/memories")
     async def list_memories(
         self, agent_ref: str, principal: Principal, services: EngineServices,
-        kind: str | None = None,
+        kind: MemoryKindName | None = None,
         text: str | None = Parameter(query="query", default=None, max_length=10_000),
         strategy: Literal["fused", "vector", "keyword", "recency"] = "fused",
         limit: int = Parameter(default=50, ge=1, le=500), offset: int = Parameter(default=0, ge=0),
