@@ -3,12 +3,14 @@ import { SignIn } from "./auth/sign-in";
 import { CatalogueProvider } from "./api/catalogue";
 import { api, ApiError, getApiKey, onUnauthorized, setApiKey } from "./api/client";
 import type { Me } from "./api/types";
+import { useEditorKey } from "./editor/editor-key";
 import { EditorPage } from "./editor/editor-page";
 import { GraphList } from "./graphs/graph-list";
 import { RunView } from "./runs/run-view";
 import { RunsPage } from "./runs/runs-page";
 import { Link } from "./ui/link";
 import { type Route, useRoute } from "./ui/router";
+import { type ThemeChoice, setThemeChoice, useThemeChoice } from "./ui/theme";
 import { Toasts } from "./ui/toasts";
 
 // The platform pages load on first visit; charts (recharts) only with Models & costs.
@@ -19,6 +21,7 @@ const CredentialsPage = lazy(() =>
 );
 const TeamPage = lazy(() => import("./operations/team-page").then((m) => ({ default: m.TeamPage })));
 const TriggersPage = lazy(() => import("./operations/triggers-page").then((m) => ({ default: m.TriggersPage })));
+const NodeDocsPage = lazy(() => import("./docs/node-docs-page").then((m) => ({ default: m.NodeDocsPage })));
 const AllRunsPage = lazy(() => import("./runs/all-runs-page").then((m) => ({ default: m.AllRunsPage })));
 
 const NAV: { to: string; label: string; pages: Route["page"][] }[] = [
@@ -30,6 +33,22 @@ const NAV: { to: string; label: string; pages: Route["page"][] }[] = [
   { to: "/models", label: "Models & costs", pages: ["models"] },
   { to: "/team", label: "Users & keys", pages: ["team"] },
 ];
+
+function ThemeSelect() {
+  const choice = useThemeChoice();
+  return (
+    <select
+      className="theme-select"
+      aria-label="Theme"
+      value={choice}
+      onChange={(e) => setThemeChoice(e.target.value as ThemeChoice)}
+    >
+      <option value="system">Theme: system</option>
+      <option value="light">Theme: light</option>
+      <option value="dark">Theme: dark</option>
+    </select>
+  );
+}
 
 function Nav() {
   const route = useRoute();
@@ -48,17 +67,14 @@ type Auth = { state: "checking" } | { state: "signed-out"; notice?: string } | {
 
 function Pages({ me }: { me: Me }) {
   const route = useRoute();
+  const editorGraphId = route.page === "editor" ? route.graphId : null;
+  const editorKey = useEditorKey(route.page === "editor" || route.page === "new", editorGraphId);
   switch (route.page) {
     case "graphs":
       return <GraphList />;
     case "new":
     case "editor":
-      return (
-        <EditorPage
-          key={route.page === "editor" ? route.graphId : "new"}
-          graphId={route.page === "editor" ? route.graphId : null}
-        />
-      );
+      return <EditorPage key={editorKey} graphId={editorGraphId} />;
     case "runs":
       return <RunsPage key={route.graphId} graphId={route.graphId} />;
     case "run":
@@ -97,6 +113,12 @@ function Pages({ me }: { me: Me }) {
       return (
         <Suspense fallback={<p className="page-message">Loading…</p>}>
           <ModelsPage />
+        </Suspense>
+      );
+    case "node-docs":
+      return (
+        <Suspense fallback={<p className="page-message">Loading…</p>}>
+          <NodeDocsPage type={route.type} />
         </Suspense>
       );
     default:
@@ -161,6 +183,7 @@ export function App() {
         </Link>
         <Nav />
         <span className="spacer" />
+        <ThemeSelect />
         <span className="muted">{auth.me.name}</span>
         <button
           type="button"

@@ -19,8 +19,16 @@ class Params(BaseModel):
         "", description="User message; templates allowed. Empty sends the incoming value instead"
     )
     system: str = Field("", description="System prompt; templates allowed")
-    model: str = Field("auto", description="Catalogue model key, or auto to let Kyra choose")
-    provider: str | None = Field(None, description="Provider name when several serve the model")
+    model: str = Field(
+        "auto",
+        description="Catalogue model key, or auto to let Kyra choose",
+        json_schema_extra={"x-widget": "llm-model"},
+    )
+    provider: str | None = Field(
+        None,
+        description="Provider name when several serve the model",
+        json_schema_extra={"x-widget": "llm-provider"},
+    )
     temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature")
     max_tokens: int = Field(
         1024, gt=0, le=200_000, description="Output cap; the budget reserves this much"

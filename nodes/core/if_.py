@@ -22,7 +22,10 @@ def truthy(value: Any) -> bool:
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    condition: Any = Field(description="Template such as {{ trigger.body.amount > 100 }}")
+    condition: Any = Field(
+        description="Template such as {{ trigger.body.amount > 100 }}",
+        json_schema_extra={"x-widget": "condition"},
+    )
 
 
 SPEC = NodeSpec(

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from kyra.context import NodeContext
 from kyra.errors import NodeError
@@ -21,14 +21,30 @@ class LoopBody(BaseModel):
         default_factory=dict, description="Its params; templates see item and index"
     )
 
+    @model_validator(mode="after")
+    def _runnable(self, info: ValidationInfo) -> LoopBody:
+        # Graph validation hands over its node check, so Save refuses what a run would; at run
+        # time `ctx.run_node` checks the rendered params again.
+        check = (info.context or {}).get("check_node")
+        problems = check(self.type, self.params) if check else []
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
 
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     items: Any = Field(description="List to loop over, e.g. {{ trigger.body.orders }}")
     mode: Literal["node", "graph"] = "node"
-    node: LoopBody | None = None
-    graph_id: UUID | None = None
+    node: LoopBody | None = Field(
+        None, description="The node run per item", json_schema_extra={"x-widget": "node-body"}
+    )
+    graph_id: UUID | None = Field(
+        None,
+        description="The graph run per item (mode graph)",
+        json_schema_extra={"x-widget": "graph"},
+    )
     concurrency: int = Field(4, ge=1, le=64)
     fail_fast: bool = True
 

@@ -14,7 +14,9 @@ from kyra.spec import NodeSpec, Port
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    graph_id: UUID = Field(description="Graph to run (same owner)")
+    graph_id: UUID = Field(
+        description="Graph to run (same owner)", json_schema_extra={"x-widget": "graph"}
+    )
     inputs: Any = Field(None, description="Trigger payload of the child run; defaults to the input")
     output_node: str | None = Field(None, description="Return only this node's output")
 

@@ -16,7 +16,10 @@ class Case(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="Output port name")
-    when: Any = Field(description="Template such as {{ trigger.body.kind == 'refund' }}")
+    when: Any = Field(
+        description="Template such as {{ trigger.body.kind == 'refund' }}",
+        json_schema_extra={"x-widget": "condition"},
+    )
 
 
 class Params(BaseModel):

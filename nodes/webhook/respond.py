@@ -21,7 +21,7 @@ class Params(BaseModel):
 SPEC = NodeSpec(
     type="Webhook.respond",
     title="Respond to webhook",
-    category="Triggers",
+    category="Flow",
     icon="reply",
     description="Answer the webhook request that started this run with a status, headers and body.",
     params=Params,

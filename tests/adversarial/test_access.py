@@ -54,6 +54,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/graphs/{graph_id:uuid}"): HELLO,
     ("PATCH", "/api/graphs/{graph_id:uuid}"): {"name": "renamed"},
     ("POST", "/api/graphs/{graph_id:uuid}/runs"): {"mode": "sync"},
+    ("POST", "/api/graphs/{graph_id:uuid}/test-runs"): {"mode": "sync"},
+    ("PUT", "/api/llm/providers/{provider_id:uuid}"): {"name": "mine now"},
     ("POST", "/api/runs/{run_id:uuid}/rerun"): {"from_node": "x", "mode": "sync"},
     ("POST", "/api/runs/{run_id:uuid}/resume"): {},
     ("POST", "/api/runs/{run_id:uuid}/approve"): {},
@@ -68,8 +70,8 @@ BODIES: dict[tuple[str, str], Any] = {
         "token": "123:abc",
     },
     ("PATCH", "/api/agents/{agent_ref:str}"): {"default_prompt": "mine now"},
-    ("POST", "/api/agents/{agent_ref:str}/run"): {"goal": "leak", "mode": "tracked"},
     ("POST", "/api/agents/{agent_ref:str}/memories"): {"content": "mine now"},
+    ("POST", "/api/agents/{agent_ref:str}/run"): {"goal": "leak", "mode": "tracked"},
     ("PUT", "/api/llm/models/{model_id:uuid}"): {"display_name": "mine now"},
     ("PUT", "/api/credentials/{credential_id:uuid}"): {"data": {"type": "bearer", "token": "u"}},
 }
@@ -105,6 +107,7 @@ async def owned(api: httpx.AsyncClient) -> dict[str, str]:
         "credential_id": credential.json()["id"],
         "agent_ref": agent.json()["name"],
         "model_id": model.json()["id"],
+        "provider_id": provider.json()["id"],
         "kind": "telegram",
         "version": "1",
     }
@@ -112,7 +115,7 @@ async def owned(api: httpx.AsyncClient) -> dict[str, str]:
 
 def _owned_routes(app_endpoints: list[Endpoint]) -> list[Endpoint]:
     """Private routes whose path names one of an owner's resources."""
-    names = ("graph_id", "run_id", "credential_id", "agent_ref", "model_id")
+    names = ("graph_id", "run_id", "credential_id", "agent_ref", "model_id", "provider_id")
     return [
         e
         for e in app_endpoints

@@ -97,7 +97,11 @@ class Editor:
 
     def open_graph(self, graph_id: str) -> None:
         self.page.goto(f"{self.url}/graphs/{graph_id}")
-        expect(self.canvas).to_be_visible()
+        self.wait_for_canvas()
+
+    def wait_for_canvas(self) -> None:
+        """Wait until the canvas has measured its nodes and fitted the view (nodes stop moving)."""
+        expect(self.canvas).to_have_attribute("data-ready", "true")
 
     @property
     def inspector(self) -> Locator:

@@ -75,5 +75,5 @@ def test_user_text_renders_as_text_not_markup(editor: Editor, tmp_path: Path) ->
 
     expect(editor.node("shape")).to_contain_text("<b>not bold</b>")
     assert editor.node("shape").locator("b").count() == 0
-    expect(page.get_by_label("Note text")).to_have_value("<script>window.__xss = 1</script>")
+    expect(page.get_by_test_id("note-text")).to_have_text("<script>window.__xss = 1</script>")
     assert page.evaluate("window.__xss") is None

@@ -59,7 +59,7 @@ def test_markup_renders_as_text_under_a_strict_csp(
     page.goto(f"{live_server.url}/graphs/{created.json()['id']}")
     expect(editor.canvas).to_be_visible(timeout=30_000)
     expect(editor.node("start")).to_contain_text(NODE_NAME)
-    expect(page.get_by_label("Note text")).to_have_value(NOTE)
+    expect(page.get_by_test_id("note-text")).to_have_text(NOTE)
 
     assert page.evaluate("window.__pwned") is None
     assert page.locator("img[src='x'], script:not([src]), a[href^='javascript']").count() == 0

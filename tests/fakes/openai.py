@@ -1,5 +1,5 @@
-"""Fake OpenAI API: ``POST /v1/chat/completions`` (plain and streamed), ``POST /v1/embeddings``
-and their error bodies.
+"""Fake OpenAI API: ``POST /v1/chat/completions`` (plain and streamed), ``POST /v1/embeddings``,
+``GET /v1/models`` and their error bodies.
 
 Follows https://platform.openai.com/docs/api-reference/chat: ``Authorization: Bearer`` is
 required, streams are ``data:`` events ending with ``data: [DONE]``, and usage arrives in a
@@ -33,9 +33,11 @@ class FakeOpenAI(FakeServer):
         return f"{self.url}/v1"
 
     def scripted(self, recorded: Recorded) -> bool:
-        return recorded.path != "/v1/embeddings"
+        return recorded.path not in ("/v1/embeddings", "/v1/models")
 
     def respond(self, recorded: Recorded, reply: Reply) -> Response:
+        if (recorded.method, recorded.path) == ("GET", "/v1/models"):
+            return _models(recorded)
         if recorded.path == "/v1/embeddings" and recorded.method == "POST":
             return _embeddings(recorded)
         problem = _invalid(recorded)
@@ -49,6 +51,19 @@ class FakeOpenAI(FakeServer):
             include = (body.get("stream_options") or {}).get("include_usage")
             return Response(200, events=_stream(body["model"], reply, usage if include else None))
         return Response(200, _completion(body["model"], reply, usage), headers=reply.headers)
+
+
+#: What ``GET /v1/models`` lists (https://platform.openai.com/docs/api-reference/models/list).
+MODELS = ("gpt-4o-mini", "gpt-4o")
+
+
+def _models(recorded: Recorded) -> Response:
+    if not recorded.headers.get("authorization", "").startswith("Bearer "):
+        return _error(401, "invalid_request_error", "You didn't provide an API key.")
+    data = [
+        {"id": m, "object": "model", "created": 1700000000, "owned_by": "openai"} for m in MODELS
+    ]
+    return Response(200, {"object": "list", "data": data})
 
 
 def _invalid(recorded: Recorded) -> Response | None:

@@ -368,3 +368,49 @@ async def test_code_nodes_run_in_the_sandbox(api: httpx.AsyncClient) -> None:
     out = by_node(run)["code"]["output"]["out"]
     assert out["sum"] == 6
     assert "DATABASE_URL" not in out["env"] and "REDIS_URL" not in out["env"]
+
+
+@pytest.mark.parametrize("mode", ["sync", "queue"])
+async def test_a_disabled_node_passes_its_input_through(
+    api: httpx.AsyncClient, worker: Any, mode: str
+) -> None:
+    nodes = [
+        START,
+        {"id": "shape", "type": "Core.set", "params": {"values": {"n": "{{ trigger.n }}"}}},
+        # Disabled: its template would fail, and its If would send the value down "false".
+        {
+            "id": "broken",
+            "type": "Core.set",
+            "params": {"values": "{{ trigger.missing.deeper }}"},
+            "settings": {"disabled": True},
+        },
+        {
+            "id": "gate",
+            "type": "Core.if",
+            "params": {"condition": "{{ false }}"},
+            "settings": {"disabled": True},
+        },
+        {
+            "id": "last",
+            "type": "Core.set",
+            "params": {"values": {"seen": "{{ nodes.gate.outputs.true.n }}"}},
+        },
+    ]
+    edges = [("start", "shape"), ("shape", "broken"), ("broken", "gate"), ("gate", "last", "true")]
+    graph_id = await create(api, graph(nodes, edges))
+    started = await api.post(
+        f"/api/graphs/{graph_id}/runs", json={"mode": mode, "inputs": {"n": 3}}
+    )
+    run = await wait_for_final(api, started.json()["id"])
+    assert run["status"] == "succeeded", run
+    assert by_node(run)["broken"]["output"] == {"out": {"n": 3}}
+    assert by_node(run)["last"]["output"] == {"out": {"seen": 3}}
+
+
+async def test_a_trigger_cannot_be_disabled(api: httpx.AsyncClient) -> None:
+    disabled = START | {"settings": {"disabled": True}}
+    response = await api.post("/api/graphs", json=graph([disabled], []))
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert (error["node_id"], error["field"]) == ("start", "settings.disabled")
+    assert "delete it" in error["message"]

@@ -105,3 +105,45 @@ def test_switch_ports_follow_its_cases() -> None:
     assert codes(ok) == set()
     bad = doc([START, switch, SET], [edge("start", "sw"), edge("sw", "s", sp="small")])
     assert ("sw", "unknown_port") in codes(bad)
+
+
+def test_a_switch_case_name_is_checked_even_when_its_condition_is_a_template() -> None:
+    switch = {
+        "id": "sw",
+        "type": "Core.switch",
+        "params": {"cases": [{"name": "Big Order", "when": "{{ trigger.total > 100 }}"}]},
+    }
+    errors = validate_document(doc([START, switch], [edge("start", "sw")]), default_registry())
+    assert [(e.node_id, e.field, e.code) for e in errors] == [
+        ("sw", "params.cases.0.name", "invalid_parameter")
+    ]
+
+
+def _loop(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": "each",
+        "type": "Core.loop",
+        "params": {"items": "{{ trigger.rows }}", "node": body},
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"type": "Core.sett", "params": {}}, "unknown node type 'Core.sett'"),
+        ({"type": "Manual.trigger", "params": {}}, "is a trigger"),
+        ({"type": "Core.wait", "params": {"seconds": -1}}, "params.seconds"),
+        ({"type": "Core.set", "params": {"bogus": "{{ item }}"}}, "params.bogus"),
+    ],
+)
+def test_a_loop_body_is_validated_like_a_node(body: dict[str, Any], message: str) -> None:
+    errors = validate_document(
+        doc([START, _loop(body)], [edge("start", "each")]), default_registry()
+    )
+    assert [(e.node_id, e.field) for e in errors] == [("each", "params.node")]
+    assert message in errors[0].message
+
+
+def test_a_loop_body_may_template_its_params_from_the_item() -> None:
+    body = {"type": "Core.wait", "params": {"seconds": "{{ item.delay }}"}}
+    assert codes(doc([START, _loop(body)], [edge("start", "each")])) == set()

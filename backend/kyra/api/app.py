@@ -22,6 +22,7 @@ from kyra.api.bodies import KyraRequest
 from kyra.api.channels import ChannelController
 from kyra.api.credentials import CredentialController
 from kyra.api.deps import provide_db_session, provide_principal, provide_services
+from kyra.api.editor import EditorController
 from kyra.api.errors import EXCEPTION_HANDLERS
 from kyra.api.files import FileController
 from kyra.api.graphs import GraphController
@@ -92,6 +93,7 @@ def create_app(
             NodesController,
             GraphController,
             RunController,
+            EditorController,
             HookController,
             TriggerController,
             TriggerListController,

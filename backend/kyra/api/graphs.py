@@ -41,8 +41,8 @@ class GraphUpdate(BaseModel):
     settings: GraphSettings | None = None
 
 
-def checked_document(raw: Any, services: EngineServices) -> dict[str, Any]:
-    """``raw`` if it is a valid graph document; otherwise 422 with every error."""
+def document_errors(raw: Any, services: EngineServices) -> list[GraphError]:
+    """What Save and Run refuse in ``raw`` (the editor asks the same while the user types)."""
     settings = services.settings
     errors = validate_document(
         raw,
@@ -55,6 +55,12 @@ def checked_document(raw: Any, services: EngineServices) -> dict[str, Any]:
         errors.append(
             GraphError(None, where, "invalid_text", "text holds a NUL or a lone surrogate")
         )
+    return errors
+
+
+def checked_document(raw: Any, services: EngineServices) -> dict[str, Any]:
+    """``raw`` if it is a valid graph document; otherwise 422 with every error."""
+    errors = document_errors(raw, services)
     if errors:
         raise GraphInvalidError(errors)
     document: dict[str, Any] = raw
@@ -81,7 +87,7 @@ class GraphController(Controller):
 
     @post("/validate", status_code=200)
     async def validate(self, data: Any, services: EngineServices) -> GraphCheck:
-        errors = validate_document(data, services.registry)
+        errors = document_errors(data, services)
         found = [FieldErrorBody(**e.as_dict()) for e in errors]
         return GraphCheck(valid=not errors, errors=found)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from litestar import Controller, get, post, put
+from litestar import Controller, delete, get, post, put
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import Parameter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -16,10 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kyra.api.auth import Principal
 from kyra.api.fields import Flag, Integer, JsonObject, Name, Text
 from kyra.context.llm import ChatMessage
+from kyra.crypto import decrypt_json
 from kyra.db.models import LlmModel, LlmProvider
 from kyra.db.queries import llm as queries
 from kyra.engine.services import EngineServices
+from kyra.llm.clients.base import ClientConfig
+from kyra.llm.errors import ProviderError
 from kyra.llm.pricing import estimate_prompt_tokens
+from kyra.llm.probe import provider_models
 from kyra.llm.recommendation import BudgetTier, UseCase, recommend
 from kyra.llm.selection import Requirements, ScoredModel
 from kyra.services.llm import RunLLM, model_info
@@ -29,6 +33,10 @@ _STRICT = ConfigDict(extra="forbid")
 
 
 # --- wire schemas -----------------------------------------------------------------------------
+
+
+#: An absolute http(s) address without spaces or control characters.
+HTTP_URL_PATTERN = r"^https?://[^\x00-\x20\x7f]+$"
 
 
 class ProviderCreate(BaseModel):
@@ -43,9 +51,7 @@ class ProviderCreate(BaseModel):
 
     name: Name
     kind: ProviderKind
-    base_url: str | None = Field(
-        default=None, max_length=500, pattern=r"^https?://[^\x00-\x20\x7f]+$"
-    )
+    base_url: str | None = Field(default=None, max_length=500, pattern=HTTP_URL_PATTERN)
     api_key: str | None = Field(
         default=None, min_length=1, max_length=500, description="Write-only; stored encrypted"
     )
@@ -55,6 +61,23 @@ class ProviderCreate(BaseModel):
         if self.kind == "openai_compatible" and not self.base_url:
             raise ValueError("base_url is required for an openai_compatible provider")
         return self
+
+
+class ProviderUpdate(BaseModel):
+    model_config = _STRICT
+
+    name: Name | None = None
+    base_url: str | None = Field(default=None, max_length=500, pattern=HTTP_URL_PATTERN)
+    api_key: str | None = Field(
+        default=None, min_length=1, max_length=500, description="Write-only; replaces the key"
+    )
+    clear_api_key: bool = Field(default=False, description="Forget the stored key")
+
+
+class ProviderTestRead(BaseModel):
+    ok: bool
+    message: str
+    models: list[str] = Field(default_factory=list, description="Models the provider lists")
 
 
 class ProviderRead(BaseModel):
@@ -222,6 +245,57 @@ class ProviderController(Controller):
             provider_read(p)
             for p in await queries.list_providers(db_session, owner_id=principal.user_id)
         ]
+
+    @put("/{provider_id:uuid}")
+    async def update(
+        self, provider_id: uuid.UUID, data: ProviderUpdate, db_session: AsyncSession,
+        principal: Principal,
+    ) -> ProviderRead:  # fmt: skip
+        provider = await queries.get_provider(
+            db_session, owner_id=principal.user_id, provider_id=provider_id
+        )
+        _check_can_edit(provider, principal)
+        changes = data.model_dump(include={"name", "base_url"}, exclude_unset=True)
+        provider = await queries.update_provider(
+            db_session, provider, changes=changes, key_owner=principal.user_id,
+            api_key=data.api_key, clear_api_key=data.clear_api_key,
+        )  # fmt: skip
+        return provider_read(provider)
+
+    @delete("/{provider_id:uuid}")
+    async def remove(
+        self, provider_id: uuid.UUID, db_session: AsyncSession, principal: Principal
+    ) -> None:
+        provider = await queries.get_provider(
+            db_session, owner_id=principal.user_id, provider_id=provider_id
+        )
+        _check_can_edit(provider, principal)
+        await queries.delete_provider(db_session, provider)
+
+    @post("/{provider_id:uuid}/test", status_code=200)
+    async def test(
+        self, provider_id: uuid.UUID, db_session: AsyncSession, principal: Principal,
+        services: EngineServices,
+    ) -> ProviderTestRead:  # fmt: skip
+        """Ask the provider for its models with the stored key: does it answer?"""
+        provider = await queries.get_provider(
+            db_session, owner_id=principal.user_id, provider_id=provider_id
+        )
+        secret = await queries.provider_secret(db_session, provider)
+        settings = services.settings
+        key = str(decrypt_json(secret).get("api_key", "")) if secret else ""
+        if not key:
+            key = str(getattr(settings, f"{provider.provider_key}_api_key", "") or "")
+        config = ClientConfig(api_key=key, base_url=provider.base_url, timeout_s=15)
+        try:
+            models = await provider_models(provider.provider_key, config)
+        except ProviderError as exc:
+            return ProviderTestRead(ok=False, message=str(exc))
+        return ProviderTestRead(
+            ok=True,
+            message=f"{provider.name} answered with {len(models)} models",
+            models=models[:50],
+        )
 
 
 class ModelController(Controller):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import re
 import uuid
 from collections.abc import AsyncGenerator
 from decimal import Decimal
 from typing import Any, Literal
 
 from litestar import Controller, Response, get, post
+from litestar.di import Provide
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent
@@ -18,7 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
-from kyra.api.fields import LimitQuery, OffsetQuery, Version
+from kyra.api.fields import (
+    LimitQuery,
+    OffsetQuery,
+    TimestampQuery,
+    Version,
+    parse_timestamp,
+)
 from kyra.api.schemas.runs import RunRead, RunSummary
 from kyra.db.models import Run
 from kyra.db.queries import graphs as graph_queries
@@ -29,7 +38,36 @@ from kyra.engine.services import EngineServices
 from kyra.engine.start import RunRequest, start_run
 from kyra.errors import ConflictError
 from kyra.hooks import run_channel
-from kyra.status import TERMINAL_RUN, RunMode
+from kyra.status import TERMINAL_RUN, RunMode, RunStatus
+
+#: How a run was started (``manual``, ``webhook``, ``schedule``, ...), as the runs table keeps it.
+TRIGGER_KIND = re.compile(r"[a-z_]{1,16}")
+
+
+def run_filter(
+    status: list[RunStatus] | None = None,
+    trigger: list[str] | None = Parameter(
+        default=None, description="How runs were started: manual, webhook, schedule, ..."
+    ),
+    since: TimestampQuery | None = Parameter(default=None),
+    until: TimestampQuery | None = Parameter(default=None),
+    q: str | None = Parameter(
+        default=None, pattern=r"^[0-9a-fA-F-]{1,36}$", description="Start of a run id"
+    ),
+) -> queries.RunFilter:
+    """The runs lists' filter from their query (400 naming a malformed date or id); the lists
+    add the graph."""
+    return queries.RunFilter(
+        statuses=tuple(status or ()),
+        # A kind no run can have (control characters, a typo) matches nothing; "" stands for it.
+        trigger_kinds=tuple(k if TRIGGER_KIND.fullmatch(k) else "" for k in trigger or ()),
+        since=parse_timestamp(since, "since"),
+        until=parse_timestamp(until, "until"),
+        id_prefix=q or "",
+    )
+
+
+RUN_FILTER = {"where": Provide(run_filter, sync_to_thread=False)}
 
 
 class RunCreate(BaseModel):
@@ -54,6 +92,9 @@ class RerunCreate(BaseModel):
 
     from_node: str = Field(min_length=1, max_length=100)
     mode: Literal["queue", "sync"] = "queue"
+    version: int | None = Field(
+        None, ge=1, description="Graph version to run (default: the version the run used)"
+    )
 
 
 async def run_read(session: AsyncSession, run: Run) -> RunRead:
@@ -114,39 +155,46 @@ class RunController(Controller):
             read = await run_read(session, run)
         return Response(read, status_code=200 if started.existing else 202)
 
-    @get("/api/graphs/{graph_id:uuid}/runs")
+    @get("/api/graphs/{graph_id:uuid}/runs", dependencies=RUN_FILTER)
     async def list_runs(
         self,
         graph_id: uuid.UUID,
         db_session: AsyncSession,
         principal: Principal,
+        where: queries.RunFilter,
         limit: LimitQuery = 50,
         offset: OffsetQuery = 0,
     ) -> list[RunSummary]:
         graph = await graph_queries.get_graph(
             db_session, owner_id=principal.user_id, graph_id=graph_id
         )
-        runs = await queries.list_runs(
-            db_session, owner_id=principal.user_id, graph_id=graph.id, limit=limit, offset=offset
+        where = dataclasses.replace(where, graph_id=graph.id)
+        views = await queries.list_runs(
+            db_session, owner_id=principal.user_id, where=where, limit=limit, offset=offset
         )
-        return [RunSummary.of(queries.run_view(r)) for r in runs]
+        return [RunSummary.of(view) for view in views]
 
-    @get("/api/runs", opt={"errors": [403]})
+    @get("/api/runs", dependencies=RUN_FILTER, opt={"errors": [403]})
     async def list_all_runs(
         self,
         db_session: AsyncSession,
         principal: Principal,
+        where: queries.RunFilter,
         limit: LimitQuery = 50,
         offset: OffsetQuery = 0,
+        graph_id: uuid.UUID | None = None,
         who: Literal["mine", "all"] = Parameter(query="scope", default="mine"),
     ) -> list[RunSummary]:
-        """The caller's runs across all graphs, newest first; ``scope=all``: every owner's
-        (admins only)."""
+        """The caller's runs across all graphs, newest first, filtered by the query;
+        ``scope=all``: every owner's (admins only)."""
         if who == "all" and not principal.is_admin:
             raise PermissionDeniedException("only admins may see everyone's runs")
         owner = principal.readable_owner if who == "all" else principal.user_id
-        runs = await queries.list_runs(db_session, owner_id=owner, limit=limit, offset=offset)
-        return [RunSummary.of(queries.run_view(r)) for r in runs]
+        where = dataclasses.replace(where, graph_id=graph_id)
+        views = await queries.list_runs(
+            db_session, owner_id=owner, where=where, limit=limit, offset=offset
+        )
+        return [RunSummary.of(view) for view in views]
 
     @get("/api/runs/{run_id:uuid}")
     async def read(
@@ -194,7 +242,12 @@ class RunController(Controller):
         services: EngineServices,
     ) -> Response[RunRead]:  # fmt: skip
         source = await queries.get_run(db_session, owner_id=principal.user_id, run_id=run_id)
-        run = await control.rerun_from(services, source, data.from_node, mode=data.mode)
+        version = None
+        if data.version is not None:
+            version = await graph_queries.get_version(db_session, source.graph_id, data.version)
+        run = await control.rerun_from(
+            services, source, data.from_node, mode=data.mode, version=version
+        )
         async with services.session_factory() as session:
             view = await run_read(session, await session.get(Run, run.id) or run)
         return Response(view, status_code=200 if data.mode == "sync" else 202)

@@ -34,9 +34,18 @@ class AgentOptions(BaseModel):
     tools: list[str] = Field(
         default_factory=list,
         description='Node types offered as tools, e.g. "HTTP.request"; "agent:<name>" for agents',
+        json_schema_extra={"x-widget": "node-tools"},
     )
-    model: str = Field("auto", description="Catalogue model key, or auto")
-    provider: str | None = Field(None, description="Provider name when several serve the model")
+    model: str = Field(
+        "auto",
+        description="Catalogue model key, or auto",
+        json_schema_extra={"x-widget": "llm-model"},
+    )
+    provider: str | None = Field(
+        None,
+        description="Provider name when several serve the model",
+        json_schema_extra={"x-widget": "llm-provider"},
+    )
     temperature: float | None = Field(0.7, ge=0, le=2)
     max_iterations: int = Field(5, ge=1, le=100, description="Model calls before giving up")
     max_tokens: int = Field(1024, gt=0, le=200_000, description="Output cap per model call")
@@ -68,7 +77,9 @@ class AgentParams(AgentOptions):
     """What ``ctx.run_agent`` takes: a saved agent by id or name, or an inline one."""
 
     agent: str | None = Field(
-        None, description="Saved agent id or name; then the fields after session_id are ignored"
+        None,
+        description="Saved agent id or name; then the fields after session_id are ignored",
+        json_schema_extra={"x-widget": "agent"},
     )
     session_id: str | None = Field(
         None,

@@ -16,7 +16,7 @@ from kyra.db.queries.llm import recount_budget
 from kyra.engine.inflight import cancel_inline
 from kyra.engine.inline import execute_scope, save_run_result
 from kyra.engine.runner import RunScope
-from kyra.engine.scheduler import NodeState
+from kyra.engine.scheduler import CompiledGraph, NodeState
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import compiled_version
 from kyra.errors import ConflictError, NotFoundError
@@ -86,53 +86,97 @@ async def resume_run(
     await announce_resumed(services, resumed)
 
 
-async def rerun_from(services: EngineServices, source: Run, from_node: str, *, mode: str) -> Run:
-    """A new run of the same version and trigger, reusing every output not downstream of
-    ``from_node``."""
+async def rerun_from(
+    services: EngineServices,
+    source: Run,
+    from_node: str,
+    *,
+    mode: str,
+    version: GraphVersion | None = None,
+) -> Run:
+    """A new run with the trigger of ``source``, reusing every output not downstream of
+    ``from_node``. On another ``version`` (the editor's unsaved edits, saved), nodes that changed
+    since ``source`` ran run again too, with everything downstream of them."""
     async with services.session_factory() as session:
-        version = await session.get(GraphVersion, source.graph_version_id)
-        assert version is not None
+        ran = await session.get(GraphVersion, source.graph_version_id)
+        assert ran is not None
         previous = await run_queries.node_rows(session, source.id)
+    version = version or ran
     graph = compiled_version(services, version)
     if from_node not in graph.nodes:
         raise NotFoundError(f"node {from_node!r} is not in the graph version of run {source.id}")
     rerun = graph.descendants(from_node)
+    if version.id != ran.id:
+        for node_id in _changed_nodes(compiled_version(services, ran), graph):
+            rerun |= graph.descendants(node_id)
     kept = [
         n
         for n in previous
-        if n.node_id not in rerun
+        if n.node_id in graph.nodes
+        and n.node_id not in rerun
         and n.status in (NodeRunStatus.succeeded, NodeRunStatus.skipped, NodeRunStatus.failed)
     ]
-    now = datetime.now(UTC)
     run = Run(
         owner_id=source.owner_id, graph_id=source.graph_id, graph_version_id=version.id,
         status=RunStatus.queued, mode=mode, trigger_kind="rerun", trigger=source.trigger,
-        budget_usd=source.budget_usd, source_run_id=source.id, created_at=now,
+        budget_usd=source.budget_usd, source_run_id=source.id, created_at=datetime.now(UTC),
         queue=services.dispatcher.queue_name if mode == "queue" and services.dispatcher else None,
     )  # fmt: skip
-    copies = [_copy(run.id, n) for n in kept]
-    if mode == "sync":
+    return await start_prefilled(
+        services, run, graph, version.version, [_copy(run.id, n) for n in kept]
+    )
+
+
+async def start_prefilled(
+    services: EngineServices,
+    run: Run,
+    graph: CompiledGraph,
+    version: int,
+    prefilled: list[NodeRun],
+) -> Run:
+    """Start ``run`` (new, not stored yet) with some node runs already done: reused or pinned
+    outputs. In ``sync`` mode ``graph`` may be part of the version (the nodes up to one node)."""
+    now = datetime.now(UTC)
+    if run.mode == "sync":
         scope = RunScope(
-            run.id, run.owner_id, run.graph_id, version.version, "sync", run.trigger, graph, now,
+            run.id, run.owner_id, run.graph_id, version, "sync", run.trigger, graph, now,
             budget_usd=run.budget_usd,
         )  # fmt: skip
-        for copy in copies:
-            scope.states[copy.node_id] = NodeState(copy.status, frozenset(copy.output or ()))
-            if copy.output is not None:
-                scope.add_output(copy.node_id, copy.output)
+        for done in prefilled:
+            scope.states[done.node_id] = NodeState(done.status, frozenset(done.output or ()))
+            if done.output is not None:
+                scope.add_output(done.node_id, done.output)
         run.status, run.started_at = RunStatus.running, now
         result = await execute_scope(services, scope, run)
-        result.node_runs[:0] = copies
+        result.node_runs[:0] = prefilled
         await save_run_result(services, result)
         return result.run
     if services.dispatcher is None:
         raise ConflictError("no queue is configured to run on")
+    run.queue = services.dispatcher.queue_name
     async with services.session_factory() as session, session.begin():
         session.add(run)
         await session.flush()
-        session.add_all(copies)
+        session.add_all(prefilled)
     await services.dispatcher.advance_run(run.id)
     return run
+
+
+def _changed_nodes(old: CompiledGraph, new: CompiledGraph) -> list[str]:
+    """Nodes of ``new`` that are not in ``old`` as they are: new, edited or rewired."""
+
+    def definition(graph: CompiledGraph, node_id: str) -> tuple[object, ...]:
+        node = graph.nodes[node_id]
+        wiring = sorted(
+            (e.source, e.source_port, e.target_port) for e in graph.incoming.get(node_id, [])
+        )
+        return node.type, node.params, node.settings, node.credentials, wiring
+
+    return [
+        node_id
+        for node_id in new.nodes
+        if node_id not in old.nodes or definition(old, node_id) != definition(new, node_id)
+    ]
 
 
 def _copy(run_id: uuid.UUID, node_run: NodeRun) -> NodeRun:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -115,6 +116,18 @@ class Outcome:
         return Failure(self.error or {}, self.retryable, self.retry_after)
 
 
+def passed_through(
+    spec: NodeSpec, raw_params: Mapping[str, Any], inputs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What a disabled node emits: its ``in`` (or first) input unchanged on its first output,
+    so the nodes after it run as if it were not there."""
+    outputs = spec.output_ports(raw_params)
+    if not outputs:
+        return {}
+    value = inputs["in"] if "in" in inputs else next(iter(inputs.values()), None)
+    return {outputs[0].name: value}
+
+
 async def attempt_node(
     services: EngineServices,
     scope: RunScope,
@@ -151,6 +164,12 @@ async def _attempt_node(
     spec = scope.graph.specs[node_id]
     node = scope.graph.nodes[node_id]
     inputs = collect_inputs(scope.graph, node_id, scope.outputs, scope.states)
+    if node.settings.disabled:
+        now = datetime.now(UTC)
+        ports = passed_through(spec, node.params, inputs)
+        return Outcome(
+            NodeRunStatus.succeeded, inputs, ports=ports, started_at=now, finished_at=now
+        )
     ctx = EngineNodeContext(services, scope, node_id, attempt=attempt, node_run_id=node_run_id)
     approval = node.settings.requires_approval and scope.replay is None
     started_at, started = datetime.now(UTC), time.perf_counter()

@@ -32,6 +32,8 @@ class NodeSettings(_Model):
     timeout_s: float | None = Field(None, gt=0, le=86_400)
     #: Pause the run for a human decision before the node executes (rejected: the node fails).
     requires_approval: bool = False
+    #: Skip the node: it emits its first input unchanged on its first output (triggers refuse it).
+    disabled: bool = False
 
 
 class GraphNode(_Model):
@@ -71,6 +73,18 @@ class GraphSettings(_Model):
     require_webhook_signature: bool = False
 
 
+class EditorData(BaseModel):
+    """What the editor keeps with a graph for testing it. Runs never read it: pinned outputs are
+    used only by test runs started from the editor."""
+
+    model_config = ConfigDict(extra="allow")
+
+    #: The trigger payload of test runs started from the editor.
+    test_payload: Any = None
+    #: Node id → output ports served instead of running that node in editor test runs.
+    pinned: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
 class GraphDocument(_Model):
     schema_: Literal["kyra.graph/1"] = Field(alias="schema")
     name: str = Field(min_length=1, max_length=200)
@@ -79,6 +93,7 @@ class GraphDocument(_Model):
     edges: list[Edge] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     settings: GraphSettings = Field(default_factory=GraphSettings)
+    editor: EditorData = Field(default_factory=EditorData)
 
     def node(self, node_id: str) -> GraphNode | None:
         for node in self.nodes:

@@ -8,19 +8,22 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from kyra.errors import GraphInvalidError
-from kyra.graph.document import GraphDocument, GraphNode, contains_template
+from kyra.graph.document import GraphDocument, GraphNode, contains_template, is_template
 from kyra.registry import Registry
 from kyra.spec import NodeSpec, Port, ports_compatible
 
 #: Every node can route its failure to this implicit output port.
 ERROR_PORT = "error"
 MAX_NODES = 5_000
+#: Param errors no rendered template can fix (a rendered value still leaves the key wrong).
+_UNFIXABLE = frozenset({"missing", "extra_forbidden"})
 MAX_BYTES = 2_000_000
 
 
@@ -64,16 +67,21 @@ def output_ports(spec: NodeSpec, node: GraphNode) -> dict[str, Port]:
     return ports
 
 
-def _value_at(params: Any, loc: tuple[int | str, ...]) -> Any:
+def _templated(params: Any, loc: tuple[int | str, ...]) -> bool:
+    """Whether the value at ``loc`` is rendered from a template at run time.
+
+    It is when it, or a value on the way to it, is a template string (a list holding a template
+    elsewhere is not).
+    """
     value = params
     for part in loc:
+        if is_template(value):
+            return True
         try:
             value = value[part]
         except (KeyError, IndexError, TypeError):
-            return None
-        if contains_template(value):
-            return value
-    return value
+            return False
+    return is_template(value)
 
 
 def params_errors(
@@ -81,19 +89,36 @@ def params_errors(
 ) -> list[GraphError]:
     """Param problems that templates cannot fix later (templated values are checked at run time).
 
-    Params models see ``{"registry": registry}`` as validation context (e.g. to check tool names).
+    Params models see the registry as validation context (e.g. to check tool names), and a
+    ``check_node(type, params)`` for node bodies they hold (a loop's body): both answer exactly
+    what graph validation answers for a node.
     """
+    context = None if registry is None else {"registry": registry, "check_node": _checker(registry)}
     try:
-        spec.params.model_validate(params, context={"registry": registry} if registry else None)
+        spec.params.model_validate(params, context=context)
     except ValidationError as exc:
         errors = []
         for item in exc.errors():
-            if item["type"] != "missing" and contains_template(_value_at(params, item["loc"])):
+            if item["type"] not in _UNFIXABLE and _templated(params, item["loc"]):
                 continue
             code = "missing_parameter" if item["type"] == "missing" else "invalid_parameter"
             errors.append(GraphError(node_id, _loc(("params", *item["loc"])), code, item["msg"]))
         return errors
     return []
+
+
+def _checker(registry: Registry) -> Callable[[str, dict[str, Any]], list[str]]:
+    def check_node(type_name: str, params: dict[str, Any]) -> list[str]:
+        """Problems of a node body held in params, as ``field: message`` texts."""
+        spec = registry.get(type_name)
+        if spec is None:
+            return [f"type: unknown node type {type_name!r}"]
+        if spec.trigger:
+            return [f"type: {type_name} is a trigger and cannot run inside another node"]
+        errors = params_errors(spec, "", params, registry=registry)
+        return [f"{e.field}: {e.message}" for e in errors]
+
+    return check_node
 
 
 def _node_errors(document: GraphDocument, registry: Registry) -> list[GraphError]:
@@ -112,6 +137,9 @@ def _node_errors(document: GraphDocument, registry: Registry) -> list[GraphError
                 GraphError(node.id, "type", "unknown_type", f"unknown node type {node.type!r}")
             )
             continue
+        if spec.trigger and node.settings.disabled:
+            message = "a trigger starts the run and cannot be disabled: delete it instead"
+            errors.append(GraphError(node.id, "settings.disabled", "invalid_setting", message))
         errors.extend(params_errors(spec, node.id, node.params, registry=registry))
         errors.extend(_credential_errors(node, spec))
     return errors

@@ -42,7 +42,7 @@ function ApprovalPicker({
   );
 }
 
-function ToolPicker({
+export function ToolPicker({
   tools,
   agents,
   self,

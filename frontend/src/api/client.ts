@@ -3,10 +3,12 @@ import type {
   GraphDocument,
   GraphRead,
   GraphSummary,
+  JsonObject,
   Me,
   NodeSpec,
   PortSpec,
   RunRead,
+  TemplatePreview,
   VersionRead,
   VersionSummary,
 } from "./types";
@@ -89,6 +91,29 @@ export async function request<T>(
 
 const enc = encodeURIComponent;
 
+/** Filters of the runs lists (`GET /api/runs`, `GET /api/graphs/{id}/runs`). */
+export interface RunFilters {
+  status?: string[];
+  trigger?: string[];
+  graph_id?: string;
+  /** ISO date-times: runs created from `since` (included) until `until` (excluded). */
+  since?: string;
+  until?: string;
+  /** The start of a run id. */
+  q?: string;
+}
+
+function runQuery(limit: number, offset: number, f: RunFilters): string {
+  const q = new URLSearchParams({ limit: String(limit), offset: String(offset) });
+  for (const s of f.status ?? []) q.append("status", s);
+  for (const t of f.trigger ?? []) q.append("trigger", t);
+  for (const key of ["graph_id", "since", "until", "q"] as const) {
+    const v = f[key];
+    if (v) q.set(key, v);
+  }
+  return q.toString();
+}
+
 export const api = {
   me: (key?: string) => request<Me>("GET", "/api/me", undefined, { key }),
   nodes: () => request<NodeSpec[]>("GET", "/api/nodes"),
@@ -101,22 +126,35 @@ export const api = {
   patchGraph: (id: string, patch: { name?: string; description?: string }) =>
     request<GraphRead>("PATCH", `/api/graphs/${enc(id)}`, patch),
   deleteGraph: (id: string) => request<void>("DELETE", `/api/graphs/${enc(id)}`),
-  validateGraph: (doc: GraphDocument) =>
-    request<{ valid: boolean; errors: FieldError[] }>("POST", "/api/graphs/validate", doc),
+  validateGraph: (doc: GraphDocument, signal?: AbortSignal) =>
+    request<{ valid: boolean; errors: FieldError[] }>("POST", "/api/graphs/validate", doc, { signal }),
   versions: (id: string) => request<VersionSummary[]>("GET", `/api/graphs/${enc(id)}/versions`),
   version: (id: string, v: number) => request<VersionRead>("GET", `/api/graphs/${enc(id)}/versions/${v}`),
   startRun: (id: string, body: { inputs: unknown; mode: "queue" | "sync"; version?: number }) =>
     request<RunRead>("POST", `/api/graphs/${enc(id)}/runs`, body),
-  listRuns: (id: string, limit = 50, offset = 0) =>
-    request<RunRead[]>("GET", `/api/graphs/${enc(id)}/runs?limit=${limit}&offset=${offset}`),
-  listAllRuns: (limit = 50, offset = 0) => request<RunRead[]>("GET", `/api/runs?limit=${limit}&offset=${offset}`),
+  listRuns: (id: string, limit = 50, offset = 0, filters: RunFilters = {}) =>
+    request<RunRead[]>("GET", `/api/graphs/${enc(id)}/runs?${runQuery(limit, offset, filters)}`),
+  listAllRuns: (limit = 50, offset = 0, filters: RunFilters = {}) =>
+    request<RunRead[]>("GET", `/api/runs?${runQuery(limit, offset, filters)}`),
   getRun: (id: string) => request<RunRead>("GET", `/api/runs/${enc(id)}`),
   cancelRun: (id: string) => request<RunRead>("POST", `/api/runs/${enc(id)}/cancel`),
   resumeRun: (id: string) => request<RunRead>("POST", `/api/runs/${enc(id)}/resume`),
   credentials: () =>
     request<{ id: string; name: string; kind: string; created_at: string }[]>("GET", "/api/credentials"),
-  rerun: (id: string, fromNode: string) =>
-    request<RunRead>("POST", `/api/runs/${enc(id)}/rerun`, { from_node: fromNode, mode: "queue" }),
+  testRun: (
+    id: string,
+    body: {
+      inputs: unknown;
+      pinned: Record<string, JsonObject>;
+      until?: string;
+      mode: "queue" | "sync";
+      version?: number;
+    },
+  ) => request<RunRead>("POST", `/api/graphs/${enc(id)}/test-runs`, body),
+  previewTemplate: (template: unknown, context: unknown, signal?: AbortSignal) =>
+    request<TemplatePreview>("POST", "/api/templates/preview", { template, context }, { signal }),
+  rerun: (id: string, fromNode: string, version?: number) =>
+    request<RunRead>("POST", `/api/runs/${enc(id)}/rerun`, { from_node: fromNode, mode: "queue", version }),
 };
 
 /** Save a stored file to the user's disk (the API needs the key header, so no plain link). */

@@ -129,6 +129,29 @@ export interface LlmModel {
   shared: boolean;
 }
 
+export interface ProviderUpdate {
+  name?: string;
+  base_url?: string | null;
+  /** Write-only: replaces the stored key. */
+  api_key?: string;
+  clear_api_key?: boolean;
+}
+
+export interface ProviderTest {
+  ok: boolean;
+  message: string;
+  models: string[];
+}
+
+export interface ModelCreate {
+  provider_id: string;
+  model_key: string;
+  display_name?: string;
+  context_length?: number;
+  input_cost_per_1k?: string;
+  output_cost_per_1k?: string;
+}
+
 export interface ModelUpdate {
   display_name?: string;
   context_length?: number;

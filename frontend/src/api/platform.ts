@@ -17,8 +17,11 @@ import type {
   MemoryCreate,
   MemoryItem,
   MemoryStrategy,
+  ModelCreate,
   ModelUpdate,
   ProviderCreate,
+  ProviderTest,
+  ProviderUpdate,
   Recommendation,
   RunStatsGroup,
   RunStatsRead,
@@ -76,6 +79,11 @@ export const platformApi = {
 
   providers: () => request<LlmProvider[]>("GET", "/api/llm/providers"),
   createProvider: (body: ProviderCreate) => request<LlmProvider>("POST", "/api/llm/providers", body),
+  updateProvider: (id: string, body: ProviderUpdate) =>
+    request<LlmProvider>("PUT", `/api/llm/providers/${enc(id)}`, body),
+  deleteProvider: (id: string) => request<void>("DELETE", `/api/llm/providers/${enc(id)}`),
+  testProvider: (id: string) => request<ProviderTest>("POST", `/api/llm/providers/${enc(id)}/test`),
+  createModel: (body: ModelCreate) => request<LlmModel>("POST", "/api/llm/models", body),
   models: () => request<LlmModel[]>("GET", "/api/llm/models"),
   updateModel: (id: string, body: ModelUpdate) => request<LlmModel>("PUT", `/api/llm/models/${enc(id)}`, body),
   recommendations: (useCase: UseCase, budget: BudgetTier, limit = 5) =>

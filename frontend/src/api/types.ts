@@ -70,6 +70,15 @@ export interface DocNote {
   [key: string]: unknown;
 }
 
+/** Editor-only data saved with a graph: never read by runs from triggers or the API. */
+export interface EditorData {
+  /** Trigger payload of test runs started in the editor. */
+  test_payload?: unknown;
+  /** Node id → output ports served instead of running the node in editor test runs. */
+  pinned?: Record<string, JsonObject>;
+  [key: string]: unknown;
+}
+
 export interface GraphDocument {
   schema: "kyra.graph/1";
   name: string;
@@ -78,6 +87,7 @@ export interface GraphDocument {
   edges: DocEdge[];
   notes?: DocNote[];
   settings?: JsonObject;
+  editor?: EditorData;
   [key: string]: unknown;
 }
 
@@ -147,6 +157,10 @@ export interface RunRead {
   id: string;
   graph_id: string;
   graph_version: number;
+  /** In runs lists: the graph's name, or the agent's when the graph backs a saved agent. */
+  graph_name?: string;
+  /** In runs lists: the saved agent the graph backs, if any. */
+  agent?: string | null;
   status: RunStatus;
   mode: string;
   trigger_kind: string;
@@ -179,4 +193,10 @@ export interface Me {
   name: string;
   is_admin: boolean;
   role?: "admin" | "member";
+}
+
+/** `POST /api/templates/preview`: a template's value, or the error a run would raise. */
+export interface TemplatePreview {
+  value: unknown;
+  error: { type: string; message: string } | null;
 }

@@ -2,22 +2,25 @@ import { ReactFlowProvider, useReactFlow, useUpdateNodeInternals } from "@xyflow
 import { type ChangeEvent, useCallback, useEffect, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { useCatalogue } from "../api/catalogue";
-import { api, ApiError } from "../api/client";
-import type { GraphDocument } from "../api/types";
+import { api } from "../api/client";
+import type { GraphDocument, GraphRead, JsonObject } from "../api/types";
 import { EditorCanvas } from "../canvas/editor-canvas";
 import { useShortcuts } from "../canvas/use-shortcuts";
 import { Inspector } from "../inspector/inspector";
-import { isKyraNode } from "../lib/graph";
+import { isKyraNode, outputRank } from "../lib/graph";
 import { layoutPositions } from "../lib/layout";
 import Palette from "../palette/palette";
 import { useRunEvents } from "../runs/use-run-events";
 import { useTraceLoader } from "../runs/use-run-trace";
 import { EditorStoresProvider, useEditorStore, useRunStore, useStoreApis } from "../store/editor-context";
-import { createEditorStore, emptyDocument } from "../store/editor-store";
-import { createRunStore } from "../store/run-store";
-import { TriggerStoreProvider, useTriggerStoreApi } from "../store/trigger-context";
+import { createEditorStore, type EditorStoreApi, emptyDocument } from "../store/editor-store";
+import { createRunStore, type RunStoreApi } from "../store/run-store";
+import { TriggerStoreProvider } from "../store/trigger-context";
 import { createTriggerStore } from "../store/trigger-store";
 import { navigate, setNavigationGuard } from "../ui/router";
+import { followSelection, QuickAddProvider, useQuickAdd } from "./quick-add";
+import { type Saver, SaveProvider, useSaver } from "./save-context";
+import { useLiveValidation } from "./use-live-validation";
 import { toast } from "../ui/toasts";
 import { downloadDocument, readDocumentFile } from "./file-io";
 import { RunControls } from "./run-controls";
@@ -29,7 +32,6 @@ function errorText(e: unknown): string {
 
 function Toolbar() {
   const { editor } = useStoreApis();
-  const triggers = useTriggerStoreApi();
   const { fitView } = useReactFlow();
   const { graphId, name, dirty, canUndo, canRedo } = useEditorStore(
     useShallow((s) => ({
@@ -40,52 +42,22 @@ function Toolbar() {
       canRedo: s.future.length > 0,
     })),
   );
-  const [saving, setSaving] = useState(false);
+  const { save, saving } = useSaver() as Saver;
   const [showVersions, setShowVersions] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
 
-  const save = useCallback(async (): Promise<string | null> => {
-    const s = editor.getState();
-    const doc = s.toDocument();
-    setSaving(true);
-    try {
-      const saved = s.graphId ? await api.saveGraph(s.graphId, doc) : await api.createGraph(doc);
-      editor.getState().markSaved(saved.id, doc);
-      triggers?.getState().setFromGraph(saved);
-      toast("success", `Saved version ${saved.version}`);
-      if (!s.graphId) navigate(`/graphs/${encodeURIComponent(saved.id)}`, true);
-      return saved.id;
-    } catch (e) {
-      if (e instanceof ApiError && e.errors.length) {
-        editor.getState().setErrors(e.errors);
-        const first = e.errors[0];
-        toast(
-          "error",
-          `Not saved: ${first.node_id ? `${first.node_id}.` : ""}${first.field ? `${first.field}: ` : ""}${first.message}${e.errors.length > 1 ? ` (+${e.errors.length - 1} more)` : ""}`,
-        );
-      } else if (e instanceof ApiError && e.status === 409) {
-        toast("error", `Not saved: ${e.message}. Choose another name.`);
-        document.querySelector<HTMLInputElement>('input[aria-label="Graph name"]')?.focus();
-      } else toast("error", `Not saved: ${errorText(e)}`);
-      return null;
-    } finally {
-      setSaving(false);
-    }
-  }, [editor, triggers]);
-
-  const ensureSaved = useCallback(async () => {
-    const s = editor.getState();
-    if (s.graphId && !s.dirty) return s.graphId;
-    return save();
-  }, [editor, save]);
-
   const layout = useCallback(async () => {
     const s = editor.getState();
-    s.setPositions(await layoutPositions(s.nodes, s.edges));
+    s.setPositions(await layoutPositions(s.nodes, s.edges, outputRank(s.connectionContext())));
     requestAnimationFrame(() => void fitView({ duration: 200 }));
   }, [editor, fitView]);
 
-  useShortcuts({ save: () => void save(), layout: () => void layout() });
+  const quickAdd = useQuickAdd();
+  useShortcuts({
+    save: () => void save(),
+    layout: () => void layout(),
+    quickAdd: () => quickAdd?.({ link: followSelection(editor.getState()) }),
+  });
   useEffect(() => {
     document.title = `${name || "Untitled"} · Kyra Flow`;
   }, [name]);
@@ -130,37 +102,39 @@ function Toolbar() {
         {dirty ? "unsaved" : graphId ? "saved" : "new"}
       </span>
       <span className="toolbar-sep" />
-      <button type="button" onClick={() => editor.getState().undo()} disabled={!canUndo} title="Ctrl+Z">
-        Undo
-      </button>
-      <button type="button" onClick={() => editor.getState().redo()} disabled={!canRedo} title="Ctrl+Shift+Z">
-        Redo
-      </button>
-      <button type="button" onClick={() => editor.getState().deleteSelected()} title="Delete">
-        Delete
-      </button>
-      <button type="button" onClick={() => void layout()} title="Shift+L">
-        Auto-layout
-      </button>
-      <button type="button" onClick={() => void fitView({ duration: 200 })} title="Shift+F">
-        Fit
-      </button>
-      <AddNoteButton />
-      <button type="button" onClick={() => fileInput.current?.click()}>
-        Import
-      </button>
-      <input
-        ref={fileInput}
-        type="file"
-        accept=".json,application/json"
-        hidden
-        aria-label="Import file"
-        data-testid="import-file"
-        onChange={onImport}
-      />
-      <button type="button" onClick={() => downloadDocument(editor.getState().toDocument())}>
-        Export
-      </button>
+      <div className="toolbar-scroll">
+        <button type="button" onClick={() => editor.getState().undo()} disabled={!canUndo} title="Ctrl+Z">
+          Undo
+        </button>
+        <button type="button" onClick={() => editor.getState().redo()} disabled={!canRedo} title="Ctrl+Shift+Z">
+          Redo
+        </button>
+        <button type="button" onClick={() => editor.getState().deleteSelected()} title="Delete">
+          Delete
+        </button>
+        <button type="button" onClick={() => void layout()} title="Shift+L">
+          Auto-layout
+        </button>
+        <button type="button" onClick={() => void fitView({ duration: 200 })} title="Shift+F">
+          Fit
+        </button>
+        <AddNoteButton />
+        <button type="button" onClick={() => fileInput.current?.click()}>
+          Import
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept=".json,application/json"
+          hidden
+          aria-label="Import file"
+          data-testid="import-file"
+          onChange={onImport}
+        />
+        <button type="button" onClick={() => downloadDocument(editor.getState().toDocument())}>
+          Export
+        </button>
+      </div>
       <span className="toolbar-sep" />
       {graphId && (
         <span className="anchor">
@@ -185,7 +159,7 @@ function Toolbar() {
       <button type="button" onClick={() => void save()} disabled={saving} aria-label="Save" title="Ctrl+S">
         Save
       </button>
-      <RunControls ensureSaved={ensureSaved} />
+      <RunControls />
     </div>
   );
 }
@@ -193,10 +167,12 @@ function Toolbar() {
 function AddNoteButton() {
   const { editor } = useStoreApis();
   const { screenToFlowPosition } = useReactFlow();
+  // Where the user is looking: the middle of the visible canvas (a note is 220×120).
   const add = () => {
     const pane = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
-    const at = pane ? { x: pane.left + 40, y: pane.top + 40 } : { x: 100, y: 100 };
-    editor.getState().addNote(screenToFlowPosition(at));
+    const at = pane ? { x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 } : { x: 300, y: 200 };
+    const centre = screenToFlowPosition(at);
+    editor.getState().addNote({ x: centre.x - 110, y: centre.y - 60 });
   };
   return (
     <button type="button" onClick={add}>
@@ -233,6 +209,11 @@ function DynamicPorts() {
   return null;
 }
 
+function LiveValidation() {
+  useLiveValidation(useStoreApis().editor);
+  return null;
+}
+
 function RunFollower() {
   const { run: runStore } = useStoreApis();
   const runId = useRunStore((s) => s.run?.id ?? null);
@@ -258,6 +239,32 @@ function UnsavedGuard() {
     };
   }, [dirty, editor]);
   return null;
+}
+
+/**
+ * "Open in editor" from the runs list: the run's graph version on the canvas with its results,
+ * its trigger payload as the test payload and its trigger's output pinned, to debug with.
+ */
+async function openRunInEditor(runId: string, graph: GraphRead, editor: EditorStoreApi, runs: RunStoreApi) {
+  const shown = await api.getRun(runId);
+  const older = shown.graph_version !== graph.version;
+  const doc = older ? (await api.version(graph.id, shown.graph_version)).document : graph.document;
+  const pinned = { ...(doc.editor?.pinned ?? {}) };
+  for (const nr of shown.node_runs ?? []) {
+    const node = doc.nodes.find((n) => n.id === nr.node_id);
+    if (node && editor.getState().specs.get(node.type)?.trigger && nr.output && typeof nr.output === "object")
+      pinned[nr.node_id] = nr.output as JsonObject;
+  }
+  editor
+    .getState()
+    .load({ ...doc, editor: { ...(doc.editor ?? {}), test_payload: shown.trigger, pinned } }, { dirty: true });
+  runs.getState().setRun(shown);
+  window.history.replaceState(null, "", `/graphs/${encodeURIComponent(graph.id)}`);
+  toast(
+    "info",
+    `Run ${runId.slice(0, 8)} loaded${older ? ` on version v${shown.graph_version} (save to make it current)` : ""}: ` +
+      "its trigger data is pinned and its payload is the test payload.",
+  );
 }
 
 /** The graph editor for an existing graph (`graphId`) or a new, unsaved one. */
@@ -288,12 +295,15 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
     if (!graphId || editor.getState().graphId === graphId) return;
     let cancelled = false;
     setState("loading");
+    const debugRun = new URLSearchParams(window.location.search).get("run");
     api.getGraph(graphId).then(
-      (g) => {
+      async (g) => {
         if (cancelled) return;
-        editor.getState().load(g.document, { graphId: g.id });
+        editor.getState().load(g.document, { graphId: g.id, version: g.version });
         triggers.getState().setFromGraph(g);
-        setState("ready");
+        if (debugRun)
+          await openRunInEditor(debugRun, g, editor, run).catch((e: unknown) => toast("error", errorText(e)));
+        if (!cancelled) setState("ready");
       },
       (e: unknown) => {
         if (cancelled) return;
@@ -304,7 +314,7 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
     return () => {
       cancelled = true;
     };
-  }, [graphId, editor, triggers]);
+  }, [graphId, editor, triggers, run]);
 
   if (state === "error")
     return (
@@ -317,18 +327,23 @@ export function EditorPage({ graphId }: { graphId: string | null }) {
     <EditorStoresProvider editor={editor} run={run}>
       <TriggerStoreProvider store={triggers}>
         <ReactFlowProvider>
-          <div className="editor">
-            <Toolbar />
-            <div className="editor-main">
-              <Palette />
-              <div className="canvas-wrap">
-                <EditorCanvas />
+          <SaveProvider>
+            <QuickAddProvider>
+              <div className="editor">
+                <Toolbar />
+                <div className="editor-main">
+                  <Palette />
+                  <div className="canvas-wrap">
+                    <EditorCanvas />
+                  </div>
+                  <Inspector />
+                </div>
               </div>
-              <Inspector />
-            </div>
-          </div>
+            </QuickAddProvider>
+          </SaveProvider>
           <DynamicPorts />
           <RunFollower />
+          <LiveValidation />
           <UnsavedGuard />
         </ReactFlowProvider>
       </TriggerStoreProvider>

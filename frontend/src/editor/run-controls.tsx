@@ -1,19 +1,18 @@
-import { lazy, Suspense, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { api } from "../api/client";
+import { isKyraNode } from "../lib/graph";
+import { triggerShape } from "../lib/sample-data";
 import { formatCost, formatDuration } from "../runs/format";
 import { RunActions } from "../runs/run-actions";
-import { useRunStore, useStoreApis } from "../store/editor-context";
+import { useEditorStore, useRunStore, useStoreApis } from "../store/editor-context";
+import type { EditorStore } from "../store/editor-store";
 import { FINAL_STATUSES } from "../store/run-store";
 import { navigate } from "../ui/router";
 import { toast } from "../ui/toasts";
+import { type Saver, useSaver } from "./save-context";
 
 const CodeEditor = lazy(() => import("../inspector/code-editor"));
-
-interface Props {
-  /** Saves when needed and returns the graph id to run, or null when saving failed. */
-  ensureSaved: () => Promise<string | null>;
-}
 
 function parsePayload(text: string): { value: unknown; error: string | null } {
   if (!text.trim()) return { value: {}, error: null };
@@ -24,11 +23,55 @@ function parsePayload(text: string): { value: unknown; error: string | null } {
   }
 }
 
+/** The payload editor's first text: the saved test payload, else the shape of the graph's trigger. */
+function initialPayload(s: EditorStore): string {
+  const saved = s.meta.editor?.test_payload;
+  if (saved !== undefined) return JSON.stringify(saved, null, 2);
+  return JSON.stringify(triggerShape(firstTriggerType(s) ?? ""), null, 2);
+}
+
+function firstTriggerType(s: EditorStore): string | null {
+  for (const n of s.nodes) if (isKyraNode(n) && s.specs.get(n.data.doc.type)?.trigger) return n.data.doc.type;
+  return null;
+}
+
+/** Why the canvas cannot run, or null: it needs a trigger node to start from. */
+function runProblem(s: EditorStore): string | null {
+  if (!s.nodes.some(isKyraNode))
+    return "Nothing to run: the graph is empty. Add a trigger (e.g. Manual trigger) first.";
+  const hasTrigger = s.nodes.some((n) => isKyraNode(n) && s.specs.get(n.data.doc.type)?.trigger);
+  if (!hasTrigger) return "This graph has no trigger: add one (e.g. Manual trigger) for the run to start from.";
+  return null;
+}
+
 /** Run button, trigger payload editor, live run status and cancel. */
-export function RunControls({ ensureSaved }: Props) {
-  const { run: runStore } = useStoreApis();
+export function RunControls() {
+  const { run: runStore, editor } = useStoreApis();
+  const { ensureSaved } = useSaver() as Saver;
   const { run, live } = useRunStore(useShallow((s) => ({ run: s.run, live: s.live })));
-  const [payloadText, setPayloadText] = useState("{}");
+  const testPayload = useEditorStore((s) => s.meta.editor?.test_payload);
+  const [payloadText, setPayloadText] = useState(() => initialPayload(editor.getState()));
+  // The saved payload can change elsewhere (a listened-for webhook delivery, undo): show it.
+  useEffect(() => {
+    if (testPayload === undefined) return;
+    setPayloadText((text) => {
+      const shown = parsePayload(text);
+      return !shown.error && JSON.stringify(shown.value) === JSON.stringify(testPayload)
+        ? text
+        : JSON.stringify(testPayload, null, 2);
+    });
+  }, [testPayload]);
+  // Until a payload is typed or saved, it follows the shape of the graph's trigger.
+  const triggerType = useEditorStore((s) => firstTriggerType(s));
+  useEffect(() => {
+    if (editor.getState().meta.editor?.test_payload === undefined)
+      setPayloadText(JSON.stringify(triggerShape(triggerType ?? ""), null, 2));
+  }, [triggerType, editor]);
+  const editPayload = (text: string) => {
+    setPayloadText(text);
+    const parsed = parsePayload(text);
+    if (!parsed.error) editor.getState().setTestPayload(parsed.value);
+  };
   const [mode, setMode] = useState<"queue" | "sync">("queue");
   const [showPayload, setShowPayload] = useState(false);
   const [starting, setStarting] = useState(false);
@@ -40,12 +83,22 @@ export function RunControls({ ensureSaved }: Props) {
       toast("error", `Trigger payload is not valid JSON: ${payload.error}`);
       return;
     }
+    const problem = runProblem(editor.getState());
+    if (problem) {
+      toast("error", problem);
+      return;
+    }
     setStarting(true);
     try {
       const graphId = await ensureSaved();
       if (!graphId) return;
       runStore.getState().setRun(null);
-      const started = await api.startRun(graphId, { inputs: payload.value, mode });
+      const s = editor.getState();
+      const pinned = s.meta.editor?.pinned ?? {};
+      // Pinned outputs make it a test run: those nodes give their pinned data instead of running.
+      const started = Object.keys(pinned).length
+        ? await api.testRun(graphId, { inputs: payload.value, pinned, mode, version: s.version ?? undefined })
+        : await api.startRun(graphId, { inputs: payload.value, mode });
       runStore.getState().setRun({ ...started, node_runs: started.node_runs ?? [] });
     } catch (e) {
       toast("error", `Run failed to start: ${e instanceof Error ? e.message : String(e)}`);
@@ -68,8 +121,9 @@ export function RunControls({ ensureSaved }: Props) {
         <span className="run-summary" data-testid="run-status" data-run-status={run.status}>
           <span className={`status-badge status-${run.status}`}>{run.status}</span>
           {live && <span className="live-dot" title="live" />}
-          <span className="muted">
-            {formatDuration(run.duration_ms)} · {formatCost(run.cost_usd)}
+          <span className="muted" title={`cost ${formatCost(run.cost_usd)}`}>
+            {formatDuration(run.duration_ms)}
+            {Number(run.cost_usd ?? 0) > 0 && ` · ${formatCost(run.cost_usd)}`}
           </span>
           <button type="button" className="link" onClick={() => navigate(`/runs/${encodeURIComponent(run.id)}`)}>
             details
@@ -79,7 +133,7 @@ export function RunControls({ ensureSaved }: Props) {
       {showPayload && (
         <div className="popover payload-popover" role="dialog" aria-label="Trigger payload">
           <div className="popover-head">
-            <strong>Trigger payload (JSON)</strong>
+            <strong>Test payload (JSON)</strong>
             <button type="button" aria-label="Close payload" onClick={() => setShowPayload(false)}>
               ×
             </button>
@@ -87,13 +141,17 @@ export function RunControls({ ensureSaved }: Props) {
           <Suspense fallback={<textarea value={payloadText} readOnly rows={8} />}>
             <CodeEditor
               value={payloadText}
-              onChange={setPayloadText}
+              onChange={editPayload}
               language="json"
               height="180px"
               label="Trigger payload"
             />
           </Suspense>
           {payload.error && <p className="error-text">{payload.error}</p>}
+          <p className="muted small">
+            Saved with the graph: editor runs, previews and “Execute this node” use it. Runs from the API, webhooks and
+            schedules never do.
+          </p>
           <label className="field inline">
             <span>Mode</span>
             <select value={mode} onChange={(e) => setMode(e.target.value as "queue" | "sync")}>

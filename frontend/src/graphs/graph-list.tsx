@@ -1,4 +1,4 @@
-import { type ChangeEvent, useCallback, useEffect, useRef, useState } from "react";
+import { type ChangeEvent, lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../api/client";
 import type { GraphSummary } from "../api/types";
 import { readDocumentFile } from "../editor/file-io";
@@ -6,6 +6,11 @@ import { formatTime } from "../runs/format";
 import { Link } from "../ui/link";
 import { navigate } from "../ui/router";
 import { toast } from "../ui/toasts";
+
+// The example graphs load with the gallery, not with the app.
+const NewGraphGallery = lazy(() =>
+  import("../templates/template-gallery").then((m) => ({ default: m.NewGraphGallery })),
+);
 
 function GraphRow({ graph, onChanged }: { graph: GraphSummary; onChanged: () => void }) {
   const [renaming, setRenaming] = useState(false);
@@ -138,6 +143,17 @@ export function GraphList() {
             ))}
           </tbody>
         </table>
+      )}
+      {graphs && (
+        <details className="panel templates-panel" open={graphs.length === 0}>
+          <summary>
+            <h2>Start from a template</h2>
+            <span className="muted small">Example graphs you can open, run and change</span>
+          </summary>
+          <Suspense fallback={<p className="muted">Loading templates…</p>}>
+            <NewGraphGallery />
+          </Suspense>
+        </details>
       )}
     </main>
   );

@@ -1,16 +1,12 @@
-import { lazy, Suspense, useEffect, useMemo, useState } from "react";
+import { useEffect, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { useCatalogue } from "../api/catalogue";
-import { api } from "../api/client";
-import type { JsonObject, NodeSpec } from "../api/types";
-import { isKyraNode, type KyraNodeData, templateSuggestions } from "../lib/graph";
+import { isKyraNode } from "../lib/graph";
 import { NodeResult } from "../runs/node-result";
-import { useEditorStore, useRunStore, useStoreApis } from "../store/editor-context";
+import { useEditorStore, useRunStore } from "../store/editor-context";
 import { ApprovalPanel } from "../runs/approval-panel";
 import { RunPanel } from "../runs/run-panel";
-import { TriggerSection } from "./trigger-section";
-
-const ParamsForm = lazy(() => import("./params-form"));
+import { NodeParameters } from "./node-parameters";
 
 function useSelectedNodeId(): string | null {
   return useEditorStore((s) => {
@@ -24,121 +20,25 @@ function useSelectedNodeId(): string | null {
   });
 }
 
-interface NumberSettingProps {
-  label: string;
-  value: unknown;
-  placeholder?: number;
-  onChange: (v: number | undefined) => void;
-  readOnly: boolean;
-}
-
-function NumberSetting({ label, value, placeholder, onChange, readOnly }: NumberSettingProps) {
-  return (
-    <label className="field">
-      <span>{label}</span>
-      <input
-        type="number"
-        min={0}
-        className="nodrag"
-        value={typeof value === "number" ? value : ""}
-        placeholder={placeholder === undefined ? undefined : `default ${placeholder}`}
-        readOnly={readOnly}
-        onChange={(e) => onChange(e.target.value === "" ? undefined : Number(e.target.value))}
-      />
-    </label>
-  );
-}
-
-function CredentialsMapping({
-  id,
-  spec,
-  data,
-  readOnly,
-}: {
-  id: string;
-  spec: NodeSpec;
-  data: KyraNodeData;
-  readOnly: boolean;
-}) {
-  const patchNode = useEditorStore((s) => s.patchNode);
-  const [available, setAvailable] = useState<{ id: string; name: string; kind: string }[] | null>(null);
-  useEffect(() => {
-    if (!spec.credentials.length) return;
-    api.credentials().then(setAvailable, () => setAvailable([]));
-  }, [spec]);
-  if (!spec.credentials.length) return null;
-  const current = data.doc.credentials ?? {};
-  return (
-    <fieldset className="inspector-section">
-      <legend>Credentials</legend>
-      {spec.credentials.map((c) => (
-        <label className="field" key={c.kind}>
-          <span>
-            {c.kind}
-            {c.required ? " *" : ""}
-          </span>
-          <select
-            className="nodrag"
-            value={current[c.kind] ?? ""}
-            disabled={readOnly}
-            onChange={(e) => {
-              const next = { ...current };
-              if (e.target.value) next[c.kind] = e.target.value;
-              else delete next[c.kind];
-              patchNode(id, { credentials: Object.keys(next).length ? next : undefined });
-            }}
-          >
-            <option value="">— none —</option>
-            {(available ?? [])
-              .filter((a) => a.kind === c.kind)
-              .map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
-          </select>
-        </label>
-      ))}
-    </fieldset>
-  );
-}
-
 function NodeInspector({ id }: { id: string }) {
   const { specs } = useCatalogue();
-  const { editor } = useStoreApis();
-  const data = useEditorStore((s) => {
+  const type = useEditorStore((s) => {
     const n = s.nodes.find((x) => x.id === id);
-    return n && isKyraNode(n) ? n.data : null;
+    return n && isKyraNode(n) ? n.data.doc.type : null;
   });
-  const { readOnly, errors, edges } = useEditorStore(
-    useShallow((s) => ({ readOnly: s.readOnly, errors: s.errors[id], edges: s.edges })),
-  );
-  const { setParams, patchNode } = useEditorStore(
-    useShallow((s) => ({ setParams: s.setParams, patchNode: s.patchNode })),
-  );
   const hasResult = useRunStore((s) => s.nodeRuns[id] !== undefined);
   const [tab, setTab] = useState<"params" | "result">(hasResult ? "result" : "params");
   useEffect(() => setTab(hasResult ? "result" : "params"), [id, hasResult]);
-  // Suggestions depend on the edges only, so moving nodes does not rebuild them.
-  const suggestions = useMemo(
-    () => templateSuggestions(id, editor.getState().connectionContext()),
-    [id, edges, editor],
-  );
-  if (!data) return null;
-  const spec = specs.get(data.doc.type);
-  const settings = data.doc.settings ?? {};
-  const setSetting = (key: string, v: number | boolean | undefined) => {
-    const next: JsonObject = { ...settings };
-    if (v === undefined) delete next[key];
-    else next[key] = v;
-    patchNode(id, { settings: Object.keys(next).length ? next : undefined });
-  };
-
+  if (type === null) return null;
+  const spec = specs.get(type);
   return (
     <div className="inspector-body">
       <header className="inspector-header">
-        <h2>{spec?.title ?? data.doc.type}</h2>
-        <code className="muted">{data.doc.type}</code>
+        <h2>{spec?.title ?? type}</h2>
+        <code className="muted">{type}</code>{" "}
+        <a href={`/docs/nodes/${encodeURIComponent(type)}`} target="_blank" rel="noopener" className="small">
+          Docs
+        </a>
         {spec?.description && <p className="muted">{spec.description}</p>}
       </header>
       <div className="tabs" role="tablist">
@@ -155,97 +55,19 @@ function NodeInspector({ id }: { id: string }) {
           Result
         </button>
       </div>
-      {tab === "result" ? (
-        <NodeResult nodeId={id} />
-      ) : (
-        <>
-          {errors && errors.length > 0 && (
-            <ul className="field-errors" role="alert">
-              {errors.map((e, i) => (
-                <li key={i}>
-                  <code>{e.field}</code>: {e.message}
-                </li>
-              ))}
-            </ul>
-          )}
-          <label className="field">
-            <span>Node name</span>
-            <input
-              className="nodrag"
-              value={data.doc.name ?? ""}
-              placeholder={spec?.title ?? data.doc.type}
-              readOnly={readOnly}
-              onChange={(e) => patchNode(id, { name: e.target.value })}
-            />
-          </label>
-          <p className="muted small">
-            Id <code>{id}</code> — reference its output as <code>{`{{ nodes.${id}.output }}`}</code>
-          </p>
-          {spec?.trigger && (
-            <TriggerSection id={id} type={data.doc.type} polls={!!spec.polls} receives={!!spec.receives} />
-          )}
-          {spec ? (
-            <Suspense fallback={<p className="muted">Loading form…</p>}>
-              <ParamsForm
-                key={id}
-                spec={spec}
-                params={data.doc.params ?? {}}
-                suggestions={suggestions}
-                readOnly={readOnly}
-                onChange={(p) => setParams(id, p)}
-              />
-            </Suspense>
-          ) : (
-            <p role="alert">Unknown node type {data.doc.type}.</p>
-          )}
-          {spec && <CredentialsMapping id={id} spec={spec} data={data} readOnly={readOnly} />}
-          <fieldset className="inspector-section">
-            <legend>Execution</legend>
-            <NumberSetting
-              label="Retries"
-              value={settings.retries}
-              placeholder={spec?.retries}
-              readOnly={readOnly}
-              onChange={(v) => setSetting("retries", v)}
-            />
-            <NumberSetting
-              label="Retry backoff (s)"
-              value={settings.retry_backoff_s}
-              readOnly={readOnly}
-              onChange={(v) => setSetting("retry_backoff_s", v)}
-            />
-            <NumberSetting
-              label="Timeout (s)"
-              value={settings.timeout_s}
-              placeholder={spec?.timeout_s}
-              readOnly={readOnly}
-              onChange={(v) => setSetting("timeout_s", v)}
-            />
-            {!spec?.trigger && (
-              <label
-                className="field inline"
-                title="The run pauses before this node until someone approves or rejects it"
-              >
-                <input
-                  type="checkbox"
-                  className="nodrag"
-                  checked={settings.requires_approval === true}
-                  disabled={readOnly}
-                  onChange={(e) => setSetting("requires_approval", e.target.checked || undefined)}
-                />
-                <span>Requires approval (human in the loop)</span>
-              </label>
-            )}
-          </fieldset>
-        </>
-      )}
+      {tab === "result" ? <NodeResult nodeId={id} /> : <NodeParameters id={id} />}
     </div>
   );
 }
 
 function GraphInspector() {
-  const { description, errors, count } = useEditorStore(
-    useShallow((s) => ({ description: s.meta.description, errors: s.errors[""], count: s.nodes.length })),
+  const { description, errors, count, readOnly } = useEditorStore(
+    useShallow((s) => ({
+      description: s.meta.description,
+      errors: s.errors[""],
+      count: s.nodes.length,
+      readOnly: s.readOnly,
+    })),
   );
   return (
     <div className="inspector-body">
@@ -261,6 +83,14 @@ function GraphInspector() {
         </ul>
       )}
       <RunPanel />
+      {!readOnly && <EditingShortcuts />}
+    </div>
+  );
+}
+
+function EditingShortcuts() {
+  return (
+    <>
       <h3>Shortcuts</h3>
       <dl className="shortcuts">
         <dt>Drag from palette</dt>
@@ -279,8 +109,14 @@ function GraphInspector() {
         <dd>save</dd>
         <dt>Shift+L / Shift+F</dt>
         <dd>auto-layout / fit view</dd>
+        <dt>Tab / Ctrl+K</dt>
+        <dd>add a node</dd>
+        <dt>F2 / double-click a title</dt>
+        <dd>rename</dd>
+        <dt>Right-click</dt>
+        <dd>node and canvas menus</dd>
       </dl>
-    </div>
+    </>
   );
 }
 

@@ -1,5 +1,6 @@
 import Form from "@rjsf/core";
 import {
+  type ErrorSchema,
   type FieldProps,
   getTemplate,
   type RegistryFieldsType,
@@ -9,20 +10,27 @@ import {
   type WidgetProps,
 } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
-import { lazy, memo, Suspense, useMemo, useRef, useState } from "react";
-import type { JsonObject, NodeSpec } from "../api/types";
-import { anyToText, inlineRefs, simplifySchema, textToAny, uiSchemaFor } from "./schema";
+import { lazy, memo, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import { useCatalogue } from "../api/catalogue";
+import { api } from "../api/client";
+import type { FieldError, JsonObject, NodeSpec } from "../api/types";
+import {
+  anyToText,
+  humanizeTitles,
+  inlineRefs,
+  jsonProblem,
+  paramErrorTree,
+  simplifySchema,
+  textToAny,
+  uiSchemaFor,
+} from "./schema";
+import { hasTemplate, pathSuggestions, type Suggestion } from "../lib/template-complete";
+import { ConditionField } from "./condition-field";
+import { formContextOf } from "./form-context";
+import { AgentPicker, GraphPicker, ModelPicker, ProviderPicker, ToolsField } from "./pickers";
 import { TemplateInput } from "./template-input";
 
 const CodeEditor = lazy(() => import("./code-editor"));
-
-interface FormContext {
-  suggestions: readonly string[];
-}
-
-function suggestionsOf(props: WidgetProps): readonly string[] {
-  return (props.registry.formContext as FormContext | undefined)?.suggestions ?? [];
-}
 
 function TextWidget(props: WidgetProps) {
   if (props.schema.type !== "string" || props.schema.enum) {
@@ -35,7 +43,8 @@ function TextWidget(props: WidgetProps) {
       value={typeof props.value === "string" ? props.value : ""}
       onChange={(v) => props.onChange(v === "" ? props.options.emptyValue : v)}
       onBlur={() => props.onBlur(props.id, props.value)}
-      suggestions={suggestionsOf(props)}
+      suggestions={formContextOf(props).suggestions}
+      previewContext={formContextOf(props).previewContext}
       disabled={props.disabled || props.readonly}
       required={props.required}
       placeholder={props.placeholder}
@@ -51,7 +60,8 @@ function TextareaWidget(props: WidgetProps) {
       value={typeof props.value === "string" ? props.value : ""}
       onChange={(v) => props.onChange(v === "" ? props.options.emptyValue : v)}
       onBlur={() => props.onBlur(props.id, props.value)}
-      suggestions={suggestionsOf(props)}
+      suggestions={formContextOf(props).suggestions}
+      previewContext={formContextOf(props).previewContext}
       disabled={props.disabled || props.readonly}
       required={props.required}
     />
@@ -78,11 +88,12 @@ function AnyJsonField(props: FieldProps) {
   const [text, setText] = useState(() => anyToText(props.formData));
   const id = props.fieldPathId.$id;
   const title = props.schema.title ?? props.name;
+  const problem = jsonProblem(text);
   return (
     <div className="form-group field field-any">
       <label htmlFor={id} className="control-label">
         {title}
-        {props.required ? "*" : ""}
+        {props.required && <span className="required">*</span>}
       </label>
       {props.schema.description && <p className="field-description">{props.schema.description} (JSON or text)</p>}
       <TemplateInput
@@ -93,29 +104,147 @@ function AnyJsonField(props: FieldProps) {
           setText(v);
           props.onChange(textToAny(v), props.fieldPathId.path);
         }}
-        suggestions={(props.registry.formContext as FormContext | undefined)?.suggestions ?? []}
+        suggestions={formContextOf(props).suggestions}
+        previewContext={formContextOf(props).previewContext}
+        previewValue={problem === null ? textToAny(text) : undefined}
         disabled={props.disabled || props.readonly}
+        invalid={problem !== null}
       />
+      {problem && (
+        <p className="field-error" role="alert" data-testid="json-error">
+          Not valid JSON ({problem}): it would be sent as text.
+        </p>
+      )}
     </div>
   );
 }
 
-const widgets: RegistryWidgetsType = { TextWidget, TextareaWidget, CodeWidget };
-const fields: RegistryFieldsType = { AnyJson: AnyJsonField };
+/** A sample item of a loop's `items` (for `item.*` inside its body): the first of the list. */
+function useSampleItem(items: unknown, context: Record<string, unknown> | null): unknown {
+  const [rendered, setRendered] = useState<unknown>(undefined);
+  const templated = hasTemplate(items);
+  const source = JSON.stringify(items ?? null);
+  useEffect(() => {
+    if (!templated || !context) return;
+    const controller = new AbortController();
+    api.previewTemplate(items, context, controller.signal).then(
+      (answer) => setRendered(answer.error ? undefined : answer.value),
+      () => undefined,
+    );
+    return () => controller.abort();
+  }, [source, templated, context]); // `source` stands for `items`
+  const list = templated ? rendered : items;
+  return Array.isArray(list) ? list[0] : undefined;
+}
+
+interface NodeBody {
+  type?: string;
+  params?: JsonObject;
+}
+
+/** A node held in params (a loop's body): its type chosen from the catalogue, then its own form. */
+function NodeBodyField(props: FieldProps) {
+  const { list, specs } = useCatalogue();
+  const ctx = formContextOf(props);
+  const body = (props.formData ?? {}) as NodeBody;
+  const spec = body.type ? specs.get(body.type) : undefined;
+  const item = useSampleItem(ctx.params?.items, ctx.previewContext);
+  const bodyContext = useMemo(
+    () => (ctx.previewContext ? { ...ctx.previewContext, item: item ?? {}, index: 0 } : null),
+    [ctx.previewContext, item],
+  );
+  const suggestions = useMemo(
+    () => (bodyContext ? pathSuggestions(bodyContext, ["item", "index"]) : ctx.suggestions),
+    [bodyContext, ctx.suggestions],
+  );
+  const choices = useMemo(
+    () => list.filter((s) => !s.trigger).sort((a, b) => a.category.localeCompare(b.category)),
+    [list],
+  );
+  const set = (next: NodeBody | undefined) => props.onChange(next, props.fieldPathId.path);
+  const id = props.fieldPathId.$id;
+  const errors = props.errorSchema?.__errors ?? [];
+  return (
+    <fieldset className="node-body" id={id}>
+      <legend>{props.schema.title ?? "Node"}</legend>
+      <label className="field">
+        <span>Node type (runs once per item)</span>
+        <select
+          id={`${id}_type`}
+          className="nodrag"
+          value={body.type ?? ""}
+          disabled={props.disabled || props.readonly}
+          onChange={(e) => set(e.target.value ? { type: e.target.value, params: {} } : undefined)}
+        >
+          <option value="">— choose a node —</option>
+          {body.type && !spec && <option value={body.type}>{body.type} (unknown)</option>}
+          {choices.map((s) => (
+            <option key={s.type} value={s.type}>
+              {s.category} · {s.title}
+            </option>
+          ))}
+        </select>
+      </label>
+      {errors.map((e, i) => (
+        <p key={i} className="field-error" role="alert">
+          {e}
+        </p>
+      ))}
+      {spec && (
+        <>
+          <p className="muted small">
+            Its templates also see <code>item</code> and <code>index</code>.
+          </p>
+          <ParamsForm
+            spec={spec}
+            params={body.params ?? {}}
+            suggestions={suggestions}
+            previewContext={bodyContext}
+            readOnly={props.readonly || props.disabled || false}
+            onChange={(p) => set({ type: body.type, params: p })}
+            nested
+          />
+        </>
+      )}
+    </fieldset>
+  );
+}
+
+const widgets: RegistryWidgetsType = {
+  TextWidget,
+  TextareaWidget,
+  CodeWidget,
+  ModelPicker,
+  ProviderPicker,
+  AgentPicker,
+  GraphPicker,
+};
+const fields: RegistryFieldsType = {
+  AnyJson: AnyJsonField,
+  NodeBody: NodeBodyField,
+  Tools: ToolsField,
+  Condition: ConditionField,
+};
 
 interface Props {
   spec: NodeSpec;
   params: JsonObject;
-  suggestions: readonly string[];
+  /** Validation errors of the node; those on `params.*` show under their field. */
+  errors?: readonly FieldError[];
+  suggestions: readonly Suggestion[];
+  /** Sample data that template fields preview against (null: no previews). */
+  previewContext?: Record<string, unknown> | null;
   readOnly: boolean;
   onChange: (params: JsonObject) => void;
+  /** Inside another form (a loop's body): rendered as a div, not a nested form element. */
+  nested?: boolean;
 }
 
 const ARRAY_DEFAULTS = { arrayMinItems: { populate: "requiredOnly" as const } };
 
 /** The parameter form generated from a node's `params_schema`. */
-function ParamsForm({ spec, params, suggestions, readOnly, onChange }: Props) {
-  const schema = useMemo(() => simplifySchema(inlineRefs(spec.params_schema)) as RJSFSchema, [spec]);
+function ParamsForm({ spec, params, errors, suggestions, previewContext = null, readOnly, onChange, nested }: Props) {
+  const schema = useMemo(() => humanizeTitles(simplifySchema(inlineRefs(spec.params_schema))) as RJSFSchema, [spec]);
   const uiSchema = useMemo(
     () =>
       ({
@@ -125,7 +254,8 @@ function ParamsForm({ spec, params, suggestions, readOnly, onChange }: Props) {
       }) as UiSchema,
     [schema],
   );
-  const formContext = useMemo(() => ({ suggestions }), [suggestions]);
+  const formContext = useMemo(() => ({ suggestions, previewContext, params }), [suggestions, previewContext, params]);
+  const extraErrors = useMemo(() => paramErrorTree(errors ?? []) as ErrorSchema, [errors]);
   // rjsf reports a change on mount when it fills defaults; only edits by the user count.
   const touched = useRef(false);
   const markTouched = () => {
@@ -141,10 +271,12 @@ function ParamsForm({ spec, params, suggestions, readOnly, onChange }: Props) {
         widgets={widgets}
         fields={fields}
         formContext={formContext}
+        extraErrors={extraErrors}
         readonly={readOnly}
         showErrorList={false}
         noHtml5Validate
-        idPrefix="param"
+        idPrefix={nested ? "body" : "param"}
+        tagName={nested ? "div" : undefined}
         // Optional arrays with minItems (Webhook.trigger methods) keep the server's default
         // instead of getting an empty, invalid first item.
         experimental_defaultFormStateBehavior={ARRAY_DEFAULTS}

@@ -1,59 +1,58 @@
 import { type ChangeEvent, type KeyboardEvent, useId, useMemo, useRef, useState } from "react";
+import { applyCompletion, completionAt, type Suggestion, suggestionsFor } from "../lib/template-complete";
+import { TemplatePreviewLine } from "./template-preview";
 
 interface Props {
   id: string;
   value: string;
   onChange: (value: string) => void;
   onBlur?: () => void;
-  suggestions: readonly string[];
+  /** Field paths (from sample data) offered inside `{{ }}`; Jinja filters come after `|`. */
+  suggestions: readonly Suggestion[];
+  /** Sample data to preview the rendered value against (null: no preview). */
+  previewContext?: Record<string, unknown> | null;
+  /** What to preview when it is not the text itself (a "JSON or text" field's parsed value). */
+  previewValue?: unknown;
   multiline?: boolean;
   placeholder?: string;
   disabled?: boolean;
   required?: boolean;
+  /** Marks the field as holding a value that will not work (`aria-invalid`). */
+  invalid?: boolean;
 }
 
-/** The expression being typed after an unclosed `{{` before the caret, or null. */
-export function openExpression(text: string, caret: number): { start: number; partial: string } | null {
-  const before = text.slice(0, caret);
-  const open = before.lastIndexOf("{{");
-  if (open < 0 || before.indexOf("}}", open) >= 0) return null;
-  return { start: open + 2, partial: before.slice(open + 2).trim() };
-}
-
-/** A text field for Jinja templates: typing `{{` offers the trigger and upstream node outputs. */
+/** A text field for Jinja templates: autocomplete of real field paths and filters, live preview. */
 export function TemplateInput({
   id,
   value,
   onChange,
   onBlur,
   suggestions,
+  previewContext,
+  previewValue,
   multiline,
   placeholder,
   disabled,
   required,
+  invalid,
 }: Props) {
   const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   const listId = useId();
   const [caret, setCaret] = useState<number | null>(null);
   const [active, setActive] = useState(0);
-  const open = caret === null ? null : openExpression(value, caret);
-  const options = useMemo(
-    () => (open ? suggestions.filter((s) => s.toLowerCase().includes(open.partial.toLowerCase())).slice(0, 12) : []),
-    [open, suggestions],
-  );
+  const completion = caret === null ? null : completionAt(value, caret);
+  const key = completion ? `${completion.kind}:${completion.token}` : "";
+  // Recomputed per token typed, not per render (suggestion lists can hold hundreds of paths).
+  const options = useMemo(() => (completion ? suggestionsFor(completion, suggestions) : []), [key, suggestions]);
 
-  const insert = (expr: string) => {
-    if (!open || caret === null) return;
-    const after = value.slice(caret);
-    const closes = after.trimStart().startsWith("}}");
-    const head = value.slice(0, open.start);
-    const next = `${head} ${expr} ${closes ? "" : "}}"}${after}`;
-    onChange(next);
+  const insert = (choice: string) => {
+    if (!completion || caret === null) return;
+    const next = applyCompletion(value, caret, completion, choice);
+    onChange(next.text);
     setCaret(null);
     requestAnimationFrame(() => {
-      const pos = head.length + expr.length + 2 + (closes ? 0 : 2);
       ref.current?.focus();
-      ref.current?.setSelectionRange(pos, pos);
+      ref.current?.setSelectionRange(next.caret, next.caret);
     });
   };
 
@@ -67,10 +66,11 @@ export function TemplateInput({
     if (!options.length) return;
     if (e.key === "ArrowDown") setActive((a) => (a + 1) % options.length);
     else if (e.key === "ArrowUp") setActive((a) => (a - 1 + options.length) % options.length);
-    else if (e.key === "Enter" || e.key === "Tab") insert(options[active]);
+    else if (e.key === "Enter" || e.key === "Tab") insert(options[active].label);
     else if (e.key === "Escape") setCaret(null);
     else return;
     e.preventDefault();
+    e.stopPropagation();
   };
 
   const common = {
@@ -81,6 +81,7 @@ export function TemplateInput({
     required,
     placeholder,
     className: "nodrag nokey template-input",
+    "aria-invalid": invalid || undefined,
     onChange: onInput,
     onKeyDown,
     onBlur: () => {
@@ -101,19 +102,24 @@ export function TemplateInput({
         <ul className="suggestions" id={listId} role="listbox">
           {options.map((s, i) => (
             <li
-              key={s}
+              key={s.label}
               role="option"
               aria-selected={i === active}
+              aria-label={s.label}
               className={i === active ? "active" : undefined}
               onMouseDown={(e) => {
                 e.preventDefault();
-                insert(s);
+                insert(s.label);
               }}
             >
-              {s}
+              <span className="suggestion-label">{s.label}</span>
+              {s.detail && <span className="suggestion-detail">{s.detail}</span>}
             </li>
           ))}
         </ul>
+      )}
+      {previewContext && (
+        <TemplatePreviewLine template={previewValue === undefined ? value : previewValue} context={previewContext} />
       )}
     </div>
   );

@@ -6,6 +6,7 @@ import { formatTime } from "../runs/format";
 import { useEditorStore } from "../store/editor-context";
 import { useTriggerStore, useTriggerStoreApi } from "../store/trigger-context";
 import { CopyButton } from "../ui/copy-button";
+import { ListenForTestEvent } from "./listen-for-event";
 import { toast } from "../ui/toasts";
 
 function SecretControls({ graphId }: { graphId: string }) {
@@ -177,6 +178,7 @@ export function TriggerSection({
       {type === "Webhook.trigger" && !unsaved && !hooks?.length && (
         <p className="muted small">No URL yet: give the node a path and save.</p>
       )}
+      {type === "Webhook.trigger" && !readOnly && <ListenForTestEvent />}
       {type === "Webhook.trigger" && graphId && !readOnly && known && <SecretControls graphId={graphId} />}
       {type === "Schedule.trigger" &&
         (schedules ?? []).map((s) => (

@@ -7,7 +7,6 @@ import {
   documentToFlow,
   flowToDocument,
   portsCompatible,
-  templateSuggestions,
   uniqueId,
   upstreamOf,
 } from "./graph";
@@ -111,25 +110,6 @@ describe("connection rules", () => {
 });
 
 describe("helpers", () => {
-  it("lists upstream nodes nearest first and offers their outputs", () => {
-    const d: GraphDocument = {
-      ...doc,
-      edges: [
-        { source: "a", sourcePort: "out", target: "b", targetPort: "in" },
-        { source: "b", sourcePort: "out", target: "c", targetPort: "items" },
-      ],
-    };
-    const ctx = ctxOf(d);
-    expect(upstreamOf("c", ctx.edges)).toEqual(["b", "a"]);
-    expect(templateSuggestions("c", ctx)).toEqual([
-      "trigger",
-      "nodes.b.output",
-      "nodes.a.output",
-      "run.id",
-      "run.started_at",
-    ]);
-  });
-
   it("derives readable unique ids from the type", () => {
     expect(uniqueId("Http.request", new Set())).toBe("request");
     expect(uniqueId("Http.request", new Set(["request", "request_2"]))).toBe("request_3");
@@ -151,5 +131,16 @@ describe("helpers", () => {
     expect(documentProblem({ schema: "other" })).toMatch(/schema/);
     expect(documentProblem({ schema: "kyra.graph/1", nodes: [{ id: 1 }], edges: [] })).toMatch(/id/);
     expect(documentProblem(doc)).toBeNull();
+  });
+
+  it("lists upstream nodes nearest first", () => {
+    const d: GraphDocument = {
+      ...doc,
+      edges: [
+        { source: "a", sourcePort: "out", target: "b", targetPort: "in" },
+        { source: "b", sourcePort: "out", target: "c", targetPort: "items" },
+      ],
+    };
+    expect(upstreamOf("c", ctxOf(d).edges)).toEqual(["b", "a"]);
   });
 });

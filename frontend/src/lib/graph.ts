@@ -124,6 +124,12 @@ export function flowToDocument(
     }
   }
   const out: GraphDocument = { ...meta, nodes: docNodes, edges: edges.map(edgeToDoc) };
+  const pinned = meta.editor?.pinned;
+  if (pinned && Object.keys(pinned).some((id) => !docNodes.some((n) => n.id === id))) {
+    // Pins of deleted nodes go with them.
+    const kept = Object.fromEntries(Object.entries(pinned).filter(([id]) => docNodes.some((n) => n.id === id)));
+    out.editor = { ...meta.editor, pinned: kept };
+  }
   if (meta.notes !== undefined || docNotes.length > 0) out.notes = docNotes;
   return out;
 }
@@ -250,6 +256,23 @@ export function reaches(from: string, to: string, edges: readonly KyraEdge[]): b
   return false;
 }
 
+/** `nodeId` and every node downstream of it. */
+export function downstreamOf(nodeId: string, edges: readonly KyraEdge[]): Set<string> {
+  const out = new Map<string, string[]>();
+  for (const e of edges) out.set(e.source, [...(out.get(e.source) ?? []), e.target]);
+  const seen = new Set<string>([nodeId]);
+  const stack = [nodeId];
+  while (stack.length) {
+    for (const next of out.get(stack.pop() as string) ?? []) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        stack.push(next);
+      }
+    }
+  }
+  return seen;
+}
+
 /** Every node upstream of `nodeId`, nearest first. */
 export function upstreamOf(nodeId: string, edges: readonly KyraEdge[]): string[] {
   const incoming = new Map<string, string[]>();
@@ -270,22 +293,6 @@ export function upstreamOf(nodeId: string, edges: readonly KyraEdge[]): string[]
     frontier = next;
   }
   return order;
-}
-
-/** Template expressions a parameter of `nodeId` can use: trigger payload, upstream outputs, run. */
-export function templateSuggestions(nodeId: string, ctx: ConnectionContext): string[] {
-  const out = ["trigger"];
-  for (const id of upstreamOf(nodeId, ctx.edges)) {
-    out.push(`nodes.${id}.output`);
-    const node = ctx.nodes.find((n) => n.id === id);
-    if (!node || !isKyraNode(node)) continue;
-    const ports = portsOf(ctx.specs.get(node.data.doc.type), ctx.dynamicPorts[id]).outputs.filter(
-      (p) => p.name !== "error",
-    );
-    if (ports.length > 1) for (const p of ports) out.push(`nodes.${id}.outputs.${p.name}`);
-  }
-  out.push("run.id", "run.started_at");
-  return out;
 }
 
 export function nodeLabel(node: EditorNode): string {
@@ -348,4 +355,75 @@ export function cloneFragment(clip: Clipboard, taken: ReadonlySet<string>, offse
     edges.push(docEdgeToFlow({ ...base, source, target }));
   }
   return { nodes, edges };
+}
+
+/** Rank of a node's output port among its outputs (for laying branches out in port order). */
+export function outputRank(ctx: ConnectionContext): (nodeId: string, port: string) => number {
+  return (nodeId, port) => {
+    const node = ctx.nodes.find((n) => n.id === nodeId);
+    if (!node || !isKyraNode(node)) return 0;
+    const outputs = portsOf(ctx.specs.get(node.data.doc.type), ctx.dynamicPorts[nodeId]).outputs;
+    return Math.max(
+      0,
+      outputs.findIndex((p) => p.name === port),
+    );
+  };
+}
+
+/** Where a new node hooks in: after an output port, into an existing edge, or both unset. */
+export interface NodeLink {
+  /** Connect this output port to the new node's first input that accepts it. */
+  from?: { node: string; port: string };
+  /** Put the new node on this edge: its source feeds the new node, which feeds its target. */
+  edgeId?: string;
+}
+
+/** The edges that wire `nodeId` (just added) per `link`, and why a wanted one was refused. */
+export function linkEdges(
+  nodeId: string,
+  link: NodeLink,
+  ctx: ConnectionContext,
+): { add: KyraEdge[]; remove: string | null; refused: string | null } {
+  const node = ctx.nodes.find((n) => n.id === nodeId);
+  if (!node || !isKyraNode(node)) return { add: [], remove: null, refused: null };
+  const ports = portsOf(ctx.specs.get(node.data.doc.type));
+  const split = link.edgeId ? ctx.edges.find((e) => e.id === link.edgeId) : undefined;
+  const from = split ? { node: split.source, port: split.sourceHandle ?? "out" } : link.from;
+  const context = { ...ctx, edges: split ? ctx.edges.filter((e) => e !== split) : ctx.edges };
+  const add: KyraEdge[] = [];
+  let refused: string | null = null;
+  const tryConnect = (source: string, sourcePort: string, target: string, targetPorts: readonly PortSpec[]) => {
+    let reason: string | null = targetPorts.length ? null : "the node has no port to connect there";
+    for (const port of targetPorts) {
+      const conn = { source, sourceHandle: sourcePort, target, targetHandle: port.name };
+      reason = connectionRefusal(conn, { ...context, edges: [...context.edges, ...add] });
+      if (!reason) {
+        add.push(docEdgeToFlow({ source, sourcePort, target, targetPort: port.name }));
+        return true;
+      }
+    }
+    refused ??= reason;
+    return false;
+  };
+  if (from) tryConnect(from.node, from.port, nodeId, ports.inputs);
+  if (split) {
+    const outputs = ports.outputs.filter((p) => p.name !== "error");
+    for (const out of outputs) {
+      const conn = { source: nodeId, sourceHandle: out.name, target: split.target, targetHandle: split.targetHandle };
+      if (!connectionRefusal(conn, { ...context, edges: [...context.edges, ...add] })) {
+        add.push(
+          docEdgeToFlow({
+            source: nodeId,
+            sourcePort: out.name,
+            target: split.target,
+            targetPort: split.targetHandle ?? "in",
+          }),
+        );
+        return { add, remove: split.id, refused };
+      }
+    }
+    refused ??= "its output cannot feed the next node";
+  }
+  // An edge that cannot be split keeps its place; the new node then hangs after its source only.
+  return { add, remove: null, refused };
 }

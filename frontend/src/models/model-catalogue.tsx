@@ -1,9 +1,10 @@
-import { useState } from "react";
+import { type FormEvent, useState } from "react";
 import { errorText, platformApi } from "../api/platform";
-import type { LlmModel } from "../api/platform-types";
+import type { LlmModel, LlmProvider } from "../api/platform-types";
 import { formatPrice } from "../lib/analytics";
 import { SectionState } from "../ui/section-state";
 import { toast } from "../ui/toasts";
+import { useLoad } from "../ui/use-load";
 
 function capabilityList(m: LlmModel): string[] {
   return Object.entries(m.capabilities)
@@ -78,17 +79,96 @@ function PriceEditor({
   );
 }
 
+/** Add a model a provider serves (its key as the provider names it, prices per 1k tokens). */
+function AddModel({ onAdded }: { onAdded: () => void }) {
+  const providers = useLoad<LlmProvider[]>(platformApi.providers);
+  const own = (providers.data ?? []).filter((p) => !p.shared);
+  const [providerId, setProviderId] = useState("");
+  const [key, setKey] = useState("");
+  const [input, setInput] = useState("0");
+  const [output, setOutput] = useState("0");
+  const [context, setContext] = useState("128000");
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const provider = providerId || own[0]?.id;
+    if (!provider) return setError("add a provider first (below)");
+    if (!key.trim()) return setError("model key: required");
+    try {
+      await platformApi.createModel({
+        provider_id: provider,
+        model_key: key.trim(),
+        input_cost_per_1k: input || "0",
+        output_cost_per_1k: output || "0",
+        context_length: Number(context) || undefined,
+      });
+      toast("success", `Model ${key.trim()} added`);
+      setKey("");
+      setError(null);
+      onAdded();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <form className="inline-form" onSubmit={submit} aria-label="Add model">
+      <label className="field">
+        <span>Provider</span>
+        <select value={providerId} onChange={(e) => setProviderId(e.target.value)}>
+          {own.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>Model key</span>
+        <input value={key} onChange={(e) => setKey(e.target.value)} placeholder="llama3.1:8b" />
+      </label>
+      <label className="field">
+        <span>Input $ / 1k</span>
+        <input className="price-input" value={input} onChange={(e) => setInput(e.target.value)} inputMode="decimal" />
+      </label>
+      <label className="field">
+        <span>Output $ / 1k</span>
+        <input className="price-input" value={output} onChange={(e) => setOutput(e.target.value)} inputMode="decimal" />
+      </label>
+      <label className="field">
+        <span>Context (tokens)</span>
+        <input
+          className="price-input"
+          value={context}
+          onChange={(e) => setContext(e.target.value)}
+          inputMode="numeric"
+        />
+      </label>
+      <button type="submit" className="primary">
+        Add model
+      </button>
+      {error && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
 /** The model catalogue with prices per 1k tokens and capabilities; prices editable in place. */
 export function ModelCatalogue({
   models,
   error,
   loading,
   onChanged,
+  version,
 }: {
   models: LlmModel[] | null;
   error: unknown;
   loading: boolean;
   onChanged: () => void;
+  /** Bumped when providers change, so "Add model" lists them again. */
+  version: number;
 }) {
   const [editing, setEditing] = useState<string | null>(null);
   const [filter, setFilter] = useState("");
@@ -169,6 +249,7 @@ export function ModelCatalogue({
           </tbody>
         </table>
       )}
+      <AddModel key={version} onAdded={onChanged} />
     </section>
   );
 }

@@ -23,7 +23,13 @@ export default function ModelsPage() {
       <div className="page-head">
         <h1>Models &amp; costs</h1>
       </div>
-      <ModelCatalogue models={models.data} error={models.error} loading={models.loading} onChanged={changed} />
+      <ModelCatalogue
+        models={models.data}
+        error={models.error}
+        loading={models.loading}
+        onChanged={changed}
+        version={version}
+      />
       <Recommendations version={version} />
       <ProvidersSection onChanged={changed} />
       <UsageCharts />

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { errorText, platformApi } from "../api/platform";
-import type { LlmProvider, ProviderKind } from "../api/platform-types";
+import type { LlmProvider, ProviderKind, ProviderTest } from "../api/platform-types";
 import { SectionState } from "../ui/section-state";
 import { toast } from "../ui/toasts";
 import { useLoad } from "../ui/use-load";
@@ -84,9 +84,159 @@ function CreateProvider({ onCreated }: { onCreated: () => void }) {
   );
 }
 
-/** LLM providers: list (keys never shown, only whether one is set) and add. */
+function ProviderRow({ provider, onChanged }: { provider: LlmProvider; onChanged: () => void }) {
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState(provider.name);
+  const [baseUrl, setBaseUrl] = useState(provider.base_url ?? "");
+  const [apiKey, setApiKey] = useState("");
+  const [forgetKey, setForgetKey] = useState(false);
+  const [testing, setTesting] = useState(false);
+  const [result, setResult] = useState<ProviderTest | null>(null);
+
+  const test = async () => {
+    setTesting(true);
+    try {
+      setResult(await platformApi.testProvider(provider.id));
+    } catch (e) {
+      setResult({ ok: false, message: errorText(e), models: [] });
+    } finally {
+      setTesting(false);
+    }
+  };
+  const save = async () => {
+    try {
+      await platformApi.updateProvider(provider.id, {
+        ...(name.trim() !== provider.name ? { name: name.trim() } : {}),
+        ...(baseUrl.trim() !== (provider.base_url ?? "") ? { base_url: baseUrl.trim() || null } : {}),
+        ...(apiKey ? { api_key: apiKey } : {}),
+        ...(forgetKey && !apiKey ? { clear_api_key: true } : {}),
+      });
+      toast("success", `Provider “${name.trim()}” saved`);
+      setEditing(false);
+      setApiKey("");
+      onChanged();
+    } catch (e) {
+      toast("error", `Not saved: ${errorText(e)}`);
+    }
+  };
+  const remove = async () => {
+    if (!window.confirm(`Delete the provider “${provider.name}” and its models?`)) return;
+    try {
+      await platformApi.deleteProvider(provider.id);
+      onChanged();
+    } catch (e) {
+      toast("error", `Delete failed: ${errorText(e)}`);
+    }
+  };
+
+  return (
+    <>
+      <tr data-testid="provider-row" data-provider={provider.name}>
+        {editing ? (
+          <>
+            <td>
+              <input aria-label={`Name of ${provider.name}`} value={name} onChange={(e) => setName(e.target.value)} />
+            </td>
+            <td>
+              <code>{provider.kind}</code>
+            </td>
+            <td>
+              <input
+                aria-label={`Base URL of ${provider.name}`}
+                value={baseUrl}
+                onChange={(e) => setBaseUrl(e.target.value)}
+                placeholder="default"
+              />
+            </td>
+            <td>
+              <input
+                type="password"
+                aria-label={`New API key of ${provider.name}`}
+                placeholder={provider.has_api_key ? "keep the current key" : "none"}
+                value={apiKey}
+                onChange={(e) => setApiKey(e.target.value)}
+                autoComplete="new-password"
+              />
+              {provider.has_api_key && (
+                <label className="check small">
+                  <input type="checkbox" checked={forgetKey} onChange={(e) => setForgetKey(e.target.checked)} /> forget
+                  the key
+                </label>
+              )}
+            </td>
+          </>
+        ) : (
+          <>
+            <td>{provider.name}</td>
+            <td>
+              <code>{provider.kind}</code>
+            </td>
+            <td>{provider.base_url ?? <span className="muted">default</span>}</td>
+            <td>{provider.has_api_key ? "set" : <span className="muted">none</span>}</td>
+          </>
+        )}
+        <td>{provider.shared ? "shared" : "mine"}</td>
+        <td>
+          <div className="actions">
+            <button type="button" onClick={() => void test()} disabled={testing}>
+              {testing ? "Testing…" : "Test"}
+            </button>
+            {!provider.shared &&
+              (editing ? (
+                <>
+                  <button type="button" className="primary" onClick={() => void save()}>
+                    Save
+                  </button>
+                  <button type="button" onClick={() => setEditing(false)}>
+                    Cancel
+                  </button>
+                </>
+              ) : (
+                <>
+                  <button type="button" onClick={() => setEditing(true)} aria-label={`Edit ${provider.name}`}>
+                    Edit
+                  </button>
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => void remove()}
+                    aria-label={`Delete ${provider.name}`}
+                  >
+                    Delete
+                  </button>
+                </>
+              ))}
+          </div>
+        </td>
+      </tr>
+      {result && (
+        <tr>
+          <td colSpan={6}>
+            <p
+              className={result.ok ? "test-ok" : "error-text"}
+              role={result.ok ? "status" : "alert"}
+              data-testid="provider-test-result"
+            >
+              {result.ok ? "✓ " : "✗ "}
+              {result.message}
+              {result.models.length > 0 && (
+                <span className="muted small"> — {result.models.slice(0, 8).join(", ")}</span>
+              )}
+            </p>
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+/** LLM providers: list (keys never shown, only whether one is set), test, edit, delete and add. */
 export function ProvidersSection({ onChanged }: { onChanged: () => void }) {
   const { data, error, loading, reload } = useLoad<LlmProvider[]>(platformApi.providers);
+  const changed = () => {
+    reload();
+    onChanged();
+  };
   return (
     <section className="panel" aria-label="Providers">
       <h2>Providers</h2>
@@ -100,31 +250,17 @@ export function ProvidersSection({ onChanged }: { onChanged: () => void }) {
               <th>Base URL</th>
               <th>API key</th>
               <th>Scope</th>
+              <th />
             </tr>
           </thead>
           <tbody>
             {data.map((p) => (
-              <tr key={p.id}>
-                <td>{p.name}</td>
-                <td>
-                  <code>{p.kind}</code>
-                </td>
-                <td>{p.base_url ?? <span className="muted">default</span>}</td>
-                <td>{p.has_api_key ? "set" : <span className="muted">none</span>}</td>
-                <td>{p.shared ? "shared" : "mine"}</td>
-              </tr>
+              <ProviderRow key={p.id} provider={p} onChanged={changed} />
             ))}
           </tbody>
         </table>
       )}
-      {data && (
-        <CreateProvider
-          onCreated={() => {
-            reload();
-            onChanged();
-          }}
-        />
-      )}
+      {data && <CreateProvider onCreated={changed} />}
     </section>
   );
 }

@@ -1,8 +1,9 @@
 import { useReactFlow } from "@xyflow/react";
 import { type DragEvent, memo, useMemo, useState } from "react";
 import { useCatalogue } from "../api/catalogue";
+import type { NodeSpec } from "../api/types";
 import { DRAG_MIME } from "../canvas/use-drag-and-drop";
-import { paletteGroups } from "../lib/palette";
+import { nodeScore } from "../lib/node-search";
 import { iconOf } from "../nodes/icons";
 import { useStoreApis } from "../store/editor-context";
 
@@ -20,7 +21,14 @@ function Palette() {
   const [query, setQuery] = useState("");
   const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
 
-  const groups = useMemo(() => paletteGroups(list, query), [list, query]);
+  const groups = useMemo(() => {
+    const out = new Map<string, NodeSpec[]>();
+    for (const spec of list) {
+      if (nodeScore(spec, query) === 0) continue;
+      out.set(spec.category, [...(out.get(spec.category) ?? []), spec]);
+    }
+    return [...out.entries()].sort(([a], [b]) => a.localeCompare(b));
+  }, [list, query]);
 
   const addAtCenter = (type: string) => {
     const pane = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();

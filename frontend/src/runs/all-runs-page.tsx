@@ -1,23 +1,26 @@
-import { useCallback, useEffect, useMemo } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { api } from "../api/client";
 import { platformApi } from "../api/platform";
 import type { ScheduleInfo } from "../api/platform-types";
 import type { GraphSummary, RunRead } from "../api/types";
 import { SectionState } from "../ui/section-state";
+import {
+  apiFilters,
+  filtersFromQuery,
+  filtersToQuery,
+  NO_FILTERS,
+  RUN_STATUSES,
+  type RunListFilters,
+  TRIGGER_KINDS,
+} from "../lib/run-filters";
 import { Link } from "../ui/link";
+import { navigate } from "../ui/router";
+import { toast } from "../ui/toasts";
 import { useLoad } from "../ui/use-load";
 import { formatTime } from "./format";
-import { RunsTable } from "./runs-table";
+import { Pager, RunsTable } from "./runs-table";
 
-const SHOWN = 100;
-
-/** The newest runs across the user's graphs, with the graphs to name them. */
-async function recentRuns(): Promise<{ runs: RunRead[]; graphs: Map<string, GraphSummary> }> {
-  const [runs, graphs] = await Promise.all([api.listAllRuns(SHOWN), api.listGraphs()]);
-  return { runs, graphs: new Map(graphs.map((g) => [g.id, g])) };
-}
-
-function Schedules({ graphs }: { graphs: Map<string, GraphSummary> | undefined }) {
+function Schedules({ graphs }: { graphs: Map<string, GraphSummary> }) {
   const { data, error, loading } = useLoad<ScheduleInfo[]>(platformApi.schedules);
   return (
     <section className="panel" aria-label="Schedules">
@@ -60,14 +63,138 @@ function Schedules({ graphs }: { graphs: Map<string, GraphSummary> | undefined }
   );
 }
 
-/** Recent runs across all graphs, and the upcoming schedule fires. */
+const PAGE = 50;
+
+function FilterBar({
+  filters,
+  graphs,
+  onChange,
+}: {
+  filters: RunListFilters;
+  graphs: GraphSummary[];
+  onChange: (f: RunListFilters) => void;
+}) {
+  const set = (patch: Partial<RunListFilters>) => onChange({ ...filters, ...patch });
+  const toggle = (status: string) =>
+    set({
+      status: filters.status.includes(status)
+        ? filters.status.filter((x) => x !== status)
+        : [...filters.status, status],
+    });
+  return (
+    <form className="filter-bar" role="search" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
+      <fieldset className="status-filter">
+        <legend>Status</legend>
+        {RUN_STATUSES.map((st) => (
+          <label key={st} className={`chip${filters.status.includes(st) ? " is-on" : ""}`}>
+            <input type="checkbox" checked={filters.status.includes(st)} onChange={() => toggle(st)} />
+            {st}
+          </label>
+        ))}
+      </fieldset>
+      <label className="field">
+        <span>Trigger</span>
+        <select value={filters.trigger} onChange={(e) => set({ trigger: e.target.value })}>
+          <option value="">any</option>
+          {TRIGGER_KINDS.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>Graph</span>
+        <select value={filters.graph} onChange={(e) => set({ graph: e.target.value })}>
+          <option value="">any</option>
+          {graphs.map((g) => (
+            <option key={g.id} value={g.id}>
+              {g.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>From</span>
+        <input type="date" value={filters.from} onChange={(e) => set({ from: e.target.value })} />
+      </label>
+      <label className="field">
+        <span>To</span>
+        <input type="date" value={filters.to} onChange={(e) => set({ to: e.target.value })} />
+      </label>
+      <label className="field">
+        <span>Run id</span>
+        <input
+          type="search"
+          placeholder="e.g. 3f2a9c"
+          aria-label="Search run id"
+          value={filters.q}
+          onChange={(e) => set({ q: e.target.value })}
+        />
+      </label>
+      {filtersToQuery(filters) && (
+        <button type="button" className="link" onClick={() => onChange(NO_FILTERS)}>
+          Clear filters
+        </button>
+      )}
+    </form>
+  );
+}
+
+/** Start a run again: from its failed node (reusing what ran before it), else with its trigger. */
+async function retry(run: RunRead): Promise<RunRead> {
+  const failedNode =
+    typeof run.error === "object" && run.error !== null ? (run.error as { node_id?: string }).node_id : undefined;
+  if (failedNode) return api.rerun(run.id, failedNode);
+  return api.startRun(run.graph_id, { inputs: run.trigger, mode: "queue", version: run.graph_version });
+}
+
+function RunRowActions({ run }: { run: RunRead }) {
+  const again = async () => {
+    try {
+      const next = await retry(run);
+      toast("info", `Retrying as run ${next.id.slice(0, 8)}`);
+      navigate(`/runs/${encodeURIComponent(next.id)}`);
+    } catch (e) {
+      toast("error", `Retry failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  return (
+    <div className="actions">
+      {(run.status === "failed" || run.status === "cancelled") && (
+        <button type="button" onClick={() => void again()} aria-label={`Retry run ${run.id.slice(0, 8)}`}>
+          Retry
+        </button>
+      )}
+      {!run.agent && (
+        <Link
+          to={`/graphs/${encodeURIComponent(run.graph_id)}?run=${encodeURIComponent(run.id)}`}
+          className="button-like"
+        >
+          Open in editor
+        </Link>
+      )}
+    </div>
+  );
+}
+
+/** Runs across all graphs (executions), filtered by status, trigger, graph, dates and run id. */
 export function AllRunsPage() {
-  const fetcher = useCallback(recentRuns, []);
-  const { data, error, loading, reload } = useLoad(fetcher);
+  const [filters, setFilters] = useState(() => filtersFromQuery(window.location.search));
+  const [offset, setOffset] = useState(0);
+  const graphsLoad = useCallback(() => api.listGraphs(), []);
+  const { data: graphList } = useLoad(graphsLoad);
+  const fetcher = useCallback(() => api.listAllRuns(PAGE, offset, apiFilters(filters)), [filters, offset]);
+  const { data: runs, error, loading, reload } = useLoad(fetcher);
+  const graphs = useMemo(() => new Map((graphList ?? []).map((g) => [g.id, g])), [graphList]);
   useEffect(() => {
     document.title = "Runs · Kyra Flow";
   }, []);
-  const graphs = useMemo(() => data?.graphs, [data]);
+  const change = (next: RunListFilters) => {
+    setFilters(next);
+    setOffset(0);
+    window.history.replaceState(null, "", `/runs${filtersToQuery(next)}`);
+  };
   return (
     <main className="page">
       <div className="page-head">
@@ -76,22 +203,27 @@ export function AllRunsPage() {
           Refresh
         </button>
       </div>
-      <SectionState what="Runs" error={error} loading={loading && !data} />
-      {data && data.runs.length === 0 && <p className="muted">No runs yet.</p>}
-      {data && data.runs.length > 0 && (
+      <FilterBar filters={filters} graphs={graphList ?? []} onChange={change} />
+      <SectionState what="Runs" error={error} loading={loading && !runs} />
+      {runs && runs.length === 0 && (
+        <p className="muted">{filtersToQuery(filters) ? "No run matches these filters." : "No runs yet."}</p>
+      )}
+      {runs && runs.length > 0 && (
         <RunsTable
-          runs={data.runs}
+          runs={runs}
           testId="all-runs-table"
           column={{
             header: "Graph",
             cell: (r) => (
               <Link to={`/graphs/${encodeURIComponent(r.graph_id)}/runs`}>
-                {data.graphs.get(r.graph_id)?.name ?? "graph"}
+                {r.graph_name ?? graphs.get(r.graph_id)?.name ?? r.graph_id.slice(0, 8)}
               </Link>
             ),
           }}
+          actions={(r) => <RunRowActions run={r} />}
         />
       )}
+      <Pager offset={offset} page={PAGE} shown={runs?.length} onOffset={setOffset} />
       <Schedules graphs={graphs} />
     </main>
   );

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { api, downloadFile } from "../api/client";
+import { useSaver } from "../editor/save-context";
 import { useEditorStore, useRunStore, useStoreApis } from "../store/editor-context";
 import { FINAL_STATUSES } from "../store/run-store";
 import { navigate } from "../ui/router";
@@ -69,12 +70,19 @@ export function NodeResult({ nodeId }: { nodeId: string }) {
   const run = useRunStore((s) => s.run);
   const readOnly = useEditorStore((s) => s.readOnly);
   const [busy, setBusy] = useState(false);
-  const { run: runStore } = useStoreApis();
+  const { run: runStore, editor } = useStoreApis();
+  const saver = useSaver();
   if (!nr || !run) return <p className="muted">This node has not run yet.</p>;
   const rerun = async () => {
     setBusy(true);
     try {
-      const next = await api.rerun(run.id, nodeId);
+      // In the editor, replay what is on screen: unsaved edits are saved first and run.
+      let version: number | undefined;
+      if (saver && !readOnly) {
+        if (!(await saver.ensureSaved())) return;
+        version = editor.getState().version ?? undefined;
+      }
+      const next = await api.rerun(run.id, nodeId, version);
       toast("info", `Re-running from ${nodeId}`);
       if (readOnly) navigate(`/runs/${encodeURIComponent(next.id)}`);
       else runStore.getState().setRun({ ...next, node_runs: next.node_runs ?? [] });

@@ -8,6 +8,7 @@ import { Inspector } from "../inspector/inspector";
 import { EditorStoresProvider, useRunStore, useStoreApis } from "../store/editor-context";
 import { createEditorStore, emptyDocument } from "../store/editor-store";
 import { createRunStore } from "../store/run-store";
+import { outputRank } from "../lib/graph";
 import { layoutPositions } from "../lib/layout";
 import { Link } from "../ui/link";
 import { formatCost, formatDuration, formatTime, toJsonText } from "./format";
@@ -70,7 +71,7 @@ export function RunView({ runId }: { runId: string }) {
       // Graphs made by the server (an agent's run) carry no positions: lay them out once.
       if (version.document.nodes.length > 1 && version.document.nodes.every((n) => !n.position)) {
         const ed = stores.editor.getState();
-        const positions = await layoutPositions(ed.nodes, ed.edges);
+        const positions = await layoutPositions(ed.nodes, ed.edges, outputRank(ed.connectionContext()));
         if (cancelled) return;
         stores.editor.getState().setPositions(positions);
       }

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { GraphRead, RunRead } from "../api/types";
 import { Link } from "../ui/link";
-import { RunsTable } from "./runs-table";
+import { Pager, RunsTable } from "./runs-table";
 
 const PAGE = 50;
 
@@ -38,14 +38,7 @@ export function RunsPage({ graphId }: { graphId: string }) {
       {runs && runs.length > 0 && (
         <RunsTable runs={runs} testId="runs-table" column={{ header: "Version", cell: (r) => `v${r.graph_version}` }} />
       )}
-      <div className="pager">
-        <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-          Newer
-        </button>
-        <button type="button" disabled={!runs || runs.length < PAGE} onClick={() => setOffset(offset + PAGE)}>
-          Older
-        </button>
-      </div>
+      <Pager offset={offset} page={PAGE} shown={runs?.length} onOffset={setOffset} />
     </main>
   );
 }

@@ -134,4 +134,34 @@ describe("run store", () => {
     store.getState().patchRun({ id: "r1", status: "succeeded" });
     expect(store.getState().run?.status).toBe("succeeded");
   });
+
+  it("adds a node after an output port, wired to its first input that accepts it", () => {
+    const store = fresh();
+    const { id, refused } = store.getState().addLinkedNode(
+      "Test.list",
+      { x: 300, y: 200 },
+      {
+        from: { node: "a", port: "out" },
+      },
+    );
+    expect(refused).toBeNull();
+    expect(store.getState().toDocument().edges).toEqual([
+      { source: "a", sourcePort: "out", target: id, targetPort: "items" },
+    ]);
+  });
+
+  it("puts a node on an edge as one undo step, or leaves an edge it cannot split", () => {
+    const store = fresh();
+    store.getState().connect({ source: "a", sourceHandle: "out", target: "b", targetHandle: "in" });
+    const edgeId = store.getState().edges[0].id;
+    const { id } = store.getState().addLinkedNode("Test.any", { x: 150, y: 0 }, { edgeId });
+    const wired = (s = store.getState()) => s.toDocument().edges.map((e) => `${e.source}->${e.target}`);
+    expect(wired()).toEqual([`a->${id}`, `${id}->b`]);
+    store.getState().undo();
+    expect(wired()).toEqual(["a->b"]);
+
+    const list = store.getState().addLinkedNode("Test.list", { x: 150, y: 0 }, { edgeId });
+    expect(list.refused).toMatch(/cannot feed/);
+    expect(wired()).toEqual(["a->b", `a->${list.id}`]);
+  });
 });

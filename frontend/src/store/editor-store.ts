@@ -8,13 +8,16 @@ import {
   connectionRefusal,
   docEdgeToFlow,
   documentToFlow,
+  downstreamOf,
   type EditorNode,
   flowToDocument,
   isKyraNode,
   isNoteNode,
   type KyraEdge,
   type KyraNode,
+  linkEdges,
   newNode,
+  type NodeLink,
   newNote,
   NOTE_PREFIX,
   type SpecIndex,
@@ -25,14 +28,20 @@ import {
 interface Snapshot {
   nodes: EditorNode[];
   edges: KyraEdge[];
+  /** Name, description and the other top-level keys (an import replaces them too). */
+  meta: GraphDocument;
 }
 
 const HISTORY_LIMIT = 100;
+/** Width a node added on an edge needs, with the gap after it. */
+const NEW_NODE_ROOM = 340;
 /** Edits of the same field within this window become one undo step (typing in the inspector). */
 const COALESCE_MS = 1000;
 
 export interface EditorState {
   graphId: string | null;
+  /** The saved version shown (null for a new graph or a run's version). */
+  version: number | null;
   /** The loaded document; its top-level keys (and their order) are kept on export. */
   meta: GraphDocument;
   nodes: EditorNode[];
@@ -40,7 +49,7 @@ export interface EditorState {
   specs: SpecIndex;
   /** Computed output ports of nodes whose spec has `dynamic_outputs`. */
   dynamicPorts: Record<string, PortSpec[]>;
-  /** Validation errors from the last save, by node id ("" for graph-level ones). */
+  /** Validation errors of the canvas (checked while editing and on save), by node id ("" for graph-level ones). */
   errors: Record<string, FieldError[]>;
   readOnly: boolean;
   dirty: boolean;
@@ -52,7 +61,10 @@ export interface EditorState {
 
 export interface EditorActions {
   /** Replace the canvas with a document (loading a graph, a version or an import). */
-  load: (doc: GraphDocument, opts?: { graphId?: string | null; readOnly?: boolean; dirty?: boolean }) => void;
+  load: (
+    doc: GraphDocument,
+    opts?: { graphId?: string | null; version?: number | null; readOnly?: boolean; dirty?: boolean },
+  ) => void;
   /** Apply xyflow node changes (drag, select, resize, remove). */
   onNodesChange: (changes: NodeChange<EditorNode>[]) => void;
   /** Apply xyflow edge changes (select, remove). */
@@ -66,6 +78,11 @@ export interface EditorActions {
   }) => string | null;
   /** Add a node of `type` at a flow position; returns its id. */
   addNode: (type: string, position: XYPosition) => string;
+  /**
+   * Add a node wired after an output port or into an edge (quick add), as one undo step; returns
+   * its id and why a wanted connection could not be made.
+   */
+  addLinkedNode: (type: string, position: XYPosition, link: NodeLink) => { id: string; refused: string | null };
   /** Add an empty sticky note at a flow position. */
   addNote: (position: XYPosition, text?: string) => void;
   /** Replace a node's params (inspector edits). */
@@ -74,6 +91,10 @@ export interface EditorActions {
   patchNode: (id: string, patch: Partial<Pick<DocNode, "name" | "settings" | "credentials">>) => void;
   /** Change the text of a sticky note. */
   setNoteText: (flowId: string, text: string) => void;
+  /** Change the colour of a sticky note (a NOTE_COLORS name). */
+  setNoteColor: (flowId: string, color: string) => void;
+  /** Delete nodes (and their edges) by id, as one undo step. */
+  removeNodes: (ids: readonly string[]) => void;
   /** Delete the selected nodes, notes and edges. */
   deleteSelected: () => void;
   /** The selected nodes and the edges among them. */
@@ -91,9 +112,13 @@ export interface EditorActions {
   selectAll: () => void;
   setDynamicPorts: (id: string, outputs: PortSpec[]) => void;
   setErrors: (errors: FieldError[]) => void;
-  /** Mark the canvas as saved under `graphId`, keeping undo history. */
-  markSaved: (graphId: string, doc: GraphDocument) => void;
+  /** Mark the canvas as saved under `graphId` as `version`, keeping undo history. */
+  markSaved: (graphId: string, doc: GraphDocument, version: number) => void;
   setName: (name: string) => void;
+  /** Pin a node's output ports for editor test runs (null unpins). */
+  setPinned: (nodeId: string, ports: JsonObject | null) => void;
+  /** The trigger payload of editor test runs, saved with the graph. */
+  setTestPayload: (payload: unknown) => void;
   /** The current `kyra.graph/1` document. */
   toDocument: () => GraphDocument;
   connectionContext: () => ConnectionContext;
@@ -116,7 +141,7 @@ function structural(changes: readonly (NodeChange<EditorNode> | EdgeChange<KyraE
 /** Build an editor store; one per open editor (the runs viewer builds a read-only one). */
 export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emptyDocument()) =>
   createStore<EditorStore>()((set, get) => {
-    const snapshot = (): Snapshot => ({ nodes: get().nodes, edges: get().edges });
+    const snapshot = (): Snapshot => ({ nodes: get().nodes, edges: get().edges, meta: get().meta });
     const pushHistory = (key: string | null = null) => {
       const now = Date.now();
       const s = get();
@@ -133,6 +158,7 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
     const loaded = documentToFlow(initial);
     return {
       graphId: null,
+      version: null,
       meta: initial,
       nodes: loaded.nodes,
       edges: loaded.edges,
@@ -152,6 +178,7 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
         if (keepHistory) pushHistory();
         set({
           graphId: opts.graphId === undefined ? get().graphId : opts.graphId,
+          version: opts.version === undefined ? get().version : opts.version,
           meta: doc,
           nodes: flow.nodes,
           edges: flow.edges,
@@ -208,6 +235,23 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
         return id;
       },
 
+      addLinkedNode: (type, position, link) => {
+        const id = get().addNode(type, position);
+        const wiring = linkEdges(id, link, get().connectionContext());
+        const edges = [...get().edges.filter((e) => e.id !== wiring.remove), ...wiring.add];
+        const split = wiring.remove ? get().edges.find((e) => e.id === wiring.remove) : undefined;
+        // A node put on an edge pushes what follows to the right when there is no room for it.
+        const after = split ? get().nodes.find((n) => n.id === split.target) : undefined;
+        const dx = after ? position.x + NEW_NODE_ROOM - after.position.x : 0;
+        const moved = dx > 0 && after ? downstreamOf(after.id, edges) : new Set<string>();
+        moved.delete(id);
+        const nodes = get().nodes.map((n) =>
+          moved.has(n.id) ? ({ ...n, position: { x: n.position.x + dx, y: n.position.y } } as EditorNode) : n,
+        );
+        set({ nodes, edges });
+        return { id, refused: wiring.refused };
+      },
+
       addNote: (position, text = "") => {
         pushHistory();
         set({ nodes: [...get().nodes, newNote(uniqueNoteId(takenIds()), position, text)], dirty: true });
@@ -216,11 +260,6 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
       setParams: (id, params) => {
         pushHistory(`params:${id}`);
         mapKyra(id, (n) => ({ ...n, data: { ...n.data, doc: { ...n.data.doc, params } } }));
-        if (get().errors[id]) {
-          const { [id]: _fixed, ...rest } = get().errors;
-          void _fixed;
-          set({ errors: rest });
-        }
       },
 
       patchNode: (id, patch) => {
@@ -238,6 +277,28 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
           nodes: get().nodes.map((n) =>
             n.id === flowId && isNoteNode(n) ? { ...n, data: { ...n.data, doc: { ...n.data.doc, text } } } : n,
           ),
+          dirty: true,
+        });
+      },
+
+      setNoteColor: (flowId, color) => {
+        pushHistory();
+        set({
+          nodes: get().nodes.map((n) =>
+            n.id === flowId && isNoteNode(n) ? { ...n, data: { ...n.data, doc: { ...n.data.doc, color } } } : n,
+          ),
+          dirty: true,
+        });
+      },
+
+      removeNodes: (ids) => {
+        const gone = new Set(ids);
+        const s = get();
+        if (!s.nodes.some((n) => gone.has(n.id))) return;
+        pushHistory();
+        set({
+          nodes: s.nodes.filter((n) => !gone.has(n.id)),
+          edges: s.edges.filter((e) => !gone.has(e.source) && !gone.has(e.target)),
           dirty: true,
         });
       },
@@ -311,9 +372,27 @@ export const createEditorStore = (specs: SpecIndex, initial: GraphDocument = emp
         set({ errors: byNode });
       },
 
-      markSaved: (graphId, doc) => set({ graphId, meta: doc, dirty: false, errors: {} }),
+      markSaved: (graphId, doc, version) => set({ graphId, version, meta: doc, dirty: false, errors: {} }),
 
-      setName: (name) => set({ meta: { ...get().meta, name }, dirty: true }),
+      setName: (name) => {
+        pushHistory("name");
+        set({ meta: { ...get().meta, name }, dirty: true });
+      },
+
+      setPinned: (nodeId, ports) => {
+        pushHistory();
+        const editorData = { ...(get().meta.editor ?? {}) };
+        const pinned = { ...(editorData.pinned ?? {}) };
+        if (ports) pinned[nodeId] = ports;
+        else delete pinned[nodeId];
+        editorData.pinned = pinned;
+        set({ meta: { ...get().meta, editor: editorData }, dirty: true });
+      },
+
+      setTestPayload: (payload) => {
+        pushHistory("test-payload");
+        set({ meta: { ...get().meta, editor: { ...(get().meta.editor ?? {}), test_payload: payload } }, dirty: true });
+      },
 
       toDocument: () => {
         const s = get();

@@ -14,6 +14,8 @@ export interface RunState {
 export interface RunActions {
   /** Show a run (its node runs replace the current ones when present). */
   setRun: (run: RunRead | null) => void;
+  /** Show a partial run (one node executed) over the shown one: other nodes keep their results. */
+  mergeRun: (run: RunRead) => void;
   /** Merge run fields from an `event: run` message. */
   patchRun: (run: Partial<RunRead>) => void;
   /** Record one node run from an `event: node` message. */
@@ -46,6 +48,7 @@ export const createRunStore = () =>
         nodeRuns: run?.node_runs ? byNode(run.node_runs) : run ? get().nodeRuns : {},
         steps: run && run.id === get().run?.id ? get().steps : {},
       }),
+    mergeRun: (run) => set({ run, nodeRuns: { ...get().nodeRuns, ...byNode(run.node_runs) } }),
     patchRun: (patch) => {
       const run = get().run;
       if (run && (patch.id === undefined || patch.id === run.id))

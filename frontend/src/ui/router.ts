@@ -12,6 +12,7 @@ export type Route =
   | { page: "models" }
   | { page: "team" }
   | { page: "triggers" }
+  | { page: "node-docs"; type: string }
   | { page: "not-found" };
 
 function subscribe(cb: () => void): () => void {
@@ -32,6 +33,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === "models" && parts.length === 1) return { page: "models" };
   if (parts[0] === "team" && parts.length === 1) return { page: "team" };
   if (parts[0] === "triggers" && parts.length === 1) return { page: "triggers" };
+  if (parts[0] === "docs" && parts[1] === "nodes" && parts.length === 3) return { page: "node-docs", type: parts[2] };
   return { page: "not-found" };
 }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from kyra.api.schemas.base import ReadModel, Timestamp
+from kyra.api.schemas.base import Omitted, ReadModel, Timestamp
 from kyra.status import NodeRunStatus, RunMode, RunStatus
 
 __all__ = [
@@ -78,6 +78,8 @@ class RunSummary(ReadModel):
     duration_ms: float | None
     #: The W3C trace context the run continues (OpenTelemetry), null when none was given.
     traceparent: str | None
+    graph_name: str | None = Omitted("In lists: the graph's name, or the saved agent's it backs")
+    agent: str | None = Omitted("In lists: the saved agent whose graph ran")
 
     @classmethod
     def of(cls, view: dict[str, Any]) -> RunSummary:

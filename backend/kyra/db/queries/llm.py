@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, literal_column, select, text, update
+from sqlalchemy import delete, func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, or_
@@ -181,18 +181,70 @@ async def create_provider(
         owner_id=owner_id, name=name, provider_key=provider_key, base_url=base_url
     )
     if api_key:
-        credential = Credential(
-            owner_id=owner_id,
-            name=f"llm provider {name} {uuid.uuid4().hex[:8]}",
-            kind=API_KEY_KIND,
-            data_enc=encrypt_json({"api_key": api_key}),
-        )
-        session.add(credential)
-        await session.flush()
-        provider.credential_id = credential.id
+        provider.credential_id = await _key_credential(session, owner_id, name, api_key)
     session.add(provider)
     await session.flush()
     return provider
+
+
+async def _key_credential(
+    session: AsyncSession, owner_id: uuid.UUID, name: str, api_key: str
+) -> uuid.UUID:
+    """Store a provider's API key as an encrypted ``llm_api_key`` credential."""
+    credential = Credential(
+        owner_id=owner_id,
+        name=f"llm provider {name} {uuid.uuid4().hex[:8]}",
+        kind=API_KEY_KIND,
+        data_enc=encrypt_json({"api_key": api_key}),
+    )
+    session.add(credential)
+    await session.flush()
+    return credential.id
+
+
+async def update_provider(
+    session: AsyncSession,
+    provider: LlmProvider,
+    *,
+    changes: dict[str, Any],
+    key_owner: uuid.UUID,
+    api_key: str | None = None,
+    clear_api_key: bool = False,
+) -> LlmProvider:
+    """Rename, move (base URL) or re-key a provider; a new key replaces the stored credential
+    (owned by ``key_owner``: the admin, for a shared catalogue provider)."""
+    name = changes.get("name")
+    if name is not None and name != provider.name:
+        taken = await session.scalar(
+            select(col(LlmProvider.provider_id)).where(
+                col(LlmProvider.owner_id) == provider.owner_id, col(LlmProvider.name) == name
+            )
+        )
+        if taken is not None:
+            raise ConflictError(f"a provider named {name!r} already exists")
+        provider.name = name
+    if "base_url" in changes:
+        provider.base_url = changes["base_url"]
+    if api_key or clear_api_key:
+        old = provider.credential_id
+        provider.credential_id = None
+        if api_key:
+            provider.credential_id = await _key_credential(
+                session, provider.owner_id or key_owner, provider.name, api_key
+            )
+        if old is not None:
+            await session.execute(delete(Credential).where(col(Credential.id) == old))
+    await session.flush()
+    return provider
+
+
+async def delete_provider(session: AsyncSession, provider: LlmProvider) -> None:
+    """Remove a provider with its models and its stored key (usage logs keep their rows)."""
+    credential_id = provider.credential_id
+    await session.delete(provider)
+    await session.flush()
+    if credential_id is not None:
+        await session.execute(delete(Credential).where(col(Credential.id) == credential_id))
 
 
 async def provider_secret(session: AsyncSession, provider: LlmProvider) -> bytes | None:

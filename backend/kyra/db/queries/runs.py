@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -14,9 +15,11 @@ from sqlalchemy import (
     ColumnElement,
     Interval,
     Select,
+    String,
     and_,
     bindparam,
     case,
+    cast,
     func,
     insert,
     or_,
@@ -28,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from kyra.db.models import GraphVersion, NodeRun, NodeRunRow, Run, table_of
+from kyra.db.models import AiAgent, Graph, GraphVersion, NodeRun, NodeRunRow, Run, table_of
 from kyra.errors import NotFoundError
 from kyra.status import LIVE_RUN, NodeRunStatus, RunStatus
 
@@ -184,25 +187,59 @@ async def list_node_runs(session: AsyncSession, run_id: uuid.UUID) -> list[NodeR
     return list(rows)
 
 
+@dataclass(frozen=True)
+class RunFilter:
+    """What the runs lists can narrow by; empty fields do not filter."""
+
+    graph_id: uuid.UUID | None = None
+    statuses: tuple[str, ...] = ()
+    trigger_kinds: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    #: The start of a run id as shown in the web app (hex digits and dashes).
+    id_prefix: str = ""
+
+
 async def list_runs(
-    session: AsyncSession,
-    *,
-    owner_id: uuid.UUID | None,
-    graph_id: uuid.UUID | None = None,
-    limit: int,
-    offset: int,
-) -> list[Run]:
-    """The owner's top-level runs, newest first (of one graph when ``graph_id`` is given;
-    every owner's when ``owner_id`` is None)."""
-    where: list[ColumnElement[bool]] = [col(Run.parent_run_id).is_(None)]
-    if owner_id is not None:
-        where.append(col(Run.owner_id) == owner_id)
-    if graph_id is not None:
-        where.append(col(Run.graph_id) == graph_id)
-    rows = await session.scalars(
-        select(Run).where(*where).order_by(col(Run.created_at).desc()).limit(limit).offset(offset)
+    session: AsyncSession, *, owner_id: uuid.UUID | None, where: RunFilter, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    """Top-level runs as API views, newest first (the owner's; every owner's when ``owner_id``
+    is None), with their version number and the name of their graph (or of the agent the graph
+    backs)."""
+    agent_name = (
+        select(col(AiAgent.name))
+        .where(col(AiAgent.graph_id) == col(Run.graph_id))
+        .limit(1)
+        .scalar_subquery()
     )
-    return list(rows)
+    conditions: list[ColumnElement[bool]] = [col(Run.parent_run_id).is_(None)]
+    if owner_id is not None:
+        conditions.append(col(Run.owner_id) == owner_id)
+    if where.graph_id is not None:
+        conditions.append(col(Run.graph_id) == where.graph_id)
+    if where.statuses:
+        conditions.append(col(Run.status).in_(where.statuses))
+    if where.trigger_kinds:
+        conditions.append(col(Run.trigger_kind).in_(where.trigger_kinds))
+    if where.since is not None:
+        conditions.append(col(Run.created_at) >= where.since)
+    if where.until is not None:
+        conditions.append(col(Run.created_at) < where.until)
+    if where.id_prefix:
+        conditions.append(cast(col(Run.id), String).startswith(where.id_prefix.lower()))
+    rows = await session.execute(
+        select(Run, col(GraphVersion.version), col(Graph.name), agent_name)
+        .join(GraphVersion, col(GraphVersion.id) == col(Run.graph_version_id))
+        .join(Graph, col(Graph.id) == col(Run.graph_id))
+        .where(*conditions)
+        .order_by(col(Run.created_at).desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        run_view(run, version=version) | {"graph_name": agent or graph_name, "agent": agent}
+        for run, version, graph_name, agent in rows
+    ]
 
 
 async def find_by_idempotency_key(
