@@ -55,6 +55,8 @@ class RunSummary(ReadModel):
     """A run in a list: status, trigger, output, cost and timing, without its node runs."""
 
     id: uuid.UUID
+    #: Who the run belongs to (admins read every owner's runs).
+    owner_id: uuid.UUID
     graph_id: uuid.UUID
     graph_version_id: uuid.UUID
     graph_version: int | None
@@ -74,6 +76,8 @@ class RunSummary(ReadModel):
     started_at: Timestamp | None
     finished_at: Timestamp | None
     duration_ms: float | None
+    #: The run's W3C trace context, to find its trace (null when tracing is off).
+    traceparent: str | None
 
     @classmethod
     def of(cls, view: dict[str, Any]) -> RunSummary:
