@@ -15,7 +15,7 @@ from kyra.db.engine import create_engine, create_session_factory
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries.users import create_api_key, create_user
 from kyra.engine.services import EngineServices
-from kyra.engine.start import start_run
+from kyra.engine.start import RunRequest, start_run
 from kyra.infra.embedded import free_port
 from kyra.messaging.dispatcher import DramatiqDispatcher
 from tests.conftest import start_worker, stop_process_group
@@ -171,8 +171,8 @@ async def test_metrics_add_up_runs_of_the_api_and_two_worker_processes(
         for _ in range(2):
             assert (await api.post(f"/hooks/{name}", json={})).is_success
         queued = [
-            (await start_run(lonely, graph=graph, version=version, trigger={}, mode="queue")).run
-            for _ in range(6)
+            (await start_run(lonely, request)).run
+            for request in [RunRequest(graph=graph, version=version, trigger={}, mode="queue")] * 6
         ]
 
         async def all_done() -> bool:

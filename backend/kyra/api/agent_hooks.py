@@ -22,6 +22,7 @@ from kyra.agents.service import run_agent, run_answer
 from kyra.api.deps import app_redis
 from kyra.api.fields import Text
 from kyra.api.hooks import PayloadTooLargeError, read_body
+from kyra.api.schemas.agents import AgentAnswer, AgentHookAccepted, AgentHookReplayed
 from kyra.crypto import decrypt_text
 from kyra.db.models import AiAgent
 from kyra.db.queries import agents as queries
@@ -88,7 +89,7 @@ class AgentHookController(Controller):
     )
     async def receive(
         self, name: str, request: Request[Any, Any, Any], services: EngineServices
-    ) -> Response[Any]:
+    ) -> Response[AgentAnswer | AgentHookAccepted | AgentHookReplayed]:
         settings = services.settings
         try:
             raw = await read_body(request, settings.webhook_max_body_bytes)
@@ -112,10 +113,8 @@ class AgentHookController(Controller):
         if not await redis.set(seen_key, "", nx=True, ex=window):
             stored = await redis.get(seen_key) or b""
             first = stored.decode() if isinstance(stored, bytes) else stored
-            return Response(
-                {"run_id": first or None, "status": "replayed"}, status_code=409,
-                headers={"Idempotent-Replayed": "true"},
-            )  # fmt: skip
+            replayed = AgentHookReplayed(run_id=first or None, status="replayed")
+            return Response(replayed, status_code=409, headers={"Idempotent-Replayed": "true"})
         mode = "tracked" if body.mode == "sync" else "queue"
         try:
             async with services.session_factory() as session:
@@ -129,10 +128,12 @@ class AgentHookController(Controller):
             raise
         await redis.set(seen_key, str(started.run.id), ex=window)
         if mode == "queue":
-            accepted = {"agent_run_id": str(started.agent_run.run_id),
-                        "run_id": str(started.run.id), "status": started.run.status}  # fmt: skip
+            accepted = AgentHookAccepted(
+                agent_run_id=started.agent_run.run_id, run_id=started.run.id,
+                status=started.run.status,
+            )  # fmt: skip
             return Response(accepted, status_code=202)
-        return Response(run_answer(started))
+        return Response(AgentAnswer.of(run_answer(started)))
 
 
 def _problems(exc: Exception) -> list[dict[str, str]]:

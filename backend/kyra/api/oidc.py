@@ -19,12 +19,14 @@ from urllib.parse import urlencode
 import httpx
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
 from kyra import oidc
 from kyra.api.deps import app_redis
+from kyra.api.schemas.auth import OidcSession, OidcStatus
 from kyra.db.models import User
 from kyra.db.queries import users as queries
 from kyra.engine.services import EngineServices
@@ -83,14 +85,14 @@ class OidcController(Controller):
     tags = ["auth"]
 
     @get("/", opt={"public": True})
-    async def status(self, services: EngineServices) -> dict[str, Any]:
+    async def status(self, services: EngineServices) -> OidcStatus:
         """Whether the sign-in page offers single sign-on."""
-        return {"enabled": oidc.enabled(services.settings), "issuer": services.settings.oidc_issuer}
+        settings = services.settings
+        return OidcStatus(enabled=oidc.enabled(settings), issuer=settings.oidc_issuer)
 
-    @get("/login", opt={"public": True, "errors": [404]})
-    async def login(
-        self, request: Request[Any, Any, Any], services: EngineServices
-    ) -> Response[Any]:
+    @get("/login", opt={"public": True, "errors": [400, 404]})
+    async def login(self, request: Request[Any, Any, Any], services: EngineServices) -> Redirect:
+        """Send the browser to the provider (400 when the provider cannot be reached)."""
         settings = services.settings
         if not oidc.enabled(settings):
             raise NotFoundError("single sign-on is not configured")
@@ -139,15 +141,13 @@ class OidcController(Controller):
     @post("/session", opt={"public": True, "errors": [401]}, status_code=201)
     async def session(
         self, data: SessionRequest, request: Request[Any, Any, Any], services: EngineServices
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[OidcSession]:
         """Trade the one-time code for a new API key of the signed-in user (shown once)."""
         raw = await app_redis(request, services).getdel(_CODE + data.code)
         browser = request.cookies.get(BROWSER_COOKIE, "")
         record = json.loads(raw) if raw else None
         if record is None or not browser or not secrets.compare_digest(record["browser"], browser):
-            return Response(
-                {"status_code": 401, "detail": "invalid or expired sign-in code"}, status_code=401
-            )
+            raise NotAuthorizedException("invalid or expired sign-in code")
         async with services.session_factory() as session:
             user = await queries.get_user(session, uuid.UUID(record["user_id"]))
             stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
@@ -155,8 +155,6 @@ class OidcController(Controller):
                 session, owner_id=user.id, name=f"sign-in {stamp}"
             )
             await session.commit()
-        response = Response(
-            {"api_key": key, "user_id": str(user.id), "name": user.name}, status_code=201
-        )
+        response = Response(OidcSession.of(user, key), status_code=201)
         response.delete_cookie(BROWSER_COOKIE, path="/auth/oidc")
         return response

@@ -9,6 +9,7 @@ from litestar.exceptions import PermissionDeniedException
 
 from kyra.api.auth import ApiKeyMiddleware
 from kyra.api.readiness import active_leases, readiness
+from kyra.api.schemas.operations import ReadinessRead
 from kyra.engine.services import EngineServices
 from kyra.observability import metrics
 
@@ -23,10 +24,10 @@ class OperationsController(Controller):
         "/health/ready",
         opt={"public": True, "statuses": {503: "Not ready: the checks say which part is down"}},
     )
-    async def ready(self, services: EngineServices) -> Response[dict[str, Any]]:
+    async def ready(self, services: EngineServices) -> Response[ReadinessRead]:
         """Database (and migrations), broker, workers and leases; 503 when one is down."""
         ready, body = await readiness(services)
-        return Response(body, status_code=200 if ready else 503)
+        return Response(ReadinessRead.of(body), status_code=200 if ready else 503)
 
     @get("/metrics", opt={"public": True, "errors": [401, 403]}, media_type=METRICS_MEDIA_TYPE)
     async def metrics(

@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal
+from kyra.api.fields import Flag
 from kyra.api.hooks import forget_targets
 from kyra.api.schemas.graphs import ScheduleRead, WebhookSecretRead
+from kyra.api.schemas.triggers import TriggerRead, TriggerToggled, trigger_read
 from kyra.crypto import encrypt_text
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import schedules as schedule_queries
@@ -62,7 +64,7 @@ class TriggerController(Controller):
 class TriggerToggle(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool
+    enabled: Flag
 
 
 class TriggerListController(Controller):
@@ -73,22 +75,25 @@ class TriggerListController(Controller):
     @get("/api/triggers")
     async def list_triggers(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, principal: Principal
-    ) -> list[dict[str, Any]]:
+    ) -> list[TriggerRead]:
         """Webhooks (with their URL), schedules (with the next fire time) and chat channels,
         each with its graph and the last run it started."""
         base = str(request.base_url).rstrip("/")
         rows = await trigger_queries.list_triggers(db_session, owner_id=principal.user_id)
-        return [{**row, "url": f"{base}{row['url']}" if row.get("url") else None} for row in rows]
+        return [
+            trigger_read({**row, "url": f"{base}{row['url']}" if row.get("url") else None})
+            for row in rows
+        ]
 
     @patch("/api/triggers/{kind:str}/{trigger_id:uuid}")
     async def toggle(
         self, kind: str, trigger_id: uuid.UUID, data: TriggerToggle, db_session: AsyncSession,
         principal: Principal,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> TriggerToggled:  # fmt: skip
         """Enable or disable a webhook or a schedule."""
         row = await trigger_queries.set_enabled(
             db_session, owner_id=principal.user_id, kind=kind, trigger_id=trigger_id,
             enabled=data.enabled,
         )  # fmt: skip
         forget_targets()
-        return {"id": str(trigger_id), "kind": kind, "enabled": row}
+        return TriggerToggled(id=trigger_id, kind=kind, enabled=row)

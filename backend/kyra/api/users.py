@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from litestar import Controller, delete, get, patch, post
 from litestar.exceptions import PermissionDeniedException
@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.api.auth import Principal, forget_principals
-from kyra.api.fields import Name
-from kyra.db.models import ApiKey, User
+from kyra.api.fields import Flag, Name
+from kyra.api.schemas.users import KeyCreated, KeyRead, UserCreated, UserRead
 from kyra.db.queries import users as queries
 from kyra.errors import ConflictError
 
@@ -43,35 +43,13 @@ class UserUpdate(BaseModel):
 
     name: Name | None = None
     role: Role | None = None
-    disabled: bool | None = Field(None, description="A disabled user's keys stop working")
+    disabled: Flag | None = Field(None, description="A disabled user's keys stop working")
 
 
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-
-
-def user_read(user: User) -> dict[str, Any]:
-    return {
-        "id": str(user.id),
-        "name": user.name,
-        "email": user.email,
-        "role": user.role,
-        "disabled": user.disabled_at is not None,
-        "created_at": user.created_at.isoformat(),
-    }
-
-
-def key_read(key: ApiKey) -> dict[str, Any]:
-    return {
-        "id": str(key.id),
-        "name": key.name,
-        "prefix": key.prefix,
-        "created_at": key.created_at.isoformat(),
-        "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
-        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
-    }
 
 
 def _admin(principal: Principal) -> None:
@@ -84,16 +62,14 @@ class UserController(Controller):
     tags = ["users"]
 
     @get("/", opt={"errors": [403]})
-    async def list_users(
-        self, db_session: AsyncSession, principal: Principal
-    ) -> list[dict[str, Any]]:
+    async def list_users(self, db_session: AsyncSession, principal: Principal) -> list[UserRead]:
         _admin(principal)
-        return [user_read(u) for u in await queries.list_users(db_session)]
+        return [UserRead.of(u) for u in await queries.list_users(db_session)]
 
     @post("/", opt={"errors": [403]})
     async def create(
         self, data: UserCreate, db_session: AsyncSession, principal: Principal
-    ) -> dict[str, Any]:
+    ) -> UserCreated:
         """Create a user with a first API key (shown once, in ``api_key``)."""
         _admin(principal)
         email = data.email.lower() if data.email else None
@@ -104,12 +80,12 @@ class UserController(Controller):
         except IntegrityError as exc:
             raise ConflictError(f"a user with the email {email!r} already exists") from exc
         _, key = await queries.create_api_key(db_session, owner_id=user.id, name=data.key_name)
-        return {**user_read(user), "api_key": key}
+        return UserCreated.of_new(user, key)
 
     @patch("/{user_id:uuid}", opt={"errors": [403]})
     async def update(
         self, user_id: uuid.UUID, data: UserUpdate, db_session: AsyncSession, principal: Principal
-    ) -> dict[str, Any]:
+    ) -> UserRead:
         _admin(principal)
         user = await queries.get_user(db_session, user_id)
         if user.id == principal.user_id and (data.disabled or data.role == "member"):
@@ -122,7 +98,7 @@ class UserController(Controller):
             user.disabled_at = (user.disabled_at or datetime.now(UTC)) if data.disabled else None
         await db_session.flush()
         forget_principals()
-        return user_read(user)
+        return UserRead.of(user)
 
 
 class KeyController(Controller):
@@ -130,23 +106,20 @@ class KeyController(Controller):
     tags = ["users"]
 
     @get("/")
-    async def list_keys(
-        self, db_session: AsyncSession, principal: Principal
-    ) -> list[dict[str, Any]]:
+    async def list_keys(self, db_session: AsyncSession, principal: Principal) -> list[KeyRead]:
         """The caller's own keys (revoked ones included), never the keys themselves."""
-        return [
-            key_read(k) for k in await queries.list_api_keys(db_session, owner_id=principal.user_id)
-        ]
+        rows = await queries.list_api_keys(db_session, owner_id=principal.user_id)
+        return [KeyRead.of(k) for k in rows]
 
     @post("/")
     async def create(
         self, data: KeyCreate, db_session: AsyncSession, principal: Principal
-    ) -> dict[str, Any]:
+    ) -> KeyCreated:
         """A new key for the caller, shown once in ``key``."""
         row, key = await queries.create_api_key(
             db_session, owner_id=principal.user_id, name=data.name
         )
-        return {**key_read(row), "key": key}
+        return KeyCreated.of_new(row, key)
 
     @delete("/{key_id:uuid}")
     async def revoke(

@@ -10,7 +10,14 @@ from kyra.api.schemas.runs import TraceNode
 from kyra.db.models import AgentRun, AiAgent
 from kyra.status import RunStatus
 
-__all__ = ["AgentAnswer", "AgentQueued", "AgentRead", "AgentRunRead"]
+__all__ = [
+    "AgentAnswer",
+    "AgentHookAccepted",
+    "AgentHookReplayed",
+    "AgentQueued",
+    "AgentRead",
+    "AgentRunRead",
+]
 
 
 class AgentRead(ReadModel):
@@ -122,3 +129,18 @@ class AgentQueued(ReadModel):
     run_id: uuid.UUID
     mode: Literal["queue"]
     status: RunStatus
+
+
+class AgentHookAccepted(ReadModel):
+    """An agent webhook call queued (mode ``async``): its ids, to follow it."""
+
+    agent_run_id: uuid.UUID
+    run_id: uuid.UUID
+    status: RunStatus
+
+
+class AgentHookReplayed(ReadModel):
+    """A replay of a signed agent webhook call already accepted: the first call's run id."""
+
+    run_id: uuid.UUID | None
+    status: Literal["replayed"]

@@ -4,7 +4,6 @@ run each kind started, and switching webhooks and schedules on and off."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,10 +15,6 @@ from kyra.errors import NotFoundError
 
 #: Trigger kinds that can be switched on and off, and their tables.
 TOGGLES: dict[str, type[Webhook] | type[Schedule]] = {"webhook": Webhook, "schedule": Schedule}
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 async def _last_runs(session: AsyncSession, owner_id: uuid.UUID) -> dict[tuple[Any, str], Any]:
@@ -47,13 +42,13 @@ async def list_triggers(session: AsyncSession, *, owner_id: uuid.UUID) -> list[d
     ):
         rows.append(_row(schedule.id, "schedule", schedule.graph_id, names, schedule.node_id, last,
                          enabled=schedule.enabled, cron=schedule.cron, timezone=schedule.timezone,
-                         next_fire_at=_iso(schedule.next_fire_at) if schedule.enabled else None,
-                         last_fire_at=_iso(schedule.last_fire_at)))  # fmt: skip
+                         next_fire_at=schedule.next_fire_at if schedule.enabled else None,
+                         last_fire_at=schedule.last_fire_at))  # fmt: skip
     deployments = select(ChannelDeployment).where(col(ChannelDeployment.owner_id) == owner_id)
     for deployment in await session.scalars(deployments):
         rows.append(_row(deployment.id, deployment.kind, deployment.graph_id, names, None, last,
                          enabled=True, url=f"/channels/{deployment.kind}/{deployment.id}",
-                         agent_id=str(deployment.agent_id) if deployment.agent_id else None,
+                         agent_id=deployment.agent_id,
                          bot=(deployment.config or {}).get("bot_username")))  # fmt: skip
     return sorted(rows, key=lambda r: (r["graph_name"], r["kind"], r["node_id"] or ""))
 
@@ -64,9 +59,9 @@ def _row(
 ) -> dict[str, Any]:  # fmt: skip
     run_kind = {"webhook": "webhook", "event": "event", "schedule": "schedule"}.get(kind, kind)
     return {
-        "id": str(trigger_id), "kind": kind, "graph_id": str(graph_id),
+        "id": trigger_id, "kind": kind, "graph_id": graph_id,
         "graph_name": names.get(graph_id, ""), "node_id": node_id, "enabled": enabled,
-        "last_run_at": _iso(last.get((graph_id, run_kind))), "url": None, **extra,
+        "last_run_at": last.get((graph_id, run_kind)), "url": None, **extra,
     }  # fmt: skip
 
 
