@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kyra.api.auth import Principal
 from kyra.api.runs import run_read
+from kyra.api.schemas.editor import PreviewError, TemplatePreviewRead
 from kyra.api.schemas.runs import RunRead
 from kyra.db.models import Run
 from kyra.db.queries import graphs as graph_queries
@@ -75,9 +76,12 @@ class EditorController(Controller):
         return Response(view, status_code=200 if data.mode == "sync" else 202)
 
     @post("/api/templates/preview", status_code=200)
-    async def preview(self, data: TemplatePreview) -> dict[str, Any]:
+    async def preview(self, data: TemplatePreview) -> TemplatePreviewRead:
         """Render a template in the run's sandbox: its value, or the error a run would get."""
         try:
-            return {"value": templating.render(data.template, data.context), "error": None}
+            return TemplatePreviewRead(
+                value=templating.render(data.template, data.context), error=None
+            )
         except KyraError as exc:
-            return {"value": None, "error": {"type": type(exc).__name__, "message": str(exc)}}
+            error = PreviewError(type=type(exc).__name__, message=str(exc))
+            return TemplatePreviewRead(value=None, error=error)
