@@ -142,6 +142,8 @@ _BODIES = {
     },
     "PUT /api/credentials/{credential_id:uuid}": {"name": "renamed"},
     "PUT /api/llm/models/{model_id:uuid}": {"input_cost_per_1k": "0.5"},
+    "PUT /api/llm/providers/{provider_id:uuid}": {"name": "renamed"},
+    "POST /api/graphs/{graph_id:uuid}/test-runs": {"inputs": {}, "mode": "sync"},
     "PATCH /api/agents/{agent_ref:str}": {"default_prompt": "x"},
     "POST /api/agents/{agent_ref:str}/run": {"goal": "x"},
     "POST /api/runs/{run_id:uuid}/rerun": {"from_node": "set"},
@@ -196,6 +198,7 @@ async def _resources(
         "graph_id": graph["id"], "run_id": run.json()["id"], "version": "1",
         "credential_id": credential.json()["id"], "file_id": file.json()["$file"],
         "agent_ref": agent.json()["id"], "model_id": model.json()["id"], "key_id": key["id"],
+        "provider_id": provider.json()["id"],
         "kind": "telegram", "deployment_id": deployment.json()["id"],
         "trigger_id": deployment.json()["id"], "memory_id": "1", "session_id": "s1",
     }  # fmt: skip
