@@ -14,7 +14,8 @@ import pytest
 from kyra import registry as registry_module
 from kyra.db.queries import graphs as graph_queries
 from kyra.engine.services import EngineServices
-from kyra.engine.start import start_run
+from kyra.engine.start import RunRequest, start_run
+from kyra.status import RunMode
 
 PACKAGE = Path(__file__).resolve().parents[2] / "examples" / "kyra-greetings"
 
@@ -60,10 +61,10 @@ async def test_the_example_node_is_discovered_and_runs_in_a_graph(
         await session.commit()
 
     greeted = await start_run(
-        with_package, graph=graph, version=version, trigger={"who": "Ada"}, mode="sync"
+        with_package, RunRequest(graph, version, {"who": "Ada"}, mode=RunMode.sync)
     )
     failed = await start_run(
-        with_package, graph=graph, version=version, trigger={"who": "nobody"}, mode="sync"
+        with_package, RunRequest(graph, version, {"who": "nobody"}, mode=RunMode.sync)
     )
 
     assert greeted.run.status == "succeeded"

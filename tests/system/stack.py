@@ -139,8 +139,10 @@ class KyraStack:
         self.data_dir = Path(data_dir).absolute()
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # An installation of its own: the test process's metrics folder is not inherited.
+        inherited = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
         self.env = {
-            **os.environ,
+            **inherited,
             **(env or {}),
             "KYRA_DATA_DIR": str(self.data_dir),
             "KYRA_HOST": "127.0.0.1",
