@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -11,7 +12,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import RUN_TIMEOUT_MS
-from tests.fakes.fixtures import _openai_server  # noqa: F401
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import Reply, ToolUse
 
@@ -20,8 +20,17 @@ from .conftest import Editor
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture(scope="module")
+def _openai_server() -> Iterator[FakeOpenAI]:
+    """A fake OpenAI server of this module's own: runs that other tests leave to the reaper
+    (a killed worker's agent, retried) call the session's one and would take these scripts."""
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def fake_model(api_client: httpx.Client, _openai_server: FakeOpenAI) -> Any:  # noqa: F811
+def fake_model(api_client: httpx.Client, _openai_server: FakeOpenAI) -> Any:
     """A provider of the tester's own whose model is served by the fake OpenAI server."""
     _openai_server.reset()
     name = f"fake-{uuid.uuid4().hex[:6]}"
@@ -56,7 +65,7 @@ def _script(fake: FakeOpenAI) -> None:
 def test_an_agent_made_on_the_agents_page_runs_and_waits_for_approval(
     editor: Editor,
     fake_model: str,
-    _openai_server: FakeOpenAI,  # noqa: F811
+    _openai_server: FakeOpenAI,
 ) -> None:
     page = editor.page
     name = f"planner-{uuid.uuid4().hex[:6]}"
@@ -120,7 +129,7 @@ def test_the_editor_run_panel_shows_the_agent_trace(
     editor: Editor,
     api_client: httpx.Client,
     fake_model: str,
-    _openai_server: FakeOpenAI,  # noqa: F811
+    _openai_server: FakeOpenAI,
 ) -> None:
     page = editor.page
     document = {

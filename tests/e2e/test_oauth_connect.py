@@ -18,7 +18,7 @@ from tests.conftest import ROOT
 from tests.fakes.gmail import FakeGmail
 from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth
 
-from .conftest import Editor
+from .conftest import RUN_TIMEOUT_MS, Editor
 
 pytestmark = pytest.mark.e2e
 
@@ -72,12 +72,12 @@ def test_a_gmail_credential_is_connected_through_the_provider(
     form.get_by_role("button", name="Save and connect").click()
     expect(
         page.get_by_role("heading", name="Kyra Flow wants to access your account")
-    ).to_be_visible()
+    ).to_be_visible(timeout=RUN_TIMEOUT_MS)  # a page on another server: slow on a busy machine
     assert page.url.startswith(oauth.authorize_url)
     page.get_by_role("link", name="Allow").click()
 
     # Then it is back on the Credentials page with the credential connected
-    expect(page.get_by_text("Credential connected")).to_be_visible()
+    expect(page.get_by_text("Credential connected")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     assert page.url.endswith("/credentials")
     row = page.get_by_test_id("credential-row").filter(has_text=name)
     expect(row.get_by_test_id("oauth-status")).to_have_text("Connected")
