@@ -10,6 +10,7 @@ from litestar import Controller, Response, post
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kyra.api.auth import Principal
+from kyra.api.fields import Version
 from kyra.api.runs import run_read
 from kyra.api.schemas.editor import PreviewError, TemplatePreviewRead
 from kyra.api.schemas.runs import RunRead
@@ -32,7 +33,7 @@ class TestRunCreate(BaseModel):
         None, min_length=1, max_length=100, description="Run only this node and those before it"
     )
     mode: Literal["queue", "sync"] = "queue"
-    version: int | None = Field(None, ge=1, description="Graph version (default: the latest)")
+    version: Version | None = Field(None, description="Graph version (default: the latest)")
 
     @model_validator(mode="after")
     def _until_runs_inline(self) -> TestRunCreate:

@@ -92,8 +92,8 @@ class RerunCreate(BaseModel):
 
     from_node: str = Field(min_length=1, max_length=100)
     mode: Literal["queue", "sync"] = "queue"
-    version: int | None = Field(
-        None, ge=1, description="Graph version to run (default: the version the run used)"
+    version: Version | None = Field(
+        None, description="Graph version to run (default: the version the run used)"
     )
 
 

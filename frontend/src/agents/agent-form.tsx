@@ -188,13 +188,21 @@ export function AgentForm({
         <label className="field">
           <span>Model</span>
           {models.data ? (
-            <select value={form.model} onChange={(e) => set({ model: e.target.value })}>
+            <select
+              value={form.provider ? `${form.provider}|${form.model}` : form.model}
+              onChange={(e) => {
+                const [provider, model] = e.target.value.includes("|")
+                  ? e.target.value.split("|", 2)
+                  : [null, e.target.value];
+                set({ model, provider });
+              }}
+            >
               <option value="auto">auto (choose by task and price)</option>
               {!modelKeys.includes(form.model) && form.model !== "auto" && (
                 <option value={form.model}>{form.model}</option>
               )}
               {models.data.map((m) => (
-                <option key={m.id} value={m.model_key}>
+                <option key={m.id} value={`${m.provider}|${m.model_key}`}>
                   {m.provider} · {m.model_key}
                 </option>
               ))}

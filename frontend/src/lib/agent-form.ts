@@ -9,6 +9,8 @@ export interface AgentFormState {
   tools: string[];
   /** "auto" or a model key. */
   model: string;
+  /** The provider serving ``model`` (several may serve the same key); null: any. */
+  provider: string | null;
   temperature: string;
   maxIterations: string;
   memorySchema: string;
@@ -29,6 +31,7 @@ export function emptyAgentForm(): AgentFormState {
     defaultPrompt: "",
     tools: [],
     model: "auto",
+    provider: null,
     temperature: "0.7",
     maxIterations: "3",
     memorySchema: "{}",
@@ -44,6 +47,7 @@ export function agentToForm(a: Agent): AgentFormState {
     defaultPrompt: a.default_prompt,
     tools: [...a.tools],
     model: a.model || "auto",
+    provider: a.provider ?? null,
     temperature: String(a.temperature),
     maxIterations: String(a.max_iterations),
     memorySchema: JSON.stringify(a.memory_schema ?? {}, null, 2),
@@ -88,6 +92,7 @@ export function formToAgentInput(f: AgentFormState): AgentFormResult {
       tools,
       memory_schema: memorySchema,
       model: f.model.trim() || "auto",
+      ...(f.provider !== null ? { provider: f.model === "auto" ? null : f.provider } : {}),
       temperature,
       max_iterations: maxIterations,
       settings: agentSettings(f, tools),
