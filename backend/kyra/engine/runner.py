@@ -73,7 +73,7 @@ class RunScope:
 
     def template_context(self) -> dict[str, Any]:
         """What templates see (a new top-level dict: callers may add names to it)."""
-        if self._nodes_view.keys() != self.outputs.keys():  # outputs set without add_output
+        if len(self._nodes_view) != len(self.outputs):  # outputs set without add_output
             self._nodes_view = {n: self._node_view(n, p) for n, p in self.outputs.items()}
         if self._run_view is None:
             self._run_view = {
