@@ -54,7 +54,11 @@ class TemplatePreview(BaseModel):
 class EditorController(Controller):
     tags = ["editor"]
 
-    @post("/api/graphs/{graph_id:uuid}/test-runs")
+    @post(
+        "/api/graphs/{graph_id:uuid}/test-runs",
+        status_code=200,
+        opt={"statuses": {202: "Queued (mode queue): the test run as it starts"}},
+    )
     async def test_run(
         self, graph_id: uuid.UUID, data: TestRunCreate, principal: Principal,
         services: EngineServices,

@@ -5,7 +5,7 @@ import { useQuickAdd } from "../editor/quick-add";
 
 /** A connection: a bezier curve with a "+" at its middle (on hover or selection) to insert a node. */
 function KyraEdge(props: EdgeProps) {
-  const { id, selected, markerEnd, style } = props;
+  const { id, source, target, selected, markerEnd, style } = props;
   const [path, labelX, labelY] = getBezierPath(props);
   const quickAdd = useQuickAdd();
   const hovered = useEdgeHover((s) => s.edge === id);
@@ -19,7 +19,7 @@ function KyraEdge(props: EdgeProps) {
             type="button"
             className="edge-add nodrag nopan"
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
-            aria-label="Add a node on this connection"
+            aria-label={`Add a node between ${source} and ${target}`}
             title="Add a node on this connection"
             onMouseEnter={() => enter(id)}
             onMouseLeave={leave}
