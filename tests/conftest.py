@@ -178,11 +178,34 @@ def stop_process_group(proc: subprocess.Popen[bytes], *, timeout: float = 20.0) 
         proc.wait()
 
 
+def wait_for_worker_beat(proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    """Wait until a process of this worker group beats in Redis (it has booted its actors)."""
+    import redis
+
+    from kyra.messaging.heartbeats import heartbeat_key
+    from kyra.settings import get_settings
+
+    client = redis.Redis.from_url(_REDIS_URL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the worker exited with {proc.returncode} while booting"
+        for member in client.zrange(heartbeat_key(get_settings().queue_name), 0, -1):
+            pid = member.decode().rsplit(":", 1)[-1]
+            try:
+                parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+            except (OSError, IndexError):
+                continue
+            if int(parent) == proc.pid:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("the worker did not boot in time")
+
+
 @pytest.fixture(scope="session")
 def worker() -> Iterator[subprocess.Popen[bytes]]:
     """One real worker process for the session's queue-mode tests."""
     proc = start_worker()
-    time.sleep(0.5)
+    wait_for_worker_beat(proc)
     yield proc
     stop_process_group(proc)
 
