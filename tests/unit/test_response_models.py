@@ -19,12 +19,8 @@ from kyra.api.schemas.memory import MemoryRead
 from kyra.api.schemas.system import HealthRead
 from kyra.registry import default_registry
 
-#: Answers that are not JSON the server defines: the graph's own webhook reply, server-sent
-#: events and a file's bytes.
-UNTYPED = {("/hooks/{path}", code) for code in ("201", "default")} | {
-    ("/api/runs/{run_id}/events", "200"),
-    ("/api/files/{file_id}/content", "200"),
-}
+#: Answers that are not JSON the server defines: the graph's own webhook reply.
+UNTYPED = {("/hooks/{path}", code) for code in ("201", "default")}
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +49,17 @@ def test_every_json_answer_is_described_by_a_model(document: dict[str, Any]) -> 
         if schema is not None and "$ref" not in json.dumps(schema) and (path, code) not in UNTYPED
     ]
     assert untyped == []
+
+
+def test_streams_are_documented_as_what_they_send(document: dict[str, Any]) -> None:
+    def content(path: str) -> dict[str, Any]:
+        answer: dict[str, Any] = document["paths"][path]["get"]["responses"]["200"]["content"]
+        return answer
+
+    assert list(content("/api/runs/{run_id}/events")) == ["text/event-stream"]
+    assert content("/api/files/{file_id}/content") == {
+        "*/*": {"schema": {"type": "string", "format": "binary"}}
+    }
 
 
 def test_every_reference_in_the_document_resolves(document: dict[str, Any]) -> None:

@@ -64,7 +64,10 @@ class FileController(Controller):
         """The file's reference as nodes pass it on, plus when and where it was made."""
         return FileRead.of_row(await _owned(db_session, principal, file_id))
 
-    @get("/{file_id:uuid}/content")
+    @get(
+        "/{file_id:uuid}/content",
+        opt={"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+    )
     async def download(
         self,
         file_id: uuid.UUID,

@@ -4,7 +4,8 @@ and request schemas exactly as the server validates them.
 Litestar documents a route's success response; this module adds what the app-wide machinery
 can answer on top (401 without a key, 400 for a bad parameter or body, 404 for an unknown id,
 409 when a write conflicts at commit, 413 for an oversize body) plus each route's own
-``opt={"errors": [...], "statuses": {...}}``. Request and response models are published with
+``opt={"errors": [...], "statuses": {...}}`` (and ``"content"`` for a route that answers
+something other than JSON, such as a stream). Request and response models are published with
 pydantic's own JSON Schema (validation and serialization mode), so patterns,
 ``additionalProperties: false`` (``extra="forbid"``) and serializers appear as they are enforced.
 """
@@ -170,7 +171,9 @@ def complete_document(app: Litestar, document: dict[str, Any]) -> dict[str, Any]
                 continue
             responses = operation.setdefault("responses", {})
             success = next((r for code, r in responses.items() if code.startswith("2")), None)
-            if success is not None and answer is not None:
+            if success is not None and "content" in handler.opt:
+                success["content"] = handler.opt["content"]
+            elif success is not None and answer is not None:
                 success["content"] = {"application/json": {"schema": answer}}
             for status, description in handler.opt.get("statuses", {}).items():
                 responses.setdefault(str(status), {**(success or {}), "description": description})

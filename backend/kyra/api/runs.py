@@ -252,7 +252,10 @@ class RunController(Controller):
             view = await run_read(session, await session.get(Run, run.id) or run)
         return Response(view, status_code=200 if data.mode == "sync" else 202)
 
-    @get("/api/runs/{run_id:uuid}/events")
+    @get(
+        "/api/runs/{run_id:uuid}/events",
+        opt={"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+    )
     async def events(
         self,
         run_id: uuid.UUID,
