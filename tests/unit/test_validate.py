@@ -60,6 +60,28 @@ def test_each_problem_is_reported_with_its_node_and_code(
     assert expected in codes(document)
 
 
+@pytest.mark.parametrize(
+    ("settings", "field"),
+    [
+        ({"retries": True}, "retries"),
+        ({"timeout_s": "30"}, "timeout_s"),
+        ({"disabled": 1}, "disabled"),
+    ],
+)
+def test_node_settings_take_json_types_as_they_are(settings: dict[str, Any], field: str) -> None:
+    node = {**SET, "settings": settings}
+    errors = validate_document(doc([START, node]), default_registry())
+    assert [(e.node_id, e.code) for e in errors] == [("s", "invalid_field")]
+    assert field in errors[0].field
+
+
+def test_graph_settings_take_json_types_as_they_are() -> None:
+    document = {**doc([START]), "settings": {"require_webhook_signature": "yes"}}
+    errors = validate_document(document, default_registry())
+    assert [e.code for e in errors] == ["invalid_field"]
+    assert "require_webhook_signature" in errors[0].field
+
+
 def test_a_cycle_names_a_node_on_it() -> None:
     a = {"id": "a", "type": "Core.set", "params": {}}
     b = {"id": "b", "type": "Core.set", "params": {}}

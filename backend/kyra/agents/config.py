@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kyra.context.agents import AgentOptions, ToolSettings
+from kyra.jsontypes import Integer
 
 #: Deepest nesting of sub-agents unless an agent says otherwise.
 DEFAULT_MAX_DEPTH = 3
@@ -20,8 +21,8 @@ class AgentSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     on_max_iterations: Literal["fail", "best_answer"] = "fail"
-    max_depth: int = Field(DEFAULT_MAX_DEPTH, ge=0, le=10)
-    max_tokens: int = Field(1024, gt=0, le=200_000)
+    max_depth: Integer = Field(DEFAULT_MAX_DEPTH, ge=0, le=10)
+    max_tokens: Integer = Field(1024, gt=0, le=200_000)
     tool_settings: dict[str, ToolSettings] = Field(default_factory=dict)
 
 

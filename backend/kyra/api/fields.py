@@ -14,7 +14,9 @@ from typing import Annotated, Any
 
 from litestar.exceptions import ValidationException
 from litestar.params import Parameter
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, Field
+
+from kyra.jsontypes import Flag, Integer, Number
 
 __all__ = [
     "Flag",
@@ -61,25 +63,6 @@ Text = Annotated[str, Field(pattern=TEXT_PATTERN), AfterValidator(_valid_unicode
 """Free text (descriptions, prompts, comments): line breaks allowed, other controls refused.
 Add ``max_length`` where it is declared."""
 
-
-def _json_type(types: type | tuple[type, ...], name: str) -> BeforeValidator:
-    # Not pydantic's Strict(): Litestar validates bodies with strict=False, which overrides it.
-    def check(value: Any) -> Any:
-        if isinstance(value, bool) != (types is bool) or not isinstance(value, types):
-            raise ValueError(f"must be a JSON {name}")
-        return value
-
-    return BeforeValidator(check)
-
-
-Integer = Annotated[int, _json_type(int, "integer")]
-"""A JSON integer in a body: ``true`` or ``"3"`` is refused (pydantic's lax mode takes them)."""
-
-Number = Annotated[float, _json_type((int, float), "number")]
-"""A JSON number in a body (integers too), but not ``true`` or ``"0.5"``."""
-
-Flag = Annotated[bool, _json_type(bool, "boolean")]
-"""A JSON boolean in a body: ``1`` or ``"yes"`` is refused."""
 
 Version = Annotated[Integer, Field(ge=1, le=MAX_VERSION)]
 """A graph version number."""

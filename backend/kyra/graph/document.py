@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kyra.jsontypes import Flag, Integer, Number
+
 SCHEMA_ID = "kyra.graph/1"
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 #: Node ids are used as ``nodes.<id>`` in templates, so keep them identifier-like.
@@ -27,13 +29,13 @@ class Position(_Model):
 class NodeSettings(_Model):
     """Per-node execution settings; unset values fall back to the spec's defaults."""
 
-    retries: int | None = Field(None, ge=0, le=20)
-    retry_backoff_s: float = Field(1.0, ge=0, le=3600)
-    timeout_s: float | None = Field(None, gt=0, le=86_400)
+    retries: Integer | None = Field(None, ge=0, le=20)
+    retry_backoff_s: Number = Field(1.0, ge=0, le=3600)
+    timeout_s: Number | None = Field(None, gt=0, le=86_400)
     #: Pause the run for a human decision before the node executes (rejected: the node fails).
-    requires_approval: bool = False
+    requires_approval: Flag = False
     #: Skip the node: it emits its first input unchanged on its first output (triggers refuse it).
-    disabled: bool = False
+    disabled: Flag = False
 
 
 class GraphNode(_Model):
@@ -67,10 +69,10 @@ class GraphSettings(_Model):
     #: Which finished runs keep their records: all, failures only, or none.
     save_runs: Literal["all", "failures", "none"] = "all"
     #: Default hard budget in USD for runs of this graph.
-    budget_usd: float | None = Field(None, ge=0)
+    budget_usd: Number | None = Field(None, ge=0)
     on_budget_exceeded: Literal["pause", "fail"] = "pause"
     #: Webhooks refuse unsigned requests even before a secret is created (fail closed).
-    require_webhook_signature: bool = False
+    require_webhook_signature: Flag = False
 
 
 class EditorData(BaseModel):

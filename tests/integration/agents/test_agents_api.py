@@ -41,6 +41,10 @@ async def test_agents_are_created_read_updated_and_deleted_with_a_write_only_sec
     )  # fmt: skip
     assert response.status_code == 200, response.text
     assert response.json()["temperature"] == 1.1 and response.json()["settings"]["max_depth"] == 1
+    lax = await user.api.patch(
+        f"/api/agents/{created['id']}", json={"settings": {"max_depth": True}}, headers=user.headers
+    )
+    assert lax.status_code == 400 and "max_depth" in lax.text
 
     stranger = {"X-API-Key": owner.api_key}  # the user fixture is another, fresh owner
     assert (await user.api.get(f"/api/agents/{created['id']}", headers=stranger)).status_code == 404
