@@ -40,7 +40,9 @@ MODES: tuple[Mode, ...] = ("sync", "queue")
 
 @pytest.fixture(scope="module")
 def fakes() -> Iterator[dict[str, Any]]:
-    google, dropbox = FakeOAuth("google").start(), FakeOAuth("dropbox").start()
+    google, dropbox = FakeOAuth("google"), FakeOAuth("dropbox")
+    google.start()
+    dropbox.start()
     started = {"google": google, "dropbox_oauth": dropbox, "airtable": FakeAirtable().start(),
                "s3": FakeS3().start(), "sheets": FakeSheets(google).start(),
                "drive": FakeDrive(google).start(), "dropbox": FakeDropbox(dropbox).start(),
