@@ -76,7 +76,7 @@ RSS_DIGEST = {
 
 async def test_the_rss_example(api: httpx.AsyncClient, worker: Any) -> None:
     site = FakeFeed().start()
-    try:
+    try:  # RSS.read takes no credential
         outputs = await run_example(api, "rss", "", "", {"feed_url": f"{site.url}/rss.xml"})
     finally:
         site.stop()
