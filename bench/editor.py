@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,7 +44,7 @@ SIZES = (100, 500, 1000)
 COLUMNS = 25
 INTERACTION_SECONDS = 2.0
 PREVIEW_KEYSTROKES = 40
-VIEWPORT = {"width": 1600, "height": 1000}
+VIEWPORT: ViewportSize = {"width": 1600, "height": 1000}
 
 FRAME_COUNTER = """
 window.__frames = 0;
@@ -167,7 +167,7 @@ def _fps(page: Page, move: Any) -> float:
         move(step)
         step += 1
     elapsed = time.perf_counter() - started
-    return (page.evaluate("window.__frames") - start_frames) / elapsed
+    return float(page.evaluate("window.__frames") - start_frames) / elapsed
 
 
 def _drag_fps(page: Page) -> float:
@@ -228,7 +228,7 @@ def _preview_latencies(page: Page, keystrokes: int) -> list[float]:
     return list(page.evaluate("window.__latencies"))
 
 
-def _p(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
@@ -250,8 +250,8 @@ def measure(page: Page, url: str, graph_id: str) -> dict[str, float]:
     rendered = page.locator(".react-flow__node").count()
     latencies = _preview_latencies(page, PREVIEW_KEYSTROKES)
     return {
-        "preview_p50": _p(latencies, 0.5),
-        "preview_p95": _p(latencies, 0.95),
+        "preview_p50": percentile(latencies, 0.5),
+        "preview_p95": percentile(latencies, 0.95),
         "open_ms": open_ms,
         "drag_fps": drag,
         "pan_fps": pan,

@@ -47,7 +47,7 @@ export function NodePicker({ specs, context, onPick, onClose }: Props) {
           onChange={(e) => setQuery(e.target.value)}
         />
         {context && <p className="muted small node-picker-context">{context}</p>}
-        <ul className="node-picker-list" role="listbox" id={listId} aria-label="Nodes">
+        <ul className="node-picker-list" role="listbox" id={listId} aria-label="Nodes" data-query={query}>
           {results.length === 0 && <li className="muted">No node matches “{query}”.</li>}
           {results.map((spec, i) => (
             <li

@@ -49,6 +49,19 @@ describe("searchNodes", () => {
     expect(found("slack mess")).toEqual(["Slack.send"]);
   });
 
+  it("knows the words n8n users have for the data and service nodes", () => {
+    const more = [
+      ...CATALOGUE,
+      spec("Spreadsheet.read", "Read spreadsheet", "Files", "Read the rows of an XLSX sheet."),
+      spec("Data.deduplicate", "Remove duplicates", "Data", "Drop repeated items."),
+      spec("RSS.read", "Read RSS feed", "Web", "Fetch an RSS or Atom feed."),
+    ];
+    const inMore = (q: string) => searchNodes(more, q).map((s) => s.type);
+    expect(inMore("excel")).toEqual(["Spreadsheet.read"]);
+    expect(inMore("distinct")).toEqual(["Data.deduplicate"]);
+    expect(inMore("atom")[0]).toBe("RSS.read");
+  });
+
   it("needs every word to match, and lists everything for an empty query", () => {
     expect(found("http zebra")).toEqual([]);
     expect(found("")).toEqual(CATALOGUE.map((s) => s.type));

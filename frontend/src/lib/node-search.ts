@@ -26,6 +26,46 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   "Schedule.trigger": ["cron", "timer", "interval", "every day", "periodic", "schedule"],
   "Telegram.trigger": ["bot", "chat", "message received", "on message"],
   "Telegram.send_message": ["bot", "chat", "notify", "send message"],
+  "Data.filter": ["where", "keep", "remove items", "conditions"],
+  "Data.sort": ["order by", "rank"],
+  "Data.limit": ["first n", "top", "head", "take"],
+  "Data.deduplicate": ["unique", "distinct", "dedupe"],
+  "Data.aggregate": ["group by", "summarize", "sum", "count", "average", "totals"],
+  "Data.split_out": ["item lists", "explode", "unnest", "flatten"],
+  "Data.rename_keys": ["rename fields", "columns"],
+  "Data.compare": ["diff", "compare datasets", "difference"],
+  "DateTime.format": ["date & time", "timestamp", "timezone", "parse date"],
+  "DateTime.shift": ["date & time", "add days", "date math", "timezone"],
+  "Crypto.hash": ["crypto", "sha256", "md5", "checksum", "digest"],
+  "Crypto.hmac": ["crypto", "signature", "sign", "verify webhook"],
+  "XML.parse": ["xml to json", "soap"],
+  "XML.build": ["json to xml", "soap"],
+  "HTML.extract": ["scrape", "css selector", "parse html", "web page"],
+  "CSV.parse": ["csv to json", "import csv", "comma separated"],
+  "CSV.build": ["json to csv", "export csv", "comma separated"],
+  "Spreadsheet.read": ["excel", "xlsx", "spreadsheet file"],
+  "Spreadsheet.write": ["excel", "xlsx", "spreadsheet file"],
+  "Text.split": ["chunk", "text splitter", "embeddings", "rag"],
+  "Postgres.query": ["sql", "database", "select"],
+  "Postgres.execute": ["sql", "database", "insert", "update"],
+  "MySQL.query": ["sql", "database", "mariadb", "select"],
+  "MySQL.execute": ["sql", "database", "mariadb", "insert", "update"],
+  "Drive.list_files": ["gdrive", "cloud storage"],
+  "Drive.upload_file": ["gdrive", "cloud storage"],
+  "Drive.download_file": ["gdrive", "cloud storage"],
+  "Drive.create_folder": ["gdrive", "cloud storage"],
+  "Drive.trigger": ["gdrive", "new file", "file changed"],
+  "Dropbox.upload_file": ["cloud storage"],
+  "Dropbox.download_file": ["cloud storage"],
+  "Dropbox.list_folder": ["cloud storage"],
+  "S3.put_object": ["aws", "minio", "bucket", "object storage", "upload"],
+  "S3.get_object": ["aws", "minio", "bucket", "object storage", "download"],
+  "S3.list_objects": ["aws", "minio", "bucket", "object storage"],
+  "Sheets.read_range": ["gsheets", "spreadsheet"],
+  "Sheets.append_rows": ["gsheets", "spreadsheet", "add row"],
+  "Sheets.update_range": ["gsheets", "spreadsheet"],
+  "Sheets.lookup_rows": ["gsheets", "spreadsheet", "find row"],
+  "RSS.read": ["feed", "atom", "news", "blog", "podcast"],
 };
 
 function words(text: string): string[] {
@@ -35,15 +75,47 @@ function words(text: string): string[] {
     .filter(Boolean);
 }
 
+/** A node's searchable words, split once per spec rather than on every keystroke. */
+interface Indexed {
+  title: string[];
+  type: string[];
+  synonyms: string[];
+  description: string[];
+  category: string;
+  titleText: string;
+  typeText: string;
+  synonymTexts: readonly string[];
+}
+
+const INDEX = new WeakMap<NodeSpec, Indexed>();
+
+function indexed(spec: NodeSpec): Indexed {
+  let entry = INDEX.get(spec);
+  if (!entry) {
+    const synonymTexts = SYNONYMS[spec.type] ?? [];
+    entry = {
+      title: words(spec.title),
+      type: words(spec.type),
+      synonyms: synonymTexts.flatMap(words),
+      description: words(spec.description),
+      category: spec.category.toLowerCase(),
+      titleText: spec.title.toLowerCase(),
+      typeText: spec.type.toLowerCase(),
+      synonymTexts,
+    };
+    INDEX.set(spec, entry);
+  }
+  return entry;
+}
+
 /** How well one query word matches a node; 0 when it does not. */
-function wordScore(word: string, spec: NodeSpec, synonyms: readonly string[]): number {
-  const title = words(spec.title);
-  if (title.some((w) => w === word)) return 12;
-  if (title.some((w) => w.startsWith(word))) return 10;
-  if (words(spec.type).some((w) => w.startsWith(word))) return 7;
-  if (synonyms.some((s) => words(s).some((w) => w.startsWith(word)))) return 6;
-  if (spec.category.toLowerCase().startsWith(word)) return 3;
-  if (words(spec.description).some((w) => w.startsWith(word))) return 1;
+function wordScore(word: string, node: Indexed): number {
+  if (node.title.includes(word)) return 12;
+  if (node.title.some((w) => w.startsWith(word))) return 10;
+  if (node.type.some((w) => w.startsWith(word))) return 7;
+  if (node.synonyms.some((w) => w.startsWith(word))) return 6;
+  if (node.category.startsWith(word)) return 3;
+  if (node.description.some((w) => w.startsWith(word))) return 1;
   return 0;
 }
 
@@ -51,17 +123,16 @@ function wordScore(word: string, spec: NodeSpec, synonyms: readonly string[]): n
 export function nodeScore(spec: NodeSpec, query: string): number {
   const q = query.trim().toLowerCase();
   if (!q) return 1;
-  const synonyms = SYNONYMS[spec.type] ?? [];
+  const node = indexed(spec);
   let score = 0;
   for (const w of words(q)) {
-    const s = wordScore(w, spec, synonyms);
+    const s = wordScore(w, node);
     if (s === 0) return 0;
     score += s;
   }
-  const title = spec.title.toLowerCase();
-  if (title === q || spec.type.toLowerCase() === q) score += 50;
-  else if (title.startsWith(q)) score += 20;
-  if (synonyms.includes(q)) score += 15;
+  if (node.titleText === q || node.typeText === q) score += 50;
+  else if (node.titleText.startsWith(q)) score += 20;
+  if (node.synonymTexts.includes(q)) score += 15;
   return score;
 }
 

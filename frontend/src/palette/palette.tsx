@@ -46,7 +46,8 @@ function Palette() {
         value={query}
         onChange={(e) => setQuery(e.target.value)}
       />
-      <div className="palette-groups">
+      {/* data-query: which search the list shows (tests and bench/palette.py wait for it) */}
+      <div className="palette-groups" data-query={query}>
         {groups.length === 0 && <p className="muted">No node matches “{query}”.</p>}
         {groups.map(([category, specs]) => {
           const closed = collapsed[category] && !query;

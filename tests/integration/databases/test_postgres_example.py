@@ -15,6 +15,15 @@ from tests.integration.services.test_service_examples import run_example
 __all__ = ["user_database"]  # the fixture, imported for pytest
 
 INJECTION = "Robert'); DROP TABLE kyra_example_orders; --"
+#: The example's totals after its first run and after its second (the orders inserted again).
+TOTALS_AFTER_TWO_RUNS = [
+    [{"customer": "Ana", "orders": 1, "total": "120.50"},
+     {"customer": "Bo", "orders": 1, "total": "19.90"},
+     {"customer": INJECTION, "orders": 1, "total": "1.00"}],
+    [{"customer": "Ana", "orders": 2, "total": "241.00"},
+     {"customer": "Bo", "orders": 2, "total": "39.80"},
+     {"customer": INJECTION, "orders": 2, "total": "2.00"}],
+]  # fmt: skip
 
 
 async def test_the_postgres_example(
@@ -24,14 +33,7 @@ async def test_the_postgres_example(
 
     outputs = await run_example(api, "postgres", "postgres", credential_id, {"min_amount": "1"})
 
-    assert [o["totals"]["rows"] for o in outputs] == [
-        [{"customer": "Ana", "orders": 1, "total": "120.50"},
-         {"customer": "Bo", "orders": 1, "total": "19.90"},
-         {"customer": INJECTION, "orders": 1, "total": "1.00"}],
-        [{"customer": "Ana", "orders": 2, "total": "241.00"},
-         {"customer": "Bo", "orders": 2, "total": "39.80"},
-         {"customer": INJECTION, "orders": 2, "total": "2.00"}],
-    ]  # fmt: skip
+    assert [o["totals"]["rows"] for o in outputs] == TOTALS_AFTER_TWO_RUNS
     connection = await asyncpg.connect(
         host=user_database["host"], port=int(user_database["port"]), user=ROLE,
         password=PASSWORD, database=user_database["database"],

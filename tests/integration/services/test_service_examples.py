@@ -1,6 +1,7 @@
 """The service examples in graphs/services/ run against their fakes in sync and in queue mode
 (a real worker), with a credential attached to every node: each Airtable, Sheets, S3, Drive and
-Dropbox node type runs in a saved graph in both modes (Drive.trigger by hand and by a poll)."""
+Dropbox node type runs in a saved graph in both modes (Drive.trigger by hand and by a poll), and
+the RSS digest reads a local fake feed."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from kyra.registry import default_registry
 from tests.fakes.airtable import FakeAirtable
 from tests.fakes.drive import FakeDrive
 from tests.fakes.dropbox import FakeDropbox
+from tests.fakes.feed import FakeFeed
 from tests.fakes.oauth import FakeOAuth
 from tests.fakes.s3 import FakeS3
 from tests.fakes.sheets import FakeSheets
@@ -64,6 +66,25 @@ async def run_example(api: httpx.AsyncClient, name: str, kind: str, credential: 
         assert run["status"] == "succeeded", [n["error"] for n in run["node_runs"]]
         runs.append(run["output"])
     return runs
+
+
+RSS_DIGEST = {
+    "feed": "Kyra Test News",
+    "headlines": ["Python 3.14 released", "Python packaging survey"],
+}
+
+
+async def test_the_rss_example(api: httpx.AsyncClient, worker: Any) -> None:
+    site = FakeFeed().start()
+    try:  # RSS.read takes no credential
+        outputs = await run_example(api, "rss", "", "", {"feed_url": f"{site.url}/rss.xml"})
+    finally:
+        site.stop()
+
+    for output in outputs:
+        assert output["digest"] == {
+            **RSS_DIGEST, "links": [f"{site.url}/news-4", f"{site.url}/news-1"]}  # fmt: skip
+    assert [r.headers["accept"].split(",")[0] for r in site.requests] == ["application/rss+xml"] * 2
 
 
 async def test_the_airtable_example(api: httpx.AsyncClient, worker: Any, fakes: Any) -> None:
