@@ -3,7 +3,13 @@
 Prints, per graph size: time from navigation to an interactive canvas, frames per second while
 dragging a node and while panning (requestAnimationFrame callbacks counted in the page), the JS
 heap after the interactions, and the time from a keystroke in a template field to its updated
-live preview (p50 / p95 over 40 keystrokes, measured in the page).
+live preview (p50 / p95 over 40 keystrokes, measured in the page). Then the targets of the
+500-node graph with the measured/target ratio.
+
+Wall-clock numbers depend on what else the machine runs, so each row also gives the CPU time of
+the page's main thread (Chromium's ``ThreadTime`` metric) to open the graph, per frame while
+dragging and per keystroke: compare those between runs on a shared machine. The load average
+is printed before and after.
 
 Server: ``KYRA_URL`` and ``KYRA_API_KEY`` name a running Kyra Flow (API + built web app); when
 they are unset the script starts ``kyra up`` on a free loopback port with a throwaway data
@@ -27,7 +33,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    CDPSession,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,6 +57,13 @@ SIZES = (100, 500, 1000)
 COLUMNS = 25
 INTERACTION_SECONDS = 2.0
 PREVIEW_KEYSTROKES = 40
+#: The issue's targets, for the 500-node graph: (column, target, True when higher is better).
+TARGET_SIZE = 500
+TARGETS = (
+    ("open_ms", "open (ms)", 2000.0, False),
+    ("drag_fps", "drag fps", 50.0, True),
+    ("preview_p95", "preview p95 (ms)", 50.0, False),
+)
 VIEWPORT: ViewportSize = {"width": 1600, "height": 1000}
 
 FRAME_COUNTER = """
@@ -158,8 +178,14 @@ def generated_graph(size: int) -> dict[str, Any]:
     }
 
 
-def _fps(page: Page, move: Any) -> float:
-    """Frames per second counted in the page while `move(step)` runs for INTERACTION_SECONDS."""
+def _main_thread_ms(cdp: CDPSession) -> float:
+    """CPU time the page's main thread has used so far (ms)."""
+    metrics = cdp.send("Performance.getMetrics")["metrics"]
+    return float(next(m["value"] for m in metrics if m["name"] == "ThreadTime")) * 1000
+
+
+def _fps(page: Page, move: Any) -> tuple[float, int]:
+    """Frames per second counted in the page while `move(step)` runs, and the frame count."""
     start_frames = page.evaluate("window.__frames")
     started = time.perf_counter()
     step = 0
@@ -167,10 +193,11 @@ def _fps(page: Page, move: Any) -> float:
         move(step)
         step += 1
     elapsed = time.perf_counter() - started
-    return float(page.evaluate("window.__frames") - start_frames) / elapsed
+    frames = page.evaluate("window.__frames") - start_frames
+    return frames / elapsed, max(frames, 1)
 
 
-def _drag_fps(page: Page) -> float:
+def _drag_fps(page: Page) -> tuple[float, int]:
     box = page.locator('.react-flow__node[data-id="n0"] .kyra-node-header').bounding_box()
     assert box, "the trigger node is on screen"
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -181,7 +208,7 @@ def _drag_fps(page: Page) -> float:
     return fps
 
 
-def _pan_fps(page: Page) -> float:
+def _pan_fps(page: Page) -> tuple[float, int]:
     pane = page.get_by_test_id("canvas").bounding_box()
     assert pane
     x, y = pane["x"] + 8, pane["y"] + 8  # inside the fit-view padding: empty pane
@@ -234,35 +261,92 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(page: Page, url: str, graph_id: str) -> dict[str, float]:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    cpu = _main_thread_ms(cdp)
     started = time.perf_counter()
     page.goto(f"{url}/graphs/{graph_id}")
     page.locator('.react-flow__node[data-id="n0"] [data-node-type]').wait_for()
     # Interactive: the first frames after the nodes are in the DOM have been painted.
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     open_ms = (time.perf_counter() - started) * 1000
+    open_cpu = _main_thread_ms(cdp) - cpu
     page.wait_for_timeout(300)
-    drag = _drag_fps(page)
-    pan = _pan_fps(page)
-    cdp = page.context.new_cdp_session(page)
+    cpu = _main_thread_ms(cdp)
+    drag, frames = _drag_fps(page)
+    drag_cpu = (_main_thread_ms(cdp) - cpu) / frames
+    pan, _ = _pan_fps(page)
     cdp.send("HeapProfiler.collectGarbage")
-    cdp.send("Performance.enable")
-    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    heap = next(
+        m["value"]
+        for m in cdp.send("Performance.getMetrics")["metrics"]
+        if m["name"] == "JSHeapUsedSize"
+    )
     rendered = page.locator(".react-flow__node").count()
+    cpu = _main_thread_ms(cdp)
     latencies = _preview_latencies(page, PREVIEW_KEYSTROKES)
+    key_cpu = (_main_thread_ms(cdp) - cpu) / PREVIEW_KEYSTROKES
     return {
         "preview_p50": percentile(latencies, 0.5),
         "preview_p95": percentile(latencies, 0.95),
         "open_ms": open_ms,
+        "open_cpu": open_cpu,
         "drag_fps": drag,
+        "drag_cpu": drag_cpu,
         "pan_fps": pan,
-        "heap_mb": metrics.get("JSHeapUsedSize", 0) / 1e6,
+        "key_cpu": key_cpu,
+        "heap_mb": heap / 1e6,
         "rendered": rendered,
     }
+
+
+def _load() -> str:
+    return "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+
+
+def print_tables(
+    rows: list[tuple[int, dict[str, float]]], load_before: str, load_after: str
+) -> None:
+    """The measurements, the main thread's CPU time, and the targets with measured/target ratios."""
+    print(f"load average (1/5/15 min): {load_before} before, {load_after} after")
+    head = (
+        "nodes",
+        "open (ms)",
+        "drag fps",
+        "pan fps",
+        "JS heap (MB)",
+        "rendered",
+        "preview p50/p95 (ms)",
+        "CPU open (ms)",
+        "CPU/frame drag",
+        "CPU/keystroke",
+    )
+    print("{:>6} {:>10} {:>9} {:>8} {:>13} {:>9} {:>21} {:>14} {:>15} {:>14}".format(*head))
+    for size, r in rows:
+        preview = f"{r['preview_p50']:.0f} / {r['preview_p95']:.0f}"
+        print(
+            f"{size:>6} {r['open_ms']:>10.0f} {r['drag_fps']:>9.1f} {r['pan_fps']:>8.1f}"
+            f" {r['heap_mb']:>13.1f} {r['rendered']:>9.0f} {preview:>21}"
+            f" {r['open_cpu']:>14.0f} {r['drag_cpu']:>15.1f} {r['key_cpu']:>14.1f}"
+        )
+    measured = dict(rows).get(TARGET_SIZE)
+    if measured is None:
+        return
+    print(f"\ntargets at {TARGET_SIZE} nodes (ratio = measured / target)")
+    for key, label, target, higher in TARGETS:
+        value = measured[key]
+        met = value >= target if higher else value <= target
+        sign = ">=" if higher else "<="
+        print(
+            f"  {label:<17} {value:>8.1f}  target {sign} {target:<6.0f}"
+            f" ratio {value / target:>5.2f}  {'met' if met else 'NOT met'}"
+        )
 
 
 def main(argv: list[str]) -> int:
     sizes = [int(a) for a in argv] or list(SIZES)
     rows: list[tuple[int, dict[str, float]]] = []
+    load_before = _load()
     with kyra_server() as (url, key), sync_playwright() as pw:
         client = httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60)
         browser = launch_chromium(pw)
@@ -290,22 +374,7 @@ def main(argv: list[str]) -> int:
             browser.close()
             client.close()
 
-    head = (
-        "nodes",
-        "open (ms)",
-        "drag fps",
-        "pan fps",
-        "JS heap (MB)",
-        "rendered",
-        "preview p50/p95 (ms)",
-    )
-    print("{:>6} {:>10} {:>9} {:>8} {:>13} {:>9} {:>21}".format(*head))
-    for size, r in rows:
-        preview = f"{r['preview_p50']:.0f} / {r['preview_p95']:.0f}"
-        print(
-            f"{size:>6} {r['open_ms']:>10.0f} {r['drag_fps']:>9.1f} {r['pan_fps']:>8.1f}"
-            f" {r['heap_mb']:>13.1f} {r['rendered']:>9.0f} {preview:>21}"
-        )
+    print_tables(rows, load_before, _load())
     return 0
 
 

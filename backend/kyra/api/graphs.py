@@ -85,8 +85,10 @@ class GraphController(Controller):
     path = "/api/graphs"
     tags = ["graphs"]
 
-    @post("/validate", status_code=200)
-    async def validate(self, data: Any, services: EngineServices) -> GraphCheck:
+    # In a worker thread: checking a large graph as the user types must not hold up the event
+    # loop (and the template previews and saves it serves meanwhile).
+    @post("/validate", status_code=200, sync_to_thread=True)
+    def validate(self, data: Any, services: EngineServices) -> GraphCheck:
         errors = document_errors(data, services)
         found = [FieldErrorBody(**e.as_dict()) for e in errors]
         return GraphCheck(valid=not errors, errors=found)

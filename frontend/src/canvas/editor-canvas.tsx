@@ -9,10 +9,19 @@ import {
   useNodesInitialized,
   useReactFlow,
 } from "@xyflow/react";
-import { lazy, type MouseEvent as ReactMouseEvent, Suspense, useCallback, useEffect, useRef, useState } from "react";
+import {
+  lazy,
+  type MouseEvent as ReactMouseEvent,
+  Suspense,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
 import { useShallow } from "zustand/react/shallow";
 import { useQuickAdd } from "../editor/quick-add";
-import { connectionRefusal, type EditorNode, isKyraNode, type KyraEdge } from "../lib/graph";
+import { canvasNodes, connectionRefusal, type EditorNode, isKyraNode, type KyraEdge } from "../lib/graph";
 import { edgeTypes, nodeTypes } from "../nodes/node-types";
 import { NodeDetails } from "../details/node-details";
 import { useEditorStore, useStoreApis } from "../store/editor-context";
@@ -68,12 +77,24 @@ function minimapColor(node: EditorNode): string {
   return node.type === "note" ? "#f5e6a8" : "#8ea2c8";
 }
 
+/** The store's nodes as xyflow should see them: params edits (typing) leave the canvas alone. */
+function useCanvasNodes(nodes: EditorNode[]): EditorNode[] {
+  const last = useRef<{ from: EditorNode[]; shown: EditorNode[] } | null>(null);
+  return useMemo(() => {
+    const shown = canvasNodes(last.current, nodes);
+    last.current = { from: nodes, shown };
+    return shown;
+  }, [nodes]);
+}
+
 /** The graph canvas: xyflow bound to the editor store, with palette drops and typed connections. */
 export function EditorCanvas() {
   const { editor } = useStoreApis();
-  const { nodes, edges, readOnly } = useEditorStore(
-    useShallow((s) => ({ nodes: s.nodes, edges: s.edges, readOnly: s.readOnly })),
+  const { storeNodes, edges, readOnly } = useEditorStore(
+    useShallow((s) => ({ storeNodes: s.nodes, edges: s.edges, readOnly: s.readOnly })),
   );
+  // xyflow's copies may hold stale params (see canvasNodes): actions read nodes from the store.
+  const nodes = useCanvasNodes(storeNodes);
   const onNodesChange = useEditorStore((s) => s.onNodesChange);
   const onEdgesChange = useEditorStore((s) => s.onEdgesChange);
   const { onDragOver, onDrop } = useDragAndDrop();
@@ -95,10 +116,11 @@ export function EditorCanvas() {
   executorRef.current = executor;
   const { specs } = useCatalogue();
   const onNodeContextMenu = useCallback(
-    (e: ReactMouseEvent, node: EditorNode) => {
+    (e: ReactMouseEvent, shown: EditorNode) => {
       if (readOnly) return;
       e.preventDefault();
       const s = editor.getState();
+      const node = s.nodes.find((n) => n.id === shown.id) ?? shown;
       const copy = () => rememberCopy({ nodes: [node], edges: [] });
       const remove: MenuItem = { label: "Delete", danger: true, onSelect: () => s.removeNodes([node.id]) };
       if (!isKyraNode(node)) {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { GraphDocument } from "../api/types";
+import type { GraphDocument, JsonObject } from "../api/types";
 import {
+  canvasNodes,
   cloneFragment,
   connectionRefusal,
   documentProblem,
   documentToFlow,
+  type EditorNode,
   flowToDocument,
   portsCompatible,
   uniqueId,
@@ -142,5 +144,40 @@ describe("helpers", () => {
       ],
     };
     expect(upstreamOf("c", ctxOf(d).edges)).toEqual(["b", "a"]);
+  });
+});
+
+describe("canvasNodes", () => {
+  const { nodes } = documentToFlow(doc);
+  const withParams = (i: number, params: JsonObject): EditorNode[] =>
+    nodes.map((n, j) =>
+      j === i && n.type === "kyra" ? { ...n, data: { ...n.data, doc: { ...n.data.doc, params } } } : n,
+    );
+
+  it("keeps the shown array when only params changed (typing in the inspector)", () => {
+    const first = canvasNodes(null, nodes);
+    const edited = withParams(0, { v: 2 });
+    expect(canvasNodes({ from: nodes, shown: first }, edited)).toBe(first);
+  });
+
+  it("passes on any other change of a node", () => {
+    const first = canvasNodes(null, nodes);
+    const moved = nodes.map((n, i): EditorNode => (i === 1 ? { ...n, position: { x: 5, y: 5 } } : n));
+    const shown = canvasNodes({ from: nodes, shown: first }, moved);
+    expect(shown).not.toBe(first);
+    expect(shown[1]).toBe(moved[1]);
+    expect(shown[0]).toBe(first[0]);
+    const renamed = nodes.map((n, i): EditorNode =>
+      i === 0 && n.type === "kyra" ? { ...n, data: { ...n.data, doc: { ...n.data.doc, name: "x" } } } : n,
+    );
+    expect(canvasNodes({ from: nodes, shown: first }, renamed)[0]).toBe(renamed[0]);
+  });
+
+  it("keeps a stale-params node until something else about it changes", () => {
+    const first = canvasNodes(null, nodes);
+    const edited = withParams(0, { v: 2 });
+    const shown = canvasNodes({ from: nodes, shown: first }, edited);
+    const selected = edited.map((n, i): EditorNode => (i === 0 ? { ...n, selected: true } : n));
+    expect(canvasNodes({ from: edited, shown }, selected)[0]).toBe(selected[0]);
   });
 });

@@ -427,3 +427,42 @@ export function linkEdges(
   // An edge that cannot be split keeps its place; the new node then hangs after its source only.
   return { add, remove: null, refused };
 }
+
+/** True when `b` is `a` with other params and nothing else changed (an inspector edit). */
+function sameButFor<T extends object>(a: T, b: T, key: keyof T): boolean {
+  const ka = Object.keys(a) as (keyof T)[];
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => k === key || (k in b && a[k] === b[k]));
+}
+
+/** True when only `data.doc.params` differs between two versions of a node. */
+export function onlyParamsChanged(a: EditorNode, b: EditorNode): boolean {
+  return (
+    isKyraNode(a) &&
+    isKyraNode(b) &&
+    sameButFor<EditorNode>(a, b, "data") &&
+    sameButFor<KyraNodeData>(a.data, b.data, "doc") &&
+    sameButFor<DocNode>(a.data.doc, b.data.doc, "params")
+  );
+}
+
+/**
+ * The nodes to hand xyflow: `next`, except that nodes whose params alone changed keep their
+ * previously shown object (and the array its identity when nothing else changed). A node shows no
+ * params, and every new array makes xyflow re-check all its nodes, edges and minimap entries: with
+ * this, typing in the inspector does not touch the canvas. Read params from the editor store.
+ */
+export function canvasNodes(
+  prev: { from: readonly EditorNode[]; shown: EditorNode[] } | null,
+  next: EditorNode[],
+): EditorNode[] {
+  if (!prev || prev.from.length !== next.length) return next;
+  let changed = false;
+  const shown = next.map((n, i) => {
+    const before = prev.from[i];
+    if (n === before || (before.id === n.id && onlyParamsChanged(before, n))) return prev.shown[i];
+    changed = true;
+    return n;
+  });
+  return changed ? shown : prev.shown;
+}

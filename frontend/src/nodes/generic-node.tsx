@@ -196,4 +196,12 @@ function GenericNode({ id, data, selected }: NodeProps<KyraNode>) {
   );
 }
 
-export default memo(GenericNode);
+/**
+ * Re-rendered only when what it shows changes: xyflow also passes the measured size and the
+ * position, which change for every node once measured and for the dragged node on every frame.
+ */
+function sameNode(a: NodeProps<KyraNode>, b: NodeProps<KyraNode>): boolean {
+  return a.id === b.id && a.data === b.data && a.selected === b.selected;
+}
+
+export default memo(GenericNode, sameNode);
