@@ -32,6 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _stack import print_table
+from sqlalchemy import event
 
 #: A templated value in every set node (templates are part of the measured work).
 WHO = "{{ trigger.name }}"
@@ -58,6 +59,15 @@ class Engine:
         from kyra.wiring import build_services
 
         self.services = build_services(get_settings())
+        self.statements = 0
+        bind = self.services.session_factory.kw["bind"].sync_engine
+
+        def count(*_: Any) -> None:
+            self.statements += 1
+
+        # Round trips to PostgreSQL: every statement, and each transaction's BEGIN and COMMIT.
+        for name in ("before_cursor_execute", "begin", "commit"):
+            event.listen(bind, name, count)
         async with self.services.session_factory() as session:
             self.owner = await create_user(session, name=f"bench-{uuid.uuid4().hex[:6]}")
             await session.commit()
@@ -73,22 +83,23 @@ class Engine:
             await session.commit()
             return graph, await queries.latest_version(session, graph.id)
 
-    async def sync_runs(self, length: int, runs: int) -> float:
-        """CPU seconds per run of ``runs`` sync runs (after a warm-up run)."""
+    async def sync_runs(self, length: int, runs: int) -> tuple[float, float]:
+        """CPU seconds and database round trips per run of ``runs`` sync runs (after a warm-up)."""
         from kyra.engine.start import RunRequest, start_run
         from kyra.status import RunMode
 
         graph, version = await self.graph(length)
         request = RunRequest(graph, version, {"name": "ada"}, mode=RunMode.sync)
         await start_run(self.services, request)
-        began = time.process_time()
+        began, statements = time.process_time(), self.statements
         for _ in range(runs):
             started = await start_run(self.services, request)
             assert started.run.status == "succeeded", started.run.error
-        return (time.process_time() - began) / runs
+        return (time.process_time() - began) / runs, (self.statements - statements) / runs
 
-    async def queue_runs(self, length: int, runs: int) -> float:
-        """CPU seconds per run of ``runs`` queue runs executed here as the worker would."""
+    async def queue_runs(self, length: int, runs: int) -> tuple[float, float]:
+        """CPU seconds and database round trips per run of ``runs`` queue runs executed here as
+        the worker would."""
         from kyra.engine.queue import advance_run, execute_node_run
         from kyra.engine.start import RunRequest, start_run
         from kyra.status import RunMode
@@ -103,10 +114,10 @@ class Engine:
             await execute_node_run(self.services, kept, worker_id="bench")
 
         await one()
-        began = time.process_time()
+        began, statements = time.process_time(), self.statements
         for _ in range(runs):
             await one()
-        return (time.process_time() - began) / runs
+        return (time.process_time() - began) / runs, (self.statements - statements) / runs
 
 
 def _servers(folder: Path) -> list[Any]:
@@ -142,16 +153,18 @@ async def measure(runs: int, profile: str | None) -> None:
             ("sync", engine.sync_runs, runs),
             ("queue", engine.queue_runs, max(runs // 5, 10)),
         ):
-            short = await measure_one(3, count)
-            long = await measure_one(50, max(count // 10, 5))
+            short, short_trips = await measure_one(3, count)
+            long, long_trips = await measure_one(50, max(count // 10, 5))
             per_node = (long - short) / 47
             rows.append([mode, f"{short * 1000:.2f}", f"{long * 1000:.2f}",
-                         f"{per_node * 1000:.3f}", f"{long / 49 * 1000:.3f}"])  # fmt: skip
+                         f"{per_node * 1000:.3f}", f"{long / 49 * 1000:.3f}",
+                         f"{(long_trips - short_trips) / 47:.2f}"])  # fmt: skip
         print_table(
             "Engine CPU in one process (ms; PostgreSQL and Redis excluded)",
-            ["mode", "3-node run", "50-node run", "each extra node", "per node, 50-node run"],
+            ["mode", "3-node run", "50-node run", "each extra node", "per node, 50-node run",
+             "database round trips per extra node"],
             rows,
-        )
+        )  # fmt: skip
     finally:
         await engine.services.close()
 
