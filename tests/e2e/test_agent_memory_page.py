@@ -126,7 +126,7 @@ def test_memory_options_are_set_with_the_form_and_kept(
     form.get_by_role("button", name="Save agent").click()
 
     # Then the API's error is shown on the field it names
-    model_field = form.locator("label", has=model)
+    model_field = form.locator("label.field").filter(has_text="Embedding model")
     expect(model_field).to_contain_text("at most 200 characters")
 
     # When the model is corrected and the agent saved, then reloaded
