@@ -19,15 +19,10 @@ from .test_agents_page import fake_model  # noqa: F401
 pytestmark = pytest.mark.e2e
 
 
-def test_the_memory_tab_edits_core_facts_searches_memories_and_shows_sessions(
-    editor: Editor,
-    api_client: httpx.Client,
-    fake_model: str,  # noqa: F811
-    _openai_server: FakeOpenAI,  # noqa: F811
-) -> None:
-    page = editor.page
+def _add_embedding_model(api_client: httpx.Client, provider: str) -> None:
+    """The fake's embedding model, in the catalogue of ``provider``."""
     providers = api_client.get("/api/llm/providers").json()
-    provider_id = next(p["id"] for p in providers if p["name"] == fake_model)
+    provider_id = next(p["id"] for p in providers if p["name"] == provider)
     embedding = api_client.post(
         "/api/llm/models",
         json={"provider_id": provider_id, "model_key": "text-embedding-3-small",
@@ -35,6 +30,16 @@ def test_the_memory_tab_edits_core_facts_searches_memories_and_shows_sessions(
               "capabilities": {"embeddings": True}},
     )  # fmt: skip
     assert embedding.status_code == 201, embedding.text
+
+
+def test_the_memory_tab_edits_core_facts_searches_memories_and_shows_sessions(
+    editor: Editor,
+    api_client: httpx.Client,
+    fake_model: str,  # noqa: F811
+    _openai_server: FakeOpenAI,  # noqa: F811
+) -> None:
+    page = editor.page
+    _add_embedding_model(api_client, fake_model)
     schema = {"long_backend": "postgres", "short_backend": "postgres",
               "embedding": {"provider": fake_model, "model": "text-embedding-3-small"}}  # fmt: skip
     agent = api_client.post(
@@ -95,15 +100,7 @@ def test_memory_options_are_set_with_the_form_and_kept(
     fake_model: str,  # noqa: F811
 ) -> None:
     page = editor.page
-    providers = api_client.get("/api/llm/providers").json()
-    provider_id = next(p["id"] for p in providers if p["name"] == fake_model)
-    embedding = api_client.post(
-        "/api/llm/models",
-        json={"provider_id": provider_id, "model_key": "text-embedding-3-small",
-              "input_cost_per_1k": "0.00002", "output_cost_per_1k": "0",
-              "capabilities": {"embeddings": True}},
-    )  # fmt: skip
-    assert embedding.status_code == 201, embedding.text
+    _add_embedding_model(api_client, fake_model)
     agent = api_client.post("/api/agents", json={"name": f"opts-{uuid.uuid4().hex[:6]}"}).json()
 
     # Given the agent's edit form

@@ -13,7 +13,7 @@ import {
 } from "../lib/agent-form";
 import { toast } from "../ui/toasts";
 import { useLoad } from "../ui/use-load";
-import { MemoryFields } from "./memory-fields";
+import { FieldError, MemoryFields } from "./memory-fields";
 
 function ApprovalPicker({
   tools,
@@ -130,10 +130,6 @@ export function ToolPicker({
         ))}
     </fieldset>
   );
-}
-
-function FieldError({ error }: { error: string | undefined }) {
-  return error ? <span className="error-text small">{error}</span> : null;
 }
 
 /** Create or edit an agent: name, default prompt, tools, model or auto, temperature, iterations, memory. */

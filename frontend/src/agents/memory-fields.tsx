@@ -14,7 +14,8 @@ const COMPRESSION_LABELS: Record<string, string> = {
   importance_based: "merge the least important",
 };
 
-function FieldError({ error }: { error: string | undefined }) {
+/** A field's error under it (the agent form's fields use it too). */
+export function FieldError({ error }: { error: string | undefined }) {
   return error ? <span className="error-text small">{error}</span> : null;
 }
 
