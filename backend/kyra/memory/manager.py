@@ -6,8 +6,9 @@ Built per agent and call site by :meth:`MemoryServices.manager` from the agent's
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -153,26 +154,34 @@ class MemoryManager:
         limit: int | None = None,
         decay: bool | None = None,
     ) -> list[MemoryRecord]:
-        """The memories best matching ``query`` by ``strategy``; each names how it was found."""
+        """The memories best matching ``query`` by ``strategy``; each names how it was found.
+
+        A fused search runs its strategies concurrently (each on its own connection), each cut
+        to a few times ``limit`` before the fusion.
+        """
         store, wanted = self.long, limit or self.schema.top_k
         kinds = kinds or SEARCHABLE
         decayed = self.schema.decay_enabled if decay is None else decay
         pool = wanted * _POOL if strategy == "fused" or decayed else wanted
-        rankings: dict[str, Sequence[MemoryRecord]] = {}
-        if strategy in ("vector", "fused"):
+
+        async def by_vector() -> Sequence[MemoryRecord]:
             (vector,) = await self._embedder.embed([query])
             found = await store.search_vector(
                 self.agent_id, vector, self._embedder.name, kinds=kinds, limit=pool
             )
-            if decayed:
-                found = apply_decay(found, self.schema.decay_half_life_days)
-            rankings["vector"] = found
+            return apply_decay(found, self.schema.decay_half_life_days) if decayed else found
+
+        strategies: dict[str, Callable[[], Awaitable[Sequence[MemoryRecord]]]] = {}
+        if strategy in ("vector", "fused"):
+            strategies["vector"] = by_vector
         if strategy in ("keyword", "fused"):
-            rankings["keyword"] = await store.search_keyword(
+            strategies["keyword"] = lambda: store.search_keyword(
                 self.agent_id, query, kinds=kinds, limit=pool
             )
         if strategy == "recency" or (strategy == "fused" and decayed):
-            rankings["recency"] = await store.recent(self.agent_id, kinds=kinds, limit=pool)
+            strategies["recency"] = lambda: store.recent(self.agent_id, kinds=kinds, limit=pool)
+        found = await asyncio.gather(*(run() for run in strategies.values()))
+        rankings = dict(zip(strategies, found, strict=True))
         if strategy != "fused":
             return list(rankings[strategy][:wanted])
         return fuse(rankings, limit=wanted)

@@ -1,5 +1,6 @@
 import { type FormEvent, useMemo, useState } from "react";
 import { useCatalogue } from "../api/catalogue";
+import { ApiError } from "../api/client";
 import { errorText, platformApi } from "../api/platform";
 import type { Agent, LlmModel } from "../api/platform-types";
 import {
@@ -12,6 +13,7 @@ import {
 } from "../lib/agent-form";
 import { toast } from "../ui/toasts";
 import { useLoad } from "../ui/use-load";
+import { FieldError, MemoryFields } from "./memory-fields";
 
 function ApprovalPicker({
   tools,
@@ -130,11 +132,7 @@ export function ToolPicker({
   );
 }
 
-function FieldError({ error }: { error: string | undefined }) {
-  return error ? <span className="error-text small">{error}</span> : null;
-}
-
-/** Create or edit an agent: name, default prompt, tools, model or auto, temperature, iterations, memory schema. */
+/** Create or edit an agent: name, default prompt, tools, model or auto, temperature, iterations, memory. */
 export function AgentForm({
   agent,
   agents,
@@ -165,13 +163,21 @@ export function AgentForm({
       toast("success", `Agent “${saved.name}” saved`);
       onSaved(saved);
     } catch (err) {
-      setErrors({ form: errorText(err) });
+      // Errors naming a field are shown on it; the form keeps the summary.
+      const onFields = err instanceof ApiError ? err.errors.filter((x) => x.field) : [];
+      setErrors({
+        ...Object.fromEntries(onFields.map((x) => [x.field, x.message])),
+        form: onFields.length && err instanceof Error ? err.message : errorText(err),
+      });
     } finally {
       setBusy(false);
     }
   };
 
   const modelKeys = models.data?.map((m) => m.model_key) ?? [];
+  const embeddingProviders = [
+    ...new Set((models.data ?? []).filter((m) => m.capabilities.embeddings === true).map((m) => m.provider)),
+  ];
   return (
     <form className="panel agent-form" onSubmit={submit} aria-label={agent ? `Edit agent ${agent.name}` : "New agent"}>
       <h2>{agent ? `Edit ${agent.name}` : "New agent"}</h2>
@@ -252,17 +258,12 @@ export function AgentForm({
           <option value="best_answer">return the best answer so far</option>
         </select>
       </label>
-      <label className="field">
-        <span>Memory schema (JSON)</span>
-        <textarea
-          rows={4}
-          spellCheck={false}
-          className="mono"
-          value={form.memorySchema}
-          onChange={(e) => set({ memorySchema: e.target.value })}
-        />
-        <FieldError error={errors.memorySchema} />
-      </label>
+      <MemoryFields
+        value={form.memory}
+        onChange={(memory) => set({ memory })}
+        errors={errors}
+        providers={embeddingProviders}
+      />
       {errors.form && (
         <p className="error-text" role="alert">
           {errors.form}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Agent } from "../api/platform-types";
 import { agentToForm, emptyAgentForm, formToAgentInput, toggleTool } from "./agent-form";
+import { emptyMemoryForm } from "./memory-form";
 
 describe("agent form", () => {
   it("builds the request body from a valid form", () => {
@@ -11,7 +12,7 @@ describe("agent form", () => {
       tools: ["Core.think", "Core.think", "agent:writer"],
       temperature: "0.2",
       maxIterations: "5",
-      memorySchema: '{"backend": "buffer"}',
+      memory: { ...emptyMemoryForm(), shortBackend: "buffer" },
     };
     expect(formToAgentInput(form)).toEqual({
       ok: true,
@@ -19,7 +20,16 @@ describe("agent form", () => {
         name: "researcher",
         default_prompt: "Find facts.",
         tools: ["Core.think", "agent:writer"],
-        memory_schema: { backend: "buffer" },
+        memory_schema: {
+          short_backend: "buffer",
+          short_window: 20,
+          long_backend: null,
+          top_k: 5,
+          compression_strategy: "none",
+          decay_enabled: false,
+          decay_half_life_days: 30,
+          embedding: { provider: "local", model: "all-MiniLM-L6-v2" },
+        },
         model: "auto",
         temperature: 0.2,
         max_iterations: 5,
@@ -34,11 +44,16 @@ describe("agent form", () => {
       name: "-bad",
       temperature: "3",
       maxIterations: "0",
-      memorySchema: "[]",
+      memory: { ...emptyMemoryForm(), topK: "-1" },
     });
     expect(result.ok).toBe(false);
     if (!result.ok)
-      expect(Object.keys(result.errors).sort()).toEqual(["maxIterations", "memorySchema", "name", "temperature"]);
+      expect(Object.keys(result.errors).sort()).toEqual([
+        "maxIterations",
+        "memory_schema.top_k",
+        "name",
+        "temperature",
+      ]);
   });
 
   it("marks chosen tools that need approval and keeps other saved settings", () => {

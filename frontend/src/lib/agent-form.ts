@@ -1,7 +1,7 @@
 /** The agent form's state, its validation and its conversion to the `/api/agents` body. */
 
 import type { Agent, AgentInput, AgentSettings } from "../api/platform-types";
-import type { JsonObject } from "../api/types";
+import { emptyMemoryForm, formToMemorySchema, type MemoryFormState, memoryToForm } from "./memory-form";
 
 export interface AgentFormState {
   name: string;
@@ -13,7 +13,7 @@ export interface AgentFormState {
   provider: string | null;
   temperature: string;
   maxIterations: string;
-  memorySchema: string;
+  memory: MemoryFormState;
   /** Tools whose calls wait for a human's approval. */
   approvalTools: string[];
   onMaxIterations: "fail" | "best_answer";
@@ -34,7 +34,7 @@ export function emptyAgentForm(): AgentFormState {
     provider: null,
     temperature: "0.7",
     maxIterations: "3",
-    memorySchema: "{}",
+    memory: emptyMemoryForm(),
     approvalTools: [],
     onMaxIterations: "fail",
     baseSettings: {},
@@ -50,7 +50,7 @@ export function agentToForm(a: Agent): AgentFormState {
     provider: a.provider ?? null,
     temperature: String(a.temperature),
     maxIterations: String(a.max_iterations),
-    memorySchema: JSON.stringify(a.memory_schema ?? {}, null, 2),
+    memory: memoryToForm(a.memory_schema),
     approvalTools: Object.entries(a.settings?.tool_settings ?? {})
       .filter(([, t]) => t.requires_approval)
       .map(([name]) => name),
@@ -73,14 +73,8 @@ export function formToAgentInput(f: AgentFormState): AgentFormResult {
   const maxIterations = Number(f.maxIterations);
   if (!Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > 100)
     errors.maxIterations = "a whole number from 1 to 100";
-  let memorySchema: JsonObject = {};
-  try {
-    const parsed: unknown = f.memorySchema.trim() ? JSON.parse(f.memorySchema) : {};
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) errors.memorySchema = "a JSON object";
-    else memorySchema = parsed as JsonObject;
-  } catch (e) {
-    errors.memorySchema = `not valid JSON: ${e instanceof Error ? e.message : String(e)}`;
-  }
+  const memory = formToMemorySchema(f.memory);
+  Object.assign(errors, memory.errors);
   if (f.tools.includes(`${AGENT_TOOL_PREFIX}${name}`)) errors.tools = "an agent cannot be its own sub-agent";
   if (Object.keys(errors).length) return { ok: false, errors };
   const tools = [...new Set(f.tools)];
@@ -90,7 +84,7 @@ export function formToAgentInput(f: AgentFormState): AgentFormResult {
       name,
       default_prompt: f.defaultPrompt,
       tools,
-      memory_schema: memorySchema,
+      memory_schema: memory.schema,
       model: f.model.trim() || "auto",
       ...(f.provider !== null ? { provider: f.model === "auto" ? null : f.provider } : {}),
       temperature,

@@ -131,12 +131,19 @@ def keyword_query(query: str) -> str:
 async def search_keyword(
     session: AsyncSession, agent_id: uuid.UUID, query: str, *, kinds: list[str], limit: int
 ) -> list[tuple[AgentMemory, float]]:
-    """Full-text matches of any word of ``query``, ranked by cover density."""
+    """Full-text matches of any word of ``query``, ranked by how often and how many of its
+    words each memory holds.
+
+    ``ts_rank`` rather than ``ts_rank_cd``: an any-word query matches about one memory in a
+    hundred, every match is ranked, and cover density costs ~10 µs a row (20 ms a query at
+    100k memories) where ``ts_rank`` costs ~1 µs. The tsquery is parsed once (an init plan)
+    rather than for every matching row.
+    """
     terms = keyword_query(query)
     if not terms:
         return []
-    tsquery = func.to_tsquery(literal_column("'english'"), terms)
-    rank = func.ts_rank_cd(col(AgentMemory.content_tsv), tsquery)
+    tsquery = select(func.to_tsquery(literal_column("'english'"), terms)).scalar_subquery()
+    rank = func.ts_rank(col(AgentMemory.content_tsv), tsquery)
     rows = await session.execute(
         select(AgentMemory, rank.label("rank"))
         .options(*_LIGHT)
