@@ -192,7 +192,8 @@ class EmbeddedPostgres(_ServerProcess):
             "-p", str(self.port),
             "-k", str(self.data_dir),
             "-c", "max_connections=300",
-            "-c", "shared_buffers=128MB",
+            # Room for agent memory's rows and HNSW index (100k memories: ~400 MB) in the cache.
+            "-c", "shared_buffers=512MB",
         ]  # fmt: skip
         if not self.durable:
             args += [
