@@ -30,11 +30,19 @@ def to_async_url(url: str) -> str:
     return url
 
 
+#: HNSW scans (agent memory) look at more candidates than pgvector's default of 40, for recall,
+#: and keep scanning while the agent and kind filters reject them (pgvector 0.8 iterative scans)
+#: so a small agent among many still gets its results. Set once per connection: per search it
+#: was a round trip of its own.
+HNSW_SETTINGS = {"hnsw.ef_search": "100", "hnsw.iterative_scan": "relaxed_order"}
+
+
 def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
     return create_async_engine(
         to_async_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
+        connect_args={"server_settings": HNSW_SETTINGS},
         # No pre-ping: it costs a round trip per transaction; a connection found dead is
         # invalidated on first use and the pool reconnects.
         pool_recycle=3600,

@@ -122,6 +122,15 @@ async def test_vectors_of_different_sizes_coexist_each_with_an_hnsw_index(
     assert "ix_agent_memories_hnsw_256" in plan
 
 
+async def test_every_connection_scans_hnsw_wide_and_iteratively(session_factory: Any) -> None:
+    # Set per connection (kyra.db.engine.HNSW_SETTINGS), they hold once pgvector is loaded.
+    async with session_factory() as session:
+        await session.execute(text("SELECT '[1,2]'::vector"))
+        ef = await session.scalar(text("SHOW hnsw.ef_search"))
+        scan = await session.scalar(text("SHOW hnsw.iterative_scan"))
+    assert (ef, scan) == ("100", "relaxed_order")
+
+
 async def test_embeddings_are_cached_and_their_usage_is_logged(
     managers: ManagerFactory, fake_openai: FakeOpenAI, services: Any, session_factory: Any
 ) -> None:

@@ -23,18 +23,10 @@ from kyra.db.models import AgentMemory, AgentSessionMessage, table_of
 
 #: pgvector indexes ``vector`` up to 2,000 dimensions and ``halfvec`` up to 4,000.
 _VECTOR_MAX, _HALFVEC_MAX = 2000, 4000
-#: Candidates an HNSW scan looks at (pgvector's default is 40); more is better recall.
-_EF_SEARCH = 100
 #: Columns a memory is read with: never the vector (parsing it back costs more than the search)
 #: nor the generated tsvector.
 _HEAVY = ("embedding", "content_tsv")
 _LIGHT = [defer(getattr(AgentMemory, name)) for name in _HEAVY]
-#: Scan more candidates, and keep scanning while the agent and kind filters reject them
-#: (pgvector 0.8 iterative scans), so a small agent among many still gets ``limit`` results.
-_HNSW_SETTINGS = text(
-    "SELECT set_config('hnsw.ef_search', :ef, true), "
-    "set_config('hnsw.iterative_scan', 'relaxed_order', true)"
-)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CORE = "core"
 
@@ -106,8 +98,6 @@ async def search_vector(
     """The ``limit`` memories nearest to ``vector`` among those embedded by ``model``."""
     dims = len(vector)
     distance = cast(col(AgentMemory.embedding), _vector_type(dims)).cosine_distance(vector)
-    if dims <= _HALFVEC_MAX:  # for this transaction; one round trip
-        await session.execute(_HNSW_SETTINGS, {"ef": str(_EF_SEARCH)})
     rows = await session.execute(
         select(AgentMemory, distance.label("distance"))
         .options(*_LIGHT)
