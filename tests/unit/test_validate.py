@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -169,3 +171,12 @@ def test_a_loop_body_is_validated_like_a_node(body: dict[str, Any], message: str
 def test_a_loop_body_may_template_its_params_from_the_item() -> None:
     body = {"type": "Core.wait", "params": {"seconds": "{{ item.delay }}"}}
     assert codes(doc([START, _loop(body)], [edge("start", "each")])) == set()
+
+
+GRAPHS = sorted((Path(__file__).resolve().parents[2] / "graphs").rglob("*.json"))
+
+
+@pytest.mark.parametrize("path", GRAPHS, ids=lambda p: str(p.relative_to(p.parents[1])))
+def test_every_example_graph_and_template_validates(path: Path) -> None:
+    # Each is offered as a one-click template in the web app, services ones included.
+    assert codes(json.loads(path.read_text())) == set()
