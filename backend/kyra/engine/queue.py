@@ -74,7 +74,7 @@ class Advanced:
     ready: list[uuid.UUID] = field(default_factory=list)
     changed: list[NodeRun] = field(default_factory=list)
     view: dict[str, Any] | None = None
-    #: The run's scope as of this advance (reused to claim the next node without reloading).
+    #: The run's scope as of this advance (the claimed node runs with it, without a reload).
     scope: RunScope | None = None
     #: The first ready node run, created already leased to the worker that asked (``claim_for``).
     claimed: NodeRun | None = None

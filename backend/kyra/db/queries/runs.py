@@ -263,6 +263,15 @@ async def lock_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
     return await session.scalar(_lock_run_statement(), {"run_id": run_id})
 
 
+def _new_node_run(
+    run_id: uuid.UUID, node_id: str, node_type: str, status: str, now: datetime
+) -> dict[str, Any]:
+    """The column values of a node run that has not been attempted yet."""
+    return {"id": uuid.uuid4(), "run_id": run_id, "node_id": node_id, "node_type": node_type,
+            "status": status, "created_at": now, "updated_at": now, "attempt": 0,
+            "reused": False}  # fmt: skip
+
+
 @lru_cache(maxsize=1)
 def _touch_live_run_statement() -> Any:
     return (
@@ -288,11 +297,9 @@ async def add_claimed_node_run(
 ) -> NodeRun | None:  # fmt: skip
     """Insert a node run already leased to ``owner`` (its first attempt), for a worker that runs
     it next itself: the insert and the claim in one statement. None if the node has a run."""
-    now = datetime.now(UTC)
-    values = {
-        "id": uuid.uuid4(), "run_id": run_id, "node_id": node_id, "node_type": node_type,
-        "status": NodeRunStatus.running, "attempt": 1, "reused": False, "created_at": now,
-        "updated_at": func.now(), "started_at": func.now(), "lease_owner": owner,
+    values = _new_node_run(run_id, node_id, node_type, NodeRunStatus.running, datetime.now(UTC))
+    values |= {
+        "attempt": 1, "updated_at": func.now(), "started_at": func.now(), "lease_owner": owner,
         "lease_expires_at": func.now() + timedelta(seconds=lease_seconds),
     }  # fmt: skip
     statement = (
@@ -329,11 +336,7 @@ async def add_node_runs(
     if not rows:
         return []
     now = datetime.now(UTC)
-    values = [
-        {"id": uuid.uuid4(), "run_id": run_id, "node_id": n, "node_type": t, "status": s,
-         "created_at": now, "updated_at": now, "attempt": 0, "reused": False}
-        for n, t, s in rows
-    ]  # fmt: skip
+    values = [_new_node_run(run_id, n, t, s, now) for n, t, s in rows]
     result = await session.execute(_add_node_runs_statement(), values)
     return [row.id for row in result if row.status == NodeRunStatus.queued]
 
