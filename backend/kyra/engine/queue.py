@@ -74,24 +74,17 @@ class Advanced:
     ready: list[uuid.UUID] = field(default_factory=list)
     changed: list[NodeRun] = field(default_factory=list)
     view: dict[str, Any] | None = None
-    #: The run's scope as of this advance (the claimed node runs with it, without a reload).
+    #: The run's scope as of this advance (reused to claim the next node without reloading).
     scope: RunScope | None = None
-    #: The first ready node run, created already leased to the worker that asked (``claim_for``).
-    claimed: NodeRun | None = None
 
 
 async def _advance_locked(
-    services: EngineServices, session: AsyncSession, run_id: uuid.UUID, *,
-    claim_for: str | None = None,
-) -> Advanced:  # fmt: skip
-    """In a transaction: create node runs for ready nodes, skip untaken ones, finish the run.
-
-    With ``claim_for``, the first ready node run is created leased to that worker, which runs
-    it next (``Advanced.claimed``) instead of claiming it from the queue.
-    """
+    services: EngineServices, session: AsyncSession, run_id: uuid.UUID
+) -> Advanced:
+    """In a transaction: create node runs for ready nodes, skip untaken ones, finish the run."""
     advanced = Advanced(run_id)
-    run = await run_queries.lock_live_run(session, run_id)
-    if run is None:
+    run = await run_queries.lock_run(session, run_id)
+    if run is None or run.status not in (RunStatus.queued, RunStatus.running):
         return advanced
     rows = await run_queries.node_states(session, run_id)
     scope = await _scope(services, session, run, rows)
@@ -106,19 +99,13 @@ async def _advance_locked(
         _finish(run, RunStatus.failed, error={"node_id": failed.node_id, **(failed.error or {})})
     else:
         ready = [(n, types[n], NodeRunStatus.queued) for n in step.ready]
-        if claim_for is not None and ready:
-            (node_id, node_type, _), ready = ready[0], ready[1:]
-            advanced.claimed = await run_queries.add_claimed_node_run(
-                session, run_id, node_id, node_type, owner=claim_for,
-                lease_seconds=services.settings.lease_seconds,
-            )  # fmt: skip
-            advanced.ready = [advanced.claimed.id] if advanced.claimed else []
-        advanced.ready += await run_queries.add_node_runs(session, run_id, ready)
+        advanced.ready = await run_queries.add_node_runs(session, run_id, ready)
         if step.done:
             scope.states.update({n: NodeState(NodeRunStatus.skipped) for n in step.skipped})
             _finish(run, RunStatus.succeeded, output=run_output(scope))
     if run.status == "queued":
         run.status, run.started_at = RunStatus.running, datetime.now(UTC)
+    run.updated_at = datetime.now(UTC)
     if run.status in (RunStatus.succeeded, RunStatus.failed) and not await _save_policy_allows(
         session, run
     ):
@@ -177,23 +164,31 @@ class Claimed:
 
 
 async def _claim(
-    services: EngineServices, session: AsyncSession, node_run_id: uuid.UUID, worker_id: str
+    services: EngineServices,
+    session: AsyncSession,
+    node_run_id: uuid.UUID,
+    worker_id: str,
+    *,
+    scope: RunScope | None = None,
 ) -> Claimed | None:
-    """Inside a transaction: take the node run's lease and load its run's finished outputs."""
+    """Inside a transaction: take the node run's lease and load its run's finished outputs
+    (or reuse ``scope``, loaded in the same transaction)."""
     node_run = await run_queries.claim_node_run(
         session, node_run_id, owner=worker_id, lease_seconds=services.settings.lease_seconds
     )
     if node_run is None:
         return None
-    run = await session.get(Run, node_run.run_id)
-    assert run is not None
-    rows = await run_queries.node_states(session, node_run.run_id)
-    final = [
-        r
-        for r in rows
-        if r.status in (NodeRunStatus.succeeded, NodeRunStatus.failed, NodeRunStatus.skipped)
-    ]
-    return Claimed(node_run, await _scope(services, session, run, final))
+    if scope is None:
+        run = await session.get(Run, node_run.run_id)
+        assert run is not None
+        rows = await run_queries.node_states(session, node_run.run_id)
+        final = [
+            r
+            for r in rows
+            if r.status in (NodeRunStatus.succeeded, NodeRunStatus.failed, NodeRunStatus.skipped)
+        ]
+        scope = await _scope(services, session, run, final)
+    return Claimed(node_run, scope)
 
 
 async def execute_node_run(
@@ -341,10 +336,12 @@ async def _store(
         if outcome.status == "paused":
             stored.paused_view = await _pause_run(session, claimed.run_id, outcome.pause_reason)
         elif retry_in is None:
-            advanced = await _advance_locked(services, session, claimed.run_id, claim_for=worker_id)
-            if advanced.claimed is not None and advanced.scope is not None:
-                stored.following = Claimed(advanced.claimed, advanced.scope)
-            stored.advanced = advanced
+            stored.advanced = await _advance_locked(services, session, claimed.run_id)
+            if stored.advanced.ready:
+                stored.following = await _claim(
+                    services, session, stored.advanced.ready[0], worker_id,
+                    scope=stored.advanced.scope,
+                )  # fmt: skip
     return stored
 
 

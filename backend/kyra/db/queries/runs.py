@@ -263,54 +263,6 @@ async def lock_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
     return await session.scalar(_lock_run_statement(), {"run_id": run_id})
 
 
-def _new_node_run(
-    run_id: uuid.UUID, node_id: str, node_type: str, status: str, now: datetime
-) -> dict[str, Any]:
-    """The column values of a node run that has not been attempted yet."""
-    return {"id": uuid.uuid4(), "run_id": run_id, "node_id": node_id, "node_type": node_type,
-            "status": status, "created_at": now, "updated_at": now, "attempt": 0,
-            "reused": False}  # fmt: skip
-
-
-@lru_cache(maxsize=1)
-def _touch_live_run_statement() -> Any:
-    return (
-        update(Run)
-        .where(col(Run.id) == bindparam("run_id"), col(Run.status).in_(LIVE_RUN))
-        .values(updated_at=func.now())
-        .returning(Run)
-    )
-
-
-async def lock_live_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
-    """The run row, if queued or running, locked until the transaction ends and marked as just
-    advanced (``updated_at``): one round trip where a select and an update were two."""
-    result = await session.execute(
-        _touch_live_run_statement(), {"run_id": run_id}, execution_options=_NO_SYNC
-    )
-    return result.scalar_one_or_none()
-
-
-async def add_claimed_node_run(
-    session: AsyncSession, run_id: uuid.UUID, node_id: str, node_type: str, *, owner: str,
-    lease_seconds: float,
-) -> NodeRun | None:  # fmt: skip
-    """Insert a node run already leased to ``owner`` (its first attempt), for a worker that runs
-    it next itself: the insert and the claim in one statement. None if the node has a run."""
-    values = _new_node_run(run_id, node_id, node_type, NodeRunStatus.running, datetime.now(UTC))
-    values |= {
-        "attempt": 1, "updated_at": func.now(), "started_at": func.now(), "lease_owner": owner,
-        "lease_expires_at": func.now() + timedelta(seconds=lease_seconds),
-    }  # fmt: skip
-    statement = (
-        pg_insert(NodeRun)
-        .values(**values)
-        .on_conflict_do_nothing(constraint="uq_node_runs_run_node")
-        .returning(NodeRun)
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
-
-
 async def node_states(session: AsyncSession, run_id: uuid.UUID) -> list[Any]:
     """``(node_id, status, output, error)`` of a run's node runs: what scheduling needs, without
     loading inputs and params."""
@@ -336,7 +288,11 @@ async def add_node_runs(
     if not rows:
         return []
     now = datetime.now(UTC)
-    values = [_new_node_run(run_id, n, t, s, now) for n, t, s in rows]
+    values = [
+        {"id": uuid.uuid4(), "run_id": run_id, "node_id": n, "node_type": t, "status": s,
+         "created_at": now, "updated_at": now, "attempt": 0, "reused": False}
+        for n, t, s in rows
+    ]  # fmt: skip
     result = await session.execute(_add_node_runs_statement(), values)
     return [row.id for row in result if row.status == NodeRunStatus.queued]
 
