@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -62,10 +62,11 @@ class EngineHook:
     async def run_finished(self, run: dict[str, Any]) -> None:
         """``run`` (as served by the API) reached a final status, in either mode."""
 
-    def node_attempt(self, attempt: NodeAttempt) -> AbstractAsyncContextManager[None]:
+    def node_attempt(self, attempt: NodeAttempt) -> AbstractContextManager[None] | None:
         """A context entered around one node attempt, in the process executing it (tracing
-        spans, log context); ``attempt.outcome`` is set before it exits."""
-        return contextlib.nullcontext()
+        spans, log context), or None when the hook has nothing to do there; ``attempt.outcome``
+        is set before it exits. Synchronous and cheap: it wraps every node the engine runs."""
+        return None
 
     async def close(self) -> None:
         """Release resources."""
@@ -93,12 +94,11 @@ class HookChain(EngineHook):
             except Exception:
                 _log.exception("hook %s failed on run_finished", type(hook).__name__)
 
-    @contextlib.asynccontextmanager
-    async def node_attempt(self, attempt: NodeAttempt) -> AsyncIterator[None]:
-        async with contextlib.AsyncExitStack() as stack:
-            for hook in self.hooks:
-                await stack.enter_async_context(hook.node_attempt(attempt))
-            yield
+    def node_attempt(self, attempt: NodeAttempt) -> AbstractContextManager[None]:
+        managers = [m for hook in self.hooks if (m := hook.node_attempt(attempt)) is not None]
+        if len(managers) > 1:
+            return _nested(managers)
+        return managers[0] if managers else contextlib.nullcontext()
 
     async def node_changed(self, run_id: object, node_run: dict[str, Any]) -> None:
         for hook in self.hooks:
@@ -117,6 +117,14 @@ class HookChain(EngineHook):
     async def close(self) -> None:
         for hook in reversed(self.hooks):
             await hook.close()
+
+
+@contextlib.contextmanager
+def _nested(managers: list[AbstractContextManager[None]]) -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for manager in managers:
+            stack.enter_context(manager)
+        yield
 
 
 class RedisEventsHook(EngineHook):
