@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -97,7 +97,7 @@ class HookChain(EngineHook):
     def node_attempt(self, attempt: NodeAttempt) -> AbstractContextManager[None]:
         managers = [m for hook in self.hooks if (m := hook.node_attempt(attempt)) is not None]
         if len(managers) > 1:
-            return _nested(managers)
+            return _Nested(managers)
         return managers[0] if managers else contextlib.nullcontext()
 
     async def node_changed(self, run_id: object, node_run: dict[str, Any]) -> None:
@@ -119,12 +119,45 @@ class HookChain(EngineHook):
             await hook.close()
 
 
-@contextlib.contextmanager
-def _nested(managers: list[AbstractContextManager[None]]) -> Iterator[None]:
-    with contextlib.ExitStack() as stack:
-        for manager in managers:
-            stack.enter_context(manager)
-        yield
+class _Nested:
+    """Several contexts entered in order and exited in reverse, as nested ``with`` blocks.
+
+    ``contextlib.ExitStack`` does the same for any number of contexts, at several times the
+    cost of the contexts themselves here: it wraps every exit in a new bound method.
+    """
+
+    __slots__ = ("_managers",)
+
+    def __init__(self, managers: list[AbstractContextManager[None]]) -> None:
+        self._managers = managers
+
+    def __enter__(self) -> None:
+        for index, manager in enumerate(self._managers):
+            try:
+                manager.__enter__()
+            except BaseException as exc:
+                _exit_all(self._managers[:index], exc)
+                raise
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> bool:
+        return _exit_all(self._managers, exc)
+
+
+def _exit_all(managers: list[AbstractContextManager[None]], exc: BaseException | None) -> bool:
+    """Exit ``managers`` innermost first, each seeing the exception the inner ones left (one an
+    exit raises replaces it); True when the original exception was suppressed."""
+    pending = exc
+    for manager in reversed(managers):
+        try:
+            if pending is None:
+                manager.__exit__(None, None, None)
+            elif manager.__exit__(type(pending), pending, pending.__traceback__):
+                pending = None
+        except BaseException as new:
+            pending = new
+    if pending is not None and pending is not exc:
+        raise pending
+    return exc is not None and pending is None
 
 
 class RedisEventsHook(EngineHook):

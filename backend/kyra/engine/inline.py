@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -107,13 +108,16 @@ def run_output(scope: RunScope) -> dict[str, Any]:
 async def _gather_attempts(
     services: EngineServices, scope: RunScope, ready: list[str], control: InlineControl
 ) -> list[tuple[Outcome, int]]:
-    """Attempt the ready nodes concurrently; a node stopped by a cancel comes back cancelled."""
+    """Attempt the ready nodes concurrently; a node stopped by a cancel comes back cancelled.
+
+    Each attempt is a task of its own, so that a cancel reaches exactly the nodes in flight.
+    """
     tasks = [
         asyncio.ensure_future(_attempt_with_retries(services, scope, node_id)) for node_id in ready
     ]
     control.tasks.update(tasks)
     try:
-        results = await asyncio.gather(*tasks, return_exceptions=True)
+        results = await _settled(tasks)
     finally:
         control.tasks.difference_update(tasks)
     outcomes: list[tuple[Outcome, int]] = []
@@ -125,6 +129,19 @@ async def _gather_attempts(
         else:
             outcomes.append(result)
     return outcomes
+
+
+async def _settled(
+    tasks: Sequence[asyncio.Future[tuple[Outcome, int]]],
+) -> list[tuple[Outcome, int] | BaseException]:
+    """Every task's result or exception (``gather`` with ``return_exceptions``, which costs more
+    than the attempt of a small node when there is only one task: a chain's every step)."""
+    if len(tasks) > 1:
+        return await asyncio.gather(*tasks, return_exceptions=True)
+    try:
+        return [await tasks[0]]
+    except BaseException as exc:  # the caller raises it, unless a cancel of the run explains it
+        return [exc]
 
 
 def _cancelled(scope: RunScope, node_id: str) -> Outcome:
@@ -173,9 +190,11 @@ async def execute_scope(
             records.append(record)
             records.extend(adopt_steps(record, outcome.steps))
             children.extend(outcome.children)
-            run.cost_usd += outcome.cost_usd
-            run.input_tokens += outcome.input_tokens
-            run.output_tokens += outcome.output_tokens
+            if outcome.cost_usd or outcome.input_tokens or outcome.output_tokens:
+                # Only then: every attribute set on the run entity costs microseconds.
+                run.cost_usd += outcome.cost_usd
+                run.input_tokens += outcome.input_tokens
+                run.output_tokens += outcome.output_tokens
             paused = paused or outcome.status == NodeRunStatus.paused
         if paused:
             break
