@@ -134,6 +134,8 @@ class TracingHook(EngineHook):
         return _node_span(attempt)
 
     async def run_finished(self, run: dict[str, Any]) -> None:
+        if _provider is None:
+            return
         run_id = UUID(run["id"])
         remote = parse_traceparent(run.get("traceparent"))
         parent = trace.set_span_in_context(trace.NonRecordingSpan(remote)) if remote else Context()
