@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kyra.db.errors import is_unavailable
-from kyra.db.models import Graph, GraphVersion, NodeRun, NodeRunRow, Run
+from kyra.db.models import Graph, GraphVersion, NodeRun, NodeRunRow, Run, RunRow
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as run_queries
 from kyra.engine.inflight import InlineControl, register, unregister
@@ -35,7 +35,7 @@ _log = logging.getLogger("kyra.engine")
 class RunResult:
     """A finished inline run with its records (persisted or not, per the graph's settings)."""
 
-    run: Run
+    run: Run | RunRow
     node_runs: list[NodeRun | NodeRunRow]
     children: list[RunResult] = field(default_factory=list)
     #: Whether the run and its records were stored.
@@ -153,7 +153,10 @@ def _cancelled(scope: RunScope, node_id: str) -> Outcome:
 
 
 async def execute_scope(
-    services: EngineServices, scope: RunScope, run: Run, control: InlineControl | None = None
+    services: EngineServices,
+    scope: RunScope,
+    run: Run | RunRow,
+    control: InlineControl | None = None,
 ) -> RunResult:
     """Drive ``scope`` to completion in memory, filling ``run`` with the final status.
 
@@ -207,7 +210,7 @@ async def execute_scope(
 
 
 def _finish(
-    run: Run, scope: RunScope, failed_nodes: list[str], records: list[NodeRun | NodeRunRow]
+    run: Run | RunRow, scope: RunScope, failed_nodes: list[str], records: list[NodeRun | NodeRunRow]
 ) -> None:
     run.finished_at = datetime.now(UTC)
     paused = [r for r in records if r.status == NodeRunStatus.paused]
@@ -236,7 +239,7 @@ async def run_graph_inline(
     *,
     graph: Graph,
     version: GraphVersion,
-    run: Run,
+    run: Run | RunRow,
     persisted: bool = False,
 ) -> RunResult:
     """Run ``run`` (a new row, or one already ``persisted`` and leased) in ``sync`` mode and

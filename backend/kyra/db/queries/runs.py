@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from kyra.db.models import AiAgent, Graph, GraphVersion, NodeRun, NodeRunRow, Run, table_of
+from kyra.db.models import AiAgent, Graph, GraphVersion, NodeRun, NodeRunRow, Run, RunRow, table_of
 from kyra.errors import NotFoundError
 from kyra.status import LIVE_RUN, NodeRunStatus, RunStatus
 
@@ -81,7 +81,7 @@ def node_run_view(node_run: NodeRun | NodeRunRow) -> dict[str, Any]:
 
 
 def run_view(
-    run: Run,
+    run: Run | RunRow,
     *,
     version: int | None = None,
     node_runs: Sequence[NodeRun | NodeRunRow] | None = None,
@@ -120,7 +120,7 @@ def run_view(
 
 
 def _row(model: Any) -> dict[str, Any]:
-    if isinstance(model, NodeRunRow):
+    if isinstance(model, NodeRunRow | RunRow):
         return model.as_row()
     return {column.key: getattr(model, column.key) for column in model.__table__.columns}
 
@@ -146,7 +146,7 @@ def _run_upsert() -> Any:
 
 
 async def insert_finished(
-    session: AsyncSession, run: Run, node_runs: Sequence[NodeRun | NodeRunRow]
+    session: AsyncSession, run: Run | RunRow, node_runs: Sequence[NodeRun | NodeRunRow]
 ) -> bool:
     """Write a run executed in memory (inserted, or updated when a stored row still waits for
     it); False when the stored row was already final, and nothing was written."""
