@@ -50,14 +50,20 @@ def setup_metrics(settings: Settings) -> Path:
 
 
 def process_identifier() -> str:
-    """Distinct for every process writing to the directory, on any host sharing it (asked on
-    every value written, to notice a fork)."""
-    return f"{_host()}-{os.getpid()}"
+    """Distinct for every process writing to the directory, on any host sharing it.
+
+    prometheus-client asks for it on every value written (to notice a fork), so it is made once
+    per process and forgotten in a forked child.
+    """
+    return _identifier()
 
 
 @lru_cache(maxsize=1)
-def _host() -> str:
-    return socket.gethostname().replace("_", "-")
+def _identifier() -> str:
+    return f"{socket.gethostname().replace('_', '-')}-{os.getpid()}"
+
+
+os.register_at_fork(after_in_child=_identifier.cache_clear)
 
 
 class _Metrics:
