@@ -7,13 +7,28 @@ of that size is stored, so a search casts to the same expression to use it.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import datetime
 from typing import Any
 
 from pgvector.sqlalchemy import HALFVEC, Vector
-from sqlalchemy import Row, cast, delete, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ARRAY,
+    Row,
+    Select,
+    String,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -30,6 +45,7 @@ _HEAVY = ("embedding", "content_tsv")
 _READ = [c for c in _MEMORIES.c if c.name not in _HEAVY]
 #: A memory read with the ``_READ`` columns (and, for a search, its distance or rank).
 MemoryRow = Row[*tuple[Any, ...]]
+_KINDS = ARRAY(String)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CORE = "core"
 
@@ -78,11 +94,39 @@ async def insert_memories(
     return list((await session.execute(statement)).all())
 
 
+def _scope(by_kind: bool) -> list[Any]:
+    """``_scoped`` for statements built once: the agent and kinds are bound at execution."""
+    conditions: list[Any] = [_MEMORIES.c.agent_id == bindparam("agent_id")]
+    if by_kind:
+        conditions.append(_MEMORIES.c.kind == any_(bindparam("kinds", type_=_KINDS)))
+    return conditions
+
+
 def _scoped(agent_id: uuid.UUID, kinds: list[str]) -> list[Any]:
     conditions: list[Any] = [_MEMORIES.c.agent_id == agent_id]
     if kinds:
         conditions.append(_MEMORIES.c.kind.in_(kinds))
     return conditions
+
+
+@functools.cache
+def _nearest(dims: int, by_kind: bool) -> Select[Any]:
+    """The vector search for one vector size, built once: the size is written into the SQL so
+    that every plan, generic ones too, matches the size's partial HNSW index."""
+    vector_type = _vector_type(dims)
+    distance = cast(_MEMORIES.c.embedding, vector_type).cosine_distance(
+        bindparam("vector", type_=vector_type)
+    )
+    return (
+        select(*_READ, distance.label("distance"))
+        .where(
+            *_scope(by_kind),
+            _MEMORIES.c.embedding_dims == literal_column(str(int(dims))),
+            _MEMORIES.c.embedding_model == bindparam("model"),
+        )
+        .order_by(distance)
+        .limit(bindparam("limit"))
+    )
 
 
 async def search_vector(
@@ -95,17 +139,9 @@ async def search_vector(
     limit: int,
 ) -> list[tuple[MemoryRow, float]]:
     """The ``limit`` memories nearest to ``vector`` among those embedded by ``model``."""
-    dims = len(vector)
-    distance = cast(_MEMORIES.c.embedding, _vector_type(dims)).cosine_distance(vector)
     rows = await session.execute(
-        select(*_READ, distance.label("distance"))
-        .where(
-            *_scoped(agent_id, kinds),
-            _MEMORIES.c.embedding_dims == dims,
-            _MEMORIES.c.embedding_model == model,
-        )
-        .order_by(distance)
-        .limit(limit)
+        _nearest(len(vector), bool(kinds)),
+        {"agent_id": agent_id, "kinds": kinds, "vector": vector, "model": model, "limit": limit},
     )
     found = [(row, 1.0 - float(row.distance)) for row in rows]
     return sorted(found, key=lambda pair: pair[1], reverse=True)  # relaxed order: re-sort
@@ -114,6 +150,20 @@ async def search_vector(
 def keyword_query(query: str) -> str:
     """A tsquery matching any word of ``query`` (empty when it has no words)."""
     return " | ".join(dict.fromkeys(w.lower() for w in _WORD.findall(query)))
+
+
+@functools.cache
+def _matching(by_kind: bool) -> Select[Any]:
+    tsquery = select(
+        func.to_tsquery(literal_column("'english'"), bindparam("terms"))
+    ).scalar_subquery()
+    rank = func.ts_rank(_MEMORIES.c.content_tsv, tsquery)
+    return (
+        select(*_READ, rank.label("rank"))
+        .where(*_scope(by_kind), _MEMORIES.c.content_tsv.op("@@")(tsquery))
+        .order_by(rank.desc(), _MEMORIES.c.occurred_at.desc())
+        .limit(bindparam("limit"))
+    )
 
 
 async def search_keyword(
@@ -130,13 +180,9 @@ async def search_keyword(
     terms = keyword_query(query)
     if not terms:
         return []
-    tsquery = select(func.to_tsquery(literal_column("'english'"), terms)).scalar_subquery()
-    rank = func.ts_rank(_MEMORIES.c.content_tsv, tsquery)
     rows = await session.execute(
-        select(*_READ, rank.label("rank"))
-        .where(*_scoped(agent_id, kinds), _MEMORIES.c.content_tsv.op("@@")(tsquery))
-        .order_by(rank.desc(), _MEMORIES.c.occurred_at.desc())
-        .limit(limit)
+        _matching(bool(kinds)),
+        {"agent_id": agent_id, "kinds": kinds, "terms": terms, "limit": limit},
     )
     return [(row, float(row.rank)) for row in rows]
 
