@@ -7,26 +7,45 @@ of that size is stored, so a search casts to the same expression to use it.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import datetime
 from typing import Any
 
 from pgvector.sqlalchemy import HALFVEC, Vector
-from sqlalchemy import cast, delete, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ARRAY,
+    Row,
+    Select,
+    String,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
 from sqlmodel import col
 
 from kyra.db.models import AgentMemory, AgentSessionMessage, table_of
 
 #: pgvector indexes ``vector`` up to 2,000 dimensions and ``halfvec`` up to 4,000.
 _VECTOR_MAX, _HALFVEC_MAX = 2000, 4000
-#: Columns a memory is read with: never the vector (parsing it back costs more than the search)
-#: nor the generated tsvector.
+_MEMORIES = table_of(AgentMemory)
+#: Columns a memory is read with, as plain rows (no ORM entities: building them cost more than a
+#: search on 1,000 memories): never the vector (parsing it back costs more than the search) nor
+#: the generated tsvector.
 _HEAVY = ("embedding", "content_tsv")
-_LIGHT = [defer(getattr(AgentMemory, name)) for name in _HEAVY]
+_READ = [c for c in _MEMORIES.c if c.name not in _HEAVY]
+#: A memory read with the ``_READ`` columns (and, for a search, its distance or rank).
+MemoryRow = Row[*tuple[Any, ...]]
+_KINDS = ARRAY(String)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CORE = "core"
 
@@ -56,10 +75,6 @@ async def ensure_vector_index(session: AsyncSession, dims: int) -> None:
     )
 
 
-def _returned() -> list[Any]:
-    return [c for c in table_of(AgentMemory).c if c.name not in _HEAVY]
-
-
 async def insert_memories(
     session: AsyncSession, agent_id: uuid.UUID, rows: list[dict[str, Any]]
 ) -> list[Any]:
@@ -69,21 +84,49 @@ async def insert_memories(
         return []
     values = [{"agent_id": agent_id, **row} for row in rows]
     statement = (
-        insert(AgentMemory)
+        insert(_MEMORIES)
         .values(values)
         .on_conflict_do_nothing(
             index_elements=["agent_id", "kind", "key"], index_where=text("key IS NOT NULL")
         )
-        .returning(*_returned())
+        .returning(*_READ)
     )
     return list((await session.execute(statement)).all())
 
 
-def _scoped(agent_id: uuid.UUID, kinds: list[str]) -> list[Any]:
-    conditions: list[Any] = [col(AgentMemory.agent_id) == agent_id]
-    if kinds:
-        conditions.append(col(AgentMemory.kind).in_(kinds))
+def _scope(by_kind: bool) -> list[Any]:
+    """``_scoped`` for statements built once: the agent and kinds are bound at execution."""
+    conditions: list[Any] = [_MEMORIES.c.agent_id == bindparam("agent_id")]
+    if by_kind:
+        conditions.append(_MEMORIES.c.kind == any_(bindparam("kinds", type_=_KINDS)))
     return conditions
+
+
+def _scoped(agent_id: uuid.UUID, kinds: list[str]) -> list[Any]:
+    conditions: list[Any] = [_MEMORIES.c.agent_id == agent_id]
+    if kinds:
+        conditions.append(_MEMORIES.c.kind.in_(kinds))
+    return conditions
+
+
+@functools.cache
+def _nearest(dims: int, by_kind: bool) -> Select[Any]:
+    """The vector search for one vector size, built once: the size is written into the SQL so
+    that every plan, generic ones too, matches the size's partial HNSW index."""
+    vector_type = _vector_type(dims)
+    distance = cast(_MEMORIES.c.embedding, vector_type).cosine_distance(
+        bindparam("vector", type_=vector_type)
+    )
+    return (
+        select(*_READ, distance.label("distance"))
+        .where(
+            *_scope(by_kind),
+            _MEMORIES.c.embedding_dims == literal_column(str(int(dims))),
+            _MEMORIES.c.embedding_model == bindparam("model"),
+        )
+        .order_by(distance)
+        .limit(bindparam("limit"))
+    )
 
 
 async def search_vector(
@@ -94,22 +137,13 @@ async def search_vector(
     *,
     kinds: list[str],
     limit: int,
-) -> list[tuple[AgentMemory, float]]:
+) -> list[tuple[MemoryRow, float]]:
     """The ``limit`` memories nearest to ``vector`` among those embedded by ``model``."""
-    dims = len(vector)
-    distance = cast(col(AgentMemory.embedding), _vector_type(dims)).cosine_distance(vector)
     rows = await session.execute(
-        select(AgentMemory, distance.label("distance"))
-        .options(*_LIGHT)
-        .where(
-            *_scoped(agent_id, kinds),
-            col(AgentMemory.embedding_dims) == dims,
-            col(AgentMemory.embedding_model) == model,
-        )
-        .order_by(distance)
-        .limit(limit)
+        _nearest(len(vector), bool(kinds)),
+        {"agent_id": agent_id, "kinds": kinds, "vector": vector, "model": model, "limit": limit},
     )
-    found = [(row[0], 1.0 - float(row[1])) for row in rows]
+    found = [(row, 1.0 - float(row.distance)) for row in rows]
     return sorted(found, key=lambda pair: pair[1], reverse=True)  # relaxed order: re-sort
 
 
@@ -118,9 +152,23 @@ def keyword_query(query: str) -> str:
     return " | ".join(dict.fromkeys(w.lower() for w in _WORD.findall(query)))
 
 
+@functools.cache
+def _matching(by_kind: bool) -> Select[Any]:
+    tsquery = select(
+        func.to_tsquery(literal_column("'english'"), bindparam("terms"))
+    ).scalar_subquery()
+    rank = func.ts_rank(_MEMORIES.c.content_tsv, tsquery)
+    return (
+        select(*_READ, rank.label("rank"))
+        .where(*_scope(by_kind), _MEMORIES.c.content_tsv.op("@@")(tsquery))
+        .order_by(rank.desc(), _MEMORIES.c.occurred_at.desc())
+        .limit(bindparam("limit"))
+    )
+
+
 async def search_keyword(
     session: AsyncSession, agent_id: uuid.UUID, query: str, *, kinds: list[str], limit: int
-) -> list[tuple[AgentMemory, float]]:
+) -> list[tuple[MemoryRow, float]]:
     """Full-text matches of any word of ``query``, ranked by how often and how many of its
     words each memory holds.
 
@@ -132,26 +180,20 @@ async def search_keyword(
     terms = keyword_query(query)
     if not terms:
         return []
-    tsquery = select(func.to_tsquery(literal_column("'english'"), terms)).scalar_subquery()
-    rank = func.ts_rank(col(AgentMemory.content_tsv), tsquery)
     rows = await session.execute(
-        select(AgentMemory, rank.label("rank"))
-        .options(*_LIGHT)
-        .where(*_scoped(agent_id, kinds), col(AgentMemory.content_tsv).op("@@")(tsquery))
-        .order_by(rank.desc(), col(AgentMemory.occurred_at).desc())
-        .limit(limit)
+        _matching(bool(kinds)),
+        {"agent_id": agent_id, "kinds": kinds, "terms": terms, "limit": limit},
     )
-    return [(row[0], float(row[1])) for row in rows]
+    return [(row, float(row.rank)) for row in rows]
 
 
 async def recent_memories(
     session: AsyncSession, agent_id: uuid.UUID, *, kinds: list[str], limit: int, offset: int = 0
-) -> list[AgentMemory]:
-    rows = await session.scalars(
-        select(AgentMemory)
-        .options(*_LIGHT)
+) -> list[MemoryRow]:
+    rows = await session.execute(
+        select(*_READ)
         .where(*_scoped(agent_id, kinds))
-        .order_by(col(AgentMemory.occurred_at).desc(), col(AgentMemory.id).desc())
+        .order_by(_MEMORIES.c.occurred_at.desc(), _MEMORIES.c.id.desc())
         .limit(limit)
         .offset(offset)
     )
@@ -160,8 +202,8 @@ async def recent_memories(
 
 async def has_searchable(session: AsyncSession, agent_id: uuid.UUID) -> bool:
     found = await session.scalar(
-        select(col(AgentMemory.id))
-        .where(col(AgentMemory.agent_id) == agent_id, col(AgentMemory.kind) != _CORE)
+        select(_MEMORIES.c.id)
+        .where(_MEMORIES.c.agent_id == agent_id, _MEMORIES.c.kind != _CORE)
         .limit(1)
     )
     return found is not None
@@ -169,15 +211,15 @@ async def has_searchable(session: AsyncSession, agent_id: uuid.UUID) -> bool:
 
 async def core_facts(session: AsyncSession, agent_id: uuid.UUID) -> dict[str, str]:
     rows = await session.execute(
-        select(col(AgentMemory.key), col(AgentMemory.content))
-        .where(col(AgentMemory.agent_id) == agent_id, col(AgentMemory.kind) == _CORE)
-        .order_by(col(AgentMemory.key))
+        select(_MEMORIES.c.key, _MEMORIES.c.content)
+        .where(_MEMORIES.c.agent_id == agent_id, _MEMORIES.c.kind == _CORE)
+        .order_by(_MEMORIES.c.key)
     )
     return {str(key): content for key, content in rows}
 
 
 async def set_core_fact(session: AsyncSession, agent_id: uuid.UUID, key: str, value: str) -> Any:
-    values = insert(AgentMemory).values(
+    values = insert(_MEMORIES).values(
         agent_id=agent_id, kind=_CORE, key=key, content=value, importance=1.0,
         metadatas={}, occurred_at=func.now(), created_at=func.now(),
     )  # fmt: skip
@@ -185,22 +227,22 @@ async def set_core_fact(session: AsyncSession, agent_id: uuid.UUID, key: str, va
         index_elements=["agent_id", "kind", "key"],
         index_where=text("key IS NOT NULL"),
         set_={"content": values.excluded.content, "occurred_at": func.now()},
-    ).returning(*_returned())
+    ).returning(*_READ)
     return (await session.execute(statement)).one()
 
 
 async def delete_memories(session: AsyncSession, agent_id: uuid.UUID, *conditions: Any) -> int:
     result = await session.execute(
-        delete(AgentMemory)
-        .where(col(AgentMemory.agent_id) == agent_id, *conditions)
-        .returning(col(AgentMemory.id))
+        delete(_MEMORIES)
+        .where(_MEMORIES.c.agent_id == agent_id, *conditions)
+        .returning(_MEMORIES.c.id)
     )
     return len(result.all())
 
 
 async def delete_core_fact(session: AsyncSession, agent_id: uuid.UUID, key: str) -> bool:
     removed = await delete_memories(
-        session, agent_id, col(AgentMemory.kind) == _CORE, col(AgentMemory.key) == key
+        session, agent_id, _MEMORIES.c.kind == _CORE, _MEMORIES.c.key == key
     )
     return removed > 0
 
@@ -213,42 +255,37 @@ async def semantic_facts(
     relation: str | None,
     object: str | None,
     limit: int,
-) -> list[AgentMemory]:
+) -> list[MemoryRow]:
     conditions: list[Any] = [
-        col(AgentMemory.agent_id) == agent_id,
-        col(AgentMemory.kind) == "semantic",
+        _MEMORIES.c.agent_id == agent_id,
+        _MEMORIES.c.kind == "semantic",
     ]
-    parts = ((col(AgentMemory.subject), subject), (col(AgentMemory.relation), relation),
-             (col(AgentMemory.object), object))  # fmt: skip
+    parts = ((_MEMORIES.c.subject, subject), (_MEMORIES.c.relation, relation),
+             (_MEMORIES.c.object, object))  # fmt: skip
     for column, value in parts:
         if value:
             conditions.append(func.lower(col(column)) == value.lower())
-    rows = await session.scalars(
-        select(AgentMemory)
-        .options(*_LIGHT)
-        .where(*conditions)
-        .order_by(col(AgentMemory.id))
-        .limit(limit)
+    rows = await session.execute(
+        select(*_READ).where(*conditions).order_by(_MEMORIES.c.id).limit(limit)
     )
     return list(rows)
 
 
 async def triples_touching(
     session: AsyncSession, agent_id: uuid.UUID, entities: list[str], *, limit: int
-) -> list[AgentMemory]:
+) -> list[MemoryRow]:
     """Semantic triples whose subject or object is one of ``entities`` (lower-cased)."""
-    rows = await session.scalars(
-        select(AgentMemory)
-        .options(*_LIGHT)
+    rows = await session.execute(
+        select(*_READ)
         .where(
-            col(AgentMemory.agent_id) == agent_id,
-            col(AgentMemory.kind) == "semantic",
+            _MEMORIES.c.agent_id == agent_id,
+            _MEMORIES.c.kind == "semantic",
             or_(
-                func.lower(col(AgentMemory.subject)).in_(entities),
-                func.lower(col(AgentMemory.object)).in_(entities),
+                func.lower(_MEMORIES.c.subject).in_(entities),
+                func.lower(_MEMORIES.c.object).in_(entities),
             ),
         )
-        .order_by(col(AgentMemory.id))
+        .order_by(_MEMORIES.c.id)
         .limit(limit)
     )
     return list(rows)
@@ -262,16 +299,15 @@ async def compression_candidates(
     older_than: datetime,
     max_importance: float,
     limit: int,
-) -> list[AgentMemory]:
-    rows = await session.scalars(
-        select(AgentMemory)
-        .options(*_LIGHT)
+) -> list[MemoryRow]:
+    rows = await session.execute(
+        select(*_READ)
         .where(
             *_scoped(agent_id, kinds),
-            col(AgentMemory.occurred_at) < older_than,
-            col(AgentMemory.importance) <= max_importance,
+            _MEMORIES.c.occurred_at < older_than,
+            _MEMORIES.c.importance <= max_importance,
         )
-        .order_by(col(AgentMemory.importance), col(AgentMemory.occurred_at))
+        .order_by(_MEMORIES.c.importance, _MEMORIES.c.occurred_at)
         .limit(limit)
     )
     return list(rows)

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from kyra.db.models import AgentMemory
@@ -25,7 +28,7 @@ _INDEX_LOCK = 4_711_012
 
 
 def record_of(row: Any, score: float | None = None, strategy: str | None = None) -> MemoryRecord:
-    """A stored row (an ``AgentMemory`` read without its vector, or a RETURNING row)."""
+    """A stored row, read or returned without its vector."""
     assert row.id is not None
     return MemoryRecord(
         id=row.id, kind=row.kind, content=row.content, importance=row.importance,
@@ -95,6 +98,14 @@ class PostgresStore:
         self._sessions = resources.session_factory
         self._indexed: set[int] = set()
 
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncSession]:
+        """A session whose statements run outside a transaction: a search is one statement,
+        and the BEGIN and ROLLBACK around it were two round trips of its three."""
+        async with self._sessions() as session:
+            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            yield session
+
     async def _index(self, dims: set[int]) -> None:
         missing = dims - self._indexed
         if not missing:
@@ -115,7 +126,7 @@ class PostgresStore:
         self, agent_id: uuid.UUID, vector: list[float], model: str, *, kinds: list[str],
         limit: int,
     ) -> list[MemoryRecord]:  # fmt: skip
-        async with self._sessions.begin() as session:
+        async with self._reading() as session:
             found = await queries.search_vector(
                 session, agent_id, vector, model, kinds=kinds, limit=limit
             )
@@ -124,7 +135,7 @@ class PostgresStore:
     async def search_keyword(
         self, agent_id: uuid.UUID, query: str, *, kinds: list[str], limit: int
     ) -> list[MemoryRecord]:
-        async with self._sessions() as session:
+        async with self._reading() as session:
             found = await queries.search_keyword(session, agent_id, query, kinds=kinds, limit=limit)
         return [record_of(row, score, "keyword") for row, score in found]
 
@@ -139,7 +150,7 @@ class PostgresStore:
     async def listing(
         self, agent_id: uuid.UUID, *, kinds: list[str], limit: int, offset: int
     ) -> list[MemoryRecord]:
-        async with self._sessions() as session:
+        async with self._reading() as session:
             rows = await queries.recent_memories(
                 session, agent_id, kinds=kinds, limit=limit, offset=offset
             )
@@ -176,7 +187,7 @@ class PostgresStore:
     ) -> list[MemoryRecord]:
         seen_entities = {entity.lower()}
         frontier = [entity.lower()]
-        found: dict[int, AgentMemory] = {}
+        found: dict[int, queries.MemoryRow] = {}
         async with self._sessions() as session:
             for _ in range(depth):
                 rows = await queries.triples_touching(session, agent_id, frontier, limit=limit)
