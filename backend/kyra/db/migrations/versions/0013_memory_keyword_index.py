@@ -5,7 +5,7 @@ sit in an unsorted list that every keyword search reads through: after 100k inse
 spent 7 ms of its 12 there. Each insert now updates the index itself, which costs it little
 beside the HNSW insert.
 
-Revision ID: 0012b
+Revision ID: 0013
 Revises: 0012
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012b"
+revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
