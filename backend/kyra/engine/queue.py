@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.db.errors import is_unavailable
-from kyra.db.models import Graph, NodeRun, Run
+from kyra.db.models import Graph, NodeRun, NodeRunRow, Run
 from kyra.db.queries import runs as run_queries
 from kyra.engine.dispatch import Dispatcher
 from kyra.engine.inline import run_output, save_child_run
@@ -73,20 +73,26 @@ class Advanced:
     run_id: uuid.UUID
     ready: list[uuid.UUID] = field(default_factory=list)
     changed: list[NodeRun] = field(default_factory=list)
+    #: The run as the API serves it, when this advance changed what that shows.
     view: dict[str, Any] | None = None
-    #: The run's scope as of this advance (reused to claim the next node without reloading).
-    scope: RunScope | None = None
+    #: The first ready node run, created leased to the worker that asked (``claim_for``), with
+    #: the run's scope as of this advance: that worker runs it next, without a claim.
+    claimed: Claimed | None = None
 
 
 async def _advance_locked(
-    services: EngineServices, session: AsyncSession, run_id: uuid.UUID
-) -> Advanced:
-    """In a transaction: create node runs for ready nodes, skip untaken ones, finish the run."""
+    services: EngineServices, session: AsyncSession, run: Run, rows: list[Any], *,
+    claim_for: str | None = None, run_changed: bool = False,
+) -> Advanced:  # fmt: skip
+    """In a transaction holding ``run``'s lock (from ``lock_live_run``), with its node states
+    ``rows``: create node runs for ready nodes, skip untaken ones, finish the run.
+
+    With ``claim_for``, the first ready node run is created leased to that worker, which runs
+    it next (``Advanced.claimed``). The run's view is announced only if something in it changed
+    (``run_changed``: e.g. its cost, recorded by the caller).
+    """
+    run_id, status = run.id, run.status
     advanced = Advanced(run_id)
-    run = await run_queries.lock_run(session, run_id)
-    if run is None or run.status not in (RunStatus.queued, RunStatus.running):
-        return advanced
-    rows = await run_queries.node_states(session, run_id)
     scope = await _scope(services, session, run, rows)
     step = plan(scope.graph, scope.states)
     types = {n: scope.graph.nodes[n].type for n in scope.graph.order}
@@ -99,22 +105,30 @@ async def _advance_locked(
         _finish(run, RunStatus.failed, error={"node_id": failed.node_id, **(failed.error or {})})
     else:
         ready = [(n, types[n], NodeRunStatus.queued) for n in step.ready]
-        advanced.ready = await run_queries.add_node_runs(session, run_id, ready)
+        if claim_for is not None and ready:
+            (node_id, node_type, _), ready = ready[0], ready[1:]
+            leased = await run_queries.add_leased_node_run(
+                session, run_id, node_id, node_type, owner=claim_for,
+                lease_seconds=services.settings.lease_seconds,
+            )  # fmt: skip
+            if leased is not None:
+                advanced.claimed = Claimed(leased, scope)
+                advanced.ready.append(leased.id)
+        advanced.ready += await run_queries.add_node_runs(session, run_id, ready)
         if step.done:
             scope.states.update({n: NodeState(NodeRunStatus.skipped) for n in step.skipped})
             _finish(run, RunStatus.succeeded, output=run_output(scope))
     if run.status == "queued":
         run.status, run.started_at = RunStatus.running, datetime.now(UTC)
-    run.updated_at = datetime.now(UTC)
     if run.status in (RunStatus.succeeded, RunStatus.failed) and not await _save_policy_allows(
         session, run
     ):
         await session.delete(run)
     if step.skipped:
-        rows = await run_queries.node_rows(session, run_id)
-        advanced.changed = [r for r in rows if r.node_id in step.skipped]
-    advanced.view = run_queries.run_view(run, version=scope.version)
-    advanced.scope = scope
+        node_rows = await run_queries.node_rows(session, run_id)
+        advanced.changed = [r for r in node_rows if r.node_id in step.skipped]
+    if run_changed or run.status != status:
+        advanced.view = run_queries.run_view(run, version=scope.version)
     return advanced
 
 
@@ -142,7 +156,11 @@ async def advance_run(
     next: a chain then runs without a queue hop per node.
     """
     async with services.session_factory() as session, session.begin():
-        advanced = await _advance_locked(services, session, run_id)
+        run = await run_queries.lock_live_run(session, run_id)
+        if run is None:
+            return None
+        rows = await run_queries.node_states(session, run_id)
+        advanced = await _advance_locked(services, session, run, rows)
     return await _announce(services, advanced, keep_one=keep_one)
 
 
@@ -159,36 +177,28 @@ def _finish(
 class Claimed:
     """A node run this worker holds the lease of, with what its attempt needs."""
 
-    node_run: NodeRun
+    node_run: NodeRunRow
     scope: RunScope
 
 
 async def _claim(
-    services: EngineServices,
-    session: AsyncSession,
-    node_run_id: uuid.UUID,
-    worker_id: str,
-    *,
-    scope: RunScope | None = None,
+    services: EngineServices, session: AsyncSession, node_run_id: uuid.UUID, worker_id: str
 ) -> Claimed | None:
-    """Inside a transaction: take the node run's lease and load its run's finished outputs
-    (or reuse ``scope``, loaded in the same transaction)."""
+    """Inside a transaction: take the node run's lease and load its run's finished outputs."""
     node_run = await run_queries.claim_node_run(
         session, node_run_id, owner=worker_id, lease_seconds=services.settings.lease_seconds
     )
     if node_run is None:
         return None
-    if scope is None:
-        run = await session.get(Run, node_run.run_id)
-        assert run is not None
-        rows = await run_queries.node_states(session, node_run.run_id)
-        final = [
-            r
-            for r in rows
-            if r.status in (NodeRunStatus.succeeded, NodeRunStatus.failed, NodeRunStatus.skipped)
-        ]
-        scope = await _scope(services, session, run, final)
-    return Claimed(node_run, scope)
+    run = await session.get(Run, node_run.run_id)
+    assert run is not None
+    rows = await run_queries.node_states(session, node_run.run_id)
+    final = [
+        r
+        for r in rows
+        if r.status in (NodeRunStatus.succeeded, NodeRunStatus.failed, NodeRunStatus.skipped)
+    ]
+    return Claimed(node_run, await _scope(services, session, run, final))
 
 
 async def execute_node_run(
@@ -225,7 +235,7 @@ async def _execute_claimed(
 
 
 async def _attempt_under_lease(
-    services: EngineServices, scope: RunScope, claimed: NodeRun, worker_id: str
+    services: EngineServices, scope: RunScope, claimed: NodeRunRow, worker_id: str
 ) -> Outcome | None:
     """Run the attempt while a side task renews the lease; None if the run was cancelled."""
     task = asyncio.ensure_future(
@@ -253,7 +263,7 @@ async def _attempt_under_lease(
             return None
 
 
-async def _mark_cancelled(services: EngineServices, claimed: NodeRun, worker_id: str) -> None:
+async def _mark_cancelled(services: EngineServices, claimed: NodeRunRow, worker_id: str) -> None:
     async with services.session_factory() as session, session.begin():
         await run_queries.record_outcome(
             session,
@@ -267,14 +277,14 @@ async def _mark_cancelled(services: EngineServices, claimed: NodeRun, worker_id:
 class _Stored:
     """What recording one outcome changed, to announce after its transaction commits."""
 
-    row: NodeRun
+    row: NodeRunRow
     advanced: Advanced | None = None
     following: Claimed | None = None
     paused_view: dict[str, Any] | None = None
 
 
 async def _record(
-    services: EngineServices, scope: RunScope, claimed: NodeRun, outcome: Outcome, worker_id: str
+    services: EngineServices, scope: RunScope, claimed: NodeRunRow, outcome: Outcome, worker_id: str
 ) -> Claimed | None:
     """Record the attempt and, once the node is final, advance the run and claim the next ready
     node for this worker, all in one transaction (one commit per node).
@@ -317,31 +327,58 @@ async def _record(
 
 
 async def _store(
-    services: EngineServices, scope: RunScope, claimed: NodeRun, outcome: Outcome,
+    services: EngineServices, scope: RunScope, claimed: NodeRunRow, outcome: Outcome,
     worker_id: str, retry_in: float | None,
 ) -> _Stored | None:  # fmt: skip
     """The recording transaction of :func:`_record`; None when the lease was lost."""
     values = _outcome_values(scope, claimed.node_id, outcome, retry_in)
-    async with services.session_factory() as session, session.begin():
+    try:
+        async with services.session_factory() as session, session.begin():
+            return await _store_in(services, session, claimed, outcome, worker_id, values)
+    except _LeaseLost:
+        return None
+
+
+class _LeaseLost(Exception):
+    """Raised inside the recording transaction to roll it back: another worker holds the node."""
+
+
+async def _store_in(
+    services: EngineServices, session: AsyncSession, claimed: NodeRunRow, outcome: Outcome,
+    worker_id: str, values: dict[str, Any],
+) -> _Stored:  # fmt: skip
+    usd, tokens_in, tokens_out = outcome.cost_usd, outcome.input_tokens, outcome.output_tokens
+    run: Run | None = None
+    rows: list[Any] = []
+    if values["status"] not in (NodeRunStatus.paused, NodeRunStatus.queued):
+        # The run is locked (and charged) first, so that the node states read with the record
+        # include every node run recorded by whoever held the lock before.
+        run = await run_queries.lock_live_run(
+            session, claimed.run_id, usd=usd, input_tokens=tokens_in, output_tokens=tokens_out
+        )
+    if run is not None:
+        row, rows = await run_queries.record_outcome_with_states(
+            session, claimed.run_id, claimed.id, owner=worker_id, values=values
+        )
+    else:
         row = await run_queries.record_outcome(session, claimed.id, owner=worker_id, values=values)
-        if row is None:
-            return None
-        stored = _Stored(row)
+    if row is None:
+        raise _LeaseLost
+    stored = _Stored(row)
+    if run is None:
         await run_queries.add_run_cost(
-            session, claimed.run_id, usd=outcome.cost_usd,
-            input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens,
+            session, claimed.run_id, usd=usd, input_tokens=tokens_in, output_tokens=tokens_out
+        )
+    for child in outcome.children:
+        await save_child_run(session, child)
+    if values["status"] == NodeRunStatus.paused:
+        stored.paused_view = await _pause_run(session, claimed.run_id, outcome.pause_reason)
+    elif run is not None:
+        stored.advanced = await _advance_locked(
+            services, session, run, rows, claim_for=worker_id,
+            run_changed=bool(usd or tokens_in or tokens_out),
         )  # fmt: skip
-        for child in outcome.children:
-            await save_child_run(session, child)
-        if outcome.status == "paused":
-            stored.paused_view = await _pause_run(session, claimed.run_id, outcome.pause_reason)
-        elif retry_in is None:
-            stored.advanced = await _advance_locked(services, session, claimed.run_id)
-            if stored.advanced.ready:
-                stored.following = await _claim(
-                    services, session, stored.advanced.ready[0], worker_id,
-                    scope=stored.advanced.scope,
-                )  # fmt: skip
+        stored.following = stored.advanced.claimed
     return stored
 
 

@@ -12,19 +12,25 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Interval,
+    Numeric,
     Select,
     String,
     and_,
     bindparam,
     case,
     cast,
+    false,
     func,
     insert,
+    null,
     or_,
     select,
     text,
+    true,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -42,6 +48,9 @@ _ACTIVE_NODE = (NodeRunStatus.queued, NodeRunStatus.running)
 _NO_SYNC = {"synchronize_session": False}
 #: Graph node runs only: agent steps (children) are never scheduled, queued or re-queued.
 _TOP_LEVEL = col(NodeRun.parent_node_run_id).is_(None)
+_NO_COST = Decimal(0)
+#: What scheduling reads of every node run of a run (not inputs and params).
+_STATE_COLUMNS = ("node_id", "status", "output", "error")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -263,6 +272,35 @@ async def lock_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
     return await session.scalar(_lock_run_statement(), {"run_id": run_id})
 
 
+@lru_cache(maxsize=1)
+def _lock_live_run_statement() -> Any:
+    return (
+        update(Run)
+        .where(col(Run.id) == bindparam("run_id"), col(Run.status).in_(LIVE_RUN))
+        .values(
+            updated_at=func.now(),
+            cost_usd=col(Run.cost_usd) + bindparam("usd", type_=Numeric()),
+            input_tokens=col(Run.input_tokens) + bindparam("input_tokens", type_=BigInteger()),
+            output_tokens=col(Run.output_tokens) + bindparam("output_tokens", type_=BigInteger()),
+        )
+        .returning(Run)
+    )
+
+
+async def lock_live_run(
+    session: AsyncSession, run_id: uuid.UUID, *, usd: Decimal = _NO_COST,
+    input_tokens: int = 0, output_tokens: int = 0,
+) -> Run | None:  # fmt: skip
+    """The run row if queued or running, locked until the transaction ends, marked as advanced
+    now (``updated_at``) and charged an attempt's cost: one round trip where a select, a flush
+    and a cost update were three. None (and nothing charged) if the run is not live."""
+    values = {
+        "run_id": run_id, "usd": usd, "input_tokens": input_tokens, "output_tokens": output_tokens
+    }  # fmt: skip
+    result = await session.execute(_lock_live_run_statement(), values, execution_options=_NO_SYNC)
+    return result.scalar_one_or_none()
+
+
 async def node_states(session: AsyncSession, run_id: uuid.UUID) -> list[Any]:
     """``(node_id, status, output, error)`` of a run's node runs: what scheduling needs, without
     loading inputs and params."""
@@ -298,6 +336,46 @@ async def add_node_runs(
 
 
 @lru_cache(maxsize=1)
+def _add_leased_node_run_statement() -> Any:
+    table = table_of(NodeRun)
+    now = func.now()
+    return (
+        pg_insert(table)
+        .values(
+            id=bindparam("id"),
+            run_id=bindparam("run_id"),
+            node_id=bindparam("node_id"),
+            node_type=bindparam("node_type"),
+            status=NodeRunStatus.running,
+            attempt=1,
+            reused=False,
+            created_at=now,
+            updated_at=now,
+            started_at=now,
+            lease_owner=bindparam("owner"),
+            lease_expires_at=now + bindparam("lease", type_=Interval()),
+        )
+        .on_conflict_do_nothing(constraint="uq_node_runs_run_node")
+        .returning(*table.c)
+    )
+
+
+async def add_leased_node_run(
+    session: AsyncSession, run_id: uuid.UUID, node_id: str, node_type: str, *, owner: str,
+    lease_seconds: float,
+) -> NodeRunRow | None:  # fmt: skip
+    """Insert a node run already leased to ``owner`` for its first attempt (what
+    :func:`claim_node_run` would make of a queued one), for a worker that runs it next itself;
+    None if the node already has a run."""
+    values = {
+        "id": uuid.uuid4(), "run_id": run_id, "node_id": node_id, "node_type": node_type,
+        "owner": owner, "lease": timedelta(seconds=lease_seconds),
+    }  # fmt: skip
+    row = (await session.execute(_add_leased_node_run_statement(), values)).first()
+    return NodeRunRow(**row._mapping) if row is not None else None
+
+
+@lru_cache(maxsize=1)
 def _add_node_runs_statement() -> Any:
     table = table_of(NodeRun)
     return (
@@ -321,8 +399,9 @@ def _claim_statement() -> Any:
     live_run = select(col(Run.id)).where(
         col(Run.id) == col(NodeRun.run_id), col(Run.status).in_(LIVE_RUN)
     )
+    table = table_of(NodeRun)
     return (
-        update(NodeRun)
+        update(table)
         .where(col(NodeRun.id) == bindparam("node_run_id"), claimable, live_run.exists())
         .values(
             status=RunStatus.running,
@@ -332,17 +411,17 @@ def _claim_statement() -> Any:
             started_at=func.coalesce(col(NodeRun.started_at), now),
             updated_at=now,
         )
-        .returning(NodeRun)
+        .returning(*table.c)
     )
 
 
 async def claim_node_run(
     session: AsyncSession, node_run_id: uuid.UUID, *, owner: str, lease_seconds: float
-) -> NodeRun | None:
+) -> NodeRunRow | None:
     """Take the lease of a queued (or abandoned) node run of a live run; None if not ours to run."""
     values = {"node_run_id": node_run_id, "owner": owner, "lease": timedelta(seconds=lease_seconds)}
-    result = await session.execute(_claim_statement(), values, execution_options=_NO_SYNC)
-    return result.scalar_one_or_none()
+    row = (await session.execute(_claim_statement(), values)).first()
+    return NodeRunRow(**row._mapping) if row is not None else None
 
 
 async def renew_leases(
@@ -380,26 +459,59 @@ def _record_statement(columns: tuple[str, ...]) -> Any:
         for name in columns
     }
     return (
-        update(NodeRun)
+        update(table)
         .where(
-            col(NodeRun.id) == bindparam("node_run_id"),
-            col(NodeRun.lease_owner) == bindparam("owner"),
-            col(NodeRun.status) == NodeRunStatus.running,
+            table.c.id == bindparam("node_run_id"),
+            table.c.lease_owner == bindparam("owner"),
+            table.c.status == NodeRunStatus.running,
         )
         .values(**values, lease_owner=None, lease_expires_at=None, updated_at=func.now())
-        .returning(NodeRun)
+        .returning(*table.c)
     )
 
 
 async def record_outcome(
     session: AsyncSession, node_run_id: uuid.UUID, *, owner: str, values: dict[str, Any]
-) -> NodeRun | None:
+) -> NodeRunRow | None:
     """Write an attempt's result if we still hold the lease (fencing); the updated node run, or
     None if the lease was lost. :data:`COUNTERS` in ``values`` are added, the rest set."""
     statement = _record_statement(tuple(sorted(values)))
     params = {**values, "node_run_id": node_run_id, "owner": owner}
-    result = await session.execute(statement, params, execution_options=_NO_SYNC)
-    return result.scalar_one_or_none()
+    row = (await session.execute(statement, params)).first()
+    return NodeRunRow(**row._mapping) if row is not None else None
+
+
+@lru_cache(maxsize=16)
+def _record_with_states_statement(columns: tuple[str, ...]) -> Any:
+    # The recorded row in full, then the scheduling columns of the run's other node runs, read
+    # in the same statement (so after the run's lock, taken by the statement before it).
+    table = table_of(NodeRun)
+    recorded = _record_statement(columns).cte("recorded")
+    others = select(
+        *(c if c.name in _STATE_COLUMNS else null().cast(c.type).label(c.name) for c in table.c),
+        false().label("recorded"),
+    ).where(
+        table.c.run_id == bindparam("of_run"),  # ("run_id" would be SET by the UPDATE too)
+        table.c.parent_node_run_id.is_(None),
+        table.c.id != bindparam("node_run_id"),
+    )
+    return union_all(select(*recorded.c, true().label("recorded")), others)
+
+
+async def record_outcome_with_states(
+    session: AsyncSession, run_id: uuid.UUID, node_run_id: uuid.UUID, *, owner: str,
+    values: dict[str, Any],
+) -> tuple[NodeRunRow | None, list[Any]]:  # fmt: skip
+    """:func:`record_outcome` and :func:`node_states` (with the recorded node's new state) in
+    one round trip; ``(None, [])`` if the lease was lost. Take the run's lock first: the states
+    are read as of the start of this statement."""
+    statement = _record_with_states_statement(tuple(sorted(values)))
+    params = {**values, "node_run_id": node_run_id, "owner": owner, "of_run": run_id}
+    rows = list(await session.execute(statement, params))
+    mine = next((row for row in rows if row.recorded), None)
+    if mine is None:
+        return None, []
+    return NodeRunRow(**mine._mapping), rows
 
 
 async def node_run_effects(session: AsyncSession, node_run_id: uuid.UUID) -> dict[str, Any]:
