@@ -208,10 +208,12 @@ async def execute_node_run(
     keeps (the rest go to the queue). A duplicate delivery finds nothing to claim."""
     async with services.session_factory() as session, session.begin():
         claimed = await _claim(services, session, node_run_id, worker_id)
-    while claimed is not None:
+    if claimed is not None:
         await services.hooks.node_changed(
             claimed.node_run.run_id, run_queries.node_run_view(claimed.node_run)
         )
+    while claimed is not None:
+        # A node this worker keeps was announced as started with the one before it.
         claimed = await _execute_claimed(services, claimed, worker_id)
 
 
@@ -316,7 +318,10 @@ async def _record(
     if stored is None:
         _log.info("node run %s: lease lost, result discarded", claimed.id)
         return None
-    await services.hooks.node_changed(claimed.run_id, run_queries.node_run_view(stored.row))
+    changed = [stored.row] if stored.following is None else [stored.row, stored.following.node_run]
+    await services.hooks.nodes_changed(
+        claimed.run_id, [run_queries.node_run_view(n) for n in changed]
+    )
     if stored.paused_view is not None:
         await services.hooks.run_changed(stored.paused_view)
     if retry_in is not None:
