@@ -53,6 +53,20 @@ async def _scope(
         run.started_at or run.created_at, root_run_id=run.parent_run_id, budget_usd=run.budget_usd,
         traceparent=run.traceparent,
     )  # fmt: skip
+    return _with_states(scope, rows)
+
+
+def _rescope(scope: RunScope, rows: list[Any]) -> RunScope:
+    """The same run's scope with the states and outputs of ``rows`` instead of ``scope``'s."""
+    fresh = RunScope(
+        scope.run_id, scope.owner_id, scope.graph_id, scope.version, scope.mode, scope.trigger,
+        scope.graph, scope.started_at, root_run_id=scope.root_run_id,
+        budget_usd=scope.budget_usd, traceparent=scope.traceparent,
+    )  # fmt: skip
+    return _with_states(fresh, rows)
+
+
+def _with_states(scope: RunScope, rows: list[Any]) -> RunScope:
     for row in rows:
         scope.states[row.node_id] = NodeState(row.status, frozenset(row.output or ()))
         if row.output is not None:
@@ -81,30 +95,31 @@ class Advanced:
 
 
 async def _advance_locked(
-    services: EngineServices, session: AsyncSession, run: Run, rows: list[Any], *,
-    claim_for: str | None = None, run_changed: bool = False,
+    services: EngineServices, session: AsyncSession, scope: RunScope, rows: list[Any], *,
+    status: str, run: Run | None = None, claim_for: str | None = None, run_changed: bool = False,
 ) -> Advanced:  # fmt: skip
-    """In a transaction holding ``run``'s lock (from ``lock_live_run``), with its node states
-    ``rows``: create node runs for ready nodes, skip untaken ones, finish the run.
+    """In a transaction holding the lock of the run of ``scope`` (whose ``status`` it is), with
+    its node states ``rows``: create node runs for ready nodes, skip untaken ones, finish the run.
 
-    With ``claim_for``, the first ready node run is created leased to that worker, which runs
-    it next (``Advanced.claimed``). The run's view is announced only if something in it changed
+    The run's row (``run``, or loaded) is changed only when the run starts or ends. With
+    ``claim_for``, the first ready node run is created leased to that worker, which runs it next
+    (``Advanced.claimed``). The run's view is announced only if something in it changed
     (``run_changed``: e.g. its cost, recorded by the caller).
     """
-    run_id, status = run.id, run.status
+    run_id = scope.run_id
     advanced = Advanced(run_id)
-    scope = await _scope(services, session, run, rows)
     step = plan(scope.graph, scope.states)
-    types = {n: scope.graph.nodes[n].type for n in scope.graph.order}
+    nodes = scope.graph.nodes
     await run_queries.add_node_runs(
-        session, run_id, [(n, types[n], NodeRunStatus.skipped) for n in step.skipped]
+        session, run_id, [(n, nodes[n].type, NodeRunStatus.skipped) for n in step.skipped]
     )
     if step.failed_nodes:
         failed = next(r for r in rows if r.node_id == step.failed_nodes[0])
         await run_queries.cancel_pending(session, run_id)
+        run = run or await _load_run(session, run_id)
         _finish(run, RunStatus.failed, error={"node_id": failed.node_id, **(failed.error or {})})
     else:
-        ready = [(n, types[n], NodeRunStatus.queued) for n in step.ready]
+        ready = [(n, nodes[n].type, NodeRunStatus.queued) for n in step.ready]
         if claim_for is not None and ready:
             (node_id, node_type, _), ready = ready[0], ready[1:]
             leased = await run_queries.add_leased_node_run(
@@ -117,19 +132,30 @@ async def _advance_locked(
         advanced.ready += await run_queries.add_node_runs(session, run_id, ready)
         if step.done:
             scope.states.update({n: NodeState(NodeRunStatus.skipped) for n in step.skipped})
+            run = run or await _load_run(session, run_id)
             _finish(run, RunStatus.succeeded, output=run_output(scope))
-    if run.status == "queued":
+    if status == RunStatus.queued:
+        run = run or await _load_run(session, run_id)
         run.status, run.started_at = RunStatus.running, datetime.now(UTC)
-    if run.status in (RunStatus.succeeded, RunStatus.failed) and not await _save_policy_allows(
-        session, run
-    ):
-        await session.delete(run)
     if step.skipped:
         node_rows = await run_queries.node_rows(session, run_id)
         advanced.changed = [r for r in node_rows if r.node_id in step.skipped]
-    if run_changed or run.status != status:
-        advanced.view = run_queries.run_view(run, version=scope.version)
+    if run is None and run_changed:
+        run = await _load_run(session, run_id)
+    if run is not None:
+        if run.status in (RunStatus.succeeded, RunStatus.failed) and not (
+            await _save_policy_allows(session, run)
+        ):
+            await session.delete(run)
+        if run_changed or run.status != status:
+            advanced.view = run_queries.run_view(run, version=scope.version)
     return advanced
+
+
+async def _load_run(session: AsyncSession, run_id: uuid.UUID) -> Run:
+    run = await session.get(Run, run_id)
+    assert run is not None  # locked by the caller
+    return run
 
 
 async def _announce(
@@ -160,7 +186,8 @@ async def advance_run(
         if run is None:
             return None
         rows = await run_queries.node_states(session, run_id)
-        advanced = await _advance_locked(services, session, run, rows)
+        scope = await _scope(services, session, run, rows)
+        advanced = await _advance_locked(services, session, scope, rows, status=run.status, run=run)
     return await _announce(services, advanced, keep_one=keep_one)
 
 
@@ -339,7 +366,7 @@ async def _store(
     values = _outcome_values(scope, claimed.node_id, outcome, retry_in)
     try:
         async with services.session_factory() as session, session.begin():
-            return await _store_in(services, session, claimed, outcome, worker_id, values)
+            return await _store_in(services, session, scope, claimed, outcome, worker_id, values)
     except _LeaseLost:
         return None
 
@@ -349,39 +376,41 @@ class _LeaseLost(Exception):
 
 
 async def _store_in(
-    services: EngineServices, session: AsyncSession, claimed: NodeRunRow, outcome: Outcome,
-    worker_id: str, values: dict[str, Any],
+    services: EngineServices, session: AsyncSession, scope: RunScope, claimed: NodeRunRow,
+    outcome: Outcome, worker_id: str, values: dict[str, Any],
 ) -> _Stored:  # fmt: skip
     usd, tokens_in, tokens_out = outcome.cost_usd, outcome.input_tokens, outcome.output_tokens
-    run: Run | None = None
-    rows: list[Any] = []
+    recorded = None
     if values["status"] not in (NodeRunStatus.paused, NodeRunStatus.queued):
-        # The run is locked (and charged) first, so that the node states read with the record
-        # include every node run recorded by whoever held the lock before.
-        run = await run_queries.lock_live_run(
-            session, claimed.run_id, usd=usd, input_tokens=tokens_in, output_tokens=tokens_out
-        )
-    if run is not None:
-        row, rows = await run_queries.record_outcome_with_states(
-            session, claimed.run_id, claimed.id, owner=worker_id, values=values
-        )
-    else:
+        recorded = await run_queries.record_and_lock_run(
+            session, claimed.run_id, claimed.id, owner=worker_id, values=values, usd=usd,
+            input_tokens=tokens_in, output_tokens=tokens_out,
+        )  # fmt: skip
+    if recorded is not None:
+        row: NodeRunRow | None = recorded.row
+    else:  # not advancing, or the run is not live (or the lease was lost: nothing is written)
         row = await run_queries.record_outcome(session, claimed.id, owner=worker_id, values=values)
+        if row is not None:
+            await run_queries.add_run_cost(
+                session, claimed.run_id, usd=usd, input_tokens=tokens_in, output_tokens=tokens_out
+            )
     if row is None:
         raise _LeaseLost
     stored = _Stored(row)
-    if run is None:
-        await run_queries.add_run_cost(
-            session, claimed.run_id, usd=usd, input_tokens=tokens_in, output_tokens=tokens_out
-        )
     for child in outcome.children:
         await save_child_run(session, child)
     if values["status"] == NodeRunStatus.paused:
         stored.paused_view = await _pause_run(session, claimed.run_id, outcome.pause_reason)
-    elif run is not None:
+    elif recorded is not None:
+        # Read again (after the lock) if an advance committed while the statement waited for it.
+        rows = (
+            recorded.states
+            if recorded.fresh
+            else await run_queries.node_states(session, claimed.run_id)
+        )
         stored.advanced = await _advance_locked(
-            services, session, run, rows, claim_for=worker_id,
-            run_changed=bool(usd or tokens_in or tokens_out),
+            services, session, _rescope(scope, rows), rows, status=recorded.run_status,
+            claim_for=worker_id, run_changed=bool(usd or tokens_in or tokens_out),
         )  # fmt: skip
         stored.following = stored.advanced.claimed
     return stored

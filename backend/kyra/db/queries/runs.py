@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     ColumnElement,
     Interval,
     Numeric,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal_column,
     null,
     or_,
     select,
@@ -48,7 +50,6 @@ _ACTIVE_NODE = (NodeRunStatus.queued, NodeRunStatus.running)
 _NO_SYNC = {"synchronize_session": False}
 #: Graph node runs only: agent steps (children) are never scheduled, queued or re-queued.
 _TOP_LEVEL = col(NodeRun.parent_node_run_id).is_(None)
-_NO_COST = Decimal(0)
 #: What scheduling reads of every node run of a run (not inputs and params).
 _STATE_COLUMNS = ("node_id", "status", "output", "error")
 
@@ -277,27 +278,17 @@ def _lock_live_run_statement() -> Any:
     return (
         update(Run)
         .where(col(Run.id) == bindparam("run_id"), col(Run.status).in_(LIVE_RUN))
-        .values(
-            updated_at=func.now(),
-            cost_usd=col(Run.cost_usd) + bindparam("usd", type_=Numeric()),
-            input_tokens=col(Run.input_tokens) + bindparam("input_tokens", type_=BigInteger()),
-            output_tokens=col(Run.output_tokens) + bindparam("output_tokens", type_=BigInteger()),
-        )
+        .values(updated_at=func.now())
         .returning(Run)
     )
 
 
-async def lock_live_run(
-    session: AsyncSession, run_id: uuid.UUID, *, usd: Decimal = _NO_COST,
-    input_tokens: int = 0, output_tokens: int = 0,
-) -> Run | None:  # fmt: skip
-    """The run row if queued or running, locked until the transaction ends, marked as advanced
-    now (``updated_at``) and charged an attempt's cost: one round trip where a select, a flush
-    and a cost update were three. None (and nothing charged) if the run is not live."""
-    values = {
-        "run_id": run_id, "usd": usd, "input_tokens": input_tokens, "output_tokens": output_tokens
-    }  # fmt: skip
-    result = await session.execute(_lock_live_run_statement(), values, execution_options=_NO_SYNC)
+async def lock_live_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
+    """The run row if queued or running, locked until the transaction ends and marked as
+    advanced now (``updated_at``): one round trip where a select and a flush were two."""
+    result = await session.execute(
+        _lock_live_run_statement(), {"run_id": run_id}, execution_options=_NO_SYNC
+    )
     return result.scalar_one_or_none()
 
 
@@ -454,8 +445,12 @@ COUNTERS = frozenset({"cost_usd", "input_tokens", "output_tokens"})
 @lru_cache(maxsize=16)
 def _record_statement(columns: tuple[str, ...]) -> Any:
     table = table_of(NodeRun)
+    # Parameters named apart from every column: a parameter named like a column of a table
+    # updated in the statement would be SET there too.
     values: dict[str, Any] = {
-        name: table.c[name] + bindparam(name) if name in COUNTERS else bindparam(name)
+        name: table.c[name] + bindparam(f"set_{name}")
+        if name in COUNTERS
+        else bindparam(f"set_{name}")
         for name in columns
     }
     return (
@@ -476,42 +471,97 @@ async def record_outcome(
     """Write an attempt's result if we still hold the lease (fencing); the updated node run, or
     None if the lease was lost. :data:`COUNTERS` in ``values`` are added, the rest set."""
     statement = _record_statement(tuple(sorted(values)))
-    params = {**values, "node_run_id": node_run_id, "owner": owner}
+    params = {**_set_params(values), "node_run_id": node_run_id, "owner": owner}
     row = (await session.execute(statement, params)).first()
     return NodeRunRow(**row._mapping) if row is not None else None
 
 
+def _set_params(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"set_{name}": value for name, value in values.items()}
+
+
+@dataclass
+class Recorded:
+    """What :func:`record_and_lock_run` wrote and read."""
+
+    #: The node run as recorded.
+    row: NodeRunRow
+    #: The run's status (it is live, locked until the transaction ends, and was charged).
+    run_status: str
+    #: ``(node_id, status, output, error)`` of the run's node runs, the recorded one included.
+    states: list[Any]
+    #: False when another transaction advanced the run between the start of the statement and
+    #: the moment its lock was granted: ``states`` may miss what it did (read them again).
+    fresh: bool
+
+
 @lru_cache(maxsize=16)
-def _record_with_states_statement(columns: tuple[str, ...]) -> Any:
-    # The recorded row in full, then the scheduling columns of the run's other node runs, read
-    # in the same statement (so after the run's lock, taken by the statement before it).
-    table = table_of(NodeRun)
-    recorded = _record_statement(columns).cte("recorded")
-    others = select(
-        *(c if c.name in _STATE_COLUMNS else null().cast(c.type).label(c.name) for c in table.c),
-        false().label("recorded"),
-    ).where(
-        table.c.run_id == bindparam("of_run"),  # ("run_id" would be SET by the UPDATE too)
-        table.c.parent_node_run_id.is_(None),
-        table.c.id != bindparam("node_run_id"),
+def _record_and_lock_statement(columns: tuple[str, ...]) -> Any:
+    runs, nodes = table_of(Run), table_of(NodeRun)
+    of_run: Any = bindparam("of_run")
+    locked = (
+        select(runs.c.id, runs.c.status, literal_column("runs.xmin::text").label("version"))
+        .where(runs.c.id == of_run, runs.c.status.in_(LIVE_RUN))
+        .with_for_update()
+        .cte("locked")
     )
-    return union_all(select(*recorded.c, true().label("recorded")), others)
+    touched = (
+        update(runs)
+        .where(runs.c.id == locked.c.id)
+        .values(
+            updated_at=func.now(),
+            cost_usd=runs.c.cost_usd + bindparam("usd", type_=Numeric()),
+            input_tokens=runs.c.input_tokens + bindparam("tokens_in", type_=BigInteger()),
+            output_tokens=runs.c.output_tokens + bindparam("tokens_out", type_=BigInteger()),
+        )
+        .returning(runs.c.status)
+        .cte("touched")
+    )
+    # The node run is updated only once the run is locked (the lock order of every advance).
+    recorded = _record_statement(columns).where(select(locked.c.id).exists()).cte("recorded")
+    # The run row as this statement's snapshot sees it: another version than the one locked if
+    # an advance committed in between (every advance updates the run row).
+    seen = runs.alias("seen")
+    seen_version = (
+        select(literal_column("seen.xmin::text")).where(seen.c.id == of_run).scalar_subquery()
+    )
+    mine = select(
+        *recorded.c,
+        true().label("recorded"),
+        touched.c.status.label("run_status"),
+        (locked.c.version == seen_version).label("fresh"),
+    ).select_from(recorded.join(touched, true()).join(locked, true()))
+    others = select(
+        *(c if c.name in _STATE_COLUMNS else null().cast(c.type).label(c.name) for c in nodes.c),
+        false().label("recorded"),
+        null().cast(String()).label("run_status"),
+        null().cast(Boolean()).label("fresh"),
+    ).where(
+        nodes.c.run_id == of_run,
+        nodes.c.parent_node_run_id.is_(None),
+        nodes.c.id != bindparam("node_run_id"),
+        select(locked.c.id).exists(),
+    )
+    return union_all(mine, others)
 
 
-async def record_outcome_with_states(
+async def record_and_lock_run(
     session: AsyncSession, run_id: uuid.UUID, node_run_id: uuid.UUID, *, owner: str,
-    values: dict[str, Any],
-) -> tuple[NodeRunRow | None, list[Any]]:  # fmt: skip
-    """:func:`record_outcome` and :func:`node_states` (with the recorded node's new state) in
-    one round trip; ``(None, [])`` if the lease was lost. Take the run's lock first: the states
-    are read as of the start of this statement."""
-    statement = _record_with_states_statement(tuple(sorted(values)))
-    params = {**values, "node_run_id": node_run_id, "owner": owner, "of_run": run_id}
-    rows = list(await session.execute(statement, params))
+    values: dict[str, Any], usd: Decimal, input_tokens: int, output_tokens: int,
+) -> Recorded | None:  # fmt: skip
+    """In one round trip: lock the live run and charge it the attempt's cost (as
+    :func:`lock_live_run`), record the outcome (as :func:`record_outcome`) and read the run's
+    node states (as :func:`node_states`). None if the run is not live or the lease was lost
+    (then nothing was recorded; the transaction should roll back)."""
+    params = {
+        **_set_params(values), "node_run_id": node_run_id, "owner": owner, "of_run": run_id,
+        "usd": usd, "tokens_in": input_tokens, "tokens_out": output_tokens,
+    }  # fmt: skip
+    rows = list(await session.execute(_record_and_lock_statement(tuple(sorted(values))), params))
     mine = next((row for row in rows if row.recorded), None)
     if mine is None:
-        return None, []
-    return NodeRunRow(**mine._mapping), rows
+        return None
+    return Recorded(NodeRunRow(**mine._mapping), mine.run_status, rows, mine.fresh)
 
 
 async def node_run_effects(session: AsyncSession, node_run_id: uuid.UUID) -> dict[str, Any]:
