@@ -137,6 +137,7 @@ async def _advance_locked(
     if status == RunStatus.queued:
         run = run or await _load_run(session, run_id)
         run.status, run.started_at = RunStatus.running, datetime.now(UTC)
+        scope.started_at = run.started_at
     if step.skipped:
         node_rows = await run_queries.node_rows(session, run_id)
         advanced.changed = [r for r in node_rows if r.node_id in step.skipped]
@@ -174,21 +175,26 @@ async def _announce(
 
 
 async def advance_run(
-    services: EngineServices, run_id: uuid.UUID, *, keep_one: bool = False
-) -> uuid.UUID | None:
+    services: EngineServices, run_id: uuid.UUID, *, worker_id: str | None = None
+) -> None:
     """Create node runs for every ready node and finish the run when nothing is left.
 
-    With ``keep_one`` one ready node run is returned instead of sent, for the caller to execute
-    next: a chain then runs without a queue hop per node.
+    With ``worker_id`` (a worker handling the run's message), the first ready node run is
+    created leased to that worker, which executes it here, and then the chain it continues:
+    a chain runs without a queue hop or a claim per node. The others are sent to the queue.
     """
     async with services.session_factory() as session, session.begin():
         run = await run_queries.lock_live_run(session, run_id)
         if run is None:
-            return None
+            return
         rows = await run_queries.node_states(session, run_id)
         scope = await _scope(services, session, run, rows)
-        advanced = await _advance_locked(services, session, scope, rows, status=run.status, run=run)
-    return await _announce(services, advanced, keep_one=keep_one)
+        advanced = await _advance_locked(
+            services, session, scope, rows, status=run.status, run=run, claim_for=worker_id
+        )
+    await _announce(services, advanced, keep_one=advanced.claimed is not None)
+    if advanced.claimed is not None and worker_id is not None:
+        await _execute_chain(services, advanced.claimed, worker_id)
 
 
 def _finish(
@@ -236,12 +242,18 @@ async def execute_node_run(
     async with services.session_factory() as session, session.begin():
         claimed = await _claim(services, session, node_run_id, worker_id)
     if claimed is not None:
-        await services.hooks.node_changed(
-            claimed.node_run.run_id, run_queries.node_run_view(claimed.node_run)
-        )
-    while claimed is not None:
+        await _execute_chain(services, claimed, worker_id)
+
+
+async def _execute_chain(services: EngineServices, claimed: Claimed, worker_id: str) -> None:
+    """Execute a node run this worker holds, then each next one it keeps."""
+    await services.hooks.node_changed(
+        claimed.node_run.run_id, run_queries.node_run_view(claimed.node_run)
+    )
+    following: Claimed | None = claimed
+    while following is not None:
         # A node this worker keeps was announced as started with the one before it.
-        claimed = await _execute_claimed(services, claimed, worker_id)
+        following = await _execute_claimed(services, following, worker_id)
 
 
 async def _execute_claimed(
