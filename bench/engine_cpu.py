@@ -11,7 +11,7 @@ two entrances directly, as the API and the worker do, and prints a Markdown tabl
 
 The extra cost of a node is the slope between the 3-node and the 50-node chains.
 
-Usage: ``python bench/engine_cpu.py [--runs 200] [--profile sync|queue]``.
+Usage: ``python bench/engine_cpu.py [--runs 200] [--modes sync queue] [--profile sync|queue]``.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def _servers(folder: Path) -> list[Any]:
     return [postgres, redis]
 
 
-async def measure(runs: int, profile: str | None) -> None:
+async def measure(runs: int, profile: str | None, modes: list[str]) -> None:
     engine = await Engine().start()
     try:
         if profile:
@@ -151,6 +151,8 @@ async def measure(runs: int, profile: str | None) -> None:
             ("sync", engine.sync_runs, runs),
             ("queue", engine.queue_runs, max(runs // 5, 10)),
         ):
+            if mode not in modes:
+                continue
             short, short_trips = await measure_one(3, count)
             long, long_trips = await measure_one(50, max(count // 10, 5))
             per_node = (long - short) / 47
@@ -171,11 +173,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--profile", choices=["sync", "queue"], help="cProfile one mode instead")
+    parser.add_argument("--modes", nargs="+", choices=["sync", "queue"], default=["sync", "queue"])
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="kyra-bench-cpu-"))
     servers = _servers(folder)
     try:
-        asyncio.run(measure(args.runs, args.profile))
+        asyncio.run(measure(args.runs, args.profile, args.modes))
     finally:
         for server in servers:
             server.stop()

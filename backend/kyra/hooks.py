@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -67,10 +67,11 @@ class EngineHook:
     async def run_finished(self, run: dict[str, Any]) -> None:
         """``run`` (as served by the API) reached a final status, in either mode."""
 
-    def node_attempt(self, attempt: NodeAttempt) -> AbstractAsyncContextManager[None]:
+    def node_attempt(self, attempt: NodeAttempt) -> AbstractContextManager[None] | None:
         """A context entered around one node attempt, in the process executing it (tracing
-        spans, log context); ``attempt.outcome`` is set before it exits."""
-        return contextlib.nullcontext()
+        spans, log context), or None when the hook has nothing to do there; ``attempt.outcome``
+        is set before it exits. Synchronous and cheap: it wraps every node the engine runs."""
+        return None
 
     async def close(self) -> None:
         """Release resources."""
@@ -98,12 +99,11 @@ class HookChain(EngineHook):
             except Exception:
                 _log.exception("hook %s failed on run_finished", type(hook).__name__)
 
-    @contextlib.asynccontextmanager
-    async def node_attempt(self, attempt: NodeAttempt) -> AsyncIterator[None]:
-        async with contextlib.AsyncExitStack() as stack:
-            for hook in self.hooks:
-                await stack.enter_async_context(hook.node_attempt(attempt))
-            yield
+    def node_attempt(self, attempt: NodeAttempt) -> AbstractContextManager[None]:
+        managers = [m for hook in self.hooks if (m := hook.node_attempt(attempt)) is not None]
+        if len(managers) > 1:
+            return _Nested(managers)
+        return managers[0] if managers else contextlib.nullcontext()
 
     async def node_changed(self, run_id: object, node_run: dict[str, Any]) -> None:
         for hook in self.hooks:
@@ -129,6 +129,47 @@ class HookChain(EngineHook):
     async def close(self) -> None:
         for hook in reversed(self.hooks):
             await hook.close()
+
+
+class _Nested:
+    """Several contexts entered in order and exited in reverse, as nested ``with`` blocks.
+
+    ``contextlib.ExitStack`` does the same for any number of contexts, at several times the
+    cost of the contexts themselves here: it wraps every exit in a new bound method.
+    """
+
+    __slots__ = ("_managers",)
+
+    def __init__(self, managers: list[AbstractContextManager[None]]) -> None:
+        self._managers = managers
+
+    def __enter__(self) -> None:
+        for index, manager in enumerate(self._managers):
+            try:
+                manager.__enter__()
+            except BaseException as exc:
+                _exit_all(self._managers[:index], exc)
+                raise
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> bool:
+        return _exit_all(self._managers, exc)
+
+
+def _exit_all(managers: list[AbstractContextManager[None]], exc: BaseException | None) -> bool:
+    """Exit ``managers`` innermost first, each seeing the exception the inner ones left (one an
+    exit raises replaces it); True when the original exception was suppressed."""
+    pending = exc
+    for manager in reversed(managers):
+        try:
+            if pending is None:
+                manager.__exit__(None, None, None)
+            elif manager.__exit__(type(pending), pending, pending.__traceback__):
+                pending = None
+        except BaseException as new:
+            pending = new
+    if pending is not None and pending is not exc:
+        raise pending
+    return exc is not None and pending is None
 
 
 def _node_event(node_run: dict[str, Any]) -> str:

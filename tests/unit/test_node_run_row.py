@@ -1,12 +1,21 @@
-"""The in-memory node run keeps its type declarations in step with the ``node_runs`` table."""
+"""The in-memory runs and node runs keep their declarations in step with their tables."""
 
 from __future__ import annotations
 
-from kyra.db.models import NodeRun, NodeRunRow, table_of
+import pytest
+
+from kyra.db.models import NodeRun, NodeRunRow, Run, RunRow, table_of
 
 
-def test_a_node_run_row_declares_exactly_the_columns_of_node_runs() -> None:
-    # Given the table's columns, I expect the row's slots and typed attributes to be the same.
-    columns = {column.key for column in table_of(NodeRun).columns}
-    assert set(NodeRunRow.__slots__) == columns
-    assert set(NodeRunRow.__annotations__) == columns
+@pytest.mark.parametrize(("row", "model"), [(NodeRunRow, NodeRun), (RunRow, Run)])
+def test_an_unstored_row_declares_exactly_the_columns_of_its_table(row: type, model: type) -> None:
+    # Given the table's columns, I expect the row's values and typed attributes to be the same.
+    columns = {column.key for column in table_of(model).columns}
+    declared = {name for cls in row.__mro__ for name in vars(cls).get("__annotations__", {})}
+    assert set(row().as_row()) == columns
+    assert declared - {"_defaults"} == columns
+
+
+def test_a_value_for_no_column_is_refused() -> None:
+    with pytest.raises(TypeError, match="outputs"):
+        NodeRunRow(node_id="a", outputs={})

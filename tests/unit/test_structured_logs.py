@@ -46,7 +46,7 @@ async def test_lines_logged_during_a_node_attempt_carry_its_ids(json_lines: io.S
         node_type="HTTP.request", attempt=1, traceparent=f"00-{TRACE_ID}-00f067aa0ba902b7-01",
     )  # fmt: skip
 
-    async with LogContextHook().node_attempt(attempt):
+    with LogContextHook().node_attempt(attempt):
         logging.getLogger("kyra_nodes.http").warning(
             "calling %s", "https://x/?t=s3cret-token-value"
         )

@@ -57,3 +57,35 @@ def test_escapes_and_resource_bombs_are_refused(template: str) -> None:
 def test_templates_cannot_read_the_process_environment() -> None:
     with pytest.raises(TemplateError):
         render("{{ environ }}", CONTEXT)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ trigger.body.name }}",
+        "  {{trigger.body}}  ",
+        "Hi {{ trigger.body.name }}, {{ nodes.greet.output.text }}!",
+        "{{ trigger.body.items }} and {{ trigger.body.name }}",
+        "{{ trigger.body.flag }} {{ trigger.body.none }} {{ trigger.body.ratio }}",
+        "{{ true }}",
+        "{{ trigger.body.keys }}",
+        "{{ trigger.body.missing }}",
+        "{{ missing.name }}",
+        "line {{ trigger.body.name }}\n",
+        "{{ range }}",
+    ],
+)
+def test_plain_lookups_render_exactly_as_jinja_does(template: str) -> None:
+    # Lookups through dicts are resolved without Jinja (the hot path); anything else is Jinja's.
+    from kyra.engine.templating import _render_jinja
+
+    context = {**CONTEXT, "trigger": {"body": {**CONTEXT["trigger"]["body"], "flag": True,
+                                               "none": None, "ratio": 0.5}}}  # fmt: skip
+
+    def outcome(render_with: object) -> object:
+        try:
+            return render_with(template, context)  # type: ignore[operator]
+        except TemplateError as exc:
+            return ("error", str(exc))
+
+    assert outcome(render) == outcome(_render_jinja)

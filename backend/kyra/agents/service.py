@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.agents.trace import build_trace
-from kyra.db.models import AgentRun, AiAgent, Graph, GraphVersion, Run
+from kyra.db.models import AgentRun, AiAgent, Graph, GraphVersion, Run, RunRow
 from kyra.db.queries import graphs as graph_queries
 from kyra.engine.inline import run_graph_inline
 from kyra.engine.services import EngineServices
@@ -66,7 +66,7 @@ async def agent_graph(session: AsyncSession, agent: AiAgent) -> tuple[Graph, Gra
 @dataclass
 class AgentRunStarted:
     agent_run: AgentRun
-    run: Run
+    run: Run | RunRow
     node_runs: list[Any] | None = None
 
 
@@ -97,7 +97,7 @@ async def run_agent(
             graph=graph, version=version, trigger=trigger, mode=RunMode.sync,
             trigger_kind="agent", budget_usd=budget_usd,
         )  # fmt: skip
-        run = request.new_run()
+        run = request.unstored_run()
         unsaved = Graph(id=graph.id, owner_id=graph.owner_id, name=graph.name,
                         settings={**(graph.settings or {}), "save_runs": "none"})  # fmt: skip
         result = await run_graph_inline(services, graph=unsaved, version=version, run=run)

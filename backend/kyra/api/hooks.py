@@ -22,7 +22,7 @@ from litestar.enums import HttpMethod
 from kyra.api.bodies import check_json_depth
 from kyra.api.inbound import receive_inbound
 from kyra.crypto import decrypt_text
-from kyra.db.models import Graph, GraphVersion, Run, Webhook
+from kyra.db.models import Graph, GraphVersion, Run, RunRow, Webhook
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as run_queries
 from kyra.db.queries import webhooks as webhook_queries
@@ -349,7 +349,7 @@ async def _keep_handed_out(
         services.sync_leases.release(run_id)
 
 
-async def _replayed(services: EngineServices, run: Run) -> Response[Any]:
+async def _replayed(services: EngineServices, run: Run | RunRow) -> Response[Any]:
     """The first run's answer for a repeated request: its reply if finished, else its id."""
     headers = {"Idempotent-Replayed": "true"}
     if run.status in TERMINAL_RUN and run.mode == "sync":

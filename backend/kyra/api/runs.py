@@ -29,7 +29,7 @@ from kyra.api.fields import (
     parse_timestamp,
 )
 from kyra.api.schemas.runs import RunRead, RunSummary
-from kyra.db.models import Run
+from kyra.db.models import Run, RunRow
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as queries
 from kyra.engine import control
@@ -97,7 +97,7 @@ class RerunCreate(BaseModel):
     )
 
 
-async def run_read(session: AsyncSession, run: Run) -> RunRead:
+async def run_read(session: AsyncSession, run: Run | RunRow) -> RunRead:
     version = await queries.version_number(session, run.graph_version_id)
     view = queries.run_view(
         run, version=version, node_runs=await queries.list_node_runs(session, run.id)

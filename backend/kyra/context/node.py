@@ -23,7 +23,10 @@ class NodeContext(Protocol):
     node_id: str
     owner_id: UUID
     attempt: int
-    log: logging.LoggerAdapter[logging.Logger]
+
+    @property
+    def log(self) -> logging.LoggerAdapter[logging.Logger]:
+        """A logger whose lines name the run and the node."""
 
     @property
     def idempotency_key(self) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kyra.db.models import Run
+from kyra.db.models import Run, RunRow
 from kyra.db.queries import approvals as queries
 from kyra.db.queries import runs as run_queries
 from kyra.engine.control import announce_resumed, resume_locked
@@ -68,7 +68,7 @@ def pending_view(row: Any) -> dict[str, Any]:
     }
 
 
-async def pending_approval(session: AsyncSession, run: Run) -> list[dict[str, Any]]:
+async def pending_approval(session: AsyncSession, run: Run | RunRow) -> list[dict[str, Any]]:
     """What a paused run waits for a human to decide (empty unless paused for approval)."""
     if run.status != "paused":
         return []

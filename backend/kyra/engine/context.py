@@ -25,6 +25,8 @@ from kyra.errors import NodeError, SandboxError
 from kyra.files.owned import OwnerFiles
 from kyra.spec import NodeSpec
 
+_NODE_LOG = logging.getLogger("kyra.node")
+
 #: Deepest nesting of sub-graph runs (loops and sub-graphs inside sub-graphs).
 MAX_DEPTH = 5
 
@@ -62,13 +64,6 @@ class EngineNodeContext:
         self.parent = parent
         self.step_key = step_key
         self.agent_id = agent_id
-        self.log: logging.LoggerAdapter[logging.Logger] = (
-            parent.log
-            if parent is not None
-            else logging.LoggerAdapter(
-                logging.getLogger("kyra.node"), {"run_id": str(scope.run_id), "node_id": node_id}
-            )
-        )
         self.children: list[Any] = []
         #: Agent steps kept in memory until the engine records them (see ``kyra.agents``).
         self.steps: list[Any] = []
@@ -106,6 +101,15 @@ class EngineNodeContext:
             self.services, self.scope, node_id, attempt=1, node_run_id=step_id, parent=self,
             step_key=step_key, spec=spec, attached=attached, agent_id=agent_id,
         )  # fmt: skip
+
+    @cached_property
+    def log(self) -> logging.LoggerAdapter[logging.Logger]:
+        """Made when a handler first logs (most never do)."""
+        if self.parent is not None:
+            return self.parent.log
+        return logging.LoggerAdapter(
+            _NODE_LOG, {"run_id": str(self.run_id), "node_id": self.node_id}
+        )
 
     @property
     def cost(self) -> tuple[Decimal, int, int]:

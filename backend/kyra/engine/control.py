@@ -150,7 +150,7 @@ async def start_prefilled(
         result = await execute_scope(services, scope, run)
         result.node_runs[:0] = prefilled
         await save_run_result(services, result)
-        return result.run
+        return run
     if services.dispatcher is None:
         raise ConflictError("no queue is configured to run on")
     run.queue = services.dispatcher.queue_name

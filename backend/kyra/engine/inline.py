@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from kyra.db.errors import is_unavailable
-from kyra.db.models import Graph, GraphVersion, NodeRun, NodeRunRow, Run
+from kyra.db.models import Graph, GraphVersion, NodeRun, NodeRunRow, Run, RunRow
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as run_queries
 from kyra.engine.inflight import InlineControl, register, unregister
@@ -34,7 +35,7 @@ _log = logging.getLogger("kyra.engine")
 class RunResult:
     """A finished inline run with its records (persisted or not, per the graph's settings)."""
 
-    run: Run
+    run: Run | RunRow
     node_runs: list[NodeRun | NodeRunRow]
     children: list[RunResult] = field(default_factory=list)
     #: Whether the run and its records were stored.
@@ -107,13 +108,16 @@ def run_output(scope: RunScope) -> dict[str, Any]:
 async def _gather_attempts(
     services: EngineServices, scope: RunScope, ready: list[str], control: InlineControl
 ) -> list[tuple[Outcome, int]]:
-    """Attempt the ready nodes concurrently; a node stopped by a cancel comes back cancelled."""
+    """Attempt the ready nodes concurrently; a node stopped by a cancel comes back cancelled.
+
+    Each attempt is a task of its own, so that a cancel reaches exactly the nodes in flight.
+    """
     tasks = [
         asyncio.ensure_future(_attempt_with_retries(services, scope, node_id)) for node_id in ready
     ]
     control.tasks.update(tasks)
     try:
-        results = await asyncio.gather(*tasks, return_exceptions=True)
+        results = await _settled(tasks)
     finally:
         control.tasks.difference_update(tasks)
     outcomes: list[tuple[Outcome, int]] = []
@@ -127,6 +131,19 @@ async def _gather_attempts(
     return outcomes
 
 
+async def _settled(
+    tasks: Sequence[asyncio.Future[tuple[Outcome, int]]],
+) -> list[tuple[Outcome, int] | BaseException]:
+    """Every task's result or exception (``gather`` with ``return_exceptions``, which costs more
+    than the attempt of a small node when there is only one task: a chain's every step)."""
+    if len(tasks) > 1:
+        return await asyncio.gather(*tasks, return_exceptions=True)
+    try:
+        return [await tasks[0]]
+    except BaseException as exc:  # the caller raises it, unless a cancel of the run explains it
+        return [exc]
+
+
 def _cancelled(scope: RunScope, node_id: str) -> Outcome:
     now = datetime.now(UTC)
     error = error_dict(RunCancelledError("the run was cancelled while this node ran"))
@@ -136,7 +153,10 @@ def _cancelled(scope: RunScope, node_id: str) -> Outcome:
 
 
 async def execute_scope(
-    services: EngineServices, scope: RunScope, run: Run, control: InlineControl | None = None
+    services: EngineServices,
+    scope: RunScope,
+    run: Run | RunRow,
+    control: InlineControl | None = None,
 ) -> RunResult:
     """Drive ``scope`` to completion in memory, filling ``run`` with the final status.
 
@@ -173,9 +193,11 @@ async def execute_scope(
             records.append(record)
             records.extend(adopt_steps(record, outcome.steps))
             children.extend(outcome.children)
-            run.cost_usd += outcome.cost_usd
-            run.input_tokens += outcome.input_tokens
-            run.output_tokens += outcome.output_tokens
+            if outcome.cost_usd or outcome.input_tokens or outcome.output_tokens:
+                # Only then: every attribute set on the run entity costs microseconds.
+                run.cost_usd += outcome.cost_usd
+                run.input_tokens += outcome.input_tokens
+                run.output_tokens += outcome.output_tokens
             paused = paused or outcome.status == NodeRunStatus.paused
         if paused:
             break
@@ -188,7 +210,7 @@ async def execute_scope(
 
 
 def _finish(
-    run: Run, scope: RunScope, failed_nodes: list[str], records: list[NodeRun | NodeRunRow]
+    run: Run | RunRow, scope: RunScope, failed_nodes: list[str], records: list[NodeRun | NodeRunRow]
 ) -> None:
     run.finished_at = datetime.now(UTC)
     paused = [r for r in records if r.status == NodeRunStatus.paused]
@@ -217,7 +239,7 @@ async def run_graph_inline(
     *,
     graph: Graph,
     version: GraphVersion,
-    run: Run,
+    run: Run | RunRow,
     persisted: bool = False,
 ) -> RunResult:
     """Run ``run`` (a new row, or one already ``persisted`` and leased) in ``sync`` mode and

@@ -7,6 +7,7 @@ Both dispatchers (inline and queue) call :func:`attempt_node`; retries (after
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Mapping
@@ -143,7 +144,7 @@ async def attempt_node(
         node_id=node_id, node_type=scope.graph.specs[node_id].type, attempt=attempt,
         node_run_id=node_run_id, traceparent=scope.traceparent,
     )  # fmt: skip
-    async with services.hooks.node_attempt(observed):
+    with services.hooks.node_attempt(observed) or contextlib.nullcontext():
         observed.outcome = await _attempt_node(
             services, scope, node_id, attempt=attempt, node_run_id=node_run_id
         )

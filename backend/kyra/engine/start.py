@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from kyra.db.models import Graph, GraphVersion, Run
+from kyra.db.models import Graph, GraphVersion, Run, RunRow
 from kyra.db.queries import runs as run_queries
 from kyra.engine.inline import RunResult, run_graph_inline
 from kyra.engine.queue import start_queued_run
@@ -24,7 +24,7 @@ from kyra.status import RunMode, RunStatus
 class Started:
     """A run that was started, or found through its idempotency key (``existing``)."""
 
-    run: Run
+    run: Run | RunRow
     result: RunResult | None = None
     existing: bool = False
 
@@ -56,20 +56,30 @@ class RunRequest:
 
     def new_run(self, *, key: str | None = None) -> Run:
         """The run row this request makes (queued, not stored)."""
-        return Run(
-            id=self.run_id or uuid.uuid4(),
-            owner_id=self.graph.owner_id,
-            graph_id=self.graph.id,
-            graph_version_id=self.version.id,
-            status=RunStatus.queued,
-            mode=self.mode,
-            trigger_kind=self.trigger_kind,
-            trigger=self.trigger,
-            budget_usd=self.budget,
-            idempotency_key=key,
-            created_at=datetime.now(UTC),
-            traceparent=current_traceparent(),
-        )
+        return Run(**self._run_values(key))
+
+    def unstored_run(self) -> RunRow:
+        """The same run as :meth:`new_run`, for a run executed in memory before it is stored."""
+        return RunRow(**self._run_values(None))
+
+    def _run_values(self, key: str | None) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        return {
+            "id": self.run_id or uuid.uuid4(),
+            "owner_id": self.graph.owner_id,
+            "graph_id": self.graph.id,
+            "graph_version_id": self.version.id,
+            "status": RunStatus.queued,
+            "mode": self.mode,
+            "trigger_kind": self.trigger_kind,
+            "trigger": self.trigger,
+            "budget_usd": self.budget,
+            "idempotency_key": key,
+            # Both given: a default factory costs pydantic a signature inspection per run.
+            "created_at": now,
+            "updated_at": now,
+            "traceparent": current_traceparent(),
+        }
 
 
 async def start_run(services: EngineServices, request: RunRequest) -> Started:
@@ -89,7 +99,7 @@ async def start_run(services: EngineServices, request: RunRequest) -> Started:
         if first is not None:
             return Started(first, existing=True)
     if request.mode == RunMode.sync:
-        run = existing_row or request.new_run()
+        run = existing_row or request.unstored_run()
         result = await run_graph_inline(
             services, graph=request.graph, version=request.version, run=run,
             persisted=existing_row is not None,

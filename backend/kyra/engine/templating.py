@@ -49,6 +49,11 @@ def _bounded_range(*args: int) -> range:
 #: File name Jinja gives frames of templates compiled from strings.
 _SOURCE = "<template>"
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>.*?)\}\}\s*$", re.DOTALL)
+#: ``{{ a.b.c }}``: a name and attribute lookups only, the templates most parameters hold.
+_PATH = re.compile(r"\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\}\}")
+#: Jinja syntax that a text of paths must not hold (blocks, comments, whitespace control, or
+#: newlines that Jinja would normalise or strip).
+_NOT_PLAIN = ("{%", "{#", "{{", "}}", "\r")
 
 
 class _Environment(ImmutableSandboxedEnvironment):
@@ -91,6 +96,28 @@ _ENV = _build_environment()
 def _compile(source: str) -> Any:
     if len(source) > MAX_TEMPLATE_CHARS:
         raise TemplateError(f"template is longer than {MAX_TEMPLATE_CHARS} characters")
+    return _plain_paths(source) or ("jinja", None)
+
+
+def _plain_paths(source: str) -> tuple[str, Any] | None:
+    """``source`` as lookups Python can do without Jinja, or None when it needs Jinja.
+
+    ``("path", names)`` for a string that is one ``{{ a.b }}``; ``("paths", parts)`` for text
+    with such lookups in it, ``parts`` alternating text and names (starting with text). Either
+    is evaluated by :func:`_look_up`, which hands anything it cannot resolve to Jinja, so the
+    result and the errors are Jinja's own.
+    """
+    pieces = _PATH.split(source)
+    texts, names = pieces[0::2], pieces[1::2]
+    if any(marker in text for text in texts for marker in _NOT_PLAIN) or source.endswith("\n"):
+        return None
+    if len(names) == 1 and not texts[0].strip() and not texts[1].strip():
+        return ("path", tuple(names[0].split(".")))
+    return ("paths", tuple(p if i % 2 == 0 else tuple(p.split(".")) for i, p in enumerate(pieces)))
+
+
+@lru_cache(maxsize=4096)
+def _compile_jinja(source: str) -> Any:
     match = _SINGLE_EXPRESSION.match(source)
     if match and "{{" not in match["expr"] and "}}" not in match["expr"]:
         return ("expression", _ENV.compile_expression(match["expr"], undefined_to_none=False))
@@ -110,10 +137,52 @@ def _plain(value: Any) -> Any:
     raise TemplateError(f"expression gave a {type(value).__name__}, not JSON data")
 
 
+class _NeedsJinja(Exception):
+    """A lookup Python cannot resolve as Jinja would (a missing name or key, an object)."""
+
+
+def _look_up(names: tuple[str, ...], context: Mapping[str, Any]) -> Any:
+    """``a.b.c`` through dicts, as the sandbox resolves it for dicts holding each key."""
+    first = names[0]
+    if first not in context:
+        raise _NeedsJinja
+    value = context[first]
+    for name in names[1:]:
+        if type(value) is not dict or name not in value:
+            raise _NeedsJinja
+        value = value[name]
+    return value
+
+
 def _render_string(source: str, context: Mapping[str, Any]) -> Any:
+    kind, compiled = _compile(source)
+    try:
+        if kind == "path":
+            return _plain(_look_up(compiled, context))
+        if kind == "paths":
+            text = "".join(
+                part if index % 2 == 0 else _text_of(_look_up(part, context))
+                for index, part in enumerate(compiled)
+            )
+            if len(text) > MAX_OUTPUT_CHARS:
+                raise TemplateError(f"template output exceeds {MAX_OUTPUT_CHARS} characters")
+            return text
+    except _NeedsJinja:
+        pass
+    return _render_jinja(source, context)
+
+
+def _text_of(value: Any) -> str:
+    """A value as Jinja prints it (its ``str``), for plain JSON values; others go to Jinja."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return str(value)
+    raise _NeedsJinja
+
+
+def _render_jinja(source: str, context: Mapping[str, Any]) -> Any:
     _range_budget.set(MAX_RANGE_ITEMS)
     try:
-        kind, compiled = _compile(source)
+        kind, compiled = _compile_jinja(source)
         if kind == "expression":
             value = compiled(**context)
             if isinstance(value, StrictUndefined):

@@ -2,17 +2,16 @@
 (production) or readable lines (a terminal), with the run, node and trace ids of the work in
 progress on every line.
 
-Existing ``logging.getLogger`` calls keep working; the ids come from context variables bound
-around each node attempt (:class:`LogContextHook`) and from the current span. Secret values
+Existing ``logging.getLogger`` calls keep working; the ids come from the node attempt in
+progress (:class:`LogContextHook`) and from the current span. Secret values
 are masked before rendering by :mod:`kyra.masking`, which sees every record first.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
-from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from typing import Any
 
 import structlog
@@ -56,6 +55,7 @@ def configure_logging(settings: Settings) -> None:
     """Render every log record of this process as :func:`wants_json` says (idempotent)."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        add_attempt_ids,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         add_trace_ids,
@@ -93,16 +93,39 @@ def configure_logging(settings: Settings) -> None:
     )
 
 
-class LogContextHook(EngineHook):
-    """Binds the run, node and trace ids to every log line written during a node attempt."""
+#: The node attempt running in this task, whose ids every log line written meanwhile carries.
+_attempt: ContextVar[NodeAttempt | None] = ContextVar("kyra_log_attempt", default=None)
 
-    @contextlib.asynccontextmanager
-    async def node_attempt(self, attempt: NodeAttempt) -> AsyncIterator[None]:
-        trace_id = f"{run_trace_id(attempt.run_id, attempt.traceparent):032x}"
-        with structlog.contextvars.bound_contextvars(
-            run_id=str(attempt.run_id),
-            node_id=attempt.node_id,
-            node_type=attempt.node_type,
-            trace_id=trace_id,
-        ):
-            yield
+
+def add_attempt_ids(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+    """Add the run, node and trace ids of the node attempt in progress, if any (computed when a
+    line is written, not for every attempt: most attempts log nothing)."""
+    attempt = _attempt.get()
+    if attempt is not None:
+        event_dict.setdefault("run_id", str(attempt.run_id))
+        event_dict.setdefault("node_id", attempt.node_id)
+        event_dict.setdefault("node_type", attempt.node_type)
+        event_dict.setdefault(
+            "trace_id", f"{run_trace_id(attempt.run_id, attempt.traceparent):032x}"
+        )
+    return event_dict
+
+
+class LogContextHook(EngineHook):
+    """Gives every log line written during a node attempt the run, node and trace ids."""
+
+    def node_attempt(self, attempt: NodeAttempt) -> _AttemptLogged:
+        return _AttemptLogged(attempt)
+
+
+class _AttemptLogged:
+    __slots__ = ("attempt", "token")
+
+    def __init__(self, attempt: NodeAttempt) -> None:
+        self.attempt = attempt
+
+    def __enter__(self) -> None:
+        self.token = _attempt.set(self.attempt)
+
+    def __exit__(self, *_: object) -> None:
+        _attempt.reset(self.token)

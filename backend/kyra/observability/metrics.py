@@ -11,11 +11,10 @@ before the first metric is declared.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -51,8 +50,20 @@ def setup_metrics(settings: Settings) -> Path:
 
 
 def process_identifier() -> str:
-    """Distinct for every process writing to the directory, on any host sharing it."""
+    """Distinct for every process writing to the directory, on any host sharing it.
+
+    prometheus-client asks for it on every value written (to notice a fork), so it is made once
+    per process and forgotten in a forked child.
+    """
+    return _identifier()
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> str:
     return f"{socket.gethostname().replace('_', '-')}-{os.getpid()}"
+
+
+os.register_at_fork(after_in_child=_identifier.cache_clear)
 
 
 class _Metrics:
@@ -107,16 +118,32 @@ class MetricsHook(EngineHook):
     async def run_finished(self, run: dict[str, Any]) -> None:
         _metrics().runs.labels(run["graph_id"], run["mode"], run["status"]).inc()
 
-    @contextlib.asynccontextmanager
-    async def node_attempt(self, attempt: NodeAttempt) -> AsyncIterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            status = attempt.outcome.status if attempt.outcome is not None else "cancelled"
-            _metrics().nodes.labels(attempt.node_type, status).observe(
-                time.perf_counter() - started
-            )
+    def node_attempt(self, attempt: NodeAttempt) -> _TimedAttempt:
+        return _TimedAttempt(attempt)
+
+
+class _TimedAttempt:
+    """Observes one node attempt's duration in the node histogram when it exits."""
+
+    __slots__ = ("attempt", "started")
+
+    def __init__(self, attempt: NodeAttempt) -> None:
+        self.attempt = attempt
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *_: object) -> None:
+        outcome = self.attempt.outcome
+        status = outcome.status if outcome is not None else "cancelled"
+        _node_histogram(self.attempt.node_type, status).observe(time.perf_counter() - self.started)
+
+
+@lru_cache(maxsize=4096)
+def _node_histogram(node_type: str, status: str) -> Any:
+    """The histogram child of one node type and status (``labels`` locks and hashes on every
+    call; node attempts are the hottest path)."""
+    return _metrics().nodes.labels(node_type, status)
 
 
 def render(gauges: Mapping[str, tuple[str, float | None]]) -> bytes:

@@ -128,36 +128,14 @@ class TracingHook(EngineHook):
     run (after any number of queue hops) hang under the run span the last one emits.
     """
 
-    @contextlib.asynccontextmanager
-    async def node_attempt(self, attempt: NodeAttempt) -> AsyncIterator[None]:
-        nested = _attempt_span.get()
-        if nested is not None and nested.is_recording():
-            parent = trace.set_span_in_context(nested)
-        else:
-            parent = inside(_run_span_context(attempt.run_id, attempt.traceparent))
-        attributes: dict[str, Any] = {
-            "kyra.run.id": str(attempt.run_id),
-            "kyra.graph.id": str(attempt.graph_id),
-            "kyra.graph.version": attempt.version,
-            "kyra.run.mode": attempt.mode,
-            "kyra.node.id": attempt.node_id,
-            "kyra.node.type": attempt.node_type,
-            "kyra.node.attempt": attempt.attempt,
-        }
-        if attempt.node_run_id is not None:
-            attributes["kyra.node_run.id"] = str(attempt.node_run_id)
-        span = tracer().start_span(
-            f"node {attempt.node_type}", context=parent, attributes=attributes
-        )
-        token = _attempt_span.set(span)
-        try:
-            with trace.use_span(span, end_on_exit=False):
-                yield
-        finally:
-            _attempt_span.reset(token)
-            _end_node_span(span, attempt.outcome)
+    def node_attempt(self, attempt: NodeAttempt) -> contextlib.AbstractContextManager[None] | None:
+        if _provider is None:  # tracing is off: no span to make, not even a non-recording one
+            return None
+        return _node_span(attempt)
 
     async def run_finished(self, run: dict[str, Any]) -> None:
+        if _provider is None:
+            return
         run_id = UUID(run["id"])
         remote = parse_traceparent(run.get("traceparent"))
         parent = trace.set_span_in_context(trace.NonRecordingSpan(remote)) if remote else Context()
@@ -178,6 +156,35 @@ class TracingHook(EngineHook):
             error = run.get("error") or {}
             span.set_status(Status(StatusCode.ERROR, str(error.get("type", "failed"))))
         span.end(end_time=_nanos(run.get("finished_at")))
+
+
+@contextlib.contextmanager
+def _node_span(attempt: NodeAttempt) -> Iterator[None]:
+    """The live span of one node attempt (under the attempt it runs inside, else the run)."""
+    nested = _attempt_span.get()
+    if nested is not None and nested.is_recording():
+        parent = trace.set_span_in_context(nested)
+    else:
+        parent = inside(_run_span_context(attempt.run_id, attempt.traceparent))
+    attributes: dict[str, Any] = {
+        "kyra.run.id": str(attempt.run_id),
+        "kyra.graph.id": str(attempt.graph_id),
+        "kyra.graph.version": attempt.version,
+        "kyra.run.mode": attempt.mode,
+        "kyra.node.id": attempt.node_id,
+        "kyra.node.type": attempt.node_type,
+        "kyra.node.attempt": attempt.attempt,
+    }
+    if attempt.node_run_id is not None:
+        attributes["kyra.node_run.id"] = str(attempt.node_run_id)
+    span = tracer().start_span(f"node {attempt.node_type}", context=parent, attributes=attributes)
+    token = _attempt_span.set(span)
+    try:
+        with trace.use_span(span, end_on_exit=False):
+            yield
+    finally:
+        _attempt_span.reset(token)
+        _end_node_span(span, attempt.outcome)
 
 
 def _run_span_context(run_id: UUID, traceparent: str | None) -> trace.SpanContext:

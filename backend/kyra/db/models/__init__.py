@@ -15,7 +15,7 @@ from kyra.db.models.file import StoredFile
 from kyra.db.models.graph import Graph, GraphVersion
 from kyra.db.models.llm import LlmModel, LlmModelPrice, LlmProvider, LlmUsageLog
 from kyra.db.models.oauth import OAuthClient, OAuthState
-from kyra.db.models.run import NodeRun, NodeRunRow, Run
+from kyra.db.models.run import NodeRun, NodeRunRow, Run, RunRow
 from kyra.db.models.trigger import Schedule, TriggerPoll, Webhook
 from kyra.db.models.user import ApiKey, User
 
@@ -40,6 +40,7 @@ __all__ = [
     "OAuthClient",
     "OAuthState",
     "Run",
+    "RunRow",
     "Schedule",
     "StoredFile",
     "TriggerPoll",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, Column, Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -143,23 +143,86 @@ class NodeRun(SQLModel, table=True):
     approval: dict[str, Any] | None = Field(default=None, sa_column=jsonb_column())
 
 
-_NODE_RUN_COLUMNS = tuple(column.key for column in table_of(NodeRun).columns)
-_NODE_RUN_DEFAULTS = {
-    name: None if NodeRun.model_fields[name].default_factory else NodeRun.model_fields[name].default
-    for name in _NODE_RUN_COLUMNS
-}
+def _column_defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """Column name → the model's default (None where a factory makes it per row)."""
+    fields = model.model_fields
+    return {
+        column.key: None if fields[column.key].default_factory else fields[column.key].default
+        for column in table_of(model).columns
+    }
 
 
-class NodeRunRow:
-    """A node run that is not stored yet, with :class:`NodeRun`'s attributes.
+class _UnstoredRow:
+    """A row that is not stored yet, with its model's column attributes and defaults.
 
-    Inline runs build one per node; a SQLModel instance costs about as much as the rest of the
-    node's execution, this costs a few microseconds.
+    Runs executed in memory build these instead of SQLModel entities: an entity costs tens of
+    microseconds (an attribute event per column, defaults inspected), this about one (two dict
+    updates); they are written with a Core insert of :meth:`as_row`.
     """
 
-    __slots__ = _NODE_RUN_COLUMNS
-    # NodeRun's columns, declared for the type checker (the slots above hold them).
+    _defaults: ClassVar[dict[str, Any]]
     id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+    def __init__(self, **values: Any) -> None:
+        unknown = values.keys() - self._defaults.keys()
+        if unknown:
+            raise TypeError(f"not {type(self).__name__} columns: {sorted(unknown)}")
+        fields = self.__dict__
+        fields.update(self._defaults)
+        fields.update(values)
+        if self.id is None:
+            self.id = uuid.uuid4()
+        if self.created_at is None:
+            self.created_at = utcnow()
+        if self.updated_at is None:
+            self.updated_at = self.created_at
+
+    def as_row(self) -> dict[str, Any]:
+        """Column name → value, for an insert."""
+        return self.__dict__.copy()
+
+
+class RunRow(_UnstoredRow):
+    """A run executed in memory (``sync`` mode) before it is stored, with :class:`Run`'s
+    attributes."""
+
+    _defaults = _column_defaults(Run)
+    # Run's columns, declared for the type checker (the instance dict holds them).
+    owner_id: uuid.UUID
+    graph_id: uuid.UUID
+    graph_version_id: uuid.UUID
+    status: str
+    mode: str
+    queue: str | None
+    trigger_kind: str
+    trigger: dict[str, Any]
+    output: Any
+    error: dict[str, Any] | None
+    pause_reason: str | None
+    idempotency_key: str | None
+    parent_run_id: uuid.UUID | None
+    parent_key: str | None
+    source_run_id: uuid.UUID | None
+    budget_usd: Decimal | None
+    traceparent: str | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    cost_usd: Decimal
+    reserved_usd: Decimal
+    input_tokens: int
+    output_tokens: int
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class NodeRunRow(_UnstoredRow):
+    """A node run executed in memory before it is stored, with :class:`NodeRun`'s attributes
+    (inline runs build one per node)."""
+
+    _defaults = _column_defaults(NodeRun)
+    # NodeRun's columns, declared for the type checker (the instance dict holds them).
     run_id: uuid.UUID
     node_id: str
     node_type: str
@@ -177,8 +240,6 @@ class NodeRunRow:
     cost_usd: Decimal
     input_tokens: int
     output_tokens: int
-    created_at: datetime
-    updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
     duration_ms: float | None
@@ -187,14 +248,3 @@ class NodeRunRow:
     step_key: str | None
     sequence: int | None
     approval: dict[str, Any] | None
-
-    def __init__(self, **values: Any) -> None:
-        for name in _NODE_RUN_COLUMNS:
-            setattr(self, name, values.get(name, _NODE_RUN_DEFAULTS[name]))
-        if self.id is None:
-            now = utcnow()
-            self.id, self.created_at, self.updated_at = uuid.uuid4(), now, now
-
-    def as_row(self) -> dict[str, Any]:
-        """Column name → value, for a bulk insert."""
-        return {name: getattr(self, name) for name in _NODE_RUN_COLUMNS}

@@ -25,7 +25,6 @@ from sqlalchemy import (
     cast,
     false,
     func,
-    insert,
     literal_column,
     null,
     or_,
@@ -35,11 +34,12 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from kyra.db.models import AiAgent, Graph, GraphVersion, NodeRun, NodeRunRow, Run, table_of
+from kyra.db.models import AiAgent, Graph, GraphVersion, NodeRun, NodeRunRow, Run, RunRow, table_of
 from kyra.errors import NotFoundError
 from kyra.status import LIVE_RUN, NodeRunStatus, RunStatus
 
@@ -91,7 +91,7 @@ def node_run_view(node_run: NodeRun | NodeRunRow) -> dict[str, Any]:
 
 
 def run_view(
-    run: Run,
+    run: Run | RunRow,
     *,
     version: int | None = None,
     node_runs: Sequence[NodeRun | NodeRunRow] | None = None,
@@ -130,7 +130,7 @@ def run_view(
 
 
 def _row(model: Any) -> dict[str, Any]:
-    if isinstance(model, NodeRunRow):
+    if isinstance(model, NodeRunRow | RunRow):
         return model.as_row()
     return {column.key: getattr(model, column.key) for column in model.__table__.columns}
 
@@ -156,7 +156,7 @@ def _run_upsert() -> Any:
 
 
 async def insert_finished(
-    session: AsyncSession, run: Run, node_runs: Sequence[NodeRun | NodeRunRow]
+    session: AsyncSession, run: Run | RunRow, node_runs: Sequence[NodeRun | NodeRunRow]
 ) -> bool:
     """Write a run executed in memory (inserted, or updated when a stored row still waits for
     it); False when the stored row was already final, and nothing was written."""
@@ -165,9 +165,19 @@ async def insert_finished(
         return False
     run.status = written.status
     if node_runs:
-        # The table, not the entity: the ORM's bulk path costs more than the rows themselves.
-        await session.execute(insert(table_of(NodeRun)), [_row(n) for n in node_runs])
+        await session.execute(_INSERT_NODE_RUNS, {"rows": [_row(n) for n in node_runs]})
     return True
+
+
+#: Node runs inserted from one JSON array that PostgreSQL expands into rows: an executemany
+#: (even of the table, not the entity) encoded every column of every row in Python, the
+#: larger part of what a node of a stored sync run cost. Columns are named, so a column the
+#: model lacks keeps its default.
+_NODE_RUN_NAMES = ", ".join(column.name for column in table_of(NodeRun).columns)
+_INSERT_NODE_RUNS = text(
+    f"INSERT INTO node_runs ({_NODE_RUN_NAMES}) SELECT {_NODE_RUN_NAMES} "
+    "FROM jsonb_populate_recordset(NULL::node_runs, :rows)"
+).bindparams(bindparam("rows", type_=JSONB))
 
 
 async def get_run(session: AsyncSession, *, owner_id: uuid.UUID | None, run_id: uuid.UUID) -> Run:
@@ -326,6 +336,15 @@ async def add_node_runs(
     return [row.id for row in result if row.status == NodeRunStatus.queued]
 
 
+_NODE_RUN_COLUMNS = tuple(column.key for column in table_of(NodeRun).columns)
+
+
+def _node_run_row(row: Any) -> NodeRunRow:
+    """A node run a statement returned (its columns, among others), as the engine's row."""
+    values = row._mapping
+    return NodeRunRow(**{name: values[name] for name in _NODE_RUN_COLUMNS})
+
+
 @lru_cache(maxsize=1)
 def _add_leased_node_run_statement() -> Any:
     table = table_of(NodeRun)
@@ -363,7 +382,7 @@ async def add_leased_node_run(
         "owner": owner, "lease": timedelta(seconds=lease_seconds),
     }  # fmt: skip
     row = (await session.execute(_add_leased_node_run_statement(), values)).first()
-    return NodeRunRow(**row._mapping) if row is not None else None
+    return _node_run_row(row) if row is not None else None
 
 
 @lru_cache(maxsize=1)
@@ -412,7 +431,7 @@ async def claim_node_run(
     """Take the lease of a queued (or abandoned) node run of a live run; None if not ours to run."""
     values = {"node_run_id": node_run_id, "owner": owner, "lease": timedelta(seconds=lease_seconds)}
     row = (await session.execute(_claim_statement(), values)).first()
-    return NodeRunRow(**row._mapping) if row is not None else None
+    return _node_run_row(row) if row is not None else None
 
 
 async def renew_leases(
@@ -473,7 +492,7 @@ async def record_outcome(
     statement = _record_statement(tuple(sorted(values)))
     params = {**_set_params(values), "node_run_id": node_run_id, "owner": owner}
     row = (await session.execute(statement, params)).first()
-    return NodeRunRow(**row._mapping) if row is not None else None
+    return _node_run_row(row) if row is not None else None
 
 
 def _set_params(values: dict[str, Any]) -> dict[str, Any]:
@@ -561,7 +580,7 @@ async def record_and_lock_run(
     mine = next((row for row in rows if row.recorded), None)
     if mine is None:
         return None
-    return Recorded(NodeRunRow(**mine._mapping), mine.run_status, rows, mine.fresh)
+    return Recorded(_node_run_row(mine), mine.run_status, rows, mine.fresh)
 
 
 async def node_run_effects(session: AsyncSession, node_run_id: uuid.UUID) -> dict[str, Any]:
