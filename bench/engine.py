@@ -137,6 +137,7 @@ class Bench:
     def raw_dramatiq_per_s(self, messages: int) -> tuple[float, float]:
         """Messages/s of a no-op actor draining ``messages`` on the same broker, with Kyra's
         worker process and thread count."""
+        get_settings.cache_clear()  # read at import (THREADS), before the stack set REDIS_URL
         from _noop_actor import QUEUE as NOOP_QUEUE  # builds its broker: after the stack is up
         from dramatiq import Message
 

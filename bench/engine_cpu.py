@@ -6,8 +6,8 @@ run in their own processes). Starts an embedded PostgreSQL and Redis, then drive
 two entrances directly, as the API and the worker do, and prints a Markdown table:
 
 * sync: ``start_run`` of a manual trigger and n - 1 set nodes, every run and node run stored;
-* queue: the run's first advance, then the worker's node execution with its continuation (the
-  worker keeps the next ready node instead of a queue hop), every node committed as it ends.
+* queue: the run's first advance as the worker handles it (it executes the first node and
+  keeps each next ready node instead of a queue hop), every node committed as it ends.
 
 The extra cost of a node is the slope between the 3-node and the 50-node chains.
 
@@ -100,7 +100,7 @@ class Engine:
     async def queue_runs(self, length: int, runs: int) -> tuple[float, float]:
         """CPU seconds and database round trips per run of ``runs`` queue runs executed here as
         the worker would."""
-        from kyra.engine.queue import advance_run, execute_node_run
+        from kyra.engine.queue import advance_run
         from kyra.engine.start import RunRequest, start_run
         from kyra.status import RunMode
 
@@ -109,9 +109,7 @@ class Engine:
 
         async def one() -> None:
             started = await start_run(self.services, request)
-            kept = await advance_run(self.services, started.run.id, keep_one=True)
-            assert kept is not None
-            await execute_node_run(self.services, kept, worker_id="bench")
+            await advance_run(self.services, started.run.id, worker_id="bench")
 
         await one()
         began, statements = time.process_time(), self.statements

@@ -56,6 +56,11 @@ class EngineHook:
     async def node_changed(self, run_id: object, node_run: dict[str, Any]) -> None:
         """``node_run`` is the node run as served by the API."""
 
+    async def nodes_changed(self, run_id: object, node_runs: Sequence[dict[str, Any]]) -> None:
+        """Several node runs changed at once, in order (a hook may announce them together)."""
+        for node_run in node_runs:
+            await self.node_changed(run_id, node_run)
+
     async def step_changed(self, run_id: object, step: dict[str, Any]) -> None:
         """``step`` is an agent step (a child node run) as served by the API."""
 
@@ -106,6 +111,13 @@ class HookChain(EngineHook):
                 await hook.node_changed(run_id, node_run)
             except Exception:
                 _log.exception("hook %s failed on node_changed", type(hook).__name__)
+
+    async def nodes_changed(self, run_id: object, node_runs: Sequence[dict[str, Any]]) -> None:
+        for hook in self.hooks:
+            try:
+                await hook.nodes_changed(run_id, node_runs)
+            except Exception:
+                _log.exception("hook %s failed on nodes_changed", type(hook).__name__)
 
     async def step_changed(self, run_id: object, step: dict[str, Any]) -> None:
         for hook in self.hooks:
@@ -160,6 +172,10 @@ def _exit_all(managers: list[AbstractContextManager[None]], exc: BaseException |
     return exc is not None and pending is None
 
 
+def _node_event(node_run: dict[str, Any]) -> str:
+    return json.dumps({"event": "node", "data": node_run}, default=str)
+
+
 class RedisEventsHook(EngineHook):
     """Publishes run and node-run changes on Redis for the API's event streams."""
 
@@ -171,8 +187,15 @@ class RedisEventsHook(EngineHook):
         await self.redis.publish(run_channel(run["id"]), payload)
 
     async def node_changed(self, run_id: object, node_run: dict[str, Any]) -> None:
-        payload = json.dumps({"event": "node", "data": node_run}, default=str)
-        await self.redis.publish(run_channel(run_id), payload)
+        await self.redis.publish(run_channel(run_id), _node_event(node_run))
+
+    async def nodes_changed(self, run_id: object, node_runs: Sequence[dict[str, Any]]) -> None:
+        # One round trip to Redis for all of them (a worker finishing one node and starting the
+        # next announces both).
+        pipe = self.redis.pipeline(transaction=False)
+        for node_run in node_runs:
+            pipe.publish(run_channel(run_id), _node_event(node_run))
+        await pipe.execute()
 
     async def step_changed(self, run_id: object, step: dict[str, Any]) -> None:
         payload = json.dumps({"event": "step", "data": step}, default=str)

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kyra.db.errors import is_unavailable
-from kyra.db.models import Graph, NodeRun, Run
+from kyra.db.models import Graph, NodeRun, NodeRunRow, Run
 from kyra.db.queries import runs as run_queries
 from kyra.engine.dispatch import Dispatcher
 from kyra.engine.inline import run_output, save_child_run
@@ -53,6 +53,20 @@ async def _scope(
         run.started_at or run.created_at, root_run_id=run.parent_run_id, budget_usd=run.budget_usd,
         traceparent=run.traceparent,
     )  # fmt: skip
+    return _with_states(scope, rows)
+
+
+def _rescope(scope: RunScope, rows: list[Any]) -> RunScope:
+    """The same run's scope with the states and outputs of ``rows`` instead of ``scope``'s."""
+    fresh = RunScope(
+        scope.run_id, scope.owner_id, scope.graph_id, scope.version, scope.mode, scope.trigger,
+        scope.graph, scope.started_at, root_run_id=scope.root_run_id,
+        budget_usd=scope.budget_usd, traceparent=scope.traceparent,
+    )  # fmt: skip
+    return _with_states(fresh, rows)
+
+
+def _with_states(scope: RunScope, rows: list[Any]) -> RunScope:
     for row in rows:
         scope.states[row.node_id] = NodeState(row.status, frozenset(row.output or ()))
         if row.output is not None:
@@ -73,49 +87,76 @@ class Advanced:
     run_id: uuid.UUID
     ready: list[uuid.UUID] = field(default_factory=list)
     changed: list[NodeRun] = field(default_factory=list)
+    #: The run as the API serves it, when this advance changed what that shows.
     view: dict[str, Any] | None = None
-    #: The run's scope as of this advance (reused to claim the next node without reloading).
-    scope: RunScope | None = None
+    #: The first ready node run, created leased to the worker that asked (``claim_for``), with
+    #: the run's scope as of this advance: that worker runs it next, without a claim.
+    claimed: Claimed | None = None
 
 
 async def _advance_locked(
-    services: EngineServices, session: AsyncSession, run_id: uuid.UUID
-) -> Advanced:
-    """In a transaction: create node runs for ready nodes, skip untaken ones, finish the run."""
+    services: EngineServices, session: AsyncSession, scope: RunScope, rows: list[Any], *,
+    status: str, run: Run | None = None, claim_for: str | None = None, run_changed: bool = False,
+) -> Advanced:  # fmt: skip
+    """In a transaction holding the lock of the run of ``scope`` (whose ``status`` it is), with
+    its node states ``rows``: create node runs for ready nodes, skip untaken ones, finish the run.
+
+    The run's row (``run``, or loaded) is changed only when the run starts or ends. With
+    ``claim_for``, the first ready node run is created leased to that worker, which runs it next
+    (``Advanced.claimed``). The run's view is announced only if something in it changed
+    (``run_changed``: e.g. its cost, recorded by the caller).
+    """
+    run_id = scope.run_id
     advanced = Advanced(run_id)
-    run = await run_queries.lock_run(session, run_id)
-    if run is None or run.status not in (RunStatus.queued, RunStatus.running):
-        return advanced
-    rows = await run_queries.node_states(session, run_id)
-    scope = await _scope(services, session, run, rows)
     step = plan(scope.graph, scope.states)
-    types = {n: scope.graph.nodes[n].type for n in scope.graph.order}
+    nodes = scope.graph.nodes
     await run_queries.add_node_runs(
-        session, run_id, [(n, types[n], NodeRunStatus.skipped) for n in step.skipped]
+        session, run_id, [(n, nodes[n].type, NodeRunStatus.skipped) for n in step.skipped]
     )
     if step.failed_nodes:
         failed = next(r for r in rows if r.node_id == step.failed_nodes[0])
         await run_queries.cancel_pending(session, run_id)
+        run = run or await _load_run(session, run_id)
         _finish(run, RunStatus.failed, error={"node_id": failed.node_id, **(failed.error or {})})
     else:
-        ready = [(n, types[n], NodeRunStatus.queued) for n in step.ready]
-        advanced.ready = await run_queries.add_node_runs(session, run_id, ready)
+        ready = [(n, nodes[n].type, NodeRunStatus.queued) for n in step.ready]
+        if claim_for is not None and ready:
+            (node_id, node_type, _), ready = ready[0], ready[1:]
+            leased = await run_queries.add_leased_node_run(
+                session, run_id, node_id, node_type, owner=claim_for,
+                lease_seconds=services.settings.lease_seconds,
+            )  # fmt: skip
+            if leased is not None:
+                advanced.claimed = Claimed(leased, scope)
+                advanced.ready.append(leased.id)
+        advanced.ready += await run_queries.add_node_runs(session, run_id, ready)
         if step.done:
             scope.states.update({n: NodeState(NodeRunStatus.skipped) for n in step.skipped})
+            run = run or await _load_run(session, run_id)
             _finish(run, RunStatus.succeeded, output=run_output(scope))
-    if run.status == "queued":
+    if status == RunStatus.queued:
+        run = run or await _load_run(session, run_id)
         run.status, run.started_at = RunStatus.running, datetime.now(UTC)
-    run.updated_at = datetime.now(UTC)
-    if run.status in (RunStatus.succeeded, RunStatus.failed) and not await _save_policy_allows(
-        session, run
-    ):
-        await session.delete(run)
+        scope.started_at = run.started_at
     if step.skipped:
-        rows = await run_queries.node_rows(session, run_id)
-        advanced.changed = [r for r in rows if r.node_id in step.skipped]
-    advanced.view = run_queries.run_view(run, version=scope.version)
-    advanced.scope = scope
+        node_rows = await run_queries.node_rows(session, run_id)
+        advanced.changed = [r for r in node_rows if r.node_id in step.skipped]
+    if run is None and run_changed:
+        run = await _load_run(session, run_id)
+    if run is not None:
+        if run.status in (RunStatus.succeeded, RunStatus.failed) and not (
+            await _save_policy_allows(session, run)
+        ):
+            await session.delete(run)
+        if run_changed or run.status != status:
+            advanced.view = run_queries.run_view(run, version=scope.version)
     return advanced
+
+
+async def _load_run(session: AsyncSession, run_id: uuid.UUID) -> Run:
+    run = await session.get(Run, run_id)
+    assert run is not None  # locked by the caller
+    return run
 
 
 async def _announce(
@@ -134,16 +175,26 @@ async def _announce(
 
 
 async def advance_run(
-    services: EngineServices, run_id: uuid.UUID, *, keep_one: bool = False
-) -> uuid.UUID | None:
+    services: EngineServices, run_id: uuid.UUID, *, worker_id: str | None = None
+) -> None:
     """Create node runs for every ready node and finish the run when nothing is left.
 
-    With ``keep_one`` one ready node run is returned instead of sent, for the caller to execute
-    next: a chain then runs without a queue hop per node.
+    With ``worker_id`` (a worker handling the run's message), the first ready node run is
+    created leased to that worker, which executes it here, and then the chain it continues:
+    a chain runs without a queue hop or a claim per node. The others are sent to the queue.
     """
     async with services.session_factory() as session, session.begin():
-        advanced = await _advance_locked(services, session, run_id)
-    return await _announce(services, advanced, keep_one=keep_one)
+        run = await run_queries.lock_live_run(session, run_id)
+        if run is None:
+            return
+        rows = await run_queries.node_states(session, run_id)
+        scope = await _scope(services, session, run, rows)
+        advanced = await _advance_locked(
+            services, session, scope, rows, status=run.status, run=run, claim_for=worker_id
+        )
+    await _announce(services, advanced, keep_one=advanced.claimed is not None)
+    if advanced.claimed is not None and worker_id is not None:
+        await _execute_chain(services, advanced.claimed, worker_id)
 
 
 def _finish(
@@ -159,36 +210,28 @@ def _finish(
 class Claimed:
     """A node run this worker holds the lease of, with what its attempt needs."""
 
-    node_run: NodeRun
+    node_run: NodeRunRow
     scope: RunScope
 
 
 async def _claim(
-    services: EngineServices,
-    session: AsyncSession,
-    node_run_id: uuid.UUID,
-    worker_id: str,
-    *,
-    scope: RunScope | None = None,
+    services: EngineServices, session: AsyncSession, node_run_id: uuid.UUID, worker_id: str
 ) -> Claimed | None:
-    """Inside a transaction: take the node run's lease and load its run's finished outputs
-    (or reuse ``scope``, loaded in the same transaction)."""
+    """Inside a transaction: take the node run's lease and load its run's finished outputs."""
     node_run = await run_queries.claim_node_run(
         session, node_run_id, owner=worker_id, lease_seconds=services.settings.lease_seconds
     )
     if node_run is None:
         return None
-    if scope is None:
-        run = await session.get(Run, node_run.run_id)
-        assert run is not None
-        rows = await run_queries.node_states(session, node_run.run_id)
-        final = [
-            r
-            for r in rows
-            if r.status in (NodeRunStatus.succeeded, NodeRunStatus.failed, NodeRunStatus.skipped)
-        ]
-        scope = await _scope(services, session, run, final)
-    return Claimed(node_run, scope)
+    run = await session.get(Run, node_run.run_id)
+    assert run is not None
+    rows = await run_queries.node_states(session, node_run.run_id)
+    final = [
+        r
+        for r in rows
+        if r.status in (NodeRunStatus.succeeded, NodeRunStatus.failed, NodeRunStatus.skipped)
+    ]
+    return Claimed(node_run, await _scope(services, session, run, final))
 
 
 async def execute_node_run(
@@ -198,11 +241,19 @@ async def execute_node_run(
     keeps (the rest go to the queue). A duplicate delivery finds nothing to claim."""
     async with services.session_factory() as session, session.begin():
         claimed = await _claim(services, session, node_run_id, worker_id)
-    while claimed is not None:
-        await services.hooks.node_changed(
-            claimed.node_run.run_id, run_queries.node_run_view(claimed.node_run)
-        )
-        claimed = await _execute_claimed(services, claimed, worker_id)
+    if claimed is not None:
+        await _execute_chain(services, claimed, worker_id)
+
+
+async def _execute_chain(services: EngineServices, claimed: Claimed, worker_id: str) -> None:
+    """Execute a node run this worker holds, then each next one it keeps."""
+    await services.hooks.node_changed(
+        claimed.node_run.run_id, run_queries.node_run_view(claimed.node_run)
+    )
+    following: Claimed | None = claimed
+    while following is not None:
+        # A node this worker keeps was announced as started with the one before it.
+        following = await _execute_claimed(services, following, worker_id)
 
 
 async def _execute_claimed(
@@ -225,7 +276,7 @@ async def _execute_claimed(
 
 
 async def _attempt_under_lease(
-    services: EngineServices, scope: RunScope, claimed: NodeRun, worker_id: str
+    services: EngineServices, scope: RunScope, claimed: NodeRunRow, worker_id: str
 ) -> Outcome | None:
     """Run the attempt while a side task renews the lease; None if the run was cancelled."""
     task = asyncio.ensure_future(
@@ -253,7 +304,7 @@ async def _attempt_under_lease(
             return None
 
 
-async def _mark_cancelled(services: EngineServices, claimed: NodeRun, worker_id: str) -> None:
+async def _mark_cancelled(services: EngineServices, claimed: NodeRunRow, worker_id: str) -> None:
     async with services.session_factory() as session, session.begin():
         await run_queries.record_outcome(
             session,
@@ -267,14 +318,14 @@ async def _mark_cancelled(services: EngineServices, claimed: NodeRun, worker_id:
 class _Stored:
     """What recording one outcome changed, to announce after its transaction commits."""
 
-    row: NodeRun
+    row: NodeRunRow
     advanced: Advanced | None = None
     following: Claimed | None = None
     paused_view: dict[str, Any] | None = None
 
 
 async def _record(
-    services: EngineServices, scope: RunScope, claimed: NodeRun, outcome: Outcome, worker_id: str
+    services: EngineServices, scope: RunScope, claimed: NodeRunRow, outcome: Outcome, worker_id: str
 ) -> Claimed | None:
     """Record the attempt and, once the node is final, advance the run and claim the next ready
     node for this worker, all in one transaction (one commit per node).
@@ -306,7 +357,10 @@ async def _record(
     if stored is None:
         _log.info("node run %s: lease lost, result discarded", claimed.id)
         return None
-    await services.hooks.node_changed(claimed.run_id, run_queries.node_run_view(stored.row))
+    changed = [stored.row] if stored.following is None else [stored.row, stored.following.node_run]
+    await services.hooks.nodes_changed(
+        claimed.run_id, [run_queries.node_run_view(n) for n in changed]
+    )
     if stored.paused_view is not None:
         await services.hooks.run_changed(stored.paused_view)
     if retry_in is not None:
@@ -317,31 +371,60 @@ async def _record(
 
 
 async def _store(
-    services: EngineServices, scope: RunScope, claimed: NodeRun, outcome: Outcome,
+    services: EngineServices, scope: RunScope, claimed: NodeRunRow, outcome: Outcome,
     worker_id: str, retry_in: float | None,
 ) -> _Stored | None:  # fmt: skip
     """The recording transaction of :func:`_record`; None when the lease was lost."""
     values = _outcome_values(scope, claimed.node_id, outcome, retry_in)
-    async with services.session_factory() as session, session.begin():
-        row = await run_queries.record_outcome(session, claimed.id, owner=worker_id, values=values)
-        if row is None:
-            return None
-        stored = _Stored(row)
-        await run_queries.add_run_cost(
-            session, claimed.run_id, usd=outcome.cost_usd,
-            input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens,
+    try:
+        async with services.session_factory() as session, session.begin():
+            return await _store_in(services, session, scope, claimed, outcome, worker_id, values)
+    except _LeaseLost:
+        return None
+
+
+class _LeaseLost(Exception):
+    """Raised inside the recording transaction to roll it back: another worker holds the node."""
+
+
+async def _store_in(
+    services: EngineServices, session: AsyncSession, scope: RunScope, claimed: NodeRunRow,
+    outcome: Outcome, worker_id: str, values: dict[str, Any],
+) -> _Stored:  # fmt: skip
+    usd, tokens_in, tokens_out = outcome.cost_usd, outcome.input_tokens, outcome.output_tokens
+    recorded = None
+    if values["status"] not in (NodeRunStatus.paused, NodeRunStatus.queued):
+        recorded = await run_queries.record_and_lock_run(
+            session, claimed.run_id, claimed.id, owner=worker_id, values=values, usd=usd,
+            input_tokens=tokens_in, output_tokens=tokens_out,
         )  # fmt: skip
-        for child in outcome.children:
-            await save_child_run(session, child)
-        if outcome.status == "paused":
-            stored.paused_view = await _pause_run(session, claimed.run_id, outcome.pause_reason)
-        elif retry_in is None:
-            stored.advanced = await _advance_locked(services, session, claimed.run_id)
-            if stored.advanced.ready:
-                stored.following = await _claim(
-                    services, session, stored.advanced.ready[0], worker_id,
-                    scope=stored.advanced.scope,
-                )  # fmt: skip
+    if recorded is not None:
+        row: NodeRunRow | None = recorded.row
+    else:  # not advancing, or the run is not live (or the lease was lost: nothing is written)
+        row = await run_queries.record_outcome(session, claimed.id, owner=worker_id, values=values)
+        if row is not None:
+            await run_queries.add_run_cost(
+                session, claimed.run_id, usd=usd, input_tokens=tokens_in, output_tokens=tokens_out
+            )
+    if row is None:
+        raise _LeaseLost
+    stored = _Stored(row)
+    for child in outcome.children:
+        await save_child_run(session, child)
+    if values["status"] == NodeRunStatus.paused:
+        stored.paused_view = await _pause_run(session, claimed.run_id, outcome.pause_reason)
+    elif recorded is not None:
+        # Read again (after the lock) if an advance committed while the statement waited for it.
+        rows = (
+            recorded.states
+            if recorded.fresh
+            else await run_queries.node_states(session, claimed.run_id)
+        )
+        stored.advanced = await _advance_locked(
+            services, session, _rescope(scope, rows), rows, status=recorded.run_status,
+            claim_for=worker_id, run_changed=bool(usd or tokens_in or tokens_out),
+        )  # fmt: skip
+        stored.following = stored.advanced.claimed
     return stored
 
 

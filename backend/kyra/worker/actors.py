@@ -48,9 +48,7 @@ _OPTIONS: dict[str, Any] = {
 @dramatiq.actor(actor_name=ADVANCE_RUN, **_OPTIONS)
 async def advance_run(run_id: str) -> None:
     services = await runtime.services()
-    first = await advance(services, uuid.UUID(run_id), keep_one=True)
-    if first is not None:
-        await execute_node_run(services, first, worker_id=runtime.worker_id)
+    await advance(services, uuid.UUID(run_id), worker_id=runtime.worker_id)
 
 
 @dramatiq.actor(actor_name=EXECUTE_NODE, **_OPTIONS)
