@@ -193,11 +193,9 @@ async def execute_scope(
             records.append(record)
             records.extend(adopt_steps(record, outcome.steps))
             children.extend(outcome.children)
-            if outcome.cost_usd or outcome.input_tokens or outcome.output_tokens:
-                # Only then: every attribute set on the run entity costs microseconds.
-                run.cost_usd += outcome.cost_usd
-                run.input_tokens += outcome.input_tokens
-                run.output_tokens += outcome.output_tokens
+            run.cost_usd += outcome.cost_usd
+            run.input_tokens += outcome.input_tokens
+            run.output_tokens += outcome.output_tokens
             paused = paused or outcome.status == NodeRunStatus.paused
         if paused:
             break
