@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import (
 _encode = msgspec.json.Encoder(enc_hook=str).encode
 
 
-def _dumps(value: Any) -> str:
+def encode_json(value: Any) -> str:
+    """``value`` as stored JSON text."""
     # Every stored JSON value passes here (node inputs, params, outputs): msgspec encodes in
     # native code; values JSON lacks (datetimes, UUIDs, decimals, others via str) become strings
     # rather than failing a run, and NaN/Infinity become null (PostgreSQL refuses them).
@@ -46,7 +47,7 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> A
         # No pre-ping: it costs a round trip per transaction; a connection found dead is
         # invalidated on first use and the pool reconnects.
         pool_recycle=3600,
-        json_serializer=_dumps,
+        json_serializer=encode_json,
     )
 
 

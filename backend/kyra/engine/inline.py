@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kyra.db.direct import driver_connection, session_driver
 from kyra.db.errors import is_unavailable
 from kyra.db.models import Graph, GraphVersion, NodeRun, NodeRunRow, Run, RunRow
 from kyra.db.queries import graphs as graph_queries
@@ -279,12 +282,10 @@ async def save_run_result(services: EngineServices, result: RunResult) -> None:
     pause, refused = 0.2, False
     while True:
         try:
-            async with services.session_factory() as session, session.begin():
-                if not await run_queries.insert_finished(session, result.run, result.node_runs):
+            async with driver_connection(services.session_factory) as connection:
+                if not await run_queries.store_finished(connection, result):
                     _log.warning("run %s was already final; its result is dropped", result.run.id)
                     return
-                for child in result.children:
-                    await save_child_run(session, child)
             result.saved = True
             return
         except Exception as exc:
@@ -301,11 +302,10 @@ async def save_run_result(services: EngineServices, result: RunResult) -> None:
             pause = min(pause * 2, 2.0)
 
 
-async def save_child_run(session: Any, result: RunResult) -> None:
-    """Store a finished child run (sub-graph, loop item) and its own children, in ``session``."""
-    await run_queries.insert_finished(session, result.run, result.node_runs)
-    for child in result.children:
-        await save_child_run(session, child)
+async def save_child_run(session: AsyncSession, result: RunResult) -> None:
+    """Store a finished child run (sub-graph, loop item) and its own children, in ``session``'s
+    transaction."""
+    await run_queries.store_finished(await session_driver(session), result)
 
 
 def _strip_unstorable(result: RunResult, exc: Exception) -> None:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
+import asyncpg
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -21,7 +22,6 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    case,
     cast,
     false,
     func,
@@ -34,11 +34,11 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from kyra.db.direct import json_parameter
 from kyra.db.models import AiAgent, Graph, GraphVersion, NodeRun, NodeRunRow, Run, RunRow, table_of
 from kyra.errors import NotFoundError
 from kyra.status import LIVE_RUN, NodeRunStatus, RunStatus
@@ -135,49 +135,86 @@ def _row(model: Any) -> dict[str, Any]:
     return {column.key: getattr(model, column.key) for column in model.__table__.columns}
 
 
-@lru_cache(maxsize=1)
-def _run_upsert() -> Any:
-    # Built once: ``excluded`` builds a column collection, which cost more than the INSERT itself.
-    table = table_of(Run)
-    statement = pg_insert(table)
-    values: dict[str, ColumnElement[Any]] = {
-        c.name: statement.excluded[c.name] for c in table.columns if c.name != "id"
-    }
-    # A cancel recorded by another process while the run finished here still wins.
-    values["status"] = case(
-        (table.c.status == NodeRunStatus.cancelled, table.c.status), else_=statement.excluded.status
-    )
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.id],
-        set_=values,
+def _names(model: Any) -> str:
+    return ", ".join(f'"{column.name}"' for column in table_of(model).columns)
+
+
+def _store_finished_sql() -> str:
+    """One statement (one round trip, its own transaction unless the caller holds one) that
+    writes a run executed in memory: upserted over the row a stored sync run or a claimed
+    idempotency key left, then its child runs and every node run, only if the run was written.
+
+    Rows are expanded from JSON by PostgreSQL: encoding each column in Python cost more than
+    the write. Columns are named, so a column the model lacks keeps its default. Foreign keys
+    between the rows are checked when the statement ends, so the order of the parts is free.
+    """
+    runs, names = table_of(Run), _names(Run)
+    updates = ", ".join(f'"{c.name}" = excluded."{c.name}"' for c in runs.columns
+                        if c.name not in ("id", "status"))  # fmt: skip
+    live = ", ".join(f"'{status.value}'" for status in (RunStatus.queued, RunStatus.running,
+                                                        RunStatus.cancelled))  # fmt: skip
+    upsert = (
+        f"INSERT INTO runs ({names}) SELECT {names} FROM {{rows}} "
+        f"ON CONFLICT (id) DO UPDATE SET {updates}, "
+        # A cancel recorded by another process while the run finished here still wins.
+        f"status = CASE WHEN runs.status = '{RunStatus.cancelled.value}' THEN runs.status "
+        "ELSE excluded.status END "
         # A row the reaper already failed (its lease expired) is never overwritten.
-        where=table.c.status.in_((RunStatus.queued, RunStatus.running, RunStatus.cancelled)),
-    ).returning(table.c.id, table.c.status)
+        f"WHERE runs.status IN ({live})"
+    )
+    node_names = _names(NodeRun)
+    return (
+        f"WITH top AS ({upsert.format(rows='jsonb_populate_record(NULL::runs, $1)')} "
+        "RETURNING status), "
+        "children AS ("
+        + upsert.format(rows="jsonb_populate_recordset(NULL::runs, $2) WHERE EXISTS (TABLE top)")
+        + "), "
+        f"nodes AS (INSERT INTO node_runs ({node_names}) SELECT {node_names} "
+        "FROM jsonb_populate_recordset(NULL::node_runs, $3) WHERE EXISTS (TABLE top)) "
+        "SELECT status FROM top"
+    )
 
 
-async def insert_finished(
-    session: AsyncSession, run: Run | RunRow, node_runs: Sequence[NodeRun | NodeRunRow]
-) -> bool:
-    """Write a run executed in memory (inserted, or updated when a stored row still waits for
-    it); False when the stored row was already final, and nothing was written."""
-    written = (await session.execute(_run_upsert(), _row(run))).first()
-    if written is None:
+_STORE_FINISHED = _store_finished_sql()
+
+
+class Finished(Protocol):
+    """A run executed in memory, with its node runs and the child runs it made (sub-graphs,
+    loop items), each a ``Finished`` of its own."""
+
+    @property
+    def run(self) -> Run | RunRow: ...
+    @property
+    def node_runs(self) -> Sequence[NodeRun | NodeRunRow]: ...
+    @property
+    def children(self) -> Sequence[Finished]: ...
+
+
+def _descendants(finished: Finished) -> list[Finished]:
+    found: list[Finished] = []
+    pending = list(finished.children)
+    while pending:
+        child = pending.pop()
+        found.append(child)
+        pending.extend(child.children)
+    return found
+
+
+async def store_finished(connection: asyncpg.Connection, finished: Finished) -> bool:
+    """Write ``finished`` with :data:`_STORE_FINISHED`; False when the stored run was already
+    final, and nothing was written. The run's status becomes the stored one."""
+    children = _descendants(finished)
+    node_runs = [n for f in (finished, *children) for n in f.node_runs]
+    status = await connection.fetchval(
+        _STORE_FINISHED,
+        json_parameter(_row(finished.run)),
+        json_parameter([_row(child.run) for child in children]),
+        json_parameter([_row(n) for n in node_runs]),
+    )
+    if status is None:
         return False
-    run.status = written.status
-    if node_runs:
-        await session.execute(_INSERT_NODE_RUNS, {"rows": [_row(n) for n in node_runs]})
+    finished.run.status = status
     return True
-
-
-#: Node runs inserted from one JSON array that PostgreSQL expands into rows: an executemany
-#: (even of the table, not the entity) encoded every column of every row in Python, the
-#: larger part of what a node of a stored sync run cost. Columns are named, so a column the
-#: model lacks keeps its default.
-_NODE_RUN_NAMES = ", ".join(column.name for column in table_of(NodeRun).columns)
-_INSERT_NODE_RUNS = text(
-    f"INSERT INTO node_runs ({_NODE_RUN_NAMES}) SELECT {_NODE_RUN_NAMES} "
-    "FROM jsonb_populate_recordset(NULL::node_runs, :rows)"
-).bindparams(bindparam("rows", type_=JSONB))
 
 
 async def get_run(session: AsyncSession, *, owner_id: uuid.UUID | None, run_id: uuid.UUID) -> Run:
