@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kyra.db.direct import driver_connection, session_driver
+from kyra.db.direct import session_driver
 from kyra.db.errors import is_unavailable
 from kyra.db.models import Graph, GraphVersion, NodeRun, NodeRunRow, Run, RunRow
 from kyra.db.queries import graphs as graph_queries
@@ -282,7 +282,7 @@ async def save_run_result(services: EngineServices, result: RunResult) -> None:
     pause, refused = 0.2, False
     while True:
         try:
-            async with driver_connection(services.session_factory) as connection:
+            async with services.driver.connection() as connection:
                 if not await run_queries.store_finished(connection, result):
                     _log.warning("run %s was already final; its result is dropped", result.run.id)
                     return
