@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -113,14 +112,17 @@ async def _gather_attempts(
 ) -> list[tuple[Outcome, int]]:
     """Attempt the ready nodes concurrently; a node stopped by a cancel comes back cancelled.
 
-    Each attempt is a task of its own, so that a cancel reaches exactly the nodes in flight.
+    Each attempt is a task of its own, so that a cancel reaches exactly the nodes in flight;
+    a lone ready node (every step of a chain) runs in the run's own task instead.
     """
+    if len(ready) == 1:
+        return [await _attempt_alone(services, scope, ready[0], control)]
     tasks = [
         asyncio.ensure_future(_attempt_with_retries(services, scope, node_id)) for node_id in ready
     ]
     control.tasks.update(tasks)
     try:
-        results = await _settled(tasks)
+        results = await asyncio.gather(*tasks, return_exceptions=True)
     finally:
         control.tasks.difference_update(tasks)
     outcomes: list[tuple[Outcome, int]] = []
@@ -134,17 +136,24 @@ async def _gather_attempts(
     return outcomes
 
 
-async def _settled(
-    tasks: Sequence[asyncio.Future[tuple[Outcome, int]]],
-) -> list[tuple[Outcome, int] | BaseException]:
-    """Every task's result or exception (``gather`` with ``return_exceptions``, which costs more
-    than the attempt of a small node when there is only one task: a chain's every step)."""
-    if len(tasks) > 1:
-        return await asyncio.gather(*tasks, return_exceptions=True)
+async def _attempt_alone(
+    services: EngineServices, scope: RunScope, node_id: str, control: InlineControl
+) -> tuple[Outcome, int]:
+    """Attempt one node in the current task: a task of its own cost two turns of the event loop
+    per node. A cancel of the run cancels this task while the node is in flight; once the node
+    is recorded as cancelled, the task's cancellation is taken back and the run ends as usual."""
+    task = asyncio.current_task()
+    assert task is not None, "inline runs execute in a task"
+    control.tasks.add(task)
     try:
-        return [await tasks[0]]
-    except BaseException as exc:  # the caller raises it, unless a cancel of the run explains it
-        return [exc]
+        return await _attempt_with_retries(services, scope, node_id)
+    except asyncio.CancelledError:
+        if not control.cancelled:
+            raise
+        task.uncancel()
+        return _cancelled(scope, node_id), 1
+    finally:
+        control.tasks.discard(task)
 
 
 def _cancelled(scope: RunScope, node_id: str) -> Outcome:
