@@ -65,9 +65,14 @@ class Engine:
         def count(*_: Any) -> None:
             self.statements += 1
 
-        # Round trips to PostgreSQL: every statement, and each transaction's BEGIN and COMMIT.
-        for name in ("before_cursor_execute", "begin", "commit"):
-            event.listen(bind, name, count)
+        def log_queries(connection: Any, _: Any) -> None:
+            connection.driver_connection.add_query_logger(count)
+
+        # Round trips to PostgreSQL: every statement SQLAlchemy sends (as prepared statements,
+        # which asyncpg does not log), and what asyncpg logs: each transaction's BEGIN and
+        # COMMIT, and the statements the engine sends on driver connections.
+        event.listen(bind, "before_cursor_execute", count)
+        event.listen(bind.pool, "connect", log_queries)
         async with self.services.session_factory() as session:
             self.owner = await create_user(session, name=f"bench-{uuid.uuid4().hex[:6]}")
             await session.commit()
