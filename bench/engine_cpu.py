@@ -120,7 +120,21 @@ class Engine:
         began, statements = time.process_time(), self.statements
         for _ in range(runs):
             await one()
-        return (time.process_time() - began) / runs, (self.statements - statements) / runs
+        measured = (time.process_time() - began) / runs, (self.statements - statements) / runs
+        await self.check_succeeded(graph.id)
+        return measured
+
+    async def check_succeeded(self, graph_id: Any) -> None:
+        """Fail unless every run of the graph succeeded (a run left behind measures nothing)."""
+        from sqlalchemy import func, select
+
+        from kyra.db.models import Run
+
+        async with self.services.session_factory() as session:
+            by_status = select(Run.status, func.count()).where(Run.graph_id == graph_id)
+            statuses = await session.execute(by_status.group_by(Run.status))
+            counts = dict(statuses.tuples().all())
+        assert counts.keys() == {"succeeded"}, counts
 
 
 def _servers(folder: Path) -> list[Any]:

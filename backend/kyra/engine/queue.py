@@ -31,7 +31,7 @@ from kyra.engine.dispatch import Dispatcher
 from kyra.engine.inline import run_output, saves_run
 from kyra.engine.invoke import error_dict
 from kyra.engine.runner import Outcome, RunScope, attempt_node, retry_policy, routed_ports
-from kyra.engine.scheduler import NodeState, plan
+from kyra.engine.scheduler import NodeState, plan, sole_successor
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import load_compiled
 from kyra.errors import UnstorableValueError
@@ -381,15 +381,46 @@ async def _store(
     services: EngineServices, scope: RunScope, claimed: NodeRunRow, outcome: Outcome,
     worker_id: str, retry_in: float | None,
 ) -> _Stored | None:  # fmt: skip
-    """The recording transaction of :func:`_record`; None when the lease was lost."""
+    """The recording statements of :func:`_record`; None when the lease was lost.
+
+    A chain's step (:func:`_sole_successor`) is one statement; anything else, or a step that
+    statement could not take (the run is not running, or the lease was lost: it wrote nothing),
+    is one transaction that reads the run's node states and advances it.
+    """
     values = _outcome_values(scope, claimed.node_id, outcome, retry_in)
+    successor = _sole_successor(scope, claimed.node_id, outcome, values)
     async with driver_connection(services.session_factory) as connection:
+        if successor is not None:
+            stepped = await queue_runs.record_and_continue(
+                connection, claimed.run_id, claimed.id, owner=worker_id, values=values,
+                following=successor, lease_seconds=services.settings.lease_seconds,
+            )  # fmt: skip
+            if stepped is not None:
+                row, leased = stepped
+                _update_states(scope, [_state_of(row)])
+                return _Stored(row, following=Claimed(leased, scope) if leased else None)
         try:
             async with connection.transaction():
                 return await _store_in(services, connection, scope, claimed, outcome, worker_id,
                                        values)  # fmt: skip
         except _LeaseLost:  # rolled back; the connection is fine
             return None
+
+
+def _sole_successor(
+    scope: RunScope, node_id: str, outcome: Outcome, values: dict[str, Any]
+) -> tuple[str, str] | None:
+    """The node (id and type) this outcome alone makes ready next, if recording it needs no
+    other node's state, no change to the run row and nothing else stored (children)."""
+    if outcome.children or outcome.cost_usd or outcome.input_tokens or outcome.output_tokens:
+        return None
+    state = NodeState(values["status"], frozenset(values.get("output") or ()))
+    successor = sole_successor(scope.graph, node_id, state)
+    return (successor, scope.graph.nodes[successor].type) if successor is not None else None
+
+
+def _state_of(row: NodeRunRow) -> NodeStateRow:
+    return NodeStateRow(row.node_id, row.status, row.output, row.error)
 
 
 class _LeaseLost(Exception):
@@ -429,7 +460,7 @@ async def _store_in(
         )
         stored.paused_view = run_queries.run_view(paused) if paused is not None else None
     elif recorded is not None:
-        rows = [NodeStateRow(row.node_id, row.status, row.output, row.error), *recorded.states]
+        rows = [_state_of(row), *recorded.states]
         if not recorded.fresh:
             # An advance committed while the statement waited for the lock: read again.
             rows = await queue_runs.node_states(connection, claimed.run_id, known=_known(scope))

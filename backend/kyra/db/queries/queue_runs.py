@@ -38,6 +38,7 @@ __all__ = [
     "lock_live_run",
     "node_states",
     "pause_run",
+    "record_and_continue",
     "record_and_lock_run",
     "record_outcome",
     "update_run",
@@ -210,12 +211,26 @@ async def add_node_runs(
     return [_node_run_row(record) for record in records]
 
 
-#: Leases are timed by the database's clock, as the reaper reads them.
-_ADD_LEASED_NODE_RUN = _insert_node_runs_sql(
-    "jsonb_populate_record(NULL::node_runs, $1)",
-    {"created_at": "now()", "updated_at": "now()", "started_at": "now()",
-     "lease_expires_at": "now() + make_interval(secs => $2)"},
-)  # fmt: skip
+def _insert_leased_sql(row: str, lease_seconds: str, *, where: str = "") -> str:
+    """Insert the node run of the ``jsonb`` record ``row``, leased for ``lease_seconds`` from
+    now by the database's clock (as the reaper reads leases)."""
+    return _insert_node_runs_sql(
+        f"jsonb_populate_record(NULL::node_runs, {row}) {where}",
+        {"created_at": "now()", "updated_at": "now()", "started_at": "now()",
+         "lease_expires_at": f"now() + make_interval(secs => {lease_seconds})"},
+    )  # fmt: skip
+
+
+def _leased_row(run_id: uuid.UUID, node_id: str, node_type: str, owner: str) -> str:
+    """A node run at the start of its first attempt, leased to ``owner``, as a ``jsonb`` record."""
+    row = NodeRunRow(
+        run_id=run_id, node_id=node_id, node_type=node_type, status=NodeRunStatus.running,
+        attempt=1, lease_owner=owner,
+    )  # fmt: skip
+    return json_parameter(row.as_row())
+
+
+_ADD_LEASED_NODE_RUN = _insert_leased_sql("$1", "$2")
 
 
 async def add_leased_node_run(
@@ -225,12 +240,8 @@ async def add_leased_node_run(
     """Insert a node run already leased to ``owner`` for its first attempt (what
     :func:`claim_node_run` would make of a queued one), for a worker that runs it next itself;
     None if the node already has a run."""
-    row = NodeRunRow(
-        run_id=run_id, node_id=node_id, node_type=node_type, status=NodeRunStatus.running,
-        attempt=1, lease_owner=owner,
-    )  # fmt: skip
     record = await connection.fetchrow(
-        _ADD_LEASED_NODE_RUN, json_parameter(row.as_row()), lease_seconds
+        _ADD_LEASED_NODE_RUN, _leased_row(run_id, node_id, node_type, owner), lease_seconds
     )
     return _node_run_row(record) if record is not None else None
 
@@ -356,3 +367,44 @@ async def cancel_pending(
     if running:
         statuses.append(NodeRunStatus.running)
     await connection.execute(_CANCEL_PENDING, run_id, statuses)
+
+
+@lru_cache(maxsize=16)
+def _record_and_continue_sql(columns: tuple[str, ...]) -> str:
+    # As _record_and_lock_sql, with the next node's run inserted once the outcome is recorded,
+    # for a run that is running (one that has not started is advanced the long way).
+    return (
+        "WITH locked AS ("
+        "SELECT id FROM runs WHERE id = $1 AND status = 'running' FOR UPDATE), "
+        "touched AS (UPDATE runs SET updated_at = now() FROM locked WHERE runs.id = locked.id), "
+        f"recorded AS ({_record_sql(columns, first=2, locked=True)}), "
+        f"following AS ({_insert_leased_sql('$5', '$6', where='WHERE EXISTS (TABLE recorded)')}) "
+        "SELECT true AS recorded, * FROM recorded UNION ALL SELECT false, * FROM following"
+    )
+
+
+async def record_and_continue(
+    connection: asyncpg.Connection, run_id: uuid.UUID, node_run_id: uuid.UUID, *, owner: str,
+    values: dict[str, Any], following: tuple[str, str], lease_seconds: float,
+) -> tuple[NodeRunRow, NodeRunRow | None] | None:  # fmt: skip
+    """One chain step in one statement, its own transaction: lock the running run, record the
+    outcome (as :func:`record_outcome`, without cost) and insert the run of the node it makes
+    ready, ``following`` (node id and type), leased to ``owner`` (as
+    :func:`add_leased_node_run`). The recorded node run and the new one (None if that node has
+    a run already); None if the run is not running or the lease was lost (nothing written).
+
+    Only for a node whose outcome alone decides what happens next
+    (:func:`kyra.engine.scheduler.sole_successor`): no other node state is read."""
+    node_id, node_type = following
+    records = await connection.fetch(
+        _record_and_continue_sql(tuple(sorted(values))), run_id, node_run_id, owner,
+        json_parameter(values), _leased_row(run_id, node_id, node_type, owner), lease_seconds,
+    )  # fmt: skip
+    found: dict[bool, NodeRunRow] = {}
+    for record in records:
+        fields = dict(record)
+        recorded = fields.pop("recorded")
+        found[recorded] = _node_run_row(fields)
+    if True not in found:
+        return None
+    return found[True], found.get(False)
