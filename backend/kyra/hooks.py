@@ -7,14 +7,16 @@ it needs. Hooks are called after the change is committed.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
+
+import msgspec
 
 _log = logging.getLogger("kyra.engine")
 
@@ -172,34 +174,75 @@ def _exit_all(managers: list[AbstractContextManager[None]], exc: BaseException |
     return exc is not None and pending is None
 
 
-def _node_event(node_run: dict[str, Any]) -> str:
-    return json.dumps({"event": "node", "data": node_run}, default=str)
+#: Run events as JSON (values JSON lacks, such as datetimes, as strings).
+_encode = msgspec.json.Encoder(enc_hook=str).encode
 
 
 class RedisEventsHook(EngineHook):
-    """Publishes run and node-run changes on Redis for the API's event streams."""
+    """Publishes run and node-run changes on Redis for the API's event streams.
+
+    Events are queued in order and sent by one task, every event waiting in one pipeline: the
+    engine never waits on Redis (a slow or frozen Redis delays the streams, not the runs), and a
+    process busy with many runs, or a worker going through a chain, sends many events per round
+    trip (about 0.2 ms of CPU each, the largest cost of a chain's step after its statement).
+    Events are notices: the streams read the truth from the database when they (re)connect.
+    """
+
+    #: Events waiting beyond this are dropped (Redis is down or frozen), with a warning.
+    MAX_PENDING = 10_000
+    #: How long the sender waits for more events before it sends a batch smaller than BATCH.
+    LINGER_SECONDS = 0.005
+    BATCH = 256
 
     def __init__(self, redis: Any) -> None:
         self.redis = redis
+        self._pending: list[tuple[str, bytes]] = []
+        self._sender: asyncio.Task[None] | None = None
+        self._dropped = 0
 
     async def run_changed(self, run: dict[str, Any]) -> None:
-        payload = json.dumps({"event": "run", "data": run}, default=str)
-        await self.redis.publish(run_channel(run["id"]), payload)
+        self._publish(run["id"], "run", run)
 
     async def node_changed(self, run_id: object, node_run: dict[str, Any]) -> None:
-        await self.redis.publish(run_channel(run_id), _node_event(node_run))
+        self._publish(run_id, "node", node_run)
 
     async def nodes_changed(self, run_id: object, node_runs: Sequence[dict[str, Any]]) -> None:
-        # One round trip to Redis for all of them (a worker finishing one node and starting the
-        # next announces both).
-        pipe = self.redis.pipeline(transaction=False)
         for node_run in node_runs:
-            pipe.publish(run_channel(run_id), _node_event(node_run))
-        await pipe.execute()
+            self._publish(run_id, "node", node_run)
 
     async def step_changed(self, run_id: object, step: dict[str, Any]) -> None:
-        payload = json.dumps({"event": "step", "data": step}, default=str)
-        await self.redis.publish(run_channel(run_id), payload)
+        self._publish(run_id, "step", step)
+
+    def _publish(self, run_id: object, event: str, data: dict[str, Any]) -> None:
+        if len(self._pending) >= self.MAX_PENDING:
+            if not self._dropped:
+                _log.warning("run events are not being sent (Redis unreachable?): dropping")
+            self._dropped += 1
+            return
+        self._pending.append((run_channel(run_id), _encode({"event": event, "data": data})))
+        loop = asyncio.get_running_loop()
+        if self._sender is None or self._sender.done() or self._sender.get_loop() is not loop:
+            self._sender = loop.create_task(self._send())
+
+    async def _send(self) -> None:
+        while self._pending:
+            if len(self._pending) < self.BATCH:
+                await asyncio.sleep(self.LINGER_SECONDS)
+            batch, self._pending = self._pending, []
+            pipe = self.redis.pipeline(transaction=False)
+            for channel, payload in batch:
+                pipe.publish(channel, payload)
+            try:
+                await pipe.execute()
+            except Exception:
+                _log.exception("sending %d run events failed", len(batch))
+            else:
+                if self._dropped:
+                    _log.warning("run events are sent again (%d were dropped)", self._dropped)
+                    self._dropped = 0
 
     async def close(self) -> None:
+        if self._sender is not None and not self._sender.done():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._sender, self.LINGER_SECONDS + 5)
         await self.redis.aclose()
