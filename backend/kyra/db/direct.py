@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine.interfaces import PoolProxiedConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
 
 from kyra.db.engine import encode_json
@@ -30,21 +31,30 @@ async def driver_connection(
     sessions: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[asyncpg.Connection]:
     """An asyncpg connection of the pool behind ``sessions``, in autocommit: each statement is
-    its own transaction unless the caller opens one (``connection.transaction()``)."""
+    its own transaction unless the caller opens one (``connection.transaction()``).
+
+    Taken from the pool itself, without an ``AsyncConnection`` around it: that wrapper cost
+    about 0.15 ms of CPU per checkout (three greenlet switches, a shielded task to close it),
+    more than two round trips to PostgreSQL.
+    """
     engine: AsyncEngine = sessions.kw["bind"]
-    async with engine.connect() as connection:
-        driver = _driver(await connection.get_raw_connection())
-        try:
-            yield driver
-        except asyncpg.PostgresError:
-            if driver.is_closed():
-                await connection.invalidate()
-            raise
-        except BaseException:
-            # A lost connection, or a statement interrupted midway (cancelled, timed out):
-            # its protocol state is unknown, so it never goes back to the pool.
-            await connection.invalidate()
-            raise
+    pooled = await engine.raw_connection()
+    driver = _driver(pooled)
+    try:
+        yield driver
+    except asyncpg.PostgresError:
+        if driver.is_closed():
+            await greenlet_spawn(pooled.invalidate)
+        else:
+            await greenlet_spawn(pooled.close)
+        raise
+    except BaseException:
+        # A lost connection, or a statement interrupted midway (cancelled, timed out): its
+        # protocol state is unknown, so it never goes back to the pool.
+        await greenlet_spawn(pooled.invalidate)
+        raise
+    # Back to the pool (the pool may close it, which awaits the driver: hence the greenlet).
+    await greenlet_spawn(pooled.close)
 
 
 async def session_driver(session: AsyncSession) -> asyncpg.Connection:
