@@ -19,15 +19,32 @@ from kyra.infra.embedded import die_with_parent
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident memory (VmHWM) of a process and its children, in MiB."""
+def _with_children(pid: int) -> list[int]:
     pids = [pid]
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         pids += [int(c) for c in children]
     except OSError:
         pass
-    return memory_mb(pids, "VmHWM")
+    return pids
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its children, in MiB."""
+    return memory_mb(_with_children(pid), "VmHWM")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process and its children have used so far: divided by the
+    work done in between, a figure that holds on a busy machine where wall-clock rates do not."""
+    total = 0
+    for one in _with_children(pid):
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def memory_mb(pids: list[int], field: str = "VmRSS") -> float:

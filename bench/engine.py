@@ -36,7 +36,7 @@ import httpx
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import ROOT, Stack, peak_rss_mb, print_table
+from _stack import ROOT, Stack, cpu_seconds, peak_rss_mb, print_table
 from webhook import WRK_SCRIPT, run_wrk
 
 from kyra.settings import get_settings
@@ -100,39 +100,42 @@ class Bench:
         return str(self.create(document)["webhooks"][0]["url"])
 
     def wrk(self, url: str, connections: int, seconds: float) -> Any:
+        """The result of a wrk run, with the API's CPU milliseconds per request (``cpu_ms``)."""
         run_wrk(url, seconds=2, connections=connections, script=self.script, requests=None)
-        return run_wrk(
+        before = cpu_seconds(self.stack.api.pid)
+        result = run_wrk(
             url, seconds=seconds, connections=connections, script=self.script, requests=None
         )
+        result.cpu_ms = (cpu_seconds(self.stack.api.pid) - before) * 1000 / max(result.total, 1)
+        return result
 
     # --- queue mode ---------------------------------------------------------------------------
 
     def _paused_worker(self) -> Any:
         return _Paused(self.stack.worker.pid)
 
-    def queue_nodes_per_s(self, runs: int, length: int) -> tuple[float, float]:
-        """Nodes/s of the worker draining ``runs`` queued chains of ``length`` nodes, and the
-        seconds it took (the backlog is built while the worker is stopped)."""
+    def queue_nodes_per_s(self, runs: int, length: int) -> tuple[float, float, float]:
+        """Nodes/s of the worker draining ``runs`` queued chains of ``length`` nodes, the
+        seconds it took (the backlog is built while the worker is stopped), and the worker's
+        CPU milliseconds per node."""
         graph = self.create(queue_chain(length))
+        listed = f"/api/graphs/{graph['id']}/runs"
         with self._paused_worker():
-            ids = [
-                self.api.post(f"/api/graphs/{graph['id']}/runs", json={"mode": "queue"}).json()[
-                    "id"
-                ]
-                for _ in range(runs)
-            ]
+            for _ in range(runs):
+                self.api.post(listed, json={"mode": "queue"}).raise_for_status()
             began = time.perf_counter()
-        pending = set(ids)
-        while pending:
-            time.sleep(0.05)
-            listed = self.api.get(f"/api/graphs/{graph['id']}/runs", params={"limit": 500}).json()
-            for run in listed:
-                if run["status"] in ("succeeded", "failed"):
-                    if run["status"] == "failed":
-                        raise RuntimeError(f"run failed: {run['error']}")
-                    pending.discard(run["id"])
+            cpu = cpu_seconds(self.stack.worker.pid)
+        # Asks for one unfinished run at a time: listing every run each time cost the API and
+        # PostgreSQL, which share the 2 cores with the worker, more CPU than a tenth of its own.
+        unfinished = {"status": ["queued", "running"], "limit": 1}
+        while self.api.get(listed, params=unfinished).json():
+            time.sleep(0.02)
         elapsed = time.perf_counter() - began
-        return runs * length / elapsed, elapsed
+        cpu_ms = (cpu_seconds(self.stack.worker.pid) - cpu) * 1000 / (runs * length)
+        failed = self.api.get(listed, params={"status": ["failed", "cancelled"], "limit": 1}).json()
+        if failed:
+            raise RuntimeError(f"a run did not succeed: {failed[0]['error']}")
+        return runs * length / elapsed, elapsed, cpu_ms
 
     def raw_dramatiq_per_s(self, messages: int) -> tuple[float, float]:
         """Messages/s of a no-op actor draining ``messages`` on the same broker, with Kyra's
@@ -215,6 +218,8 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (1 min; the machine has "
+          f"{os.cpu_count()} cores)")  # fmt: skip
     stack = Stack(worker_threads=THREADS).start()
     bench = Bench(stack, args.seconds, args.connections)
     try:
@@ -231,10 +236,11 @@ def main() -> None:
         per_node = (alone50.p50_ms - alone3.p50_ms) / 47
         print_table(
             f"Sync mode through the webhook route (wrk, {c} connections, {args.seconds:g} s)",
-            ["graph", "requests/s", "p50 ms", "p99 ms", "errors", "sequential p50 ms"],
+            ["graph", "requests/s", "p50 ms", "p99 ms", "errors", "sequential p50 ms",
+             "API CPU ms/request"],
             [
                 [name, f"{r.requests_per_s:,.0f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}",
-                 f"{r.errors} / {r.total:,}", f"{seq:.2f}" if seq else ""]
+                 f"{r.errors} / {r.total:,}", f"{seq:.2f}" if seq else "", f"{r.cpu_ms:.2f}"]
                 for name, r, seq in (
                     ("3 nodes, every run stored", loaded3, alone3.p50_ms),
                     ("50-node chain, every run stored", loaded50, alone50.p50_ms),
@@ -244,17 +250,17 @@ def main() -> None:
         )  # fmt: skip
         rss_api = peak_rss_mb(stack.api.pid)
 
-        nodes_per_s, drained = bench.queue_nodes_per_s(args.queue_runs, 10)
+        nodes_per_s, drained, node_cpu_ms = bench.queue_nodes_per_s(args.queue_runs, 10)
         rss_worker = peak_rss_mb(stack.worker.pid)
         noop_per_s, noop_s = bench.raw_dramatiq_per_s(args.noop_messages)
         print_table(
             f"Queue mode: one worker process, {THREADS} threads, draining a backlog",
-            ["what", "units", "seconds", "per second"],
+            ["what", "units", "seconds", "per second", "worker CPU ms per unit"],
             [
                 ["Kyra: 10-node chains", f"{args.queue_runs * 10:,} nodes", f"{drained:.2f}",
-                 f"{nodes_per_s:,.0f} nodes/s"],
+                 f"{nodes_per_s:,.0f} nodes/s", f"{node_cpu_ms:.2f}"],
                 ["raw Dramatiq: no-op actor", f"{args.noop_messages:,} messages",
-                 f"{noop_s:.2f}", f"{noop_per_s:,.0f} messages/s"],
+                 f"{noop_s:.2f}", f"{noop_per_s:,.0f} messages/s", ""],
             ],
         )  # fmt: skip
         print_table("8-way fan-out of 1-second waits", ["mode", "wall time s (median of 3)"],

@@ -85,6 +85,8 @@ class Result:
     p99_ms: float
     errors: int
     total: int
+    #: CPU milliseconds per request of the process under test, where the caller measures it.
+    cpu_ms: float = float("nan")
 
 
 def hello_graph(mode: str, save_runs: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from kyra.db.direct import driver_connection, session_driver
+from kyra.db.direct import session_driver
 from kyra.db.models import NodeRun, Run
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import queue_runs
@@ -91,12 +91,12 @@ async def test_a_join_is_created_when_the_other_branch_committed_while_waiting_f
 ) -> None:
     # Given both branches leased: "left" to another worker, which is mid-advance (run locked)
     run, nodes = await _run_with_branches(services, owner)
-    async with driver_connection(services.session_factory) as connection:
+    async with services.driver.connection() as connection:
         left = await queue_runs.claim_node_run(
             connection, nodes["left"].id, owner="other-worker", lease_seconds=60
         )
     assert left is not None
-    async with driver_connection(services.session_factory) as other, other.transaction():
+    async with services.driver.connection() as other, other.transaction():
         assert await queue_runs.lock_live_run(other, run.id) is not None
         await queue_runs.record_outcome(
             other, left.id, owner="other-worker",

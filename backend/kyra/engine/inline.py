@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from kyra.db.direct import driver_connection
 from kyra.db.errors import is_unavailable
 from kyra.db.models import Graph, GraphVersion, NodeRun, NodeRunRow, Run, RunRow
 from kyra.db.queries import graphs as graph_queries
@@ -281,7 +280,7 @@ async def save_run_result(services: EngineServices, result: RunResult) -> None:
     pause, refused = 0.2, False
     while True:
         try:
-            async with driver_connection(services.session_factory) as connection:
+            async with services.driver.connection() as connection:
                 if not await run_queries.store_finished(connection, result):
                     _log.warning("run %s was already final; its result is dropped", result.run.id)
                     return

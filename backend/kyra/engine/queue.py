@@ -17,11 +17,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kyra.db.direct import driver_connection
+from kyra.db.direct import Driver
 from kyra.db.errors import is_unavailable
 from kyra.db.models import NodeRunRow, Run, RunRow
 from kyra.db.queries import queue_runs
@@ -48,7 +47,7 @@ def _dispatcher(services: EngineServices) -> Dispatcher:
 
 
 async def _scope(
-    services: EngineServices, connection: asyncpg.Connection, run: RunRow,
+    services: EngineServices, connection: Driver, run: RunRow,
     rows: list[NodeStateRow],
 ) -> RunScope:  # fmt: skip
     """The run's scope with the states and outputs of ``rows`` (from ``node_states``)."""
@@ -95,7 +94,7 @@ class Advanced:
 
 
 async def _advance_locked(
-    services: EngineServices, connection: asyncpg.Connection, scope: RunScope,
+    services: EngineServices, connection: Driver, scope: RunScope,
     rows: list[NodeStateRow], *, status: str, claim_for: str | None = None,
     run_changed: bool = False,
 ) -> Advanced:  # fmt: skip
@@ -157,7 +156,7 @@ async def _advance_locked(
 
 
 async def _failed_state(
-    connection: asyncpg.Connection, scope: RunScope, rows: list[NodeStateRow], node_id: str
+    connection: Driver, scope: RunScope, rows: list[NodeStateRow], node_id: str
 ) -> NodeStateRow:
     """The state of the failed node ``node_id``, with its error (read again if not in ``rows``)."""
     found = next((r for r in rows if r.node_id == node_id), None)
@@ -199,7 +198,7 @@ async def advance_run(
     a chain runs without a queue hop or a claim per node. The others are sent to the queue.
     """
     async with (
-        driver_connection(services.session_factory) as connection,
+        services.driver.connection() as connection,
         connection.transaction(),
     ):
         run = await queue_runs.lock_live_run(connection, run_id)
@@ -227,7 +226,7 @@ async def _claim(
     services: EngineServices, node_run_id: uuid.UUID, worker_id: str
 ) -> Claimed | None:
     """Take the node run's lease and load its run's finished outputs."""
-    async with driver_connection(services.session_factory) as connection:
+    async with services.driver.connection() as connection:
         node_run = await queue_runs.claim_node_run(
             connection, node_run_id, owner=worker_id,
             lease_seconds=services.settings.lease_seconds,
@@ -359,7 +358,7 @@ class _LeaseRenewal:
 
 
 async def _mark_cancelled(services: EngineServices, claimed: NodeRunRow, worker_id: str) -> None:
-    async with driver_connection(services.session_factory) as connection:
+    async with services.driver.connection() as connection:
         await queue_runs.record_outcome(
             connection,
             claimed.id,
@@ -436,7 +435,7 @@ async def _store(
     """
     values = _outcome_values(scope, claimed.node_id, outcome, retry_in)
     successor = _sole_successor(scope, claimed.node_id, outcome, values)
-    async with driver_connection(services.session_factory) as connection:
+    async with services.driver.connection() as connection:
         if successor is not None:
             stepped = await queue_runs.record_and_continue(
                 connection, claimed.run_id, claimed.id, owner=worker_id, values=values,
@@ -475,7 +474,7 @@ class _LeaseLost(Exception):
 
 
 async def _store_in(
-    services: EngineServices, connection: asyncpg.Connection, scope: RunScope,
+    services: EngineServices, connection: Driver, scope: RunScope,
     claimed: NodeRunRow, outcome: Outcome, worker_id: str, values: dict[str, Any],
 ) -> _Stored:  # fmt: skip
     usd, tokens_in, tokens_out = outcome.cost_usd, outcome.input_tokens, outcome.output_tokens

@@ -17,6 +17,7 @@ from kyra.registry import Registry
 from kyra.settings import Settings
 
 if TYPE_CHECKING:
+    from kyra.db.direct import DriverPool
     from kyra.engine.dispatch import Dispatcher
     from kyra.engine.leases import SyncRunLeases
     from kyra.engine.ports import AgentHost
@@ -60,6 +61,13 @@ class EngineServices:
         from kyra.engine.leases import SyncRunLeases
 
         return SyncRunLeases(self)
+
+    @cached_property
+    def driver(self) -> DriverPool:
+        """Asyncpg's own pool on the same database, for the statements of the hot path."""
+        from kyra.db.direct import DriverPool
+
+        return DriverPool(self.session_factory)
 
     @cached_property
     def http(self) -> httpx.AsyncClient:
@@ -110,6 +118,8 @@ class EngineServices:
             await self.sync_leases.close()
         if "http" in self.__dict__:
             await self.http.aclose()
+        if "driver" in self.__dict__:
+            await self.driver.close()
         if "memory" in self.__dict__:
             await self.memory.close()
         if "files" in self.__dict__:

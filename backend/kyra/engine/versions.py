@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import asyncpg
-
+from kyra.db.direct import Driver
 from kyra.db.models import GraphVersion
 from kyra.db.queries.queue_runs import graph_version
 from kyra.engine.scheduler import CompiledGraph, compile_graph
@@ -27,7 +26,7 @@ def compiled_version(services: EngineServices, version: GraphVersion) -> Compile
 
 
 async def load_compiled(
-    services: EngineServices, connection: asyncpg.Connection, version_id: uuid.UUID
+    services: EngineServices, connection: Driver, version_id: uuid.UUID
 ) -> tuple[CompiledGraph, int]:
     """The compiled version and its number; the document is read only on a cache miss."""
     cached = services.graph_cache.get(version_id)

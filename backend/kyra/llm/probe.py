@@ -6,15 +6,17 @@ Listing models costs nothing and needs the same key and base URL as a chat call,
 
 from __future__ import annotations
 
-import anthropic
-import openai
-
 from kyra.llm.clients.base import ClientConfig
 from kyra.llm.errors import ProviderError
 
 
 async def provider_models(kind: str, config: ClientConfig) -> list[str]:
     """The model ids ``kind`` serves at ``config``; raises ProviderError when it refuses."""
+    # Imported here: the two SDKs are 3,700 modules (about 80 MB and 3 s) that the API needs
+    # only when someone tests a provider; agents' model calls import their own client.
+    import anthropic
+    import openai
+
     try:
         if kind == "anthropic":
             async with anthropic.AsyncAnthropic(

@@ -102,6 +102,11 @@ def shutdown_tracing() -> None:
         _provider.shutdown()
 
 
+def tracing_on() -> bool:
+    """Whether this process exports spans (``setup_tracing`` found somewhere to send them)."""
+    return _provider is not None
+
+
 def tracer() -> trace.Tracer:
     return trace.get_tracer(SCOPE, __version__)
 

@@ -1,6 +1,6 @@
 """What a queue worker reads and writes per node: leases, outcomes, node states and the run row.
 
-Sent by asyncpg on a driver connection (:mod:`kyra.db.direct`), inside
+Sent by asyncpg on a hot-path connection (:mod:`kyra.db.direct`), inside
 ``connection.transaction()`` where the caller needs one: through an ``AsyncSession`` the same
 statements cost about three times the CPU (greenlet bridge, compilation, parameter
 processing, ORM rows), which made them most of a worker's time per node. Rows come back as
@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
-from kyra.db.direct import column_list, json_parameter
+from kyra.db.direct import Driver, column_list, json_parameter
 from kyra.db.models import NodeRun, NodeRunRow, Run, RunRow, table_of
 from kyra.status import LIVE_RUN, NodeRunStatus
 
@@ -85,7 +85,7 @@ _LOCK_LIVE_RUN = (
 )
 
 
-async def lock_live_run(connection: asyncpg.Connection, run_id: uuid.UUID) -> RunRow | None:
+async def lock_live_run(connection: Driver, run_id: uuid.UUID) -> RunRow | None:
     """The run row if queued or running, locked until the transaction ends and marked as
     advanced now (``updated_at``)."""
     record = await connection.fetchrow(_LOCK_LIVE_RUN, run_id)
@@ -95,7 +95,7 @@ async def lock_live_run(connection: asyncpg.Connection, run_id: uuid.UUID) -> Ru
 _GET_RUN = f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = $1"
 
 
-async def get_run(connection: asyncpg.Connection, run_id: uuid.UUID) -> RunRow | None:
+async def get_run(connection: Driver, run_id: uuid.UUID) -> RunRow | None:
     record = await connection.fetchrow(_GET_RUN, run_id)
     return _run_row(record) if record is not None else None
 
@@ -112,7 +112,7 @@ def _update_run_sql(columns: tuple[str, ...]) -> str:
 
 
 async def update_run(
-    connection: asyncpg.Connection, run_id: uuid.UUID, values: dict[str, Any]
+    connection: Driver, run_id: uuid.UUID, values: dict[str, Any]
 ) -> tuple[RunRow, str | None]:
     """Set ``values`` on the run (locked by the caller); the run as updated, with its graph's
     ``save_runs`` setting (None when unset)."""
@@ -125,7 +125,7 @@ async def update_run(
     return _run_row(fields), policy
 
 
-async def delete_run(connection: asyncpg.Connection, run_id: uuid.UUID) -> None:
+async def delete_run(connection: Driver, run_id: uuid.UUID) -> None:
     await connection.execute("DELETE FROM runs WHERE id = $1", run_id)
 
 
@@ -135,9 +135,7 @@ _PAUSE_RUN = (
 )
 
 
-async def pause_run(
-    connection: asyncpg.Connection, run_id: uuid.UUID, reason: str
-) -> RunRow | None:
+async def pause_run(connection: Driver, run_id: uuid.UUID, reason: str) -> RunRow | None:
     """Pause the run if it is live; the paused run, or None."""
     record = await connection.fetchrow(_PAUSE_RUN, run_id, reason)
     return _run_row(record) if record is not None else None
@@ -150,7 +148,7 @@ _ADD_RUN_COST = (
 
 
 async def add_run_cost(
-    connection: asyncpg.Connection, run_id: uuid.UUID, *, usd: Decimal, input_tokens: int,
+    connection: Driver, run_id: uuid.UUID, *, usd: Decimal, input_tokens: int,
     output_tokens: int,
 ) -> None:  # fmt: skip
     if usd or input_tokens or output_tokens:
@@ -158,7 +156,7 @@ async def add_run_cost(
 
 
 async def graph_version(
-    connection: asyncpg.Connection, version_id: uuid.UUID
+    connection: Driver, version_id: uuid.UUID
 ) -> tuple[dict[str, Any], int] | None:
     """A graph version's document and number."""
     record = await connection.fetchrow(
@@ -176,7 +174,7 @@ _NODE_STATES = (
 
 
 async def node_states(
-    connection: asyncpg.Connection, run_id: uuid.UUID, *, known: Sequence[str] = ()
+    connection: Driver, run_id: uuid.UUID, *, known: Sequence[str] = ()
 ) -> list[NodeStateRow]:
     """The states of a run's node runs, but those of the nodes in ``known`` (final states the
     caller read before: they never change)."""
@@ -201,7 +199,7 @@ _ADD_NODE_RUNS = _insert_node_runs_sql("jsonb_populate_recordset(NULL::node_runs
 
 
 async def add_node_runs(
-    connection: asyncpg.Connection, run_id: uuid.UUID, rows: Sequence[tuple[str, str, str]]
+    connection: Driver, run_id: uuid.UUID, rows: Sequence[tuple[str, str, str]]
 ) -> list[NodeRunRow]:
     """Insert ``(node_id, node_type, status)`` rows unless the node has a run; those inserted."""
     if not rows:
@@ -234,7 +232,7 @@ _ADD_LEASED_NODE_RUN = _insert_leased_sql("$1", "$2")
 
 
 async def add_leased_node_run(
-    connection: asyncpg.Connection, run_id: uuid.UUID, node_id: str, node_type: str, *,
+    connection: Driver, run_id: uuid.UUID, node_id: str, node_type: str, *,
     owner: str, lease_seconds: float,
 ) -> NodeRunRow | None:  # fmt: skip
     """Insert a node run already leased to ``owner`` for its first attempt (what
@@ -259,7 +257,7 @@ _CLAIM = (
 
 
 async def claim_node_run(
-    connection: asyncpg.Connection, node_run_id: uuid.UUID, *, owner: str, lease_seconds: float
+    connection: Driver, node_run_id: uuid.UUID, *, owner: str, lease_seconds: float
 ) -> NodeRunRow | None:
     """Take the lease of a queued (or abandoned) node run of a live run; None if not ours to run."""
     record = await connection.fetchrow(_CLAIM, node_run_id, owner, lease_seconds)
@@ -284,7 +282,7 @@ def _record_sql(columns: tuple[str, ...], *, first: int, locked: bool) -> str:
 
 
 async def record_outcome(
-    connection: asyncpg.Connection, node_run_id: uuid.UUID, *, owner: str, values: dict[str, Any]
+    connection: Driver, node_run_id: uuid.UUID, *, owner: str, values: dict[str, Any]
 ) -> NodeRunRow | None:
     """Write an attempt's result if we still hold the lease (fencing); the updated node run, or
     None if the lease was lost. :data:`COUNTERS` in ``values`` are added, the rest set."""
@@ -331,7 +329,7 @@ def _record_and_lock_sql(columns: tuple[str, ...]) -> str:
 
 
 async def record_and_lock_run(
-    connection: asyncpg.Connection, run_id: uuid.UUID, node_run_id: uuid.UUID, *, owner: str,
+    connection: Driver, run_id: uuid.UUID, node_run_id: uuid.UUID, *, owner: str,
     values: dict[str, Any], usd: Decimal, input_tokens: int, output_tokens: int,
     known: Sequence[str] = (),
 ) -> Recorded | None:  # fmt: skip
@@ -358,9 +356,7 @@ _CANCEL_PENDING = (
 )
 
 
-async def cancel_pending(
-    connection: asyncpg.Connection, run_id: uuid.UUID, *, running: bool = False
-) -> None:
+async def cancel_pending(connection: Driver, run_id: uuid.UUID, *, running: bool = False) -> None:
     """Mark node runs that have not started (or are paused) as cancelled; with ``running``, the
     ones in flight too (their workers lose the lease and stop at the next renewal)."""
     statuses = [NodeRunStatus.queued, NodeRunStatus.paused]
@@ -384,7 +380,7 @@ def _record_and_continue_sql(columns: tuple[str, ...]) -> str:
 
 
 async def record_and_continue(
-    connection: asyncpg.Connection, run_id: uuid.UUID, node_run_id: uuid.UUID, *, owner: str,
+    connection: Driver, run_id: uuid.UUID, node_run_id: uuid.UUID, *, owner: str,
     values: dict[str, Any], following: tuple[str, str], lease_seconds: float,
 ) -> tuple[NodeRunRow, NodeRunRow | None] | None:  # fmt: skip
     """One chain step in one statement, its own transaction: lock the running run, record the

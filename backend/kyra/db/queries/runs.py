@@ -11,7 +11,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Protocol
 
-import asyncpg
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -28,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from kyra.db.direct import column_list, json_parameter
+from kyra.db.direct import Driver, column_list, json_parameter
 from kyra.db.models import AiAgent, Graph, GraphVersion, NodeRun, NodeRunRow, Run, RunRow, table_of
 from kyra.errors import NotFoundError
 from kyra.status import LIVE_RUN, NodeRunStatus, RunStatus
@@ -180,7 +179,7 @@ def _descendants(finished: Finished) -> list[Finished]:
     return found
 
 
-async def store_finished(connection: asyncpg.Connection, finished: Finished) -> bool:
+async def store_finished(connection: Driver, finished: Finished) -> bool:
     """Write ``finished`` with :data:`_STORE_FINISHED`; False when the stored run was already
     final, and nothing was written. The run's status becomes the stored one."""
     children = _descendants(finished)

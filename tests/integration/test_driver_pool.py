@@ -1,0 +1,32 @@
+"""The hot path's asyncpg pool: what a caller leaves behind never reaches the next caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from asyncpg.exceptions import UndefinedTableError
+
+from kyra.db.direct import DriverPool
+
+
+async def test_an_open_transaction_is_rolled_back_when_the_connection_returns(
+    services: Any,
+) -> None:
+    pool = DriverPool(services.session_factory, size=1)
+    try:
+        async with pool.connection() as connection:
+            await connection.execute("BEGIN")
+            await connection.execute("CREATE TEMP TABLE left_behind (x int)")
+        async with pool.connection() as connection:  # the same (only) connection
+            assert not connection.is_in_transaction()
+            with pytest.raises(UndefinedTableError):
+                await connection.fetchval("SELECT count(*) FROM left_behind")
+    finally:
+        await pool.close()
+
+
+async def test_json_values_go_in_as_text_and_come_back_decoded(services: Any) -> None:
+    async with services.driver.connection() as connection:
+        value = await connection.fetchval("SELECT $1::jsonb", '{"a": [1, 2.5, null, "x"]}')
+    assert value == {"a": [1, 2.5, None, "x"]}
