@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import itertools
 import os
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +67,24 @@ class Engine:
         def count(*_: Any) -> None:
             self.statements += 1
 
-        # Round trips to PostgreSQL: every statement, and each transaction's BEGIN and COMMIT.
-        for name in ("before_cursor_execute", "begin", "commit"):
-            event.listen(bind, name, count)
+        def log_queries(connection: Any, _: Any) -> None:
+            connection.driver_connection.add_query_logger(count)
+
+        driver = self.services.driver
+        borrow = driver.connection
+
+        @contextlib.asynccontextmanager
+        async def logged() -> AsyncIterator[Any]:
+            async with borrow() as connection:
+                connection.add_query_logger(count)  # a set: added once per connection
+                yield connection
+
+        # Round trips to PostgreSQL: every statement SQLAlchemy sends (as prepared statements,
+        # which asyncpg does not log), and what asyncpg logs: each transaction's BEGIN and
+        # COMMIT, and the statements the engine sends on the hot path's own connections.
+        event.listen(bind, "before_cursor_execute", count)
+        event.listen(bind.pool, "connect", log_queries)
+        driver.connection = logged  # type: ignore[method-assign]
         async with self.services.session_factory() as session:
             self.owner = await create_user(session, name=f"bench-{uuid.uuid4().hex[:6]}")
             await session.commit()
@@ -115,7 +132,22 @@ class Engine:
         began, statements = time.process_time(), self.statements
         for _ in range(runs):
             await one()
-        return (time.process_time() - began) / runs, (self.statements - statements) / runs
+        measured = (time.process_time() - began) / runs, (self.statements - statements) / runs
+        await self.check_succeeded(graph.id)
+        return measured
+
+    async def check_succeeded(self, graph_id: Any) -> None:
+        """Fail unless every run of the graph succeeded (a run left behind measures nothing)."""
+        from sqlalchemy import func, select
+        from sqlmodel import col
+
+        from kyra.db.models import Run
+
+        status = col(Run.status)
+        async with self.services.session_factory() as session:
+            by_status = select(status, func.count()).where(col(Run.graph_id) == graph_id)
+            counts = {s: n for s, n in await session.execute(by_status.group_by(status))}
+        assert counts.keys() == {"succeeded"}, counts
 
 
 def _servers(folder: Path) -> list[Any]:

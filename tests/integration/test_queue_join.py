@@ -15,9 +15,10 @@ from typing import Any
 
 from sqlalchemy import select, text
 
+from kyra.db.direct import session_driver
 from kyra.db.models import NodeRun, Run
 from kyra.db.queries import graphs as graph_queries
-from kyra.db.queries import runs as run_queries
+from kyra.db.queries import queue_runs
 from kyra.engine.queue import execute_node_run
 from kyra.engine.services import EngineServices
 from kyra.status import NodeRunStatus, RunStatus
@@ -57,16 +58,18 @@ async def _run_with_branches(services: EngineServices, owner: Any) -> tuple[Run,
         )  # fmt: skip
         session.add(run)
         await session.flush()
-        await run_queries.add_node_runs(
-            session, run.id, [("start", "Manual.trigger", NodeRunStatus.skipped)]
-        )
+        await queue_runs.add_node_runs(
+            await session_driver(session), run.id,
+            [("start", "Manual.trigger", NodeRunStatus.skipped)],
+        )  # fmt: skip
         await session.execute(
             text("UPDATE node_runs SET status = 'succeeded', output = '{}' WHERE run_id = :r"),
             {"r": run.id},
         )
-        await run_queries.add_node_runs(
-            session, run.id, [(n, "Core.set", NodeRunStatus.queued) for n in ("left", "right")]
-        )
+        await queue_runs.add_node_runs(
+            await session_driver(session), run.id,
+            [(n, "Core.set", NodeRunStatus.queued) for n in ("left", "right")],
+        )  # fmt: skip
     async with services.session_factory() as session:
         rows = await session.scalars(select(NodeRun).where(NodeRun.run_id == run.id))
         return run, {row.node_id: row for row in rows}
@@ -88,14 +91,14 @@ async def test_a_join_is_created_when_the_other_branch_committed_while_waiting_f
 ) -> None:
     # Given both branches leased: "left" to another worker, which is mid-advance (run locked)
     run, nodes = await _run_with_branches(services, owner)
-    async with services.session_factory() as session, session.begin():
-        left = await run_queries.claim_node_run(
-            session, nodes["left"].id, owner="other-worker", lease_seconds=60
+    async with services.driver.connection() as connection:
+        left = await queue_runs.claim_node_run(
+            connection, nodes["left"].id, owner="other-worker", lease_seconds=60
         )
     assert left is not None
-    async with services.session_factory() as other, other.begin():
-        assert await run_queries.lock_live_run(other, run.id) is not None
-        await run_queries.record_outcome(
+    async with services.driver.connection() as other, other.transaction():
+        assert await queue_runs.lock_live_run(other, run.id) is not None
+        await queue_runs.record_outcome(
             other, left.id, owner="other-worker",
             values={"status": NodeRunStatus.succeeded, "output": {"main": {"side": "left"}},
                     "finished_at": datetime.now(UTC)},

@@ -12,6 +12,7 @@ from kyra.engine.scheduler import (
     compile_graph,
     plan,
     primary_output,
+    sole_successor,
 )
 from kyra.graph.document import GraphDocument
 from kyra.registry import default_registry
@@ -176,3 +177,34 @@ def test_the_incremental_frontier_decides_as_a_fresh_plan_at_every_step() -> Non
                 frontier.settle(node_id, state)
                 replanned[node_id] = state
         assert frontier.states == replanned
+
+
+def test_a_sole_successor_is_exactly_what_the_next_plan_makes_ready() -> None:
+    # As queue mode runs: every ready node gets a (queued) node run, and nodes end one by one.
+    predicted = 0
+    for seed in range(60):
+        rng = random.Random(seed)
+        compiled, types, ports = _random_dag(rng, rng.randint(2, 25))
+        states: dict[str, NodeState] = {}
+        ready = plan(compiled, states).ready
+        while True:
+            states |= {n: NodeState("queued") for n in ready}
+            queued = [n for n, state in states.items() if state.status == "queued"]
+            if not queued:
+                break
+            node_id = rng.choice(queued)
+            failed = rng.random() < 0.1
+            emitted = {"error"} if failed else {rng.choice(ports[types[node_id]])}
+            states[node_id] = NodeState("failed" if failed else "succeeded", frozenset(emitted))
+            successor = sole_successor(compiled, node_id, states[node_id])
+            step = plan(compiled, states)
+            if successor is not None:
+                predicted += 1
+                assert (step.ready, step.skipped, step.done, step.failed_nodes) == (
+                    [successor], [], False, [],
+                ), seed  # fmt: skip
+            if step.failed_nodes:
+                break
+            states |= {n: NodeState("skipped") for n in step.skipped}
+            ready = step.ready
+    assert predicted > 20

@@ -17,10 +17,12 @@ import msgspec
 from asyncpg.pool import PoolConnectionProxy
 from sqlalchemy.engine.interfaces import PoolProxiedConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlmodel import SQLModel
 
 from kyra.db.engine import encode_json
+from kyra.db.models import table_of
 
-__all__ = ["Driver", "DriverPool", "json_parameter", "session_driver"]
+__all__ = ["Driver", "DriverPool", "column_list", "json_parameter", "session_driver"]
 
 #: An asyncpg connection: one of :class:`DriverPool`'s, or the one under a session.
 Driver = asyncpg.Connection | PoolConnectionProxy
@@ -113,3 +115,10 @@ def json_parameter(value: Any) -> str:
     """``value`` as a ``jsonb`` parameter, encoded as every stored JSON value is (``jsonb``
     values come back decoded: the engine's connections carry SQLAlchemy's codec)."""
     return encode_json(value)
+
+
+def column_list(model: type[SQLModel], *, of: str = "") -> str:
+    """The columns of ``model``'s table, quoted and comma-separated (each prefixed by ``of.``
+    when given), for statements written as text."""
+    prefix = f"{of}." if of else ""
+    return ", ".join(f'{prefix}"{column.name}"' for column in table_of(model).columns)

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kyra.db.direct import session_driver
 from kyra.db.models import GraphVersion, NodeRun, Run
+from kyra.db.queries import queue_runs
 from kyra.db.queries import runs as run_queries
 from kyra.db.queries.llm import recount_budget
 from kyra.engine.inflight import cancel_inline
@@ -31,7 +33,7 @@ async def cancel_run(services: EngineServices, run_id: uuid.UUID) -> None:
         if run is None or run.status in TERMINAL_RUN:
             return
         run.status, run.finished_at = RunStatus.cancelled, datetime.now(UTC)
-        await run_queries.cancel_pending(session, run_id, running=True)
+        await queue_runs.cancel_pending(await session_driver(session), run_id, running=True)
         view = run_queries.run_view(run)
     await services.hooks.run_changed(view)
 

@@ -13,9 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from kyra.db.direct import session_driver
 from kyra.db.errors import is_unavailable
 from kyra.db.models import Graph, GraphVersion, NodeRun, NodeRunRow, Run, RunRow
 from kyra.db.queries import graphs as graph_queries
@@ -239,9 +236,10 @@ def _finish(
     run.output = run_output(scope)
 
 
-def _should_save(graph: Graph, result: RunResult) -> bool:
-    policy = (graph.settings or {}).get("save_runs", "all")
-    return policy == "all" or (policy == "failures" and result.status != RunStatus.succeeded)
+def saves_run(policy: str | None, status: str) -> bool:
+    """Whether a graph's ``save_runs`` setting (None: unset) keeps a run that ended so."""
+    policy = policy or "all"
+    return policy == "all" or (policy == "failures" and status != RunStatus.succeeded)
 
 
 async def run_graph_inline(
@@ -270,7 +268,7 @@ async def run_graph_inline(
         services.sync_leases.hold(run.id)
     try:
         result = await execute_scope(services, scope, run, control)
-        if persisted or _should_save(graph, result):
+        if persisted or saves_run((graph.settings or {}).get("save_runs"), result.status):
             await save_run_result(services, result)
     finally:
         unregister(run.id)
@@ -309,12 +307,6 @@ async def save_run_result(services: EngineServices, result: RunResult) -> None:
                 raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, 2.0)
-
-
-async def save_child_run(session: AsyncSession, result: RunResult) -> None:
-    """Store a finished child run (sub-graph, loop item) and its own children, in ``session``'s
-    transaction."""
-    await run_queries.store_finished(await session_driver(session), result)
 
 
 def _strip_unstorable(result: RunResult, exc: Exception) -> None:

@@ -20,14 +20,17 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kyra.db.direct import Driver
 from kyra.db.errors import is_unavailable
-from kyra.db.models import Graph, NodeRun, NodeRunRow, Run
+from kyra.db.models import NodeRunRow, Run, RunRow
+from kyra.db.queries import queue_runs
 from kyra.db.queries import runs as run_queries
+from kyra.db.queries.queue_runs import NodeStateRow
 from kyra.engine.dispatch import Dispatcher
-from kyra.engine.inline import run_output, save_child_run
+from kyra.engine.inline import run_output, saves_run
 from kyra.engine.invoke import error_dict
 from kyra.engine.runner import Outcome, RunScope, attempt_node, retry_policy, routed_ports
-from kyra.engine.scheduler import NodeState, plan
+from kyra.engine.scheduler import NodeState, plan, sole_successor
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import load_compiled
 from kyra.errors import UnstorableValueError
@@ -44,40 +47,36 @@ def _dispatcher(services: EngineServices) -> Dispatcher:
 
 
 async def _scope(
-    services: EngineServices, session: AsyncSession, run: Run, rows: list[Any]
-) -> RunScope:
+    services: EngineServices, connection: Driver, run: RunRow,
+    rows: list[NodeStateRow],
+) -> RunScope:  # fmt: skip
     """The run's scope with the states and outputs of ``rows`` (from ``node_states``)."""
-    compiled, number = await load_compiled(services, session, run.graph_version_id)
+    compiled, number = await load_compiled(services, connection, run.graph_version_id)
     scope = RunScope(
         run.id, run.owner_id, run.graph_id, number, run.mode, run.trigger or {}, compiled,
         run.started_at or run.created_at, root_run_id=run.parent_run_id, budget_usd=run.budget_usd,
         traceparent=run.traceparent,
     )  # fmt: skip
-    return _with_states(scope, rows)
+    _update_states(scope, rows)
+    return scope
 
 
-def _rescope(scope: RunScope, rows: list[Any]) -> RunScope:
-    """The same run's scope with the states and outputs of ``rows`` instead of ``scope``'s."""
-    fresh = RunScope(
-        scope.run_id, scope.owner_id, scope.graph_id, scope.version, scope.mode, scope.trigger,
-        scope.graph, scope.started_at, root_run_id=scope.root_run_id,
-        budget_usd=scope.budget_usd, traceparent=scope.traceparent,
-    )  # fmt: skip
-    return _with_states(fresh, rows)
-
-
-def _with_states(scope: RunScope, rows: list[Any]) -> RunScope:
+def _update_states(scope: RunScope, rows: list[NodeStateRow]) -> None:
+    """Set the states and outputs of ``rows`` on ``scope`` (the others it holds are kept)."""
     for row in rows:
         scope.states[row.node_id] = NodeState(row.status, frozenset(row.output or ()))
         if row.output is not None:
             scope.add_output(row.node_id, row.output)
-    return scope
 
 
-async def _save_policy_allows(session: AsyncSession, run: Run) -> bool:
-    graph = await session.get(Graph, run.graph_id)
-    policy = ((graph.settings if graph else None) or {}).get("save_runs", "all")
-    return policy == "all" or (policy == "failures" and run.status != RunStatus.succeeded)
+def _known(scope: RunScope) -> list[str]:
+    """Nodes whose state and output ``scope`` holds for good: a succeeded or skipped node run
+    never changes (failed ones are read again: an advance needs their error)."""
+    return [
+        node_id
+        for node_id, state in scope.states.items()
+        if state.status in (NodeRunStatus.succeeded, NodeRunStatus.skipped)
+    ]
 
 
 @dataclass
@@ -86,7 +85,7 @@ class Advanced:
 
     run_id: uuid.UUID
     ready: list[uuid.UUID] = field(default_factory=list)
-    changed: list[NodeRun] = field(default_factory=list)
+    changed: list[NodeRunRow] = field(default_factory=list)
     #: The run as the API serves it, when this advance changed what that shows.
     view: dict[str, Any] | None = None
     #: The first ready node run, created leased to the worker that asked (``claim_for``), with
@@ -95,68 +94,83 @@ class Advanced:
 
 
 async def _advance_locked(
-    services: EngineServices, session: AsyncSession, scope: RunScope, rows: list[Any], *,
-    status: str, run: Run | None = None, claim_for: str | None = None, run_changed: bool = False,
+    services: EngineServices, connection: Driver, scope: RunScope,
+    rows: list[NodeStateRow], *, status: str, claim_for: str | None = None,
+    run_changed: bool = False,
 ) -> Advanced:  # fmt: skip
     """In a transaction holding the lock of the run of ``scope`` (whose ``status`` it is), with
-    its node states ``rows``: create node runs for ready nodes, skip untaken ones, finish the run.
+    the node states ``rows`` read since ``scope`` was: create node runs for ready nodes, skip
+    untaken ones, finish the run.
 
-    The run's row (``run``, or loaded) is changed only when the run starts or ends. With
-    ``claim_for``, the first ready node run is created leased to that worker, which runs it next
-    (``Advanced.claimed``). The run's view is announced only if something in it changed
-    (``run_changed``: e.g. its cost, recorded by the caller).
+    The run's row is changed only when the run starts or ends. With ``claim_for``, the first
+    ready node run is created leased to that worker, which runs it next (``Advanced.claimed``).
+    The run's view is announced only if something in it changed (``run_changed``: e.g. its
+    cost, recorded by the caller).
     """
     run_id = scope.run_id
     advanced = Advanced(run_id)
     step = plan(scope.graph, scope.states)
     nodes = scope.graph.nodes
-    await run_queries.add_node_runs(
-        session, run_id, [(n, nodes[n].type, NodeRunStatus.skipped) for n in step.skipped]
-    )
+    new = [(n, nodes[n].type, NodeRunStatus.skipped) for n in step.skipped]
+    changes: dict[str, Any] = {}
+    if status == RunStatus.queued:
+        scope.started_at = datetime.now(UTC)
+        changes |= {"status": RunStatus.running, "started_at": scope.started_at}
     if step.failed_nodes:
-        failed = next(r for r in rows if r.node_id == step.failed_nodes[0])
-        await run_queries.cancel_pending(session, run_id)
-        run = run or await _load_run(session, run_id)
-        _finish(run, RunStatus.failed, error={"node_id": failed.node_id, **(failed.error or {})})
+        failed = await _failed_state(connection, scope, rows, step.failed_nodes[0])
+        await queue_runs.cancel_pending(connection, run_id)
+        changes |= _finished(RunStatus.failed, error={"node_id": failed.node_id,
+                                                      **(failed.error or {})})  # fmt: skip
     else:
         ready = [(n, nodes[n].type, NodeRunStatus.queued) for n in step.ready]
         if claim_for is not None and ready:
             (node_id, node_type, _), ready = ready[0], ready[1:]
-            leased = await run_queries.add_leased_node_run(
-                session, run_id, node_id, node_type, owner=claim_for,
+            leased = await queue_runs.add_leased_node_run(
+                connection, run_id, node_id, node_type, owner=claim_for,
                 lease_seconds=services.settings.lease_seconds,
             )  # fmt: skip
             if leased is not None:
                 advanced.claimed = Claimed(leased, scope)
                 advanced.ready.append(leased.id)
-        advanced.ready += await run_queries.add_node_runs(session, run_id, ready)
+        new += ready
         if step.done:
             scope.states.update({n: NodeState(NodeRunStatus.skipped) for n in step.skipped})
-            run = run or await _load_run(session, run_id)
-            _finish(run, RunStatus.succeeded, output=run_output(scope))
-    if status == RunStatus.queued:
-        run = run or await _load_run(session, run_id)
-        run.status, run.started_at = RunStatus.running, datetime.now(UTC)
-        scope.started_at = run.started_at
-    if step.skipped:
-        node_rows = await run_queries.node_rows(session, run_id)
-        advanced.changed = [r for r in node_rows if r.node_id in step.skipped]
-    if run is None and run_changed:
-        run = await _load_run(session, run_id)
-    if run is not None:
-        if run.status in (RunStatus.succeeded, RunStatus.failed) and not (
-            await _save_policy_allows(session, run)
+            changes |= _finished(RunStatus.succeeded, output=run_output(scope))
+    for row in await queue_runs.add_node_runs(connection, run_id, new):
+        if row.status == NodeRunStatus.queued:
+            advanced.ready.append(row.id)
+        else:
+            advanced.changed.append(row)
+    if changes:
+        run, policy = await queue_runs.update_run(connection, run_id, changes)
+        if run.status in (RunStatus.succeeded, RunStatus.failed) and not saves_run(
+            policy, run.status
         ):
-            await session.delete(run)
-        if run_changed or run.status != status:
-            advanced.view = run_queries.run_view(run, version=scope.version)
+            await queue_runs.delete_run(connection, run_id)
+        advanced.view = run_queries.run_view(run, version=scope.version)
+    elif run_changed:
+        run_now = await queue_runs.get_run(connection, run_id)
+        assert run_now is not None  # locked by the caller
+        advanced.view = run_queries.run_view(run_now, version=scope.version)
     return advanced
 
 
-async def _load_run(session: AsyncSession, run_id: uuid.UUID) -> Run:
-    run = await session.get(Run, run_id)
-    assert run is not None  # locked by the caller
-    return run
+async def _failed_state(
+    connection: Driver, scope: RunScope, rows: list[NodeStateRow], node_id: str
+) -> NodeStateRow:
+    """The state of the failed node ``node_id``, with its error (read again if not in ``rows``)."""
+    found = next((r for r in rows if r.node_id == node_id), None)
+    if found is None:
+        everything = await queue_runs.node_states(connection, scope.run_id)
+        found = next(r for r in everything if r.node_id == node_id)
+    return found
+
+
+def _finished(
+    status: str, *, output: Any = None, error: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The run's columns when it ends with ``status``."""
+    return {"status": status, "finished_at": datetime.now(UTC), "output": output, "error": error}
 
 
 async def _announce(
@@ -183,27 +197,21 @@ async def advance_run(
     created leased to that worker, which executes it here, and then the chain it continues:
     a chain runs without a queue hop or a claim per node. The others are sent to the queue.
     """
-    async with services.session_factory() as session, session.begin():
-        run = await run_queries.lock_live_run(session, run_id)
+    async with (
+        services.driver.connection() as connection,
+        connection.transaction(),
+    ):
+        run = await queue_runs.lock_live_run(connection, run_id)
         if run is None:
             return
-        rows = await run_queries.node_states(session, run_id)
-        scope = await _scope(services, session, run, rows)
+        rows = await queue_runs.node_states(connection, run_id)
+        scope = await _scope(services, connection, run, rows)
         advanced = await _advance_locked(
-            services, session, scope, rows, status=run.status, run=run, claim_for=worker_id
+            services, connection, scope, rows, status=run.status, claim_for=worker_id
         )
     await _announce(services, advanced, keep_one=advanced.claimed is not None)
     if advanced.claimed is not None and worker_id is not None:
         await _execute_chain(services, advanced.claimed, worker_id)
-
-
-def _finish(
-    run: Run, status: str, *, output: Any = None, error: dict[str, Any] | None = None
-) -> None:
-    run.status = status
-    run.finished_at = datetime.now(UTC)
-    run.output = output
-    run.error = error
 
 
 @dataclass
@@ -215,23 +223,22 @@ class Claimed:
 
 
 async def _claim(
-    services: EngineServices, session: AsyncSession, node_run_id: uuid.UUID, worker_id: str
+    services: EngineServices, node_run_id: uuid.UUID, worker_id: str
 ) -> Claimed | None:
-    """Inside a transaction: take the node run's lease and load its run's finished outputs."""
-    node_run = await run_queries.claim_node_run(
-        session, node_run_id, owner=worker_id, lease_seconds=services.settings.lease_seconds
-    )
-    if node_run is None:
-        return None
-    run = await session.get(Run, node_run.run_id)
-    assert run is not None
-    rows = await run_queries.node_states(session, node_run.run_id)
-    final = [
-        r
-        for r in rows
-        if r.status in (NodeRunStatus.succeeded, NodeRunStatus.failed, NodeRunStatus.skipped)
-    ]
-    return Claimed(node_run, await _scope(services, session, run, final))
+    """Take the node run's lease and load its run's finished outputs."""
+    async with services.driver.connection() as connection:
+        node_run = await queue_runs.claim_node_run(
+            connection, node_run_id, owner=worker_id,
+            lease_seconds=services.settings.lease_seconds,
+        )  # fmt: skip
+        if node_run is None:
+            return None
+        run = await queue_runs.get_run(connection, node_run.run_id)
+        assert run is not None  # a claimed node run's run is live
+        rows = await queue_runs.node_states(connection, node_run.run_id)
+        final = [r for r in rows if r.status in (NodeRunStatus.succeeded, NodeRunStatus.failed,
+                                                 NodeRunStatus.skipped)]  # fmt: skip
+        return Claimed(node_run, await _scope(services, connection, run, final))
 
 
 async def execute_node_run(
@@ -239,8 +246,7 @@ async def execute_node_run(
 ) -> None:
     """Claim, execute and record a node run, then every node it makes ready that this worker
     keeps (the rest go to the queue). A duplicate delivery finds nothing to claim."""
-    async with services.session_factory() as session, session.begin():
-        claimed = await _claim(services, session, node_run_id, worker_id)
+    claimed = await _claim(services, node_run_id, worker_id)
     if claimed is not None:
         await _execute_chain(services, claimed, worker_id)
 
@@ -278,36 +284,83 @@ async def _execute_claimed(
 async def _attempt_under_lease(
     services: EngineServices, scope: RunScope, claimed: NodeRunRow, worker_id: str
 ) -> Outcome | None:
-    """Run the attempt while a side task renews the lease; None if the run was cancelled."""
-    task = asyncio.ensure_future(
-        attempt_node(
+    """Run the attempt in this task while its lease is renewed; None if the run was cancelled.
+
+    Renewals start after one interval (most attempts end before): a task of its own per
+    attempt, waited on with a timeout, cost about as much CPU as a small node's attempt.
+    """
+    attempt = asyncio.current_task()
+    assert attempt is not None, "attempts run in a task"
+    renewal = _LeaseRenewal(services, claimed, worker_id, attempt)
+    timer = asyncio.get_running_loop().call_later(renewal.interval, renewal.start)
+    outcome: Outcome | None = None
+    try:
+        outcome = await attempt_node(
             services, scope, claimed.node_id, attempt=claimed.attempt, node_run_id=claimed.id
         )
-    )
-    interval = min(services.settings.reaper_interval_seconds, services.settings.lease_seconds / 3)
-    while True:
-        done, _ = await asyncio.wait({task}, timeout=interval)
-        if done:
-            return task.result()
-        async with services.session_factory() as session, session.begin():
-            cancelled = await run_queries.renew_leases(
-                session,
-                [claimed.id],
-                owner=worker_id,
-                lease_seconds=services.settings.lease_seconds,
-            )
-        if cancelled:
-            task.cancel()
+    except asyncio.CancelledError:
+        if not renewal.run_cancelled:
+            raise
+    finally:
+        timer.cancel()
+        await renewal.stop()
+    if not renewal.run_cancelled:
+        return outcome
+    attempt.uncancel()  # the cancel came from the renewal, for this attempt only
+    await _mark_cancelled(services, claimed, worker_id)
+    return None
+
+
+class _LeaseRenewal:
+    """Renews the lease of a node run in flight every interval, and cancels the task running
+    its attempt once its run is cancelled."""
+
+    def __init__(
+        self, services: EngineServices, claimed: NodeRunRow, worker_id: str,
+        attempt: asyncio.Task[Any],
+    ) -> None:  # fmt: skip
+        self.services, self.claimed, self.worker_id, self.attempt = (
+            services, claimed, worker_id, attempt,
+        )  # fmt: skip
+        settings = services.settings
+        self.interval = min(settings.reaper_interval_seconds, settings.lease_seconds / 3)
+        self.run_cancelled = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._renew())
+
+    async def _renew(self) -> None:
+        settings = self.services.settings
+        while True:
+            try:
+                async with self.services.session_factory() as session, session.begin():
+                    cancelled = await run_queries.renew_leases(
+                        session, [self.claimed.id], owner=self.worker_id,
+                        lease_seconds=settings.lease_seconds,
+                    )  # fmt: skip
+            except Exception:
+                # The database may be back before the lease expires; if not, the node runs
+                # again elsewhere (at least once, as after a crash).
+                _log.warning("node run %s: lease renewal failed", self.claimed.id, exc_info=True)
+            else:
+                if cancelled:
+                    self.run_cancelled = True
+                    self.attempt.cancel()
+                    return
+            await asyncio.sleep(self.interval)
+
+    async def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await _mark_cancelled(services, claimed, worker_id)
-            return None
+                await self._task
 
 
 async def _mark_cancelled(services: EngineServices, claimed: NodeRunRow, worker_id: str) -> None:
-    async with services.session_factory() as session, session.begin():
-        await run_queries.record_outcome(
-            session,
+    async with services.driver.connection() as connection:
+        await queue_runs.record_outcome(
+            connection,
             claimed.id,
             owner=worker_id,
             values={"status": RunStatus.cancelled, "finished_at": datetime.now(UTC)},
@@ -374,13 +427,46 @@ async def _store(
     services: EngineServices, scope: RunScope, claimed: NodeRunRow, outcome: Outcome,
     worker_id: str, retry_in: float | None,
 ) -> _Stored | None:  # fmt: skip
-    """The recording transaction of :func:`_record`; None when the lease was lost."""
+    """The recording statements of :func:`_record`; None when the lease was lost.
+
+    A chain's step (:func:`_sole_successor`) is one statement; anything else, or a step that
+    statement could not take (the run is not running, or the lease was lost: it wrote nothing),
+    is one transaction that reads the run's node states and advances it.
+    """
     values = _outcome_values(scope, claimed.node_id, outcome, retry_in)
-    try:
-        async with services.session_factory() as session, session.begin():
-            return await _store_in(services, session, scope, claimed, outcome, worker_id, values)
-    except _LeaseLost:
+    successor = _sole_successor(scope, claimed.node_id, outcome, values)
+    async with services.driver.connection() as connection:
+        if successor is not None:
+            stepped = await queue_runs.record_and_continue(
+                connection, claimed.run_id, claimed.id, owner=worker_id, values=values,
+                following=successor, lease_seconds=services.settings.lease_seconds,
+            )  # fmt: skip
+            if stepped is not None:
+                row, leased = stepped
+                _update_states(scope, [_state_of(row)])
+                return _Stored(row, following=Claimed(leased, scope) if leased else None)
+        try:
+            async with connection.transaction():
+                return await _store_in(services, connection, scope, claimed, outcome, worker_id,
+                                       values)  # fmt: skip
+        except _LeaseLost:  # rolled back; the connection is fine
+            return None
+
+
+def _sole_successor(
+    scope: RunScope, node_id: str, outcome: Outcome, values: dict[str, Any]
+) -> tuple[str, str] | None:
+    """The node (id and type) this outcome alone makes ready next, if recording it needs no
+    other node's state, no change to the run row and nothing else stored (children)."""
+    if outcome.children or outcome.cost_usd or outcome.input_tokens or outcome.output_tokens:
         return None
+    state = NodeState(values["status"], frozenset(values.get("output") or ()))
+    successor = sole_successor(scope.graph, node_id, state)
+    return (successor, scope.graph.nodes[successor].type) if successor is not None else None
+
+
+def _state_of(row: NodeRunRow) -> NodeStateRow:
+    return NodeStateRow(row.node_id, row.status, row.output, row.error)
 
 
 class _LeaseLost(Exception):
@@ -388,40 +474,45 @@ class _LeaseLost(Exception):
 
 
 async def _store_in(
-    services: EngineServices, session: AsyncSession, scope: RunScope, claimed: NodeRunRow,
-    outcome: Outcome, worker_id: str, values: dict[str, Any],
+    services: EngineServices, connection: Driver, scope: RunScope,
+    claimed: NodeRunRow, outcome: Outcome, worker_id: str, values: dict[str, Any],
 ) -> _Stored:  # fmt: skip
     usd, tokens_in, tokens_out = outcome.cost_usd, outcome.input_tokens, outcome.output_tokens
     recorded = None
     if values["status"] not in (NodeRunStatus.paused, NodeRunStatus.queued):
-        recorded = await run_queries.record_and_lock_run(
-            session, claimed.run_id, claimed.id, owner=worker_id, values=values, usd=usd,
-            input_tokens=tokens_in, output_tokens=tokens_out,
+        recorded = await queue_runs.record_and_lock_run(
+            connection, claimed.run_id, claimed.id, owner=worker_id, values=values, usd=usd,
+            input_tokens=tokens_in, output_tokens=tokens_out, known=_known(scope),
         )  # fmt: skip
     if recorded is not None:
         row: NodeRunRow | None = recorded.row
     else:  # not advancing, or the run is not live (or the lease was lost: nothing is written)
-        row = await run_queries.record_outcome(session, claimed.id, owner=worker_id, values=values)
+        row = await queue_runs.record_outcome(
+            connection, claimed.id, owner=worker_id, values=values
+        )
         if row is not None:
-            await run_queries.add_run_cost(
-                session, claimed.run_id, usd=usd, input_tokens=tokens_in, output_tokens=tokens_out
-            )
+            await queue_runs.add_run_cost(
+                connection, claimed.run_id, usd=usd, input_tokens=tokens_in,
+                output_tokens=tokens_out,
+            )  # fmt: skip
     if row is None:
         raise _LeaseLost
     stored = _Stored(row)
     for child in outcome.children:
-        await save_child_run(session, child)
+        await run_queries.store_finished(connection, child)
     if values["status"] == NodeRunStatus.paused:
-        stored.paused_view = await _pause_run(session, claimed.run_id, outcome.pause_reason)
-    elif recorded is not None:
-        # Read again (after the lock) if an advance committed while the statement waited for it.
-        rows = (
-            recorded.states
-            if recorded.fresh
-            else await run_queries.node_states(session, claimed.run_id)
+        paused = await queue_runs.pause_run(
+            connection, claimed.run_id, outcome.pause_reason or RunStatus.paused
         )
+        stored.paused_view = run_queries.run_view(paused) if paused is not None else None
+    elif recorded is not None:
+        rows = [_state_of(row), *recorded.states]
+        if not recorded.fresh:
+            # An advance committed while the statement waited for the lock: read again.
+            rows = await queue_runs.node_states(connection, claimed.run_id, known=_known(scope))
+        _update_states(scope, rows)
         stored.advanced = await _advance_locked(
-            services, session, _rescope(scope, rows), rows, status=recorded.run_status,
+            services, connection, scope, rows, status=recorded.run_status,
             claim_for=worker_id, run_changed=bool(usd or tokens_in or tokens_out),
         )  # fmt: skip
         stored.following = stored.advanced.claimed
@@ -447,7 +538,7 @@ def _outcome_values(
         "params": outcome.params,
         "error": outcome.error,
         "duration_ms": outcome.duration_ms,
-        # Added to what earlier attempts cost (see run_queries.COUNTERS).
+        # Added to what earlier attempts cost (see queue_runs.COUNTERS).
         "cost_usd": outcome.cost_usd,
         "input_tokens": outcome.input_tokens,
         "output_tokens": outcome.output_tokens,
@@ -464,17 +555,6 @@ def _outcome_values(
             "finished_at": outcome.finished_at,
         }
     return values
-
-
-async def _pause_run(
-    session: AsyncSession, run_id: uuid.UUID, reason: str | None
-) -> dict[str, Any] | None:
-    """Pause the run; its view to announce, or None if it was no longer live."""
-    run = await run_queries.lock_run(session, run_id)
-    if run is None or run.status not in (RunStatus.queued, RunStatus.running):
-        return None
-    run.status, run.pause_reason = RunStatus.paused, reason or RunStatus.paused
-    return run_queries.run_view(run)
 
 
 async def reap(services: EngineServices) -> int:

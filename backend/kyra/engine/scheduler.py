@@ -177,6 +177,24 @@ def plan(graph: CompiledGraph, states: Mapping[str, NodeState]) -> Plan:
     return Frontier(graph, dict(states)).plan()
 
 
+def sole_successor(graph: CompiledGraph, node_id: str, state: NodeState) -> str | None:
+    """The node that ``node_id`` ending in ``state`` makes ready, when no other node's state can
+    change what happens next: it is the only node downstream of ``node_id``, ``node_id`` is its
+    only upstream node, and an edge between them is active. Then nothing is skipped, nothing
+    else becomes ready, and the run is not done (a chain's step)."""
+    if not state.final or state.unhandled_failure:
+        return None
+    edges = graph.outgoing.get(node_id, ())
+    targets = {edge.target for edge in edges}
+    if len(targets) != 1:
+        return None
+    (target,) = targets
+    if any(edge.source != node_id for edge in graph.incoming.get(target, ())):
+        return None
+    states = {node_id: state}
+    return target if any(_edge_active(edge, states) for edge in edges) else None
+
+
 def collect_inputs(
     graph: CompiledGraph,
     node_id: str,

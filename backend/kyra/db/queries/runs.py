@@ -6,51 +6,35 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
     ColumnElement,
-    Interval,
-    Numeric,
     Select,
     String,
     and_,
     bindparam,
     cast,
-    false,
     func,
-    literal_column,
-    null,
     or_,
     select,
     text,
-    true,
-    union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from kyra.db.direct import Driver, json_parameter
+from kyra.db.direct import Driver, column_list, json_parameter
 from kyra.db.models import AiAgent, Graph, GraphVersion, NodeRun, NodeRunRow, Run, RunRow, table_of
 from kyra.errors import NotFoundError
 from kyra.status import LIVE_RUN, NodeRunStatus, RunStatus
 
 _ACTIVE_NODE = (NodeRunStatus.queued, NodeRunStatus.running)
-#: For ORM UPDATEs on the engine's hot path: the rows they touch are not loaded in the session
-#: (or are reloaded by RETURNING), so the default evaluation of the WHERE clause against every
-#: loaded object is pure cost, several milliseconds per statement.
-_NO_SYNC = {"synchronize_session": False}
 #: Graph node runs only: agent steps (children) are never scheduled, queued or re-queued.
 _TOP_LEVEL = col(NodeRun.parent_node_run_id).is_(None)
-#: What scheduling reads of every node run of a run (not inputs and params).
-_STATE_COLUMNS = ("node_id", "status", "output", "error")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -134,10 +118,6 @@ def _row(model: Any) -> dict[str, Any]:
     return {column.key: getattr(model, column.key) for column in model.__table__.columns}
 
 
-def _names(model: Any) -> str:
-    return ", ".join(f'"{column.name}"' for column in table_of(model).columns)
-
-
 def _store_finished_sql() -> str:
     """One statement (one round trip, its own transaction unless the caller holds one) that
     writes a run executed in memory: upserted over the row a stored sync run or a claimed
@@ -147,7 +127,7 @@ def _store_finished_sql() -> str:
     the write. Columns are named, so a column the model lacks keeps its default. Foreign keys
     between the rows are checked when the statement ends, so the order of the parts is free.
     """
-    runs, names = table_of(Run), _names(Run)
+    runs, names = table_of(Run), column_list(Run)
     updates = ", ".join(f'"{c.name}" = excluded."{c.name}"' for c in runs.columns
                         if c.name not in ("id", "status"))  # fmt: skip
     live = ", ".join(f"'{status.value}'" for status in (RunStatus.queued, RunStatus.running,
@@ -161,7 +141,7 @@ def _store_finished_sql() -> str:
         # A row the reaper already failed (its lease expired) is never overwritten.
         f"WHERE runs.status IN ({live})"
     )
-    node_names = _names(NodeRun)
+    node_names = column_list(NodeRun)
     return (
         f"WITH top AS ({upsert.format(rows='jsonb_populate_record(NULL::runs, $1)')} "
         "RETURNING status), "
@@ -319,155 +299,10 @@ async def lock_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
     return await session.scalar(_lock_run_statement(), {"run_id": run_id})
 
 
-@lru_cache(maxsize=1)
-def _lock_live_run_statement() -> Any:
-    return (
-        update(Run)
-        .where(col(Run.id) == bindparam("run_id"), col(Run.status).in_(LIVE_RUN))
-        .values(updated_at=func.now())
-        .returning(Run)
-    )
-
-
-async def lock_live_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
-    """The run row if queued or running, locked until the transaction ends and marked as
-    advanced now (``updated_at``): one round trip where a select and a flush were two."""
-    result = await session.execute(
-        _lock_live_run_statement(), {"run_id": run_id}, execution_options=_NO_SYNC
-    )
-    return result.scalar_one_or_none()
-
-
-async def node_states(session: AsyncSession, run_id: uuid.UUID) -> list[Any]:
-    """``(node_id, status, output, error)`` of a run's node runs: what scheduling needs, without
-    loading inputs and params."""
-    return list(await session.execute(_node_states_statement(), {"run_id": run_id}))
-
-
-@lru_cache(maxsize=1)
-def _node_states_statement() -> Any:
-    columns = (col(NodeRun.node_id), col(NodeRun.status), col(NodeRun.output), col(NodeRun.error))
-    return select(*columns).where(col(NodeRun.run_id) == bindparam("run_id"), _TOP_LEVEL)
-
-
 async def node_rows(session: AsyncSession, run_id: uuid.UUID) -> list[NodeRun]:
     return list(
         await session.scalars(select(NodeRun).where(col(NodeRun.run_id) == run_id, _TOP_LEVEL))
     )
-
-
-async def add_node_runs(
-    session: AsyncSession, run_id: uuid.UUID, rows: Sequence[tuple[str, str, str]]
-) -> list[uuid.UUID]:
-    """Insert ``(node_id, node_type, status)`` rows unless present; ids of the rows inserted."""
-    if not rows:
-        return []
-    now = datetime.now(UTC)
-    values = [
-        {"id": uuid.uuid4(), "run_id": run_id, "node_id": n, "node_type": t, "status": s,
-         "created_at": now, "updated_at": now, "attempt": 0, "reused": False}
-        for n, t, s in rows
-    ]  # fmt: skip
-    result = await session.execute(_add_node_runs_statement(), values)
-    return [row.id for row in result if row.status == NodeRunStatus.queued]
-
-
-_NODE_RUN_COLUMNS = tuple(column.key for column in table_of(NodeRun).columns)
-
-
-def _node_run_row(row: Any) -> NodeRunRow:
-    """A node run a statement returned (its columns, among others), as the engine's row."""
-    values = row._mapping
-    return NodeRunRow(**{name: values[name] for name in _NODE_RUN_COLUMNS})
-
-
-@lru_cache(maxsize=1)
-def _add_leased_node_run_statement() -> Any:
-    table = table_of(NodeRun)
-    now = func.now()
-    return (
-        pg_insert(table)
-        .values(
-            id=bindparam("id"),
-            run_id=bindparam("run_id"),
-            node_id=bindparam("node_id"),
-            node_type=bindparam("node_type"),
-            status=NodeRunStatus.running,
-            attempt=1,
-            reused=False,
-            created_at=now,
-            updated_at=now,
-            started_at=now,
-            lease_owner=bindparam("owner"),
-            lease_expires_at=now + bindparam("lease", type_=Interval()),
-        )
-        .on_conflict_do_nothing(constraint="uq_node_runs_run_node")
-        .returning(*table.c)
-    )
-
-
-async def add_leased_node_run(
-    session: AsyncSession, run_id: uuid.UUID, node_id: str, node_type: str, *, owner: str,
-    lease_seconds: float,
-) -> NodeRunRow | None:  # fmt: skip
-    """Insert a node run already leased to ``owner`` for its first attempt (what
-    :func:`claim_node_run` would make of a queued one), for a worker that runs it next itself;
-    None if the node already has a run."""
-    values = {
-        "id": uuid.uuid4(), "run_id": run_id, "node_id": node_id, "node_type": node_type,
-        "owner": owner, "lease": timedelta(seconds=lease_seconds),
-    }  # fmt: skip
-    row = (await session.execute(_add_leased_node_run_statement(), values)).first()
-    return _node_run_row(row) if row is not None else None
-
-
-@lru_cache(maxsize=1)
-def _add_node_runs_statement() -> Any:
-    table = table_of(NodeRun)
-    return (
-        pg_insert(table)
-        .on_conflict_do_nothing(constraint="uq_node_runs_run_node")
-        .returning(table.c.id, table.c.status)
-    )
-
-
-@lru_cache(maxsize=1)
-def _claim_statement() -> Any:
-    # Built once: building this tree costs more CPU than running it (bound per call).
-    now = func.now()
-    claimable = or_(
-        and_(
-            col(NodeRun.status) == NodeRunStatus.queued,
-            or_(col(NodeRun.next_attempt_at).is_(None), col(NodeRun.next_attempt_at) <= now),
-        ),
-        and_(col(NodeRun.status) == NodeRunStatus.running, col(NodeRun.lease_expires_at) < now),
-    )
-    live_run = select(col(Run.id)).where(
-        col(Run.id) == col(NodeRun.run_id), col(Run.status).in_(LIVE_RUN)
-    )
-    table = table_of(NodeRun)
-    return (
-        update(table)
-        .where(col(NodeRun.id) == bindparam("node_run_id"), claimable, live_run.exists())
-        .values(
-            status=RunStatus.running,
-            attempt=col(NodeRun.attempt) + 1,
-            lease_owner=bindparam("owner"),
-            lease_expires_at=now + bindparam("lease", type_=Interval()),
-            started_at=func.coalesce(col(NodeRun.started_at), now),
-            updated_at=now,
-        )
-        .returning(*table.c)
-    )
-
-
-async def claim_node_run(
-    session: AsyncSession, node_run_id: uuid.UUID, *, owner: str, lease_seconds: float
-) -> NodeRunRow | None:
-    """Take the lease of a queued (or abandoned) node run of a live run; None if not ours to run."""
-    values = {"node_run_id": node_run_id, "owner": owner, "lease": timedelta(seconds=lease_seconds)}
-    row = (await session.execute(_claim_statement(), values)).first()
-    return _node_run_row(row) if row is not None else None
 
 
 async def renew_leases(
@@ -493,132 +328,6 @@ async def renew_leases(
     return set(cancelled)
 
 
-#: Node-run columns :func:`record_outcome` adds to instead of setting (attempts add up).
-COUNTERS = frozenset({"cost_usd", "input_tokens", "output_tokens"})
-
-
-@lru_cache(maxsize=16)
-def _record_statement(columns: tuple[str, ...]) -> Any:
-    table = table_of(NodeRun)
-    # Parameters named apart from every column: a parameter named like a column of a table
-    # updated in the statement would be SET there too.
-    values: dict[str, Any] = {
-        name: table.c[name] + bindparam(f"set_{name}")
-        if name in COUNTERS
-        else bindparam(f"set_{name}")
-        for name in columns
-    }
-    return (
-        update(table)
-        .where(
-            table.c.id == bindparam("node_run_id"),
-            table.c.lease_owner == bindparam("owner"),
-            table.c.status == NodeRunStatus.running,
-        )
-        .values(**values, lease_owner=None, lease_expires_at=None, updated_at=func.now())
-        .returning(*table.c)
-    )
-
-
-async def record_outcome(
-    session: AsyncSession, node_run_id: uuid.UUID, *, owner: str, values: dict[str, Any]
-) -> NodeRunRow | None:
-    """Write an attempt's result if we still hold the lease (fencing); the updated node run, or
-    None if the lease was lost. :data:`COUNTERS` in ``values`` are added, the rest set."""
-    statement = _record_statement(tuple(sorted(values)))
-    params = {**_set_params(values), "node_run_id": node_run_id, "owner": owner}
-    row = (await session.execute(statement, params)).first()
-    return _node_run_row(row) if row is not None else None
-
-
-def _set_params(values: dict[str, Any]) -> dict[str, Any]:
-    return {f"set_{name}": value for name, value in values.items()}
-
-
-@dataclass
-class Recorded:
-    """What :func:`record_and_lock_run` wrote and read."""
-
-    #: The node run as recorded.
-    row: NodeRunRow
-    #: The run's status (it is live, locked until the transaction ends, and was charged).
-    run_status: str
-    #: ``(node_id, status, output, error)`` of the run's node runs, the recorded one included.
-    states: list[Any]
-    #: False when another transaction advanced the run between the start of the statement and
-    #: the moment its lock was granted: ``states`` may miss what it did (read them again).
-    fresh: bool
-
-
-@lru_cache(maxsize=16)
-def _record_and_lock_statement(columns: tuple[str, ...]) -> Any:
-    runs, nodes = table_of(Run), table_of(NodeRun)
-    of_run: Any = bindparam("of_run")
-    locked = (
-        select(runs.c.id, runs.c.status, literal_column("runs.xmin::text").label("version"))
-        .where(runs.c.id == of_run, runs.c.status.in_(LIVE_RUN))
-        .with_for_update()
-        .cte("locked")
-    )
-    touched = (
-        update(runs)
-        .where(runs.c.id == locked.c.id)
-        .values(
-            updated_at=func.now(),
-            cost_usd=runs.c.cost_usd + bindparam("usd", type_=Numeric()),
-            input_tokens=runs.c.input_tokens + bindparam("tokens_in", type_=BigInteger()),
-            output_tokens=runs.c.output_tokens + bindparam("tokens_out", type_=BigInteger()),
-        )
-        .returning(runs.c.status)
-        .cte("touched")
-    )
-    # The node run is updated only once the run is locked (the lock order of every advance).
-    recorded = _record_statement(columns).where(select(locked.c.id).exists()).cte("recorded")
-    # The run row as this statement's snapshot sees it: another version than the one locked if
-    # an advance committed in between (every advance updates the run row).
-    seen = runs.alias("seen")
-    seen_version = (
-        select(literal_column("seen.xmin::text")).where(seen.c.id == of_run).scalar_subquery()
-    )
-    mine = select(
-        *recorded.c,
-        true().label("recorded"),
-        touched.c.status.label("run_status"),
-        (locked.c.version == seen_version).label("fresh"),
-    ).select_from(recorded.join(touched, true()).join(locked, true()))
-    others = select(
-        *(c if c.name in _STATE_COLUMNS else null().cast(c.type).label(c.name) for c in nodes.c),
-        false().label("recorded"),
-        null().cast(String()).label("run_status"),
-        null().cast(Boolean()).label("fresh"),
-    ).where(
-        nodes.c.run_id == of_run,
-        nodes.c.parent_node_run_id.is_(None),
-        nodes.c.id != bindparam("node_run_id"),
-        select(locked.c.id).exists(),
-    )
-    return union_all(mine, others)
-
-
-async def record_and_lock_run(
-    session: AsyncSession, run_id: uuid.UUID, node_run_id: uuid.UUID, *, owner: str,
-    values: dict[str, Any], usd: Decimal, input_tokens: int, output_tokens: int,
-) -> Recorded | None:  # fmt: skip
-    """In one round trip: lock the live run and charge it the attempt's cost (as
-    :func:`lock_live_run`), record the outcome (as :func:`record_outcome`) and read the run's
-    node states (as :func:`node_states`). None if the run is not live or the lease was lost
-    (then nothing was recorded; the transaction should roll back)."""
-    params = {
-        **_set_params(values), "node_run_id": node_run_id, "owner": owner, "of_run": run_id,
-        "usd": usd, "tokens_in": input_tokens, "tokens_out": output_tokens,
-    }  # fmt: skip
-    rows = list(await session.execute(_record_and_lock_statement(tuple(sorted(values))), params))
-    mine = next((row for row in rows if row.recorded), None)
-    if mine is None:
-        return None
-    return Recorded(_node_run_row(mine), mine.run_status, rows, mine.fresh)
-
-
 async def node_run_effects(session: AsyncSession, node_run_id: uuid.UUID) -> dict[str, Any]:
     """The side effects earlier attempts of a node run recorded (key -> value)."""
     value = await session.scalar(select(col(NodeRun.effects)).where(col(NodeRun.id) == node_run_id))
@@ -635,45 +344,6 @@ async def record_node_run_effect(
             "|| jsonb_build_object(CAST(:key AS text), CAST(:value AS jsonb)) WHERE id = :id"
         ),
         {"key": key, "value": json.dumps(value), "id": node_run_id},
-    )
-
-
-async def add_run_cost(
-    session: AsyncSession, run_id: uuid.UUID, *, usd: Decimal, input_tokens: int, output_tokens: int
-) -> None:
-    if not (usd or input_tokens or output_tokens):
-        return
-    await session.execute(
-        update(Run)
-        .where(col(Run.id) == run_id)
-        .values(
-            cost_usd=col(Run.cost_usd) + usd,
-            input_tokens=col(Run.input_tokens) + input_tokens,
-            output_tokens=col(Run.output_tokens) + output_tokens,
-        ),
-        execution_options=_NO_SYNC,
-    )
-
-
-async def cancel_pending(
-    session: AsyncSession, run_id: uuid.UUID, *, running: bool = False
-) -> None:
-    """Mark node runs that have not started (or are paused) as cancelled; with ``running``, the
-    ones in flight too (their workers lose the lease and stop at the next renewal)."""
-    statuses = (
-        (NodeRunStatus.queued, NodeRunStatus.paused, NodeRunStatus.running)
-        if running
-        else (NodeRunStatus.queued, NodeRunStatus.paused)
-    )
-    await session.execute(
-        update(NodeRun)
-        .where(col(NodeRun.run_id) == run_id, col(NodeRun.status).in_(statuses))
-        .values(
-            status=NodeRunStatus.cancelled,
-            finished_at=func.now(),
-            updated_at=func.now(),
-            lease_owner=None,
-        )
     )
 
 
