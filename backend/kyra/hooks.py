@@ -184,11 +184,11 @@ class RedisEventsHook(EngineHook):
     Events are queued in order and sent by one task, every event waiting in one pipeline: the
     engine never waits on Redis (a slow or frozen Redis delays the streams, not the runs), and a
     process busy with many runs, or a worker going through a chain, sends many events per round
-    trip. Events are notices: the streams read the truth from the database when they
-    (re)connect.
+    trip. A batch Redis did not take is sent again, in order, until it does (a stream waits for
+    its run's last event); while Redis is away, new events are dropped once MAX_PENDING wait.
     """
 
-    #: Events waiting beyond this are dropped (Redis is down or frozen), with a warning.
+    #: New events are dropped while this many wait (Redis is down or frozen), with a warning.
     MAX_PENDING = 10_000
     #: How long the sender waits for more events before it sends a batch smaller than BATCH:
     #: long enough for a worker going through a chain to send a dozen nodes' events at once
@@ -227,9 +227,10 @@ class RedisEventsHook(EngineHook):
             self._sender = loop.create_task(self._send())
 
     async def _send(self) -> None:
+        pause = 0.0
         while self._pending:
-            if len(self._pending) < self.BATCH:
-                await asyncio.sleep(self.LINGER_SECONDS)
+            if pause or len(self._pending) < self.BATCH:
+                await asyncio.sleep(max(pause, self.LINGER_SECONDS))
             batch, self._pending = self._pending, []
             pipe = self.redis.pipeline(transaction=False)
             for channel, payload in batch:
@@ -237,11 +238,17 @@ class RedisEventsHook(EngineHook):
             try:
                 await pipe.execute()
             except Exception:
-                _log.exception("sending %d run events failed", len(batch))
-            else:
-                if self._dropped:
-                    _log.warning("run events are sent again (%d were dropped)", self._dropped)
-                    self._dropped = 0
+                if not pause:
+                    _log.warning("sending run events failed; retrying", exc_info=True)
+                # Sent again, in order, once Redis answers: a batch can hold a run's last
+                # event, which a stream waits for. One that failed midway may repeat a few
+                # events (streams take a repeat as harmless).
+                self._pending[:0] = batch
+                pause = min(max(pause * 2, 0.1), 2.0)
+                continue
+            if pause or self._dropped:
+                _log.warning("run events are sent again (%d were dropped)", self._dropped)
+            pause, self._dropped = 0.0, 0
 
     async def close(self) -> None:
         if self._sender is not None and not self._sender.done():
