@@ -30,3 +30,18 @@ async def test_json_values_go_in_as_text_and_come_back_decoded(services: Any) ->
     async with services.driver.connection() as connection:
         value = await connection.fetchval("SELECT $1::jsonb", '{"a": [1, 2.5, null, "x"]}')
     assert value == {"a": [1, 2.5, None, "x"]}
+
+
+async def test_the_pool_connects_with_the_engines_url_options(database_url: str) -> None:
+    # ``?ssl=…`` is how a TLS requirement reaches asyncpg through SQLAlchemy; read as a DSN,
+    # asyncpg would send it to the server as a setting, which the server refuses.
+    from kyra.db.engine import create_engine, create_session_factory
+
+    engine = create_engine(f"{database_url}?ssl=disable")
+    pool = DriverPool(create_session_factory(engine), size=1)
+    try:
+        async with pool.connection() as connection:
+            assert await connection.fetchval("SELECT 1") == 1
+    finally:
+        await pool.close()
+        await engine.dispose()

@@ -28,6 +28,10 @@ __all__ = ["Driver", "DriverPool", "column_list", "json_parameter", "session_dri
 Driver = asyncpg.Connection | PoolConnectionProxy
 
 
+#: Connection arguments SQLAlchemy's asyncpg adapter reads from a URL for itself.
+_ADAPTER_OPTIONS = ("prepared_statement_cache_size", "prepared_statement_name_func")
+
+
 class DriverPool:
     """asyncpg's own pool on the database of a session factory, for hot-path statements.
 
@@ -40,7 +44,12 @@ class DriverPool:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, size: int = 10) -> None:
         engine: AsyncEngine = sessions.kw["bind"]
-        self._dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        # The engine's own connection arguments (``?ssl=require`` and the like included), less
+        # the options of SQLAlchemy's asyncpg adapter.
+        args, params = engine.dialect.create_connect_args(engine.url)
+        for adapter_option in _ADAPTER_OPTIONS:
+            params.pop(adapter_option, None)
+        self._connect_args, self._connect_params = list(args), params
         self._size = size
         self._pool: asyncpg.Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -62,8 +71,8 @@ class DriverPool:
             if self._pool is None or self._loop is not loop:
                 # A pool serves the event loop it was made in (a process has one).
                 self._pool = await asyncpg.create_pool(
-                    self._dsn, min_size=1, max_size=self._size, init=_json_codecs,
-                    reset=_nothing_more,
+                    *self._connect_args, **self._connect_params, min_size=1,
+                    max_size=self._size, init=_json_codecs, reset=_nothing_more,
                 )  # fmt: skip
                 self._loop = loop
             return self._pool
