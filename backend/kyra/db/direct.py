@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import asyncpg
 import msgspec
@@ -19,10 +18,9 @@ from sqlalchemy.engine.interfaces import PoolProxiedConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
-from kyra.db.engine import encode_json
 from kyra.db.models import table_of
 
-__all__ = ["Driver", "DriverPool", "column_list", "json_parameter", "session_driver"]
+__all__ = ["Driver", "DriverPool", "column_list", "session_driver"]
 
 #: An asyncpg connection: one of :class:`DriverPool`'s, or the one under a session.
 Driver = asyncpg.Connection | PoolConnectionProxy
@@ -39,7 +37,8 @@ class DriverPool:
     checkin through the greenlet bridge), more than the statement itself; asyncpg's pool costs
     a tenth of that. Connections are reset by rolling back what a caller left open (they hold
     no session state: no settings, listeners or advisory locks). ``json``/``jsonb`` values go in
-    as JSON text (:func:`json_parameter`) and come back decoded, as on the engine's connections.
+    as JSON text (:func:`kyra.db.engine.encode_json`) and come back decoded, as on the engine's
+    connections.
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, size: int = 10) -> None:
@@ -118,12 +117,6 @@ def _driver(pooled: PoolProxiedConnection) -> asyncpg.Connection:
     if not isinstance(driver, asyncpg.Connection):
         raise TypeError("the engine's connections are not asyncpg's")
     return driver
-
-
-def json_parameter(value: Any) -> str:
-    """``value`` as a ``jsonb`` parameter, encoded as every stored JSON value is (``jsonb``
-    values come back decoded: the engine's connections carry SQLAlchemy's codec)."""
-    return encode_json(value)
 
 
 def column_list(model: type[SQLModel], *, of: str = "") -> str:

@@ -19,7 +19,8 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
-from kyra.db.direct import Driver, column_list, json_parameter
+from kyra.db.direct import Driver, column_list
+from kyra.db.engine import encode_json
 from kyra.db.models import NodeRun, NodeRunRow, Run, RunRow, table_of
 from kyra.status import LIVE_RUN, NodeRunStatus
 
@@ -117,7 +118,7 @@ async def update_run(
     """Set ``values`` on the run (locked by the caller); the run as updated, with its graph's
     ``save_runs`` setting (None when unset)."""
     record = await connection.fetchrow(
-        _update_run_sql(tuple(sorted(values))), run_id, json_parameter(values)
+        _update_run_sql(tuple(sorted(values))), run_id, encode_json(values)
     )
     assert record is not None  # locked by the caller
     fields = dict(record)
@@ -205,7 +206,7 @@ async def add_node_runs(
     if not rows:
         return []
     new = [NodeRunRow(run_id=run_id, node_id=n, node_type=t, status=s) for n, t, s in rows]
-    records = await connection.fetch(_ADD_NODE_RUNS, json_parameter([r.as_row() for r in new]))
+    records = await connection.fetch(_ADD_NODE_RUNS, encode_json([r.as_row() for r in new]))
     return [_node_run_row(record) for record in records]
 
 
@@ -225,7 +226,7 @@ def _leased_row(run_id: uuid.UUID, node_id: str, node_type: str, owner: str) -> 
         run_id=run_id, node_id=node_id, node_type=node_type, status=NodeRunStatus.running,
         attempt=1, lease_owner=owner,
     )  # fmt: skip
-    return json_parameter(row.as_row())
+    return encode_json(row.as_row())
 
 
 _ADD_LEASED_NODE_RUN = _insert_leased_sql("$1", "$2")
@@ -287,7 +288,7 @@ async def record_outcome(
     """Write an attempt's result if we still hold the lease (fencing); the updated node run, or
     None if the lease was lost. :data:`COUNTERS` in ``values`` are added, the rest set."""
     statement = _record_sql(tuple(sorted(values)), first=1, locked=False)
-    record = await connection.fetchrow(statement, node_run_id, owner, json_parameter(values))
+    record = await connection.fetchrow(statement, node_run_id, owner, encode_json(values))
     return _node_run_row(record) if record is not None else None
 
 
@@ -339,7 +340,7 @@ async def record_and_lock_run(
     live or the lease was lost (then nothing was recorded; the transaction should roll back)."""
     record = await connection.fetchrow(
         _record_and_lock_sql(tuple(sorted(values))), run_id, node_run_id, owner,
-        json_parameter(values), usd, input_tokens, output_tokens, known,
+        encode_json(values), usd, input_tokens, output_tokens, known,
     )  # fmt: skip
     if record is None:
         return None
@@ -394,7 +395,7 @@ async def record_and_continue(
     node_id, node_type = following
     records = await connection.fetch(
         _record_and_continue_sql(tuple(sorted(values))), run_id, node_run_id, owner,
-        json_parameter(values), _leased_row(run_id, node_id, node_type, owner), lease_seconds,
+        encode_json(values), _leased_row(run_id, node_id, node_type, owner), lease_seconds,
     )  # fmt: skip
     found: dict[bool, NodeRunRow] = {}
     for record in records:

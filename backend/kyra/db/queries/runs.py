@@ -27,7 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from kyra.db.direct import Driver, column_list, json_parameter
+from kyra.db.direct import Driver, column_list
+from kyra.db.engine import encode_json
 from kyra.db.models import AiAgent, Graph, GraphVersion, NodeRun, NodeRunRow, Run, RunRow, table_of
 from kyra.errors import NotFoundError
 from kyra.status import LIVE_RUN, NodeRunStatus, RunStatus
@@ -186,9 +187,9 @@ async def store_finished(connection: Driver, finished: Finished) -> bool:
     node_runs = [n for f in (finished, *children) for n in f.node_runs]
     status = await connection.fetchval(
         _STORE_FINISHED,
-        json_parameter(_row(finished.run)),
-        json_parameter([_row(child.run) for child in children]),
-        json_parameter([_row(n) for n in node_runs]),
+        encode_json(_row(finished.run)),
+        encode_json([_row(child.run) for child in children]),
+        encode_json([_row(n) for n in node_runs]),
     )
     if status is None:
         return False
