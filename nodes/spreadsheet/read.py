@@ -7,8 +7,6 @@ import zipfile
 from datetime import date, datetime, time, timedelta
 from typing import Any, BinaryIO
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import BaseModel, ConfigDict, Field
 
 from kyra.context import NodeContext, is_file_ref
@@ -53,6 +51,10 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
 
 
 def _read(handle: BinaryIO, params: Params) -> list[dict[str, Any]]:
+    # openpyxl weighs about 15 MB: only processes that read a spreadsheet load it.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = load_workbook(handle, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:

