@@ -3,6 +3,7 @@ tests) from settings, so nothing else wires the database, the broker and the eve
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import redis.asyncio as aioredis
@@ -28,6 +29,17 @@ def warm_sandbox(choice: str) -> None:
     from kyra.sandbox import sandbox_backend
 
     threading.Thread(target=sandbox_backend, args=(choice,), daemon=True).start()
+
+
+def freeze_start_up_heap() -> None:
+    """Exempt everything loaded so far from the cyclic collector's full passes.
+
+    A long-lived process (the API, a worker) keeps its modules, registry and app for good;
+    walking those hundreds of thousands of objects in every full collection cost a worker
+    about 3% of its CPU and shows as latency spikes under load. Called once, after start-up.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def build_services(settings: Settings, *, dispatcher: Dispatcher | None = None) -> EngineServices:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -72,13 +71,10 @@ def create_app(
         if services is not None:  # owned by the caller
             yield
             return
-        from kyra.wiring import build_services
+        from kyra.wiring import build_services, freeze_start_up_heap
 
         app.state.services = build_services(settings)
-        # Everything loaded so far lives as long as the process: keep the cyclic collector
-        # from walking it again and again, which shows up as latency spikes under load.
-        gc.collect()
-        gc.freeze()
+        freeze_start_up_heap()
         try:
             yield
         finally:

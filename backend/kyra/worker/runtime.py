@@ -16,7 +16,7 @@ from dramatiq.middleware import Middleware
 from kyra.engine.queue import reap
 from kyra.engine.services import EngineServices
 from kyra.settings import get_settings
-from kyra.wiring import build_services
+from kyra.wiring import build_services, freeze_start_up_heap
 
 _log = logging.getLogger("kyra.worker")
 #: A SIGTERM this soon after the first is the same stop delivered twice.
@@ -38,6 +38,7 @@ class WorkerRuntime:
             async with self._lock:
                 if self._services is None:
                     self._services = build_services(get_settings())
+                    freeze_start_up_heap()
                     self._reaper = asyncio.create_task(self._reap_forever(self._services))
         return self._services
 
