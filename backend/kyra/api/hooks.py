@@ -12,6 +12,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from litestar.enums import HttpMethod
 from kyra.api.bodies import check_json_depth
 from kyra.api.inbound import receive_inbound
 from kyra.crypto import decrypt_text
-from kyra.db.models import Graph, GraphVersion, Run, RunRow, Webhook
+from kyra.db.models import Graph, GraphVersion, NodeRun, NodeRunRow, Run, RunRow, Webhook
 from kyra.db.queries import graphs as graph_queries
 from kyra.db.queries import runs as run_queries
 from kyra.db.queries import webhooks as webhook_queries
@@ -102,7 +103,7 @@ def build_trigger(request: Request[Any, Any, Any], path: str, raw: bytes) -> dic
     }
 
 
-def webhook_reply(run_view: dict[str, Any], node_runs: list[Any]) -> Response[Any]:
+def webhook_reply(run: Run | RunRow, node_runs: Sequence[NodeRun | NodeRunRow]) -> Response[Any]:
     """The Webhook.respond node's reply, or the run's outcome when the graph has none."""
     for node_run in node_runs:
         if node_run.node_type == "Webhook.respond" and node_run.status == "succeeded":
@@ -112,14 +113,12 @@ def webhook_reply(run_view: dict[str, Any], node_runs: list[Any]) -> Response[An
                 status_code=int(reply.get("status", 200)),
                 headers=reply.get("headers") or {},
             )
-    if run_view["status"] == "failed":
+    if run.status == RunStatus.failed:
         return Response(
-            {"run_id": run_view["id"], "status": RunStatus.failed, "error": run_view["error"]},
+            {"run_id": str(run.id), "status": RunStatus.failed, "error": run.error},
             status_code=500,
         )
-    return Response(
-        {"run_id": run_view["id"], "status": run_view["status"], "output": run_view["output"]}
-    )
+    return Response({"run_id": str(run.id), "status": run.status, "output": run.output})
 
 
 @dataclass(frozen=True)
@@ -314,7 +313,7 @@ async def _run_sync(
     if started.existing:
         return await _replayed(services, started.run)
     assert started.result is not None
-    return webhook_reply(run_queries.run_view(started.run), started.result.node_runs)
+    return webhook_reply(started.run, started.result.node_runs)
 
 
 async def _record_running(
@@ -356,7 +355,7 @@ async def _replayed(services: EngineServices, run: Run | RunRow) -> Response[Any
         async with services.session_factory() as session:
             fresh = await session.get(Run, run.id) or run
             node_runs = await run_queries.list_node_runs(session, run.id)
-        response = webhook_reply(run_queries.run_view(fresh), node_runs)
+        response = webhook_reply(fresh, node_runs)
         response.headers.update(headers)
         return response
     return Response({"run_id": str(run.id), "status": run.status}, status_code=202, headers=headers)

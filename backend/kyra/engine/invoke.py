@@ -12,10 +12,11 @@ import asyncio
 import logging
 import random
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -218,8 +219,7 @@ async def attempt_handler(
         run = execute or spec.execute
         assert run is not None, f"{spec.type} has no handler"
         try:
-            async with asyncio.timeout(timeout):
-                result = await run(ctx, params, inputs)
+            result = await _within(run(ctx, params, inputs), timeout)
         except TimeoutError:
             raise NodeTimeoutError(f"timed out after {timeout:g}s") from None
         ports = check_ports(spec, raw_params, result)
@@ -231,3 +231,53 @@ async def attempt_handler(
         where = f"run {ctx.run_id} node {ctx.node_id}"
         attempt.failure = failure_of(exc, spec.type, where=where)
     return attempt
+
+
+async def _within(call: Awaitable[A], seconds: float) -> A:
+    """Await ``call`` and raise TimeoutError once ``seconds`` have passed, as ``asyncio.timeout``
+    does, but arm the timer only when the call first waits.
+
+    Most handlers (set, if, merge…) return without ever waiting, and a timer costs more than
+    they do: a handle pushed on the loop's heap, then cancelled. Until the call first waits,
+    nothing else can run and no timer could fire; a first step that alone overran the deadline
+    is cancelled at its first wait, as under ``asyncio.timeout``.
+    """
+    if not isinstance(call, Coroutine):
+        async with asyncio.timeout(seconds):
+            return await call
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    try:
+        waited_on = call.send(None)
+    except StopIteration as returned:
+        result: A = returned.value
+        return result
+    async with asyncio.timeout_at(deadline):
+        return await _Resumed(call, waited_on)
+
+
+class _Resumed(Generic[A]):
+    """A coroutine already stepped once, awaited from where it waits (see :func:`_within`)."""
+
+    __slots__ = ("_call", "_waited_on")
+
+    def __init__(self, call: Coroutine[Any, Any, A], waited_on: Any) -> None:
+        self._call, self._waited_on = call, waited_on
+
+    def __await__(self) -> Generator[Any, Any, A]:
+        call, waited_on = self._call, self._waited_on
+        while True:
+            try:
+                sent = yield waited_on
+            except GeneratorExit:
+                call.close()
+                raise
+            except BaseException as thrown:  # a cancel or timeout while the call waits
+                step = partial(call.throw, thrown)
+            else:
+                step = partial(call.send, sent)
+            try:
+                waited_on = step()
+            except StopIteration as returned:
+                result: A = returned.value
+                return result
