@@ -239,9 +239,10 @@ class HookController(Controller):
             "statuses": {"default": "The graph's reply (Webhook.respond), or its run id"},
         },
     )
-    async def receive(
-        self, path: str, request: Request[Any, Any, Any], services: EngineServices
-    ) -> Response[Any]:
+    async def receive(self, path: str, request: Request[Any, Any, Any]) -> Response[Any]:
+        # The busiest route reads the services from the app's state itself: resolving them as
+        # a dependency cost about 4 % of a webhook request's CPU.
+        services: EngineServices = request.app.state.services
         path = path.strip("/")
         target = await find_target(services, path)
         if not target.hook.enabled:
