@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import importlib.util
 import json
 import logging
@@ -146,12 +147,18 @@ def probe() -> bool:
     from kyra.sandbox import SandboxLimits
 
     limits = SandboxLimits()
-    _prepare(cache_dir())
+    cache = cache_dir()
+    _prepare(cache)
     started = time.perf_counter()
     # First without a CPU cap (a fixed program of ours): compiling the runtime takes minutes
     # of CPU, and a capped first probe was killed before it could cache it, so the sandbox
-    # never worked. Then as code runs go, capped, which also proves the cache is usable.
-    works = _probe_once(limits, capped=False) and _probe_once(limits, capped=True)
+    # never worked. One process at a time, so that the processes `kyra up` starts together
+    # compile it once and the others load it. Then as code runs go, capped, which also proves
+    # the cache is usable.
+    with (cache / ".probe.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        warmed = _probe_once(limits, capped=False)
+    works = warmed and _probe_once(limits, capped=True)
     _log.info("wasm sandbox probed in %.1f s", time.perf_counter() - started)
     return works
 
