@@ -12,11 +12,12 @@ import asyncio
 import logging
 import random
 import sys
+import types
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -245,39 +246,31 @@ async def _within(call: Awaitable[A], seconds: float) -> A:
     if not isinstance(call, Coroutine):
         async with asyncio.timeout(seconds):
             return await call
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
+    deadline = asyncio.get_running_loop().time() + seconds
     try:
         waited_on = call.send(None)
     except StopIteration as returned:
         result: A = returned.value
         return result
     async with asyncio.timeout_at(deadline):
-        return await _Resumed(call, waited_on)
+        return await _resumed(call, waited_on)
 
 
-class _Resumed(Generic[A]):
-    """A coroutine already stepped once, awaited from where it waits (see :func:`_within`)."""
-
-    __slots__ = ("_call", "_waited_on")
-
-    def __init__(self, call: Coroutine[Any, Any, A], waited_on: Any) -> None:
-        self._call, self._waited_on = call, waited_on
-
-    def __await__(self) -> Generator[Any, Any, A]:
-        call, waited_on = self._call, self._waited_on
-        while True:
-            try:
-                sent = yield waited_on
-            except GeneratorExit:
-                call.close()
-                raise
-            except BaseException as thrown:  # a cancel or timeout while the call waits
-                step = partial(call.throw, thrown)
-            else:
-                step = partial(call.send, sent)
-            try:
-                waited_on = step()
-            except StopIteration as returned:
-                result: A = returned.value
-                return result
+@types.coroutine
+def _resumed(call: Coroutine[Any, Any, A], waited_on: Any) -> Generator[Any, Any, A]:
+    """Await ``call``, already stepped once, from where it waits (see :func:`_within`)."""
+    while True:
+        try:
+            sent = yield waited_on
+        except GeneratorExit:
+            call.close()
+            raise
+        except BaseException as thrown:  # a cancel or timeout while the call waits
+            step = partial(call.throw, thrown)
+        else:
+            step = partial(call.send, sent)
+        try:
+            waited_on = step()
+        except StopIteration as returned:
+            result: A = returned.value
+            return result
