@@ -293,10 +293,10 @@ async def _event_stream(
             if message is None:
                 yield {"comment": "keep-alive"}
                 continue
-            event = json.loads(message["data"])
-            yield {"event": event["event"], "data": json.dumps(event["data"], default=str)}
-            if event["event"] == "run" and event["data"]["status"] in TERMINAL_RUN:
-                return
+            for event in json.loads(message["data"]):
+                yield {"event": event["event"], "data": json.dumps(event["data"], default=str)}
+                if event["event"] == "run" and event["data"]["status"] in TERMINAL_RUN:
+                    return
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]  # unannotated in redis-py
         await client.aclose()

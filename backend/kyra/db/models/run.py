@@ -96,10 +96,17 @@ class NodeRun(SQLModel, table=True):
             "lease_expires_at",
             postgresql_where=text("status IN ('queued', 'running')"),
         ),
+        # Only agent steps have a parent: graph nodes, most rows, are not in the index.
+        Index(
+            "ix_node_runs_parent",
+            "parent_node_run_id",
+            postgresql_where=text("parent_node_run_id IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    run_id: uuid.UUID = Field(foreign_key="runs.id", index=True, ondelete="CASCADE")
+    #: Looked up through uq_node_runs_run_node (run_id first): no index of its own.
+    run_id: uuid.UUID = Field(foreign_key="runs.id", ondelete="CASCADE")
     node_id: str = Field(max_length=100)
     node_type: str = Field(max_length=100)
     status: str = Field(default=NodeRunStatus.queued, max_length=16)
@@ -132,7 +139,7 @@ class NodeRun(SQLModel, table=True):
     duration_ms: float | None = None
     #: Agent steps (LLM calls, tool calls, sub-agents) are children of the node run that ran them.
     parent_node_run_id: uuid.UUID | None = Field(
-        default=None, foreign_key="node_runs.id", index=True, ondelete="CASCADE"
+        default=None, foreign_key="node_runs.id", ondelete="CASCADE"
     )
     #: "node" for graph nodes; "llm_call", "tool_call" or "agent" for agent steps.
     kind: str = Field(default="node", max_length=16)

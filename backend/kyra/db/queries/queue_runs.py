@@ -266,17 +266,22 @@ async def claim_node_run(
 
 
 @lru_cache(maxsize=32)
-def _record_sql(columns: tuple[str, ...], *, first: int, locked: bool) -> str:
+def _record_sql(columns: tuple[str, ...], *, first: int, running: int, locked: bool) -> str:
     """Record an outcome (the columns of the ``jsonb`` record ``$<first + 2>``) on node run
-    ``$<first>`` if ``$<first + 1>`` holds its lease; with ``locked``, only once the CTE
-    ``locked`` holds the run's lock."""
+    ``$<first>`` if ``$<first + 1>`` holds its lease and it is ``$<running>`` (``running``);
+    with ``locked``, only once the CTE ``locked`` holds the run's lock.
+
+    The status is a parameter, not a constant: with the constant, PostgreSQL's cached plan
+    looked the row up through the partial lease index instead of the primary key, reading
+    every queued and running node run of every run.
+    """
     node, owner, values = (f"${first + i}" for i in range(3))
     return (
         f"UPDATE node_runs SET {_set_from('node_runs', columns, COUNTERS)}, "
         "lease_owner = NULL, lease_expires_at = NULL, updated_at = now() "
         f"FROM jsonb_populate_record(NULL::node_runs, {values}) AS v "
         f"WHERE node_runs.id = {node} AND node_runs.lease_owner = {owner} "
-        "AND node_runs.status = 'running'"
+        f"AND node_runs.status = ${running}::text"
         + (" AND EXISTS (SELECT FROM locked)" if locked else "")
         + f" RETURNING {column_list(NodeRun, of='node_runs')}"
     )
@@ -287,8 +292,10 @@ async def record_outcome(
 ) -> NodeRunRow | None:
     """Write an attempt's result if we still hold the lease (fencing); the updated node run, or
     None if the lease was lost. :data:`COUNTERS` in ``values`` are added, the rest set."""
-    statement = _record_sql(tuple(sorted(values)), first=1, locked=False)
-    record = await connection.fetchrow(statement, node_run_id, owner, encode_json(values))
+    statement = _record_sql(tuple(sorted(values)), first=1, running=4, locked=False)
+    record = await connection.fetchrow(
+        statement, node_run_id, owner, encode_json(values), NodeRunStatus.running
+    )
     return _node_run_row(record) if record is not None else None
 
 
@@ -319,7 +326,7 @@ def _record_and_lock_sql(columns: tuple[str, ...]) -> str:
         "touched AS (UPDATE runs SET updated_at = now(), cost_usd = runs.cost_usd + $5, "
         "input_tokens = runs.input_tokens + $6, output_tokens = runs.output_tokens + $7 "
         "FROM locked WHERE runs.id = locked.id RETURNING runs.status), "
-        f"recorded AS ({_record_sql(columns, first=2, locked=True)}) "
+        f"recorded AS ({_record_sql(columns, first=2, running=9, locked=True)}) "
         "SELECT recorded.*, touched.status AS run_status, "
         "locked.version = (SELECT seen.xmin::text FROM runs AS seen WHERE seen.id = $1) AS fresh, "
         "(SELECT coalesce(jsonb_agg(jsonb_build_array(node_id, status, output, error)), '[]') "
@@ -340,7 +347,7 @@ async def record_and_lock_run(
     live or the lease was lost (then nothing was recorded; the transaction should roll back)."""
     record = await connection.fetchrow(
         _record_and_lock_sql(tuple(sorted(values))), run_id, node_run_id, owner,
-        encode_json(values), usd, input_tokens, output_tokens, known,
+        encode_json(values), usd, input_tokens, output_tokens, known, NodeRunStatus.running,
     )  # fmt: skip
     if record is None:
         return None
@@ -370,11 +377,18 @@ async def cancel_pending(connection: Driver, run_id: uuid.UUID, *, running: bool
 def _record_and_continue_sql(columns: tuple[str, ...]) -> str:
     # As _record_and_lock_sql, with the next node's run inserted once the outcome is recorded,
     # for a run that is running (one that has not started is advanced the long way).
+    # The run is locked by its primary key alone (its status is checked once locked: the cached
+    # plan read the partial index of live runs instead). ``touched`` gives the row the new
+    # version an advance waiting on the lock looks for (see _record_and_lock_sql) without
+    # changing an indexed column, so PostgreSQL writes it in place (a HOT update): setting
+    # ``updated_at`` wrote an entry in each of the table's indexes at every step. A run whose
+    # chain is in flight has a leased node run, which is what the reaper looks at.
     return (
-        "WITH locked AS ("
-        "SELECT id FROM runs WHERE id = $1 AND status = 'running' FOR UPDATE), "
-        "touched AS (UPDATE runs SET updated_at = now() FROM locked WHERE runs.id = locked.id), "
-        f"recorded AS ({_record_sql(columns, first=2, locked=True)}), "
+        "WITH run AS (SELECT id, status FROM runs WHERE id = $1 FOR UPDATE), "
+        "locked AS (SELECT id FROM run WHERE status = 'running'), "
+        "touched AS (UPDATE runs SET updated_at = runs.updated_at FROM locked "
+        "WHERE runs.id = locked.id), "
+        f"recorded AS ({_record_sql(columns, first=2, running=7, locked=True)}), "
         f"following AS ({_insert_leased_sql('$5', '$6', where='WHERE EXISTS (TABLE recorded)')}) "
         "SELECT true AS recorded, * FROM recorded UNION ALL SELECT false, * FROM following"
     )
@@ -396,6 +410,7 @@ async def record_and_continue(
     records = await connection.fetch(
         _record_and_continue_sql(tuple(sorted(values))), run_id, node_run_id, owner,
         encode_json(values), _leased_row(run_id, node_id, node_type, owner), lease_seconds,
+        NodeRunStatus.running,
     )  # fmt: skip
     found: dict[bool, NodeRunRow] = {}
     for record in records:
