@@ -80,7 +80,7 @@ async def _waiting_for_a_lock(services: EngineServices) -> bool:
         waiting = await session.scalar(
             text(
                 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE 'WITH locked AS%'"
+                "AND query LIKE 'WITH run AS%'"
             )
         )
         return bool(waiting)

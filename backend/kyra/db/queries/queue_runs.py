@@ -80,8 +80,11 @@ def _set_from(table: str, columns: Sequence[str], counters: Collection[str] = ()
 
 # --- runs --------------------------------------------------------------------------------------
 
+#: The live statuses are a parameter, not constants: with the constants, PostgreSQL's cached
+#: plan found the run through the partial index of live runs (every queued and running run of
+#: the backlog) instead of the primary key.
 _LOCK_LIVE_RUN = (
-    f"UPDATE runs SET updated_at = now() WHERE id = $1 AND status IN ({_LIVE}) "
+    "UPDATE runs SET updated_at = now() WHERE id = $1 AND status = ANY($2::text[]) "
     f"RETURNING {_RUN_COLUMNS}"
 )
 
@@ -89,7 +92,7 @@ _LOCK_LIVE_RUN = (
 async def lock_live_run(connection: Driver, run_id: uuid.UUID) -> RunRow | None:
     """The run row if queued or running, locked until the transaction ends and marked as
     advanced now (``updated_at``)."""
-    record = await connection.fetchrow(_LOCK_LIVE_RUN, run_id)
+    record = await connection.fetchrow(_LOCK_LIVE_RUN, run_id, sorted(LIVE_RUN))
     return _run_row(record) if record is not None else None
 
 
@@ -245,13 +248,15 @@ async def add_leased_node_run(
     return _node_run_row(record) if record is not None else None
 
 
+#: The statuses looked for are parameters (``$4``: queued, ``$5``: running), as in
+#: :func:`_record_sql`: with constants, the cached plan read the partial lease index.
 _CLAIM = (
     "UPDATE node_runs SET status = 'running', attempt = attempt + 1, lease_owner = $2, "
     "lease_expires_at = now() + make_interval(secs => $3), "
     "started_at = coalesce(started_at, now()), updated_at = now() "
     "WHERE id = $1 AND ("
-    "(status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= now())) "
-    "OR (status = 'running' AND lease_expires_at < now())) "
+    "(status = $4::text AND (next_attempt_at IS NULL OR next_attempt_at <= now())) "
+    "OR (status = $5::text AND lease_expires_at < now())) "
     f"AND EXISTS (SELECT FROM runs WHERE runs.id = node_runs.run_id AND runs.status IN ({_LIVE})) "
     f"RETURNING {_NODE_RUN_COLUMNS}"
 )
@@ -261,7 +266,9 @@ async def claim_node_run(
     connection: Driver, node_run_id: uuid.UUID, *, owner: str, lease_seconds: float
 ) -> NodeRunRow | None:
     """Take the lease of a queued (or abandoned) node run of a live run; None if not ours to run."""
-    record = await connection.fetchrow(_CLAIM, node_run_id, owner, lease_seconds)
+    record = await connection.fetchrow(
+        _CLAIM, node_run_id, owner, lease_seconds, NodeRunStatus.queued, NodeRunStatus.running
+    )
     return _node_run_row(record) if record is not None else None
 
 
@@ -319,10 +326,12 @@ def _record_and_lock_sql(columns: tuple[str, ...]) -> str:
     # The node run is updated only once the run is locked (the lock order of every advance).
     # ``seen`` is the run row as this statement's snapshot sees it: another version than the
     # one locked if an advance committed in between (every advance updates the run row).
+    # The run is locked by its primary key alone, then its status checked (see
+    # _record_and_continue_sql); xmin is the version the last update wrote (a lock sets xmax).
     return (
-        "WITH locked AS ("
-        f"SELECT id, xmin::text AS version FROM runs WHERE id = $1 AND status IN ({_LIVE}) "
+        "WITH run AS (SELECT id, status, xmin::text AS version FROM runs WHERE id = $1 "
         "FOR UPDATE), "
+        f"locked AS (SELECT id, version FROM run WHERE status IN ({_LIVE})), "
         "touched AS (UPDATE runs SET updated_at = now(), cost_usd = runs.cost_usd + $5, "
         "input_tokens = runs.input_tokens + $6, output_tokens = runs.output_tokens + $7 "
         "FROM locked WHERE runs.id = locked.id RETURNING runs.status), "
