@@ -117,12 +117,17 @@ def test_postgres_restarted_under_load_every_run_finishes(scenario: Scenario) ->
     assert postgres_restart.completed_reruns == 0
 
 
-def test_postgres_restarted_requests_answer_503_not_500(scenario: Scenario) -> None:
+def test_postgres_restarted_requests_answer_503_not_500(
+    scenario: Scenario, kyra_stack: KyraStack
+) -> None:
     """Issue 9 defect 6: outages answer 503 (with Retry-After), and no message ends in
     Dramatiq's dead-letter set, which nothing reads."""
     postgres_restart = scenario("postgres-restart")
     assert [label for label in postgres_restart.outage if label.endswith(" 500")] == []
-    assert postgres_restart.dead_letters == 0
+    # On failure, what the worker said about the messages it gave up (with their tracebacks).
+    given_up = [line for line in kyra_stack.output.splitlines()
+                if "Failed to process message" in line or "Retries exceeded" in line]  # fmt: skip
+    assert postgres_restart.dead_letters == 0, given_up
 
 
 def test_worker_crash_loop_the_api_keeps_accepting_work(scenario: Scenario) -> None:
