@@ -39,6 +39,12 @@ class DriverPool:
     no session state: no settings, listeners or advisory locks). ``json``/``jsonb`` values go in
     as JSON text (:func:`kyra.db.engine.encode_json`) and come back decoded, as on the engine's
     connections.
+
+    A connection its caller returns cleanly (no exception, no transaction left open) waits in
+    a list of its own and is handed out again from there: asyncpg's checkout and release (a
+    shielded task, so an extra turn of the event loop) cost 20 to 26 µs of CPU, once per queue
+    node. Any other connection goes back through asyncpg's pool, which waits out a cancelled
+    query and rolls back.
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, size: int = 10) -> None:
@@ -53,6 +59,7 @@ class DriverPool:
         self._pool: asyncpg.Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._opening = asyncio.Lock()
+        self._idle: list[PoolConnectionProxy] = []
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Driver]:
@@ -61,8 +68,17 @@ class DriverPool:
         pool = self._pool
         if pool is None or self._loop is not asyncio.get_running_loop():
             pool = await self._open()
-        async with pool.acquire() as connection:
+        idle = self._idle
+        connection = idle.pop() if idle else await pool.acquire()
+        try:
             yield connection
+        except BaseException:
+            await pool.release(connection)
+            raise
+        if connection.is_in_transaction() or connection.is_closed():
+            await pool.release(connection)
+        else:
+            idle.append(connection)
 
     async def _open(self) -> asyncpg.Pool:
         async with self._opening:
@@ -73,11 +89,14 @@ class DriverPool:
                     *self._connect_args, **self._connect_params, min_size=1,
                     max_size=self._size, init=_json_codecs, reset=_nothing_more,
                 )  # fmt: skip
-                self._loop = loop
+                self._loop, self._idle = loop, []
             return self._pool
 
     async def close(self) -> None:
+        idle, self._idle = self._idle, []
         if self._pool is not None and self._loop is asyncio.get_running_loop():
+            for connection in idle:
+                await self._pool.release(connection)
             await self._pool.close()
         self._pool = self._loop = None
 
