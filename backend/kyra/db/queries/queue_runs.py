@@ -47,7 +47,9 @@ __all__ = [
 
 _RUN_COLUMNS = column_list(Run)
 _NODE_RUN_COLUMNS = column_list(NodeRun)
-_LIVE = ", ".join(f"'{status.value}'" for status in sorted(LIVE_RUN))
+#: The live run statuses, as a statement parameter and as SQL literals.
+_LIVE_STATUSES = [status.value for status in sorted(LIVE_RUN)]
+_LIVE = ", ".join(f"'{status}'" for status in _LIVE_STATUSES)
 #: Graph node runs only: agent steps (children) are never scheduled.
 _TOP_LEVEL = "parent_node_run_id IS NULL"
 #: Node-run columns :func:`record_outcome` adds to instead of setting (attempts add up).
@@ -92,7 +94,7 @@ _LOCK_LIVE_RUN = (
 async def lock_live_run(connection: Driver, run_id: uuid.UUID) -> RunRow | None:
     """The run row if queued or running, locked until the transaction ends and marked as
     advanced now (``updated_at``)."""
-    record = await connection.fetchrow(_LOCK_LIVE_RUN, run_id, sorted(LIVE_RUN))
+    record = await connection.fetchrow(_LOCK_LIVE_RUN, run_id, _LIVE_STATUSES)
     return _run_row(record) if record is not None else None
 
 
