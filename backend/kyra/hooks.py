@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -32,7 +33,7 @@ def run_channel(run_id: object) -> str:
     return f"kyra:run:{run_id}"
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeAttempt:
     """One attempt of one node, as hooks around it see it (ids, never params or outputs)."""
 
@@ -46,8 +47,11 @@ class NodeAttempt:
     node_run_id: UUID | None = None
     #: The run's W3C trace context (see ``Run.traceparent``).
     traceparent: str | None = None
-    #: The attempt's result (an ``Outcome``), set before the hooks' contexts exit.
+    #: The attempt's result (an ``Outcome``), set before the hooks' contexts exit; None for an
+    #: attempt that was cancelled.
     outcome: Any = None
+    #: ``time.perf_counter()`` when the attempt began.
+    started: float = field(default_factory=time.perf_counter)
 
 
 class EngineHook:
@@ -76,15 +80,35 @@ class EngineHook:
         is set before it exits. Synchronous and cheap: it wraps every node the engine runs."""
         return None
 
+    def node_attempted(self, attempt: NodeAttempt) -> None:
+        """One node attempt ended, in the process that ran it (metrics); its contexts from
+        :meth:`node_attempt` are still open. Synchronous and cheap, as :meth:`node_attempt`."""
+
     async def close(self) -> None:
         """Release resources."""
 
 
 class HookChain(EngineHook):
-    """Calls several hooks in order; one failing hook never breaks a run."""
+    """Calls several hooks in order; one failing hook never breaks a run.
+
+    The two calls around every node attempt go only to the hooks that implement them: the
+    engine makes them for every node it runs.
+    """
 
     def __init__(self, hooks: Sequence[EngineHook]) -> None:
-        self.hooks = list(hooks)
+        self.hooks: list[EngineHook] = []
+        self._around: list[EngineHook] = []
+        self._after: list[EngineHook] = []
+        for hook in hooks:
+            self.add(hook)
+
+    def add(self, hook: EngineHook) -> None:
+        """Call ``hook`` after the hooks already chained."""
+        self.hooks.append(hook)
+        if type(hook).node_attempt is not EngineHook.node_attempt:
+            self._around.append(hook)
+        if type(hook).node_attempted is not EngineHook.node_attempted:
+            self._after.append(hook)
 
     async def run_changed(self, run: dict[str, Any]) -> None:
         for hook in self.hooks:
@@ -103,10 +127,17 @@ class HookChain(EngineHook):
                 _log.exception("hook %s failed on run_finished", type(hook).__name__)
 
     def node_attempt(self, attempt: NodeAttempt) -> AbstractContextManager[None]:
-        managers = [m for hook in self.hooks if (m := hook.node_attempt(attempt)) is not None]
+        managers = [m for hook in self._around if (m := hook.node_attempt(attempt)) is not None]
         if len(managers) > 1:
             return _Nested(managers)
         return managers[0] if managers else contextlib.nullcontext()
+
+    def node_attempted(self, attempt: NodeAttempt) -> None:
+        for hook in self._after:
+            try:
+                hook.node_attempted(attempt)
+            except Exception:
+                _log.exception("hook %s failed on node_attempted", type(hook).__name__)
 
     async def node_changed(self, run_id: object, node_run: dict[str, Any]) -> None:
         for hook in self.hooks:

@@ -64,5 +64,5 @@ def build_services(settings: Settings, *, dispatcher: Dispatcher | None = None) 
         dispatcher=dispatcher or DramatiqDispatcher(settings),
         agent_host=EngineAgentHost(),
     )
-    hooks.hooks.append(ChannelReplies(services))
+    hooks.add(ChannelReplies(services))
     return services

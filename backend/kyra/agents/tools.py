@@ -48,7 +48,7 @@ async def execute_tool(
 
 def _masked(ctx: EngineNodeContext, exc: Exception) -> Exception:
     """``exc`` with the secrets the tool read masked in its message and details."""
-    if ctx.credentials.secrets and isinstance(exc, NodeError):
+    if ctx.secrets and isinstance(exc, NodeError):
         exc.args = (ctx.credentials.mask(str(exc)),)
         exc.details = ctx.credentials.mask(exc.details)
     return exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -71,19 +72,30 @@ class EngineNodeContext:
         self._input_tokens = 0
         self._output_tokens = 0
         self._loaded_effects: dict[str, Any] | None = None
-        spec = spec or scope.graph.specs[node_id]
+        self._spec = spec
+        self._attached = attached
+
+    @cached_property
+    def credentials(self) -> CredentialSource:
+        """Made when the handler first reads a credential (most nodes never do)."""
+        spec = self._spec or self.scope.graph.specs[self.node_id]
         missing = (
             f"the agent's settings for {spec.type} name no {{kind!r}} credential"
-            if parent is not None
-            else f"node {node_id} needs a {{kind!r}} credential"
+            if self.parent is not None
+            else f"node {self.node_id} needs a {{kind!r}} credential"
         )
-        self.credentials = CredentialSource(
-            services,
-            owner_id=scope.owner_id,
-            spec=spec,
-            attached=attached if attached is not None else scope.graph.nodes[node_id].credentials,
-            missing=missing,
+        attached = self._attached
+        if attached is None:
+            attached = self.scope.graph.nodes[self.node_id].credentials
+        return CredentialSource(
+            self.services, owner_id=self.owner_id, spec=spec, attached=attached, missing=missing
         )
+
+    @property
+    def secrets(self) -> AbstractSet[str]:
+        """Secret values read so far in this call, to mask in what it returns."""
+        source: CredentialSource | None = self.__dict__.get("credentials")
+        return source.secrets if source is not None else frozenset()
 
     def for_tool(
         self,

@@ -20,7 +20,7 @@ from kyra.db.queries import runs as run_queries
 from kyra.engine.inflight import InlineControl, register, unregister
 from kyra.engine.invoke import error_dict, retrying
 from kyra.engine.runner import Outcome, RunScope, attempt_node, retry_policy, routed_ports
-from kyra.engine.scheduler import Frontier, NodeState, primary_output
+from kyra.engine.scheduler import Frontier, NodeState, Plan, primary_output, sole_successor
 from kyra.engine.services import EngineServices
 from kyra.engine.versions import compiled_version
 from kyra.errors import NotFoundError, RunCancelledError, UnstorableValueError
@@ -82,10 +82,14 @@ def node_run_record(
 async def _attempt_with_retries(
     services: EngineServices, scope: RunScope, node_id: str
 ) -> tuple[Outcome, int]:
+    policy = retry_policy(scope, node_id)
+    if policy.attempts == 1:  # most nodes: no closure and retry loop to go through
+        return await attempt_node(services, scope, node_id, attempt=1), 1
+
     async def attempt(number: int) -> Outcome:
         return await attempt_node(services, scope, node_id, attempt=number)
 
-    return await retrying(retry_policy(scope, node_id), attempt, Outcome.failure)
+    return await retrying(policy, attempt, Outcome.failure)
 
 
 def adopt_steps(record: NodeRun | NodeRunRow, steps: list[NodeRun]) -> list[NodeRun]:
@@ -176,8 +180,8 @@ async def execute_scope(
     records: list[NodeRun | NodeRunRow] = []
     children: list[RunResult] = []
     frontier = Frontier(scope.graph, scope.states)
+    step = frontier.plan()
     while not control.cancelled:
-        step = frontier.plan()
         for node_id in step.skipped:
             records.append(
                 NodeRunRow(
@@ -191,9 +195,11 @@ async def execute_scope(
             break
         results = await _gather_attempts(services, scope, step.ready, control)
         paused = False
+        state = None
         for node_id, (outcome, attempt) in zip(step.ready, results, strict=True):
             ports = routed_ports(outcome, scope.graph, node_id)
-            frontier.settle(node_id, NodeState(outcome.status, frozenset(ports or ())))
+            state = NodeState(outcome.status, frozenset(ports or ()))
+            frontier.settle(node_id, state)
             if outcome.status == NodeRunStatus.succeeded or ports:
                 scope.add_output(node_id, ports or {})
             record = node_run_record(
@@ -208,6 +214,14 @@ async def execute_scope(
             paused = paused or outcome.status == NodeRunStatus.paused
         if paused:
             break
+        # A chain's step makes exactly its one successor ready: nothing to plan.
+        successor = None
+        if len(step.ready) == 1 and state is not None:
+            successor = sole_successor(scope.graph, step.ready[0], state)
+        if successor is None or successor in scope.states:
+            step = frontier.plan()
+        else:
+            step = Plan([successor], [], done=False)
     if control.cancelled:
         run.status, run.finished_at = RunStatus.cancelled, datetime.now(UTC)
         run.output = run_output(scope)

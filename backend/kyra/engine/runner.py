@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from uuid import UUID
 
@@ -137,18 +137,21 @@ async def attempt_node(
     attempt: int,
     node_run_id: UUID | None = None,
 ) -> Outcome:
-    """Execute one attempt of ``node_id`` inside the hooks' ``node_attempt`` contexts; never
-    raises for node failures."""
+    """Execute one attempt of ``node_id`` inside the hooks' ``node_attempt`` contexts, then
+    tell them ``node_attempted``; never raises for node failures."""
     observed = NodeAttempt(
         run_id=scope.run_id, graph_id=scope.graph_id, version=scope.version, mode=scope.mode,
         node_id=node_id, node_type=scope.graph.specs[node_id].type, attempt=attempt,
         node_run_id=node_run_id, traceparent=scope.traceparent,
     )  # fmt: skip
-    with services.hooks.node_attempt(observed) or contextlib.nullcontext():
-        observed.outcome = await _attempt_node(
-            services, scope, node_id, attempt=attempt, node_run_id=node_run_id
-        )
-    outcome: Outcome = observed.outcome
+    hooks = services.hooks
+    with hooks.node_attempt(observed) or contextlib.nullcontext():
+        try:
+            outcome = observed.outcome = await _attempt_node(
+                services, scope, node_id, attempt=attempt, node_run_id=node_run_id
+            )
+        finally:
+            hooks.node_attempted(observed)
     return outcome
 
 
@@ -197,7 +200,7 @@ async def _attempt_node(
         else:
             outcome.status, outcome.retryable = NodeRunStatus.failed, failure.retryable
             outcome.retry_after = failure.retry_after
-    if ctx.credentials.secrets:
+    if ctx.secrets:
         outcome.ports = ctx.credentials.mask(outcome.ports)
         outcome.error = ctx.credentials.mask(outcome.error)
     outcome.duration_ms = (time.perf_counter() - started) * 1000
@@ -233,4 +236,10 @@ def retry_policy(scope: RunScope, node_id: str) -> RetryPolicy:
     retries = settings.retries
     if retries is None:
         retries = scope.graph.specs[node_id].retries
-    return RetryPolicy(attempts=1 + retries, backoff_s=settings.retry_backoff_s)
+    return _policy(1 + retries, settings.retry_backoff_s)
+
+
+@lru_cache(maxsize=256)
+def _policy(attempts: int, backoff_s: float) -> RetryPolicy:
+    """Policies are immutable and few: one made per node attempt cost more than a lookup."""
+    return RetryPolicy(attempts=attempts, backoff_s=backoff_s)

@@ -41,7 +41,7 @@ class NodeState:
         return self.status == FAILED and ERROR_PORT not in self.ports
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Plan:
     ready: list[str]
     skipped: list[str]
@@ -61,6 +61,8 @@ class CompiledGraph:
     incoming: dict[str, list[Edge]]
     outgoing: dict[str, list[Edge]]
     order: list[str]
+    #: Node → the one node downstream of it, where it is also that node's only upstream node.
+    chained: dict[str, str] = field(default_factory=dict)
 
     @property
     def sinks(self) -> list[str]:
@@ -102,7 +104,14 @@ def compile_graph(document: GraphDocument, registry: Registry) -> CompiledGraph:
             indegree[edge.target] -= 1
             if indegree[edge.target] == 0:
                 queue.append(edge.target)
-    return CompiledGraph(document, specs, nodes, dict(incoming), dict(outgoing), order)
+    chained = {}
+    for node_id in nodes:
+        targets = {edge.target for edge in outgoing[node_id]}
+        if len(targets) == 1:
+            (target,) = targets
+            if all(edge.source == node_id for edge in incoming[target]):
+                chained[node_id] = target
+    return CompiledGraph(document, specs, nodes, dict(incoming), dict(outgoing), order, chained)
 
 
 def _edge_active(edge: Edge, states: Mapping[str, NodeState]) -> bool:
@@ -182,17 +191,11 @@ def sole_successor(graph: CompiledGraph, node_id: str, state: NodeState) -> str 
     change what happens next: it is the only node downstream of ``node_id``, ``node_id`` is its
     only upstream node, and an edge between them is active. Then nothing is skipped, nothing
     else becomes ready, and the run is not done (a chain's step)."""
-    if not state.final or state.unhandled_failure:
+    target = graph.chained.get(node_id)
+    if target is None or state.status not in (SUCCEEDED, FAILED) or state.unhandled_failure:
         return None
-    edges = graph.outgoing.get(node_id, ())
-    targets = {edge.target for edge in edges}
-    if len(targets) != 1:
-        return None
-    (target,) = targets
-    if any(edge.source != node_id for edge in graph.incoming.get(target, ())):
-        return None
-    states = {node_id: state}
-    return target if any(_edge_active(edge, states) for edge in edges) else None
+    ports = state.ports
+    return target if any(edge.source_port in ports for edge in graph.outgoing[node_id]) else None
 
 
 def collect_inputs(

@@ -49,21 +49,17 @@ def setup_metrics(settings: Settings) -> Path:
     return directory
 
 
+@lru_cache(maxsize=1)
 def process_identifier() -> str:
     """Distinct for every process writing to the directory, on any host sharing it.
 
     prometheus-client asks for it on every value written (to notice a fork), so it is made once
     per process and forgotten in a forked child.
     """
-    return _identifier()
-
-
-@lru_cache(maxsize=1)
-def _identifier() -> str:
     return f"{socket.gethostname().replace('_', '-')}-{os.getpid()}"
 
 
-os.register_at_fork(after_in_child=_identifier.cache_clear)
+os.register_at_fork(after_in_child=process_identifier.cache_clear)
 
 
 class _Metrics:
@@ -118,25 +114,15 @@ class MetricsHook(EngineHook):
     async def run_finished(self, run: dict[str, Any]) -> None:
         _metrics().runs.labels(run["graph_id"], run["mode"], run["status"]).inc()
 
-    def node_attempt(self, attempt: NodeAttempt) -> _TimedAttempt:
-        return _TimedAttempt(attempt)
-
-
-class _TimedAttempt:
-    """Observes one node attempt's duration in the node histogram when it exits."""
-
-    __slots__ = ("attempt", "started")
-
-    def __init__(self, attempt: NodeAttempt) -> None:
-        self.attempt = attempt
-
-    def __enter__(self) -> None:
-        self.started = time.perf_counter()
-
-    def __exit__(self, *_: object) -> None:
-        outcome = self.attempt.outcome
-        status = outcome.status if outcome is not None else "cancelled"
-        _node_histogram(self.attempt.node_type, status).observe(time.perf_counter() - self.started)
+    def node_attempted(self, attempt: NodeAttempt) -> None:
+        """Observes the attempt's duration (the one its node run records) in the histogram."""
+        outcome = attempt.outcome
+        if outcome is None:
+            _node_histogram(attempt.node_type, "cancelled").observe(
+                time.perf_counter() - attempt.started
+            )
+        else:
+            _node_histogram(attempt.node_type, outcome.status).observe(outcome.duration_ms / 1000)
 
 
 @lru_cache(maxsize=4096)

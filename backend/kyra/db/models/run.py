@@ -176,16 +176,16 @@ class _UnstoredRow:
     updated_at: datetime
 
     def __init__(self, **values: Any) -> None:
-        unknown = values.keys() - self._defaults.keys()
-        if unknown:
-            raise TypeError(f"not {type(self).__name__} columns: {sorted(unknown)}")
         fields = self.__dict__
         fields.update(self._defaults)
         fields.update(values)
-        if self.created_at is None:
-            self.created_at = utcnow()
-        if self.updated_at is None:
-            self.updated_at = self.created_at
+        if len(fields) != len(self._defaults):  # a name that is not a column was added
+            unknown = sorted(values.keys() - self._defaults.keys())
+            raise TypeError(f"not {type(self).__name__} columns: {unknown}")
+        if fields["created_at"] is None:
+            fields["created_at"] = utcnow()
+        if fields["updated_at"] is None:
+            fields["updated_at"] = fields["created_at"]
 
     @property
     def id(self) -> uuid.UUID:
