@@ -113,11 +113,9 @@ async def _gather_attempts(
 ) -> list[tuple[Outcome, int]]:
     """Attempt the ready nodes concurrently; a node stopped by a cancel comes back cancelled.
 
-    Each attempt is a task of its own, so that a cancel reaches exactly the nodes in flight;
-    a lone ready node (every step of a chain) runs in the run's own task instead.
+    Each attempt is a task of its own, so that a cancel reaches exactly the nodes in flight
+    (a lone ready node runs in the run's own task instead: see :func:`_attempt_alone`).
     """
-    if len(ready) == 1:
-        return [await _attempt_alone(services, scope, ready[0], control)]
     tasks = [
         asyncio.ensure_future(_attempt_with_retries(services, scope, node_id)) for node_id in ready
     ]
@@ -193,9 +191,12 @@ async def execute_scope(
             )
         if step.failed_nodes or step.done or not step.ready:
             break
-        results = await _gather_attempts(services, scope, step.ready, control)
+        if len(step.ready) == 1:  # every step of a chain
+            results = [await _attempt_alone(services, scope, step.ready[0], control)]
+        else:
+            results = await _gather_attempts(services, scope, step.ready, control)
         paused = False
-        state = None
+        state = NodeState("")
         for node_id, (outcome, attempt) in zip(step.ready, results, strict=True):
             ports = routed_ports(outcome, scope.graph, node_id)
             state = NodeState(outcome.status, frozenset(ports or ()))
@@ -206,28 +207,33 @@ async def execute_scope(
                 run.id, node_id, scope.graph.nodes[node_id].type, outcome, attempt
             )
             records.append(record)
-            records.extend(adopt_steps(record, outcome.steps))
+            if outcome.steps:
+                records.extend(adopt_steps(record, outcome.steps))
             children.extend(outcome.children)
-            run.cost_usd += outcome.cost_usd
-            run.input_tokens += outcome.input_tokens
-            run.output_tokens += outcome.output_tokens
+            if outcome.cost_usd or outcome.input_tokens or outcome.output_tokens:
+                run.cost_usd += outcome.cost_usd
+                run.input_tokens += outcome.input_tokens
+                run.output_tokens += outcome.output_tokens
             paused = paused or outcome.status == NodeRunStatus.paused
         if paused:
             break
-        # A chain's step makes exactly its one successor ready: nothing to plan.
-        successor = None
-        if len(step.ready) == 1 and state is not None:
-            successor = sole_successor(scope.graph, step.ready[0], state)
-        if successor is None or successor in scope.states:
-            step = frontier.plan()
-        else:
-            step = Plan([successor], [], done=False)
+        step = _next_step(frontier, scope, step, state)
     if control.cancelled:
         run.status, run.finished_at = RunStatus.cancelled, datetime.now(UTC)
         run.output = run_output(scope)
     else:
         _finish(run, scope, step.failed_nodes, records)
     return RunResult(run, records, children)
+
+
+def _next_step(frontier: Frontier, scope: RunScope, done: Plan, last: NodeState) -> Plan:
+    """What runs after the step ``done``, whose last node ended in ``last``: a chain's step makes
+    exactly its one successor ready, with no need to plan."""
+    if len(done.ready) == 1:
+        successor = sole_successor(scope.graph, done.ready[0], last)
+        if successor is not None and successor not in scope.states:
+            return Plan([successor], [], done=False)
+    return frontier.plan()
 
 
 def _finish(

@@ -63,6 +63,8 @@ class CompiledGraph:
     order: list[str]
     #: Node → the one node downstream of it, where it is also that node's only upstream node.
     chained: dict[str, str] = field(default_factory=dict)
+    #: Node → its input ports that collect every incoming edge (``many``).
+    many_inputs: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def sinks(self) -> list[str]:
@@ -111,7 +113,13 @@ def compile_graph(document: GraphDocument, registry: Registry) -> CompiledGraph:
             (target,) = targets
             if all(edge.source == node_id for edge in incoming[target]):
                 chained[node_id] = target
-    return CompiledGraph(document, specs, nodes, dict(incoming), dict(outgoing), order, chained)
+    many_inputs = {
+        node_id: frozenset(port.name for port in spec.inputs if port.many)
+        for node_id, spec in specs.items()
+    }
+    return CompiledGraph(
+        document, specs, nodes, dict(incoming), dict(outgoing), order, chained, many_inputs
+    )
 
 
 def _edge_active(edge: Edge, states: Mapping[str, NodeState]) -> bool:
@@ -205,7 +213,7 @@ def collect_inputs(
     states: Mapping[str, NodeState],
 ) -> dict[str, Any]:
     """Values arriving on each input port over active edges (a list for ``many`` ports)."""
-    many = {port.name for port in graph.specs[node_id].inputs if port.many}
+    many = graph.many_inputs[node_id]
     inputs: dict[str, Any] = {}
     for edge in graph.incoming.get(node_id, []):
         if not _edge_active(edge, states):
