@@ -175,6 +175,7 @@ async def execute_scope(
     ``cancelled`` with the records of what ran.
     """
     control = control or InlineControl()
+    run_id = run.id
     records: list[NodeRun | NodeRunRow] = []
     children: list[RunResult] = []
     frontier = Frontier(scope.graph, scope.states)
@@ -183,7 +184,7 @@ async def execute_scope(
         for node_id in step.skipped:
             records.append(
                 NodeRunRow(
-                    run_id=run.id,
+                    run_id=run_id,
                     node_id=node_id,
                     node_type=scope.graph.nodes[node_id].type,
                     status=NodeRunStatus.skipped,
@@ -204,7 +205,7 @@ async def execute_scope(
             if outcome.status == NodeRunStatus.succeeded or ports:
                 scope.add_output(node_id, ports or {})
             record = node_run_record(
-                run.id, node_id, scope.graph.nodes[node_id].type, outcome, attempt
+                run_id, node_id, scope.graph.nodes[node_id].type, outcome, attempt
             )
             records.append(record)
             if outcome.steps:

@@ -243,7 +243,7 @@ async def _within(call: Awaitable[A], seconds: float) -> A:
     nothing else can run and no timer could fire; a first step that alone overran the deadline
     is cancelled at its first wait, as under ``asyncio.timeout``.
     """
-    if not isinstance(call, Coroutine):
+    if not isinstance(call, types.CoroutineType):  # the ABC's check costs more than most nodes
         async with asyncio.timeout(seconds):
             return await call
     deadline = asyncio.get_running_loop().time() + seconds

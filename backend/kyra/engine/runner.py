@@ -190,6 +190,8 @@ async def _attempt_node(
         params=called.params,
         ports=called.ports,
         started_at=started_at,
+        children=ctx.children,
+        steps=ctx.steps,
     )
     failure = called.failure
     if failure is not None:
@@ -206,8 +208,6 @@ async def _attempt_node(
     outcome.duration_ms = (time.perf_counter() - started) * 1000
     outcome.finished_at = datetime.now(UTC)
     outcome.cost_usd, outcome.input_tokens, outcome.output_tokens = ctx.cost
-    outcome.children = ctx.children
-    outcome.steps = ctx.steps
     return outcome
 
 

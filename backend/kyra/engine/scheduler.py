@@ -11,6 +11,7 @@ import heapq
 from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from kyra.graph.document import Edge, GraphDocument, GraphNode
@@ -65,6 +66,16 @@ class CompiledGraph:
     chained: dict[str, str] = field(default_factory=dict)
     #: Node → its input ports that collect every incoming edge (``many``).
     many_inputs: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Node → its place in :attr:`order`."""
+        return {node_id: i for i, node_id in enumerate(self.order)}
+
+    @cached_property
+    def indegree(self) -> dict[str, int]:
+        """Node → how many edges come into it."""
+        return {node_id: len(self.incoming.get(node_id, ())) for node_id in self.order}
 
     @property
     def sinks(self) -> list[str]:
@@ -140,13 +151,16 @@ class Frontier:
     def __init__(self, graph: CompiledGraph, states: dict[str, NodeState]) -> None:
         self.graph = graph
         self.states = states
-        self._position = {node_id: i for i, node_id in enumerate(graph.order)}
+        self._position = graph.position
         self._final = {n for n, state in states.items() if state.final and n in self._position}
         self._failed = [node_id for node_id, state in states.items() if state.unhandled_failure]
-        self._waiting = {
-            node_id: sum(e.source not in self._final for e in graph.incoming.get(node_id, ()))
-            for node_id in graph.order
-        }
+        if self._final:
+            self._waiting = {
+                node_id: sum(e.source not in self._final for e in graph.incoming.get(node_id, ()))
+                for node_id in graph.order
+            }
+        else:  # a run's start: every edge still waits
+            self._waiting = dict(graph.indegree)
         self._candidates = [
             (self._position[node_id], node_id)
             for node_id, count in self._waiting.items()
@@ -202,8 +216,10 @@ def sole_successor(graph: CompiledGraph, node_id: str, state: NodeState) -> str 
     target = graph.chained.get(node_id)
     if target is None or state.status not in (SUCCEEDED, FAILED) or state.unhandled_failure:
         return None
-    ports = state.ports
-    return target if any(edge.source_port in ports for edge in graph.outgoing[node_id]) else None
+    for edge in graph.outgoing[node_id]:
+        if edge.source_port in state.ports:
+            return target
+    return None
 
 
 def collect_inputs(
