@@ -47,6 +47,8 @@ def test_a_loop_body_is_a_node_form_whose_templates_see_the_item(
     values.press_sequentially('{"sku": "{{ item.s')
     expect(editor.inspector.get_by_role("option", name="item.sku")).to_contain_text('"A-1"')
     page.keyboard.press("Enter")
+    # The completion lands (and places the caret) before the caret is moved on
+    expect(values).to_have_value('{"sku": "{{ item.sku }}')
     page.keyboard.press("End")
     page.keyboard.type('"}')
     expect(values).to_have_value('{"sku": "{{ item.sku }}"}')
