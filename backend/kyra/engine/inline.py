@@ -136,13 +136,16 @@ async def _gather_attempts(
 
 
 async def _attempt_alone(
-    services: EngineServices, scope: RunScope, node_id: str, control: InlineControl
+    services: EngineServices,
+    scope: RunScope,
+    node_id: str,
+    control: InlineControl,
+    task: asyncio.Task[Any],
 ) -> tuple[Outcome, int]:
-    """Attempt one node in the current task: a task of its own cost two turns of the event loop
-    per node. A cancel of the run cancels this task while the node is in flight; once the node
-    is recorded as cancelled, the task's cancellation is taken back and the run ends as usual."""
-    task = asyncio.current_task()
-    assert task is not None, "inline runs execute in a task"
+    """Attempt one node in the run's own ``task`` (the current one): a task of its own cost two
+    turns of the event loop per node. A cancel of the run cancels this task while the node is
+    in flight; once the node is recorded as cancelled, the task's cancellation is taken back and
+    the run ends as usual."""
     control.tasks.add(task)
     try:
         return await _attempt_with_retries(services, scope, node_id)
@@ -175,6 +178,8 @@ async def execute_scope(
     ``cancelled`` with the records of what ran.
     """
     control = control or InlineControl()
+    task = asyncio.current_task()
+    assert task is not None, "inline runs execute in a task"
     run_id = run.id
     records: list[NodeRun | NodeRunRow] = []
     children: list[RunResult] = []
@@ -193,7 +198,7 @@ async def execute_scope(
         if step.failed_nodes or step.done or not step.ready:
             break
         if len(step.ready) == 1:  # every step of a chain
-            results = [await _attempt_alone(services, scope, step.ready[0], control)]
+            results = [await _attempt_alone(services, scope, step.ready[0], control, task)]
         else:
             results = await _gather_attempts(services, scope, step.ready, control)
         paused = False

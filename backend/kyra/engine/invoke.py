@@ -153,8 +153,10 @@ def validate_params(spec: NodeSpec, rendered: Mapping[str, Any]) -> BaseModel:
     Raises:
         ParamsInvalidError: naming every field that does not validate.
     """
+    # The model's validator, as model_validate calls it (one Python call less per node).
+    validator = spec.params.__pydantic_validator__
     try:
-        return spec.params.model_validate(rendered)
+        params: BaseModel = validator.validate_python(rendered)
     except ValidationError as exc:
         problems = [
             {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
@@ -163,6 +165,7 @@ def validate_params(spec: NodeSpec, rendered: Mapping[str, Any]) -> BaseModel:
         raise ParamsInvalidError(
             f"invalid parameters: {fields}", details={"errors": problems}
         ) from None
+    return params
 
 
 def check_ports(spec: NodeSpec, raw_params: Mapping[str, Any], result: Any) -> dict[str, Any]:

@@ -171,9 +171,10 @@ class Frontier:
     def settle(self, node_id: str, state: NodeState) -> None:
         """Record a node's state; a final one releases the nodes downstream of it."""
         self.states[node_id] = state
-        if state.unhandled_failure:
+        status = state.status  # the properties' rules, inline: this runs for every node
+        if status == FAILED and ERROR_PORT not in state.ports:
             self._failed.append(node_id)
-        if not state.final or node_id in self._final or node_id not in self._position:
+        if status not in FINAL or node_id in self._final or node_id not in self._position:
             return
         self._final.add(node_id)
         for edge in self.graph.outgoing.get(node_id, ()):
