@@ -62,10 +62,27 @@ class CompiledGraph:
     incoming: dict[str, list[Edge]]
     outgoing: dict[str, list[Edge]]
     order: list[str]
-    #: Node → the one node downstream of it, where it is also that node's only upstream node.
-    chained: dict[str, str] = field(default_factory=dict)
-    #: Node → its input ports that collect every incoming edge (``many``).
-    many_inputs: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @cached_property
+    def chained(self) -> dict[str, str]:
+        """Node → the one node downstream of it, where it is also that node's only upstream
+        node."""
+        found = {}
+        for node_id in self.order:
+            targets = {edge.target for edge in self.outgoing.get(node_id, ())}
+            if len(targets) == 1:
+                (target,) = targets
+                if all(edge.source == node_id for edge in self.incoming[target]):
+                    found[node_id] = target
+        return found
+
+    @cached_property
+    def many_inputs(self) -> dict[str, frozenset[str]]:
+        """Node → its input ports that collect every incoming edge (``many``)."""
+        return {
+            node_id: frozenset(port.name for port in spec.inputs if port.many)
+            for node_id, spec in self.specs.items()
+        }
 
     @cached_property
     def position(self) -> dict[str, int]:
@@ -117,20 +134,7 @@ def compile_graph(document: GraphDocument, registry: Registry) -> CompiledGraph:
             indegree[edge.target] -= 1
             if indegree[edge.target] == 0:
                 queue.append(edge.target)
-    chained = {}
-    for node_id in nodes:
-        targets = {edge.target for edge in outgoing[node_id]}
-        if len(targets) == 1:
-            (target,) = targets
-            if all(edge.source == node_id for edge in incoming[target]):
-                chained[node_id] = target
-    many_inputs = {
-        node_id: frozenset(port.name for port in spec.inputs if port.many)
-        for node_id, spec in specs.items()
-    }
-    return CompiledGraph(
-        document, specs, nodes, dict(incoming), dict(outgoing), order, chained, many_inputs
-    )
+    return CompiledGraph(document, specs, nodes, dict(incoming), dict(outgoing), order)
 
 
 def _edge_active(edge: Edge, states: Mapping[str, NodeState]) -> bool:
@@ -171,10 +175,9 @@ class Frontier:
     def settle(self, node_id: str, state: NodeState) -> None:
         """Record a node's state; a final one releases the nodes downstream of it."""
         self.states[node_id] = state
-        status = state.status  # the properties' rules, inline: this runs for every node
-        if status == FAILED and ERROR_PORT not in state.ports:
+        if state.unhandled_failure:
             self._failed.append(node_id)
-        if status not in FINAL or node_id in self._final or node_id not in self._position:
+        if not state.final or node_id in self._final or node_id not in self._position:
             return
         self._final.add(node_id)
         for edge in self.graph.outgoing.get(node_id, ()):
