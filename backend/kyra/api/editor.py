@@ -57,7 +57,8 @@ class EditorController(Controller):
     @post(
         "/api/graphs/{graph_id:uuid}/test-runs",
         status_code=200,
-        opt={"statuses": {202: "Queued (mode queue): the test run as it starts"}},
+        # 422: a pinned output names a node or an output port the graph does not have.
+        opt={"errors": [422], "statuses": {202: "Queued (mode queue): the test run as it starts"}},
     )
     async def test_run(
         self, graph_id: uuid.UUID, data: TestRunCreate, principal: Principal,

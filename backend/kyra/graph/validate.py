@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from kyra.errors import GraphInvalidError
 from kyra.graph.document import GraphDocument, GraphNode, contains_template, is_template
 from kyra.registry import Registry
 from kyra.spec import NodeSpec, Port, ports_compatible
@@ -275,15 +274,3 @@ def validate_document(
         return _structure_errors(raw, exc)
     errors = _node_errors(document, registry) + _edge_errors(document, registry)
     return errors + _cycle_errors(document)
-
-
-def parse_document(raw: Any, registry: Registry, **limits: int) -> GraphDocument:
-    """Validate and parse ``raw``.
-
-    Raises:
-        GraphInvalidError: with every :class:`GraphError` found.
-    """
-    errors = validate_document(raw, registry, **limits)
-    if errors:
-        raise GraphInvalidError(errors)
-    return GraphDocument.model_validate(raw)

@@ -104,6 +104,9 @@ async def test_a_bad_test_run_gets_a_4xx_naming_the_problem(
     resp = await api.post(f"/api/graphs/{graph_id}/test-runs", json=body)
     assert resp.status_code == status, resp.text
     assert named in resp.text
+    document = (await api.get("/schema/openapi.json")).json()
+    documented = document["paths"]["/api/graphs/{graph_id}/test-runs"]["post"]["responses"]
+    assert str(status) in documented
 
 
 @pytest.mark.parametrize(
