@@ -43,7 +43,9 @@ def test_the_api_answers_as_its_document_says(
         "--phases", PHASES,
         "--report", "ndjson", "--report-ndjson-path", str(report),
     ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=900)
+    done = subprocess.run(
+        command, capture_output=True, text=True, cwd=tmp_path, timeout=BUDGET + 240
+    )
     summary = done.stdout[-6000:]
     print(summary)  # the table of operations and checks, shown with -s
     assert done.returncode == 0, summary + done.stderr[-3000:]

@@ -115,3 +115,24 @@ def test_the_node_catalogue_models_every_spec_as_it_was_served() -> None:
     for tool in registry.tool_definitions():
         served = json.loads(ToolDefinition.model_validate(tool).model_dump_json())
         assert served == json.loads(json.dumps(tool))
+
+
+def test_numeric_bounds_use_json_schema_keywords(document: dict[str, Any]) -> None:
+    """An optional bounded number keeps its bounds as ``minimum``/``maximum`` (pydantic names
+    them ``ge``/``le`` when the number has a validator of its own)."""
+    found: list[str] = []
+
+    def walk(schema: Any, where: str) -> None:
+        if isinstance(schema, dict):
+            if schema.get("type") in ("integer", "number"):
+                found.extend(f"{where}.{k}" for k in ("ge", "gt", "le", "lt") if k in schema)
+            for key, value in schema.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(schema, list):
+            for index, value in enumerate(schema):
+                walk(value, f"{where}[{index}]")
+
+    walk(document, "")
+    assert found == []
+    bounded = document["components"]["schemas"]["AgentUpdate"]["properties"]["max_iterations"]
+    assert {"type": "integer", "minimum": 1, "maximum": 100} in bounded["anyOf"]

@@ -119,11 +119,34 @@ def _model_schemas(app: Litestar) -> dict[str, Any]:
     responses = sorted(_response_models(app), key=by_name)
     _, validated = models_json_schema([(m, "validation") for m in requests], ref_template=_REF)
     _, serialized = models_json_schema([(m, "serialization") for m in responses], ref_template=_REF)
-    published: dict[str, Any] = validated.get("$defs", {})
-    for name, schema in serialized.get("$defs", {}).items():
+    published: dict[str, Any] = _numeric_keywords(validated.get("$defs", {}))
+    for name, schema in _numeric_keywords(serialized.get("$defs", {})).items():
         if published.setdefault(name, schema) != schema:
             raise ValueError(f"two schemas named {name}: rename one of the models")
     return published
+
+
+#: Pydantic's names of numeric bounds and their JSON Schema keywords.
+_BOUNDS = {"ge": "minimum", "gt": "exclusiveMinimum", "le": "maximum", "lt": "exclusiveMaximum",
+           "multiple_of": "multipleOf"}  # fmt: skip
+
+
+def _numeric_keywords(schema: Any) -> Any:
+    """``schema`` with numeric bounds under their JSON Schema names.
+
+    Pydantic (pydantic/pydantic#11576) writes a bound of an optional number that has its own
+    validator (``Integer | None = Field(None, ge=1)``) as ``ge`` rather than ``minimum``: clients
+    and generated data would not see the bound the server enforces.
+    """
+    if isinstance(schema, list):
+        return [_numeric_keywords(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    numeric = schema.get("type") in ("integer", "number")
+    return {
+        (_BOUNDS.get(key, key) if numeric else key): _numeric_keywords(value)
+        for key, value in schema.items()
+    }
 
 
 def _handlers(app: Litestar) -> Iterator[tuple[HTTPRoute, HTTPRouteHandler]]:
