@@ -136,3 +136,16 @@ def test_numeric_bounds_use_json_schema_keywords(document: dict[str, Any]) -> No
     assert found == []
     bounded = document["components"]["schemas"]["AgentUpdate"]["properties"]["max_iterations"]
     assert {"type": "integer", "minimum": 1, "maximum": 100} in bounded["anyOf"]
+
+
+def test_free_json_fields_document_what_the_store_refuses(document: dict[str, Any]) -> None:
+    """A JSON object field says, at every depth, what the server refuses (NUL in any key or
+    string), so a client or a generator following the document is never refused."""
+    from jsonschema import Draft202012Validator
+
+    schema = {"$ref": "#/components/schemas/AgentUpdate", "components": document["components"]}
+    validator = Draft202012Validator(schema)
+    nested = {"memory_schema": {"a": [{"b": "text", "c": 1.5, "d": None}, True]}}
+    assert validator.is_valid(nested)
+    assert not validator.is_valid({"memory_schema": {"a": [{"b": "bad\x00"}]}})
+    assert not validator.is_valid({"memory_schema": {"a": {"k\x00": 1}}})

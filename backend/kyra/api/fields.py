@@ -14,11 +14,12 @@ from typing import Annotated, Any
 
 from litestar.exceptions import ValidationException
 from litestar.params import Parameter
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from kyra.jsontypes import Flag, Integer, Number
 
 __all__ = [
+    "STORABLE_JSON",
     "Flag",
     "Integer",
     "JsonObject",
@@ -150,5 +151,33 @@ def _storable_json(value: Any) -> Any:
     return value
 
 
-JsonObject = Annotated[dict[str, Any], AfterValidator(_storable_json)]
+#: Text PostgreSQL stores (JSON Schema cannot name lone surrogates; generators make none).
+_NO_NUL = {"pattern": r"^[^\x00]*$"}
+#: The component every :data:`JsonObject` refers to: any JSON value whose keys and strings,
+#: at any depth, hold no NUL (published in the OpenAPI document by :mod:`kyra.api.openapi`).
+STORABLE_JSON: dict[str, Any] = {
+    "description": "Any JSON value; no key or string in it may hold a NUL character",
+    "anyOf": [
+        {"type": "string", **_NO_NUL},
+        {"type": ["number", "boolean", "null"]},
+        {"type": "array", "items": {"$ref": "#/components/schemas/StorableJson"}},
+        {
+            "type": "object",
+            "propertyNames": _NO_NUL,
+            "additionalProperties": {"$ref": "#/components/schemas/StorableJson"},
+        },
+    ],
+}
+
+JsonObject = Annotated[
+    dict[str, Any],
+    AfterValidator(_storable_json),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": _NO_NUL,
+            "additionalProperties": {"$ref": "#/components/schemas/StorableJson"},
+        }
+    ),
+]
 """A free-form JSON object stored as it is: no NUL and no lone surrogate anywhere in it."""

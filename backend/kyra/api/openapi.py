@@ -26,6 +26,8 @@ from litestar.routes import HTTPRoute
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
+from kyra.api.fields import STORABLE_JSON
+
 __all__ = ["ErrorBody", "OpenAPIJson", "OpenAPISwagger", "complete_document"]
 
 _REF = "#/components/schemas/{model}"
@@ -185,7 +187,7 @@ def complete_document(app: Litestar, document: dict[str, Any]) -> dict[str, Any]
     """``document`` (Litestar's) with request schemas and every answerable status filled in."""
     document = copy.deepcopy(document)
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    schemas.update(_model_schemas(app))
+    schemas.update(_model_schemas(app), StorableJson=STORABLE_JSON)
     for route, handler in _handlers(app):
         answer = _response_schema(_answered(handler))
         for method in handler.http_methods:
