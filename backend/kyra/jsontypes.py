@@ -22,8 +22,16 @@ def _json_type(types: type | tuple[type, ...], name: str) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-Integer = Annotated[int, _json_type(int, "integer")]
-"""A JSON integer: ``true`` or ``"3"`` is refused (pydantic's lax mode takes them)."""
+def _integral(value: Any) -> Any:
+    """JSON (and JSON Schema's ``integer``) has no separate integer type: ``3.0`` is ``3``."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Integer = Annotated[int, _json_type(int, "integer"), BeforeValidator(_integral)]
+"""A JSON integer (``3.0`` included): ``true``, ``3.5`` or ``"3"`` is refused (pydantic's lax
+mode takes ``true`` and ``"3"``)."""
 
 Number = Annotated[float, _json_type((int, float), "number")]
 """A JSON number (integers too), but not ``true`` or ``"0.5"``."""
